@@ -220,4 +220,8 @@ def main(peer_module, make_peer, scenarios=None, extra=()):
                 else:
                     print("ok %d - %s" % (n, name))
                 sys.stdout.flush()
+        if failed:
+            print("# rtcd's log:")
+            for line in daemon.log().splitlines():
+                print("#   " + line)
     sys.exit(1 if failed else 0)

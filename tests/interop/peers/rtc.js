@@ -198,8 +198,9 @@ window.rtcPeer = (() => {
     },
     close_pc(args) { pcOf(args).close(); return null; },
     dc_state(args) {
-      const info = channelInfo((channelOf(args), args.dc));
-      info.buffered_amount = channelOf(args).dc.bufferedAmount;
+      const { dc } = channelOf(args);
+      const info = channelInfo(args.dc);
+      info.buffered_amount = dc.bufferedAmount;
       return info;
     },
     send(args) {

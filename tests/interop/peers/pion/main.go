@@ -100,7 +100,7 @@ var handlers = map[string]handler{
 		if err != nil {
 			return nil, err
 		}
-		return channelInfo(r.addChannel(peer, dc)), nil
+		return channelInfo(r.addChannel(peer, dc, false)), nil
 	},
 	"add_track": func(r *registry, p *params) (interface{}, error) {
 		peer, err := r.peer(p.PC)

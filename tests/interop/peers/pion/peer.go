@@ -235,8 +235,7 @@ func (r *registry) watchPeer(p *peer) {
 		ev("ice_candidate", fields)
 	})
 	p.pc.OnDataChannel(func(dc *webrtc.DataChannel) {
-		c := r.addChannel(p, dc)
-		c.echo = p.echo
+		c := r.addChannel(p, dc, p.echo)
 		ev("data_channel", channelInfo(c))
 	})
 	p.pc.OnTrack(func(t *webrtc.TrackRemote, _ *webrtc.RTPReceiver) {
@@ -264,9 +263,9 @@ func (r *registry) watchPeer(p *peer) {
 	})
 }
 
-func (r *registry) addChannel(p *peer, dc *webrtc.DataChannel) *channel {
+func (r *registry) addChannel(p *peer, dc *webrtc.DataChannel, echo bool) *channel {
 	r.mu.Lock()
-	c := &channel{id: r.allocID(), pc: p.id, dc: dc}
+	c := &channel{id: r.allocID(), pc: p.id, dc: dc, echo: echo}
 	r.channels[c.id] = c
 	r.mu.Unlock()
 
