@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared between the API layer's interface files; not used outside daemon/api. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/api.h"
+#include "bus/bus.h"
+#include "common/list.h"
+#include "engine/datachannel.h"
+#include "engine/ice-config.h"
+#include "engine/jsep.h"
+
+#define RTC_API_ROOT_PATH "/org/rtcd/WebRTC1"
+#define RTC_API_IFACE_MANAGER "org.rtcd.WebRTC1.Manager"
+#define RTC_API_IFACE_PEER_CONNECTION "org.rtcd.WebRTC1.PeerConnection"
+#define RTC_API_IFACE_DATA_CHANNEL "org.rtcd.WebRTC1.DataChannel"
+
+struct rtc_api {
+	struct rtc_bus *bus;
+	struct rtc_bus_object *manager;
+	struct rtc_list peer_connections;
+	size_t n_peer_connections;
+	uint64_t next_pc_number;    /* never reused while the daemon runs */
+};
+
+struct rtc_api_pc {
+	struct rtc_list link;       /* in rtc_api.peer_connections */
+	struct rtc_api *api;
+	struct rtc_bus_object *object;
+	char *owner;
+	char path[64];
+	uint64_t number;
+
+	struct rtc_jsep *jsep;
+	struct rtc_ice_config ice;
+	enum rtc_bundle_policy bundle_policy;
+
+	struct rtc_list data_channels;
+	size_t n_data_channels;
+	uint64_t next_dc_number;
+	uint32_t data_channels_opened, data_channels_closed;
+};
+
+struct rtc_api_dc {
+	struct rtc_list link;       /* in rtc_api_pc.data_channels */
+	struct rtc_api_pc *pc;
+	struct rtc_bus_object *object;
+	char path[96];
+
+	char *label;
+	char *protocol;
+	struct rtc_dc_init init;    /* init.protocol points at `protocol` */
+	enum rtc_dc_state state;
+	uint64_t buffered_amount;
+	uint64_t buffered_amount_low_threshold;
+};
+
+/* peer-connection.c */
+int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_ice_config *ice,
+		      enum rtc_bundle_policy bundle_policy, struct rtc_api_pc **out,
+		      struct rtc_error *err);
+/* Closes (W3C close(): every channel closed, state "closed"), tells the owner,
+ * removes the objects and frees. */
+void rtc_api_pc_close_and_free(struct rtc_api_pc *pc);
+
+/* data-channel.c */
+int rtc_api_dc_create(struct rtc_api_pc *pc, const char *label, const struct rtc_dc_init *init,
+		      struct rtc_api_dc **out, struct rtc_error *err);
+/* W3C close() of one channel: closing, then closed; removes the object. */
+void rtc_api_dc_close(struct rtc_api_dc *dc);
+/* The peer connection closes: the channel is closed without events (W3C),
+ * its object removed and freed. */
+void rtc_api_dc_free(struct rtc_api_dc *dc);
+/* W3C: an id already used by another channel of the same connection. */
+bool rtc_api_pc_dc_id_in_use(const struct rtc_api_pc *pc, uint16_t id);
+void rtc_api_pc_data_channels_changed(struct rtc_api_pc *pc);

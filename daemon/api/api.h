@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The API layer: the D-Bus objects of the contract (Manager, PeerConnection,
+ * DataChannel). One file per interface; each decodes arguments, calls the
+ * engine and encodes results and errors. No protocol logic lives here.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct rtc_bus;
+struct rtc_api;
+
+/* Registers the Manager object at the root path. Returns 0 or -ENOMEM/-EEXIST. */
+int rtc_api_new(struct rtc_bus *bus, struct rtc_api **out);
+/* Closes every peer connection (their owners are told) and frees everything. */
+void rtc_api_free(struct rtc_api *api);
+/* A client left the bus: close and free everything it owned. */
+void rtc_api_client_gone(struct rtc_api *api, const char *unique_name);
+size_t rtc_api_peer_connection_count(const struct rtc_api *api);

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * org.rtcd.WebRTC1.PeerConnection: one RTCPeerConnection, owned by the
+ * client that created it. Signalling is the engine's (engine/jsep); this file
+ * turns D-Bus calls into engine calls and engine state into properties and
+ * signals, in the order W3C fires the matching events.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api-private.h"
+#include "common/log.h"
+
+/* ---- properties ---------------------------------------------------------- */
+
+static struct rtc_api_pc *pc_of(void *data)
+{
+	return data;
+}
+
+static bool append_string(DBusMessageIter *iter, const char *s)
+{
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &s);
+}
+
+static bool get_signaling_state(void *data, DBusMessageIter *iter)
+{
+	return append_string(iter, rtc_signaling_state_to_string(
+					   rtc_jsep_signaling_state(pc_of(data)->jsep)));
+}
+
+/* ICE and DTLS arrive with the connectivity issue; until a peer connection
+ * has transports, W3C's value for all three is "new" (or "closed"). */
+static const char *transport_state(struct rtc_api_pc *pc)
+{
+	return rtc_jsep_signaling_state(pc->jsep) == RTC_SIGNALING_CLOSED ? "closed" : "new";
+}
+
+static bool get_ice_gathering_state(void *data, DBusMessageIter *iter)
+{
+	/* RTCIceGatheringState has no "closed": it stays "new". */
+	return append_string(iter, "new");
+}
+
+static bool get_ice_connection_state(void *data, DBusMessageIter *iter)
+{
+	return append_string(iter, transport_state(pc_of(data)));
+}
+
+static bool get_connection_state(void *data, DBusMessageIter *iter)
+{
+	return append_string(iter, transport_state(pc_of(data)));
+}
+
+static bool append_description(DBusMessageIter *iter, bool have, enum rtc_sdp_type type,
+			       const char *sdp)
+{
+	DBusMessageIter st;
+	const char *type_str = have ? rtc_sdp_type_to_string(type) : "";
+
+	if (!have)
+		sdp = "";
+	return dbus_message_iter_open_container(iter, DBUS_TYPE_STRUCT, NULL, &st) &&
+	       append_string(&st, type_str) && append_string(&st, sdp) &&
+	       dbus_message_iter_close_container(iter, &st);
+}
+
+static bool get_local_description(void *data, DBusMessageIter *iter)
+{
+	enum rtc_sdp_type type = RTC_SDP_TYPE_OFFER;
+	const char *sdp = NULL;
+	bool have = rtc_jsep_local_description(pc_of(data)->jsep, &type, &sdp);
+
+	return append_description(iter, have, type, sdp);
+}
+
+static bool get_remote_description(void *data, DBusMessageIter *iter)
+{
+	enum rtc_sdp_type type = RTC_SDP_TYPE_OFFER;
+	const char *sdp = NULL;
+	bool have = rtc_jsep_remote_description(pc_of(data)->jsep, &type, &sdp);
+
+	return append_description(iter, have, type, sdp);
+}
+
+static bool get_data_channels(void *data, DBusMessageIter *iter)
+{
+	struct rtc_api_pc *pc = pc_of(data);
+	DBusMessageIter array;
+	struct rtc_list *pos;
+
+	if (!dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "o", &array))
+		return false;
+	rtc_list_for_each(pos, &pc->data_channels) {
+		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
+		const char *path = dc->path;
+		if (!dbus_message_iter_append_basic(&array, DBUS_TYPE_OBJECT_PATH, &path))
+			return false;
+	}
+	return dbus_message_iter_close_container(iter, &array);
+}
+
+/* ---- signalling ------------------------------------------------------- */
+
+/* What a description change may have changed, to tell the owner exactly that. */
+struct signaling_snapshot {
+	enum rtc_signaling_state state;
+	char *local, *remote; /* "type\nsdp", or NULL */
+};
+
+static char *describe(bool have, enum rtc_sdp_type type, const char *sdp)
+{
+	char *s = NULL;
+
+	if (have && asprintf(&s, "%s\n%s", rtc_sdp_type_to_string(type), sdp) < 0)
+		s = NULL;
+	return s;
+}
+
+static void snapshot_take(struct rtc_api_pc *pc, struct signaling_snapshot *snap)
+{
+	enum rtc_sdp_type type = RTC_SDP_TYPE_OFFER;
+	const char *sdp = NULL;
+	bool have;
+
+	snap->state = rtc_jsep_signaling_state(pc->jsep);
+	have = rtc_jsep_local_description(pc->jsep, &type, &sdp);
+	snap->local = describe(have, type, sdp);
+	have = rtc_jsep_remote_description(pc->jsep, &type, &sdp);
+	snap->remote = describe(have, type, sdp);
+}
+
+static bool same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void snapshot_free(struct signaling_snapshot *snap)
+{
+	free(snap->local);
+	free(snap->remote);
+}
+
+/* Emits PropertiesChanged for what moved since `before`, then, once the
+ * connection is back in a state that allows it, NegotiationNeeded. */
+static void signaling_changed(struct rtc_api_pc *pc, struct signaling_snapshot *before)
+{
+	struct signaling_snapshot after;
+	const char *names[4];
+	size_t n = 0;
+
+	snapshot_take(pc, &after);
+	if (after.state != before->state)
+		names[n++] = "SignalingState";
+	if (!same_text(after.local, before->local))
+		names[n++] = "LocalDescription";
+	if (!same_text(after.remote, before->remote))
+		names[n++] = "RemoteDescription";
+	names[n] = NULL;
+	if (n)
+		rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+	snapshot_free(&after);
+}
+
+static void maybe_negotiation_needed(struct rtc_api_pc *pc)
+{
+	if (rtc_jsep_take_negotiation_needed(pc->jsep))
+		rtc_bus_signal_send(pc->object,
+				    rtc_bus_signal_new(pc->object, RTC_API_IFACE_PEER_CONNECTION,
+						       "NegotiationNeeded"));
+}
+
+static void reply_string(struct rtc_bus_call *call, const char *s)
+{
+	DBusMessage *reply = rtc_bus_reply_new(call);
+
+	dbus_message_append_args(reply, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID);
+	rtc_bus_reply(call, reply);
+}
+
+static int offer_option(void *userdata, const char *key, DBusMessageIter *value,
+			struct rtc_error *err)
+{
+	struct rtc_offer_options *options = userdata;
+	dbus_bool_t b;
+
+	if (strcmp(key, "ice-restart") == 0) {
+		dbus_message_iter_get_basic(value, &b);
+		options->ice_restart = b;
+	}
+	return 0;
+}
+
+static void create_offer(struct rtc_bus_call *call, void *data)
+{
+	static const char *const keys[] = { "ice-restart:b", NULL };
+	struct rtc_api_pc *pc = data;
+	struct rtc_offer_options options = { 0 };
+	struct rtc_error err = { 0 };
+	DBusMessageIter args;
+	char *sdp = NULL;
+
+	dbus_message_iter_init(rtc_bus_call_message(call), &args);
+	if (rtc_bus_dict_parse(&args, keys, offer_option, &options, &err) < 0 ||
+	    rtc_jsep_create_offer(pc->jsep, &options, &sdp, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	reply_string(call, sdp);
+	free(sdp);
+}
+
+static void create_answer(struct rtc_bus_call *call, void *data)
+{
+	static const char *const keys[] = { NULL };
+	struct rtc_api_pc *pc = data;
+	struct rtc_error err = { 0 };
+	DBusMessageIter args;
+	char *sdp = NULL;
+
+	dbus_message_iter_init(rtc_bus_call_message(call), &args);
+	if (rtc_bus_dict_parse(&args, keys, NULL, NULL, &err) < 0 ||
+	    rtc_jsep_create_answer(pc->jsep, &sdp, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	reply_string(call, sdp);
+	free(sdp);
+}
+
+typedef int (*set_description_fn)(struct rtc_jsep *jsep, enum rtc_sdp_type type,
+				  const char *sdp, struct rtc_error *err);
+
+static void set_description(struct rtc_bus_call *call, struct rtc_api_pc *pc,
+			    set_description_fn set)
+{
+	const char *type_str = NULL, *sdp = NULL;
+	struct signaling_snapshot before;
+	struct rtc_error err = { 0 };
+	enum rtc_sdp_type type;
+
+	dbus_message_get_args(rtc_bus_call_message(call), NULL, DBUS_TYPE_STRING, &type_str,
+			      DBUS_TYPE_STRING, &sdp, DBUS_TYPE_INVALID);
+	if (rtc_sdp_type_from_string(type_str, &type) < 0) {
+		rtc_error_set(&err, RTC_ERROR_TYPE,
+			      "type must be \"offer\", \"answer\", \"pranswer\" or \"rollback\", not \"%.32s\"",
+			      type_str);
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	snapshot_take(pc, &before);
+	if (set(pc->jsep, type, sdp, &err) < 0) {
+		snapshot_free(&before);
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	/* W3C: signalingstatechange fires before the promise resolves. */
+	signaling_changed(pc, &before);
+	snapshot_free(&before);
+	rtc_bus_reply_empty(call);
+	maybe_negotiation_needed(pc);
+}
+
+static void set_local_description(struct rtc_bus_call *call, void *data)
+{
+	set_description(call, data, rtc_jsep_set_local_description);
+}
+
+static void set_remote_description(struct rtc_bus_call *call, void *data)
+{
+	set_description(call, data, rtc_jsep_set_remote_description);
+}
+
+/* ---- data channels ---------------------------------------------------- */
+
+struct dc_init_parse {
+	struct rtc_dc_init init;
+};
+
+static int dc_init_key(void *userdata, const char *key, DBusMessageIter *value,
+		       struct rtc_error *err)
+{
+	struct rtc_dc_init *init = &((struct dc_init_parse *)userdata)->init;
+	dbus_bool_t b;
+	uint16_t q;
+
+	if (strcmp(key, "ordered") == 0) {
+		dbus_message_iter_get_basic(value, &b);
+		init->ordered = b;
+	} else if (strcmp(key, "negotiated") == 0) {
+		dbus_message_iter_get_basic(value, &b);
+		init->negotiated = b;
+	} else if (strcmp(key, "protocol") == 0) {
+		dbus_message_iter_get_basic(value, &init->protocol);
+	} else {
+		dbus_message_iter_get_basic(value, &q);
+		/* 0xffff means "not set" on this interface (a q cannot be null);
+		 * W3C also forbids id 65535. */
+		if (q == RTC_DC_UNSET)
+			return rtc_error_set(err, RTC_ERROR_TYPE,
+					     "%s: 65535 is reserved for \"not set\"", key);
+		if (strcmp(key, "id") == 0)
+			init->id = q;
+		else if (strcmp(key, "max-retransmits") == 0)
+			init->max_retransmits = q;
+		else
+			init->max_packet_life_time = q;
+	}
+	return 0;
+}
+
+static void create_data_channel(struct rtc_bus_call *call, void *data)
+{
+	static const char *const keys[] = {
+		"ordered:b", "max-packet-life-time:q", "max-retransmits:q", "protocol:s",
+		"negotiated:b", "id:q", NULL,
+	};
+	struct rtc_api_pc *pc = data;
+	struct dc_init_parse parse;
+	struct rtc_error err = { 0 };
+	struct rtc_api_dc *dc;
+	DBusMessageIter args;
+	DBusMessage *reply;
+	const char *label, *path;
+
+	rtc_dc_init_default(&parse.init);
+	dbus_message_iter_init(rtc_bus_call_message(call), &args);
+	dbus_message_iter_get_basic(&args, &label);
+	dbus_message_iter_next(&args);
+	if (rtc_bus_dict_parse(&args, keys, dc_init_key, &parse, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (rtc_api_dc_create(pc, label, &parse.init, &dc, &err) < 0) {
+		if (err.kind == RTC_ERROR_NONE)
+			rtc_bus_reply_limits_exceeded(call, &err);
+		else
+			rtc_bus_reply_error(call, &err);
+		return;
+	}
+	/* Negotiated channels need the SCTP transport too (W3C: "has created
+	 * any RTCDataChannels"), so every channel counts. */
+	rtc_jsep_add_data_channel(pc->jsep);
+
+	reply = rtc_bus_reply_new(call);
+	path = dc->path;
+	dbus_message_append_args(reply, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
+	rtc_bus_reply(call, reply);
+	maybe_negotiation_needed(pc);
+}
+
+/* ---- stats ------------------------------------------------------------ */
+
+/* W3C stats timestamps are milliseconds on the wall clock (Performance
+ * timeOrigin + now), so they compare across processes. */
+static double stats_timestamp(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void stats_open(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict,
+		       const char *id, const char *type, double timestamp)
+{
+	dbus_message_iter_open_container(report, DBUS_TYPE_DICT_ENTRY, NULL, entry);
+	dbus_message_iter_append_basic(entry, DBUS_TYPE_STRING, &id);
+	rtc_bus_dict_open(entry, dict);
+	rtc_bus_dict_add_string(dict, "type", type);
+	rtc_bus_dict_add_string(dict, "id", id);
+	rtc_bus_dict_add_basic(dict, "timestamp", DBUS_TYPE_DOUBLE, &timestamp);
+}
+
+static void stats_close(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict)
+{
+	rtc_bus_dict_close(entry, dict);
+	dbus_message_iter_close_container(report, entry);
+}
+
+static void get_stats(struct rtc_bus_call *call, void *data)
+{
+	struct rtc_api_pc *pc = data;
+	DBusMessage *reply = rtc_bus_reply_new(call);
+	DBusMessageIter iter, report, entry, dict;
+	double now = stats_timestamp();
+	struct rtc_list *pos;
+
+	dbus_message_iter_init_append(reply, &iter);
+	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &report);
+
+	stats_open(&report, &entry, &dict, "P", "peer-connection", now);
+	rtc_bus_dict_add_basic(&dict, "dataChannelsOpened", DBUS_TYPE_UINT32,
+			       &pc->data_channels_opened);
+	rtc_bus_dict_add_basic(&dict, "dataChannelsClosed", DBUS_TYPE_UINT32,
+			       &pc->data_channels_closed);
+	stats_close(&report, &entry, &dict);
+
+	rtc_list_for_each(pos, &pc->data_channels) {
+		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
+		const char *number = strrchr(dc->path, '/') + 1;
+		uint32_t zero32 = 0;
+		uint64_t zero64 = 0;
+		char id[32];
+
+		snprintf(id, sizeof(id), "D%s", number);
+		stats_open(&report, &entry, &dict, id, "data-channel", now);
+		rtc_bus_dict_add_string(&dict, "label", dc->label);
+		rtc_bus_dict_add_string(&dict, "protocol", dc->protocol);
+		/* W3C leaves dataChannelIdentifier out until the id is known. */
+		if (dc->init.id != RTC_DC_UNSET)
+			rtc_bus_dict_add_basic(&dict, "dataChannelIdentifier", DBUS_TYPE_UINT16,
+					       &dc->init.id);
+		rtc_bus_dict_add_string(&dict, "state", rtc_dc_state_to_string(dc->state));
+		/* Nothing moves before SCTP exists; the counters are real zeros. */
+		rtc_bus_dict_add_basic(&dict, "messagesSent", DBUS_TYPE_UINT32, &zero32);
+		rtc_bus_dict_add_basic(&dict, "bytesSent", DBUS_TYPE_UINT64, &zero64);
+		rtc_bus_dict_add_basic(&dict, "messagesReceived", DBUS_TYPE_UINT32, &zero32);
+		rtc_bus_dict_add_basic(&dict, "bytesReceived", DBUS_TYPE_UINT64, &zero64);
+		stats_close(&report, &entry, &dict);
+	}
+
+	dbus_message_iter_close_container(&iter, &report);
+	rtc_bus_reply(call, reply);
+}
+
+static void close_method(struct rtc_bus_call *call, void *data)
+{
+	rtc_api_pc_close_and_free(data);
+	rtc_bus_reply_empty(call);
+}
+
+/* ---- tables ------------------------------------------------------------ */
+
+static const struct rtc_bus_arg options_in[] = { { "options", "a{sv}" }, { NULL, NULL } };
+static const struct rtc_bus_arg sdp_out[] = { { "sdp", "s" }, { NULL, NULL } };
+static const struct rtc_bus_arg description_in[] = {
+	{ "type", "s" }, { "sdp", "s" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg create_dc_in[] = {
+	{ "label", "s" }, { "init", "a{sv}" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg create_dc_out[] = { { "channel", "o" }, { NULL, NULL } };
+static const struct rtc_bus_arg stats_out[] = { { "report", "a{sa{sv}}" }, { NULL, NULL } };
+
+static const struct rtc_bus_method pc_methods[] = {
+	{ "CreateOffer", options_in, sdp_out, create_offer, 0 },
+	{ "CreateAnswer", options_in, sdp_out, create_answer, 0 },
+	{ "SetLocalDescription", description_in, NULL, set_local_description, 0 },
+	{ "SetRemoteDescription", description_in, NULL, set_remote_description, 0 },
+	{ "CreateDataChannel", create_dc_in, create_dc_out, create_data_channel, 0 },
+	{ "GetStats", NULL, stats_out, get_stats, RTC_BUS_METHOD_INSPECT },
+	{ "Close", NULL, NULL, close_method, 0 },
+	{ NULL },
+};
+
+static const struct rtc_bus_property pc_properties[] = {
+	{ "SignalingState", "s", get_signaling_state, NULL },
+	{ "IceGatheringState", "s", get_ice_gathering_state, NULL },
+	{ "IceConnectionState", "s", get_ice_connection_state, NULL },
+	{ "ConnectionState", "s", get_connection_state, NULL },
+	{ "LocalDescription", "(ss)", get_local_description, NULL },
+	{ "RemoteDescription", "(ss)", get_remote_description, NULL },
+	{ "DataChannels", "ao", get_data_channels, NULL },
+	{ NULL },
+};
+
+static const struct rtc_bus_signal pc_signals[] = {
+	{ "NegotiationNeeded", NULL },
+	{ NULL },
+};
+
+static const struct rtc_bus_interface pc_interface = {
+	.name = RTC_API_IFACE_PEER_CONNECTION,
+	.methods = pc_methods,
+	.properties = pc_properties,
+	.signals = pc_signals,
+};
+
+static const struct rtc_bus_interface *const pc_interfaces[] = { &pc_interface, NULL };
+
+/* ---- lifetime ---------------------------------------------------------- */
+
+int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_ice_config *ice,
+		      enum rtc_bundle_policy bundle_policy, struct rtc_api_pc **out,
+		      struct rtc_error *err)
+{
+	struct rtc_jsep_config jsep_config = { .bundle_policy = bundle_policy };
+	struct rtc_api_pc *pc;
+
+	if (rtc_bus_quota_take(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1, err) < 0)
+		return -1;
+	pc = calloc(1, sizeof(*pc));
+	if (!pc || !(pc->owner = strdup(owner))) {
+		free(pc);
+		rtc_bus_quota_release(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	}
+	if (rtc_jsep_new(&jsep_config, &pc->jsep, err) < 0)
+		goto fail;
+	pc->api = api;
+	pc->number = api->next_pc_number++;
+	pc->bundle_policy = bundle_policy;
+	pc->next_dc_number = 1;
+	rtc_list_init(&pc->data_channels);
+	snprintf(pc->path, sizeof(pc->path), RTC_API_ROOT_PATH "/pc/%" PRIu64, pc->number);
+	pc->object = rtc_bus_object_add(api->bus, pc->path, owner, pc_interfaces, pc);
+	if (!pc->object) {
+		rtc_error_set(err, RTC_ERROR_OPERATION, "cannot register %s", pc->path);
+		goto fail;
+	}
+	pc->ice = *ice;
+	rtc_list_insert_tail(&api->peer_connections, &pc->link);
+	api->n_peer_connections++;
+	rtc_debug("%s created for %s", pc->path, owner);
+	*out = pc;
+	return 0;
+
+fail:
+	rtc_jsep_free(pc->jsep);
+	rtc_bus_quota_release(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
+	free(pc->owner);
+	free(pc);
+	return -1;
+}
+
+void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
+{
+	static const char *const closed_props[] = {
+		"SignalingState", "IceConnectionState", "ConnectionState", NULL,
+	};
+	struct rtc_list *pos, *tmp;
+
+	/* W3C close(): every channel becomes "closed" without events, the
+	 * states become "closed" (signalled), and — this being D-Bus — the
+	 * objects then go away (InterfacesRemoved) since nothing can be done
+	 * with a closed connection but forget it. */
+	rtc_list_for_each_safe(pos, tmp, &pc->data_channels)
+		rtc_api_dc_free(rtc_container_of(pos, struct rtc_api_dc, link));
+	rtc_jsep_close(pc->jsep);
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, closed_props);
+	rtc_bus_object_remove(pc->object);
+
+	rtc_list_remove(&pc->link);
+	pc->api->n_peer_connections--;
+	rtc_bus_quota_release(pc->api->bus, pc->owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
+	rtc_debug("%s closed", pc->path);
+	rtc_jsep_free(pc->jsep);
+	rtc_ice_config_clear(&pc->ice);
+	free(pc->owner);
+	free(pc);
+}
+
+bool rtc_api_pc_dc_id_in_use(const struct rtc_api_pc *pc, uint16_t id)
+{
+	struct rtc_list *pos;
+
+	rtc_list_for_each(pos, &pc->data_channels) {
+		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
+		if (dc->init.id == id)
+			return true;
+	}
+	return false;
+}
+
+void rtc_api_pc_data_channels_changed(struct rtc_api_pc *pc)
+{
+	static const char *const names[] = { "DataChannels", NULL };
+
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+}

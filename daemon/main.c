@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * rtcd: the WebRTC service. Parses the command line, builds the reactor,
+ * the bus connection and the API objects, and runs until SIGTERM or SIGINT,
+ * when every peer connection is closed (its owner told) before exit.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "bus/bus.h"
+#include "common/log.h"
+#include "common/sd-notify.h"
+#include "config.h"
+#include "io/reactor.h"
+
+struct rtcd {
+	struct rtc_reactor *reactor;
+	struct rtc_bus *bus;
+	struct rtc_api *api;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: rtcd [OPTION]...\n"
+		"The rtcd WebRTC service: owns %s on D-Bus.\n"
+		"\n"
+		"  --session              use the session bus (the default)\n"
+		"  --system               use the system bus\n"
+		"  --address=ADDRESS      use the bus at ADDRESS\n"
+		"  --io=auto|uring|epoll  event loop backend (default auto: io_uring if usable)\n"
+		"  --max-peer-connections=N  per client (default %llu)\n"
+		"  --max-data-channels=N     per client (default %llu)\n"
+		"  --max-tracks=N            per client (default %llu)\n"
+		"  --max-queued-bytes=N      per client (default %llu)\n"
+		"  -v, --verbose          log debug messages\n"
+		"  -h, --help             show this help\n"
+		"      --version          show the version\n",
+		RTCD_BUS_NAME,
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_PEER_CONNECTIONS),
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_DATA_CHANNELS),
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_TRACKS),
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_QUEUED_BYTES));
+}
+
+static int parse_count(const char *arg, const char *option, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v == 0) {
+		fprintf(stderr, "rtcd: %s needs a positive number, not \"%s\"\n", option, arg);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
+	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
+};
+
+static int parse_args(int argc, char **argv, struct rtc_bus_options *bus,
+		      enum rtc_reactor_backend *backend)
+{
+	static const struct option options[] = {
+		{ "session", no_argument, NULL, OPT_SESSION },
+		{ "system", no_argument, NULL, OPT_SYSTEM },
+		{ "address", required_argument, NULL, OPT_ADDRESS },
+		{ "io", required_argument, NULL, OPT_IO },
+		{ "max-peer-connections", required_argument, NULL, OPT_MAX_PC },
+		{ "max-data-channels", required_argument, NULL, OPT_MAX_DC },
+		{ "max-tracks", required_argument, NULL, OPT_MAX_TRACKS },
+		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SESSION:
+			bus->kind = RTC_BUS_SESSION;
+			break;
+		case OPT_SYSTEM:
+			bus->kind = RTC_BUS_SYSTEM;
+			break;
+		case OPT_ADDRESS:
+			bus->kind = RTC_BUS_ADDRESS;
+			bus->address = optarg;
+			break;
+		case OPT_IO:
+			if (strcmp(optarg, "auto") == 0)
+				*backend = RTC_REACTOR_AUTO;
+			else if (strcmp(optarg, "uring") == 0)
+				*backend = RTC_REACTOR_URING;
+			else if (strcmp(optarg, "epoll") == 0)
+				*backend = RTC_REACTOR_EPOLL;
+			else {
+				fprintf(stderr, "rtcd: --io must be auto, uring or epoll\n");
+				return 2;
+			}
+			break;
+		case OPT_MAX_PC:
+			if (parse_count(optarg, "--max-peer-connections",
+					&bus->quota[RTC_QUOTA_PEER_CONNECTIONS]) < 0)
+				return 2;
+			break;
+		case OPT_MAX_DC:
+			if (parse_count(optarg, "--max-data-channels",
+					&bus->quota[RTC_QUOTA_DATA_CHANNELS]) < 0)
+				return 2;
+			break;
+		case OPT_MAX_TRACKS:
+			if (parse_count(optarg, "--max-tracks", &bus->quota[RTC_QUOTA_TRACKS]) < 0)
+				return 2;
+			break;
+		case OPT_MAX_QUEUED:
+			if (parse_count(optarg, "--max-queued-bytes",
+					&bus->quota[RTC_QUOTA_QUEUED_BYTES]) < 0)
+				return 2;
+			break;
+		case 'v':
+			rtc_log_set_verbose(true);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case OPT_VERSION:
+			printf("rtcd %s\n", RTCD_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rtcd: unexpected argument \"%s\"\n", argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+static void on_client_gone(void *userdata, const char *unique_name)
+{
+	struct rtcd *d = userdata;
+
+	if (d->api)
+		rtc_api_client_gone(d->api, unique_name);
+}
+
+static void on_quit_signal(void *userdata, int signo)
+{
+	struct rtcd *d = userdata;
+
+	rtc_notice("%s: shutting down", strsignal(signo));
+	rtc_reactor_quit(d->reactor, 0);
+}
+
+int main(int argc, char **argv)
+{
+	struct rtc_bus_options bus_options = { .kind = RTC_BUS_SESSION, .name = RTCD_BUS_NAME };
+	enum rtc_reactor_backend backend = RTC_REACTOR_AUTO;
+	struct rtcd d = { 0 };
+	const char *why = NULL;
+	int r, exit_code;
+
+	r = parse_args(argc, argv, &bus_options, &backend);
+	if (r >= 0)
+		return r;
+	/* A client that vanishes mid-write must not kill the service. */
+	signal(SIGPIPE, SIG_IGN);
+
+	r = rtc_reactor_new(backend, &d.reactor);
+	if (r < 0) {
+		rtc_err("cannot create the event loop: %s", strerror(-r));
+		return 1;
+	}
+	if (rtc_reactor_add_signal(d.reactor, SIGTERM, on_quit_signal, &d) < 0 ||
+	    rtc_reactor_add_signal(d.reactor, SIGINT, on_quit_signal, &d) < 0) {
+		rtc_err("cannot watch SIGTERM/SIGINT");
+		rtc_reactor_free(d.reactor);
+		return 1;
+	}
+
+	r = rtc_bus_open(d.reactor, &bus_options, on_client_gone, &d, &d.bus, &why);
+	if (r < 0) {
+		rtc_err("cannot serve %s: %s%s%s", RTCD_BUS_NAME, why ? why : "",
+			why ? ": " : "", strerror(-r));
+		rtc_reactor_free(d.reactor);
+		return 1;
+	}
+	r = rtc_api_new(d.bus, &d.api);
+	if (r < 0) {
+		rtc_err("cannot register the Manager object: %s", strerror(-r));
+		rtc_bus_close(d.bus);
+		rtc_reactor_free(d.reactor);
+		return 1;
+	}
+
+	rtc_notice("rtcd %s serving %s (event loop: %s)", RTCD_VERSION, RTCD_BUS_NAME,
+		   rtc_reactor_backend_name(d.reactor));
+	rtc_sd_notify("READY=1\nSTATUS=Serving " RTCD_BUS_NAME);
+
+	exit_code = rtc_reactor_run(d.reactor);
+
+	rtc_sd_notify("STOPPING=1");
+	/* Owners learn that their connections closed before the name goes. */
+	rtc_api_free(d.api);
+	d.api = NULL;
+	rtc_bus_close(d.bus);
+	rtc_reactor_free(d.reactor);
+	return exit_code;
+}

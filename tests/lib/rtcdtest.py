@@ -1,0 +1,240 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Fixtures for rtcd's Python tests: a private dbus-daemon and a real rtcd.
+
+    with rtcdtest.Daemon() as d:
+        bus = d.bus()                       # a new connection to the private bus
+        pc = d.create_peer_connection(bus)  # proxy of a new PeerConnection
+        ...
+
+Everything started is stopped again, also when a test fails. The rtcd binary
+comes from $RTCD_BINARY (meson sets it), the event loop from $RTCD_IO.
+"""
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+import dbus
+import dbus.mainloop.glib
+from gi.repository import GLib
+
+# Signals need a main loop: every connection made here runs on GLib's.
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+
+BUS_NAME = "org.rtcd.WebRTC1"
+ROOT = "/org/rtcd/WebRTC1"
+IFACE = "org.rtcd.WebRTC1"
+MANAGER = IFACE + ".Manager"
+PC = IFACE + ".PeerConnection"
+DC = IFACE + ".DataChannel"
+PROPS = "org.freedesktop.DBus.Properties"
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def find_rtcd():
+    path = os.environ.get("RTCD_BINARY")
+    if path:
+        return path
+    for candidate in ("build/daemon/rtcd", "build-lead/daemon/rtcd"):
+        p = os.path.join(SRC, candidate)
+        if os.path.exists(p):
+            return p
+    raise RuntimeError("RTCD_BINARY is not set and no built rtcd was found")
+
+
+class Daemon:
+    """A private bus with rtcd on it. extra_args go to rtcd."""
+
+    def __init__(self, extra_args=(), start_rtcd=True):
+        self.extra_args = list(extra_args)
+        self.start_rtcd = start_rtcd
+        self.tmp = tempfile.TemporaryDirectory(prefix="rtcd-test-")
+        self.bus_proc = None
+        self.rtcd = None
+        self.address = None
+        self.log_path = os.path.join(self.tmp.name, "rtcd.log")
+        self._conns = []
+
+    def __enter__(self):
+        try:
+            self._start_bus()
+            if self.start_rtcd:
+                self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def _start_bus(self):
+        conf = os.path.join(SRC, "tests", "integration", "session-bus.conf")
+        self.bus_proc = subprocess.Popen(
+            ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+        line = self.bus_proc.stdout.readline().decode().strip()
+        if not line:
+            raise RuntimeError("dbus-daemon did not start")
+        self.address = line
+
+    def start(self):
+        """Starts rtcd and waits until it owns its name."""
+        env = dict(os.environ)
+        env.setdefault("RTCD_IO", os.environ.get("RTCD_IO", "auto"))
+        log = open(self.log_path, "ab")
+        self.rtcd = subprocess.Popen(
+            [find_rtcd(), "--address=" + self.address, "--verbose"] + self.extra_args,
+            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        log.close()
+        watcher = self.bus()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if watcher.name_has_owner(BUS_NAME):
+                return
+            if self.rtcd.poll() is not None:
+                break
+            time.sleep(0.01)
+        raise RuntimeError("rtcd did not come up:\n" + self.log())
+
+    def stop_rtcd(self, sig=signal.SIGTERM, timeout=10):
+        """Stops rtcd with `sig`; returns its exit status."""
+        if not self.rtcd:
+            return None
+        if self.rtcd.poll() is None:
+            self.rtcd.send_signal(sig)
+            try:
+                self.rtcd.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.rtcd.kill()
+                self.rtcd.wait()
+                raise RuntimeError("rtcd ignored signal %d" % sig)
+        status = self.rtcd.returncode
+        self.rtcd = None
+        return status
+
+    def stop(self):
+        for c in self._conns:
+            try:
+                c.close()
+            except Exception:
+                pass
+        self._conns = []
+        try:
+            self.stop_rtcd()
+        finally:
+            if self.bus_proc:
+                self.bus_proc.terminate()
+                self.bus_proc.wait()
+                self.bus_proc.stdout.close()
+                self.bus_proc = None
+            self.tmp.cleanup()
+
+    def log(self):
+        try:
+            with open(self.log_path, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def bus(self):
+        conn = dbus.bus.BusConnection(self.address)
+        self._conns.append(conn)
+        return conn
+
+    def manager(self, bus):
+        return dbus.Interface(bus.get_object(BUS_NAME, ROOT), MANAGER)
+
+    def create_peer_connection(self, bus, config=None):
+        path = self.manager(bus).CreatePeerConnection(
+            dbus.Dictionary(config or {}, signature="sv"))
+        return dbus.Interface(bus.get_object(BUS_NAME, path), PC)
+
+    def env(self):
+        """Environment for a child process that should talk to this daemon."""
+        env = dict(os.environ)
+        env["RTCD_BUS_ADDRESS"] = self.address
+        env["DBUS_SESSION_BUS_ADDRESS"] = self.address
+        return env
+
+
+def pump(cond=None, timeout=2.0):
+    """Runs the main loop until cond() is true (returns True) or the timeout
+    passes (returns False; with no cond, just drains what is pending)."""
+    ctx = GLib.MainContext.default()
+    deadline = time.monotonic() + timeout
+    while True:
+        while ctx.pending():
+            ctx.iteration(False)
+        if cond is not None and cond():
+            return True
+        if time.monotonic() >= deadline:
+            return cond is None
+        ctx.iteration(False) or time.sleep(0.002)
+
+
+class Signals:
+    """Records every signal the connection receives from rtcd, in order:
+    a list of (path, interface, member, args)."""
+
+    def __init__(self, bus):
+        self.log = []
+        bus.add_signal_receiver(self._on, bus_name=None, path_keyword="path",
+                                interface_keyword="iface", member_keyword="member",
+                                sender_keyword="sender")
+        self.bus = bus
+
+    def _on(self, *args, path=None, iface=None, member=None, sender=None):
+        if iface == "org.freedesktop.DBus":
+            return
+        self.log.append((str(path), str(iface), str(member), args))
+
+    def members(self, path=None):
+        return [m for (p, _, m, _) in self.log if path is None or p == path]
+
+    def wait_for(self, member, path=None, timeout=2.0):
+        return pump(lambda: member in self.members(path), timeout)
+
+
+def prop(bus, path, iface, name):
+    return bus.get_object(BUS_NAME, path).Get(iface, name, dbus_interface=PROPS)
+
+
+def props(bus, path, iface):
+    return bus.get_object(BUS_NAME, path).GetAll(iface, dbus_interface=PROPS)
+
+
+def error_name(exc):
+    return exc.get_dbus_name() if isinstance(exc, dbus.exceptions.DBusException) else None
+
+
+class Tap:
+    """Minimal TAP output for Python tests, so meson counts each case."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def run(self, fn, *args):
+        self.n += 1
+        try:
+            fn(*args)
+            print("ok %d - %s" % (self.n, fn.__name__), flush=True)
+        except Exception as e:  # noqa: BLE001 -- any failure fails the case
+            self.failed += 1
+            import traceback
+            for line in traceback.format_exc().splitlines():
+                print("# " + line)
+            print("not ok %d - %s: %s" % (self.n, fn.__name__, e), flush=True)
+
+    def skip(self, name, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, name, why), flush=True)
+
+    def done(self):
+        print("1..%d" % self.n, flush=True)
+        sys.exit(1 if self.failed else 0)
