@@ -47,8 +47,9 @@ def find_rtcd():
 class Daemon:
     """A private bus with rtcd on it. extra_args go to rtcd."""
 
-    def __init__(self, extra_args=(), start_rtcd=True):
+    def __init__(self, extra_args=(), start_rtcd=True, verbose=True):
         self.extra_args = list(extra_args)
+        self.verbose = verbose
         self.start_rtcd = start_rtcd
         self.tmp = tempfile.TemporaryDirectory(prefix="rtcd-test-")
         self.bus_proc = None
@@ -87,7 +88,8 @@ class Daemon:
         env.setdefault("RTCD_IO", os.environ.get("RTCD_IO", "auto"))
         log = open(self.log_path, "ab")
         self.rtcd = subprocess.Popen(
-            [find_rtcd(), "--address=" + self.address, "--verbose"] + self.extra_args,
+            [find_rtcd(), "--address=" + self.address] +
+            (["--verbose"] if self.verbose else []) + self.extra_args,
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
         log.close()

@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""rtcd as a process: command line, readiness notification, logging, the
+name already taken, the event loop backends."""
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import rtcdtest
+from rtcdtest import BUS_NAME
+
+
+def rtcd(*args, **kw):
+    return subprocess.run([rtcdtest.find_rtcd()] + list(args), capture_output=True,
+                          text=True, timeout=20, **kw)
+
+
+def test_command_line():
+    r = rtcd("--help")
+    assert r.returncode == 0 and "--system" in r.stdout and "--io=" in r.stdout, r
+    r = rtcd("--version")
+    assert r.returncode == 0 and re.fullmatch(r"rtcd \d+\.\d+\.\d+\n", r.stdout), r.stdout
+    for bad in (["--io=poll"], ["--no-such-option"], ["extra"], ["--max-peer-connections=0"],
+                ["--max-data-channels=-3"]):
+        r = rtcd(*bad)
+        assert r.returncode == 2 and r.stderr, (bad, r)
+
+
+def test_ready_notification(d):
+    """With $NOTIFY_SOCKET set, rtcd says READY=1 once it owns its name, and
+    STOPPING=1 when it stops."""
+    path = os.path.join(d.tmp.name, "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(10)
+    env = dict(os.environ, NOTIFY_SOCKET=path)
+    proc = subprocess.Popen([rtcdtest.find_rtcd(), "--address=" + d.address], env=env,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        msg = sock.recv(4096).decode()
+        assert "READY=1" in msg.split("\n"), msg
+        assert d.bus().name_has_owner(BUS_NAME)
+        proc.terminate()
+        assert "STOPPING=1" in sock.recv(4096).decode()
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+        sock.close()
+
+
+def test_name_taken(d):
+    r = rtcd("--address=" + d.address)
+    assert r.returncode == 1, r
+    assert r.stderr.startswith("<3>") and BUS_NAME in r.stderr, r.stderr
+    # The first daemon is unaffected.
+    pc = d.create_peer_connection(d.bus())
+    assert pc.CreateOffer({}).startswith("v=0")
+
+
+def test_log_prefixes_and_backend(d):
+    log = d.log()
+    lines = [l for l in log.splitlines() if l]
+    assert lines and all(re.match(r"<[0-7]>", l) for l in lines), log
+    want = {"uring": "io_uring", "epoll": "epoll"}.get(os.environ.get("RTCD_IO", ""))
+    if want:
+        assert "event loop: %s)" % want in log, log
+
+
+def test_forced_backend(d):
+    d.stop_rtcd()
+    for io, name in (("epoll", "epoll"), ("uring", "io_uring")):
+        d.extra_args = ["--io=" + io]
+        d.start()
+        assert "event loop: %s)" % name in d.log()
+        assert d.create_peer_connection(d.bus()).CreateOffer({}).startswith("v=0")
+        d.stop_rtcd()
+
+
+def test_no_bus():
+    r = rtcd("--address=unix:path=/nonexistent/bus")
+    assert r.returncode == 1 and "<3>" in r.stderr, r
+
+
+def main():
+    tap = rtcdtest.Tap()
+    tap.run(test_command_line)
+    tap.run(test_no_bus)
+    for t in (test_name_taken, test_log_prefixes_and_backend, test_forced_backend):
+        with rtcdtest.Daemon() as d:
+            tap.run(t, d)
+    with rtcdtest.Daemon(start_rtcd=False) as d:
+        tap.run(test_ready_notification, d)
+    tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
