@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers shared by rtcctl's commands: errors, numbers, SDP in and out,
+ * and short event loops.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rtcctl.h"
+
+/* Far above any real SDP; stops a runaway pipe from eating memory. */
+#define MAX_SDP_SIZE (1024 * 1024)
+
+int rtcctl_fail(const char *what, const rtc_error *error)
+{
+	fprintf(stderr, "rtcctl: %s: %s (%s)\n", what,
+		error && error->message ? error->message : "failed",
+		error && error->name ? error->name : "unknown error");
+	return RTCCTL_FAILED;
+}
+
+int rtcctl_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rtcctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'rtcctl --help'.\n", stderr);
+	return RTCCTL_USAGE;
+}
+
+bool rtcctl_parse_uint(const char *s, unsigned long max, unsigned long *value)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*value = v;
+	return true;
+}
+
+static bool is_utf8(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len; ) {
+		unsigned char c = s[i];
+		size_t n = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 :
+			   (c & 0xf8) == 0xf0 ? 3 : 4;
+
+		if (c == 0 || n == 4 || i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++)
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+char *rtcctl_read_sdp(void)
+{
+	char *raw = malloc(MAX_SDP_SIZE + 1), *sdp, *out;
+	size_t len = 0, n;
+
+	if (!raw) {
+		fputs("rtcctl: out of memory\n", stderr);
+		return NULL;
+	}
+	while ((n = fread(raw + len, 1, MAX_SDP_SIZE + 1 - len, stdin)) > 0)
+		len += n;
+	if (ferror(stdin) || len > MAX_SDP_SIZE || len == 0 ||
+	    !is_utf8((unsigned char *)raw, len)) {
+		fprintf(stderr, "rtcctl: expected an SDP on standard input (%s)\n",
+			ferror(stdin) ? strerror(errno) : len == 0 ? "it was empty" :
+			len > MAX_SDP_SIZE ? "more than 1 MiB" : "not UTF-8 text");
+		free(raw);
+		return NULL;
+	}
+	raw[len] = '\0';
+
+	/* Pasted SDPs often lose their CRs: rebuild every line as "...\r\n",
+	 * dropping blank lines and surrounding white space. */
+	sdp = malloc(2 * len + 3);
+	if (!sdp) {
+		free(raw);
+		fputs("rtcctl: out of memory\n", stderr);
+		return NULL;
+	}
+	out = sdp;
+	for (char *line = raw, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		size_t l = strlen(line);
+		while (l > 0 && (line[l - 1] == '\r' || line[l - 1] == ' ' || line[l - 1] == '\t'))
+			l--;
+		if (l == 0)
+			continue;
+		memcpy(out, line, l);
+		out += l;
+		*out++ = '\r';
+		*out++ = '\n';
+	}
+	*out = '\0';
+	free(raw);
+	return sdp;
+}
+
+void rtcctl_print_sdp(const char *indent, const char *sdp)
+{
+	for (const char *line = sdp; *line; ) {
+		size_t l = strcspn(line, "\r\n");
+
+		printf("%s%.*s\n", indent, (int)l, line);
+		line += l;
+		if (*line == '\r')
+			line++;
+		if (*line == '\n')
+			line++;
+	}
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int rtcctl_settle(rtc_client *client, int quiet_ms)
+{
+	int r;
+
+	while ((r = rtc_client_wait(client, quiet_ms, NULL)) > 0)
+		;
+	return r;
+}
+
+bool rtcctl_wait_for(rtc_client *client, const bool *done, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+
+	/* Events already queued may settle it before any waiting. */
+	rtc_client_dispatch(client, NULL);
+	while (!*done) {
+		long long left = deadline - now_ms();
+
+		if (left <= 0 || rtc_client_wait(client, (int)left, NULL) < 0)
+			break;
+	}
+	return *done;
+}
+
+static const char *event_name(const struct rtc_event *event)
+{
+	const char *name = NULL;
+
+	if (event->type == RTC_EVENT_DATA_CHANNEL || !event->data_channel)
+		name = event->peer_connection
+			       ? rtc_peer_connection_get_user_data(event->peer_connection) : NULL;
+	else
+		name = rtc_data_channel_get_user_data(event->data_channel);
+	return name ? name : event->path;
+}
+
+void rtcctl_print_event(FILE *out, const struct rtc_event *event)
+{
+	const char *name = event_name(event);
+
+	switch (event->type) {
+	case RTC_EVENT_DISCONNECTED:
+		fprintf(out, "[bus] disconnected: %s\n", event->error_message);
+		break;
+	case RTC_EVENT_PROPERTY_CHANGED:
+		/* Descriptions and lists would flood the screen: name them only. */
+		if (event->value && strlen(event->value) > 100)
+			fprintf(out, "[%s] %s changed\n", name, event->property);
+		else
+			fprintf(out, "[%s] %s: %s\n", name, event->property,
+			       event->value ? event->value : "(invalidated)");
+		break;
+	case RTC_EVENT_NEGOTIATION_NEEDED:
+		fprintf(out, "[%s] negotiation needed\n", name);
+		break;
+	case RTC_EVENT_ICE_CANDIDATE:
+		if (*event->candidate)
+			fprintf(out, "[%s] ICE candidate (mid %s): %s\n", name, event->sdp_mid,
+			       event->candidate);
+		else
+			fprintf(out, "[%s] ICE gathering complete\n", name);
+		break;
+	case RTC_EVENT_ICE_CANDIDATE_ERROR:
+		fprintf(out, "[%s] ICE candidate error %u from %s: %s\n", name,
+		       (unsigned)event->error_code, event->url, event->error_message);
+		break;
+	case RTC_EVENT_DATA_CHANNEL:
+		fprintf(out, "[%s] remote data channel %s\n", name,
+		       rtc_data_channel_get_path(event->data_channel));
+		break;
+	case RTC_EVENT_TRACK:
+		fprintf(out, "[%s] remote track %s\n", name, event->track_path);
+		break;
+	case RTC_EVENT_OPEN:
+		fprintf(out, "[%s] open\n", name);
+		break;
+	case RTC_EVENT_MESSAGE:
+		if (event->binary)
+			fprintf(out, "[%s] binary message, %zu bytes\n", name, event->size);
+		else
+			fprintf(out, "[%s] message: %s\n", name, (const char *)event->data);
+		break;
+	case RTC_EVENT_BUFFERED_AMOUNT_LOW:
+		fprintf(out, "[%s] buffered amount low\n", name);
+		break;
+	case RTC_EVENT_CLOSING:
+		fprintf(out, "[%s] closing\n", name);
+		break;
+	case RTC_EVENT_CLOSE:
+		fprintf(out, "[%s] closed\n", name);
+		break;
+	case RTC_EVENT_ERROR:
+		fprintf(out, "[%s] error %s: %s\n", name, event->error_name, event->error_message);
+		break;
+	case RTC_EVENT_OBJECT_REMOVED:
+		fprintf(out, "[%s] removed\n", name);
+		break;
+	}
+	fflush(out);
+}
+
+void rtcctl_print_data_session(const char *indent, const char *sdp)
+{
+	static const char *const wanted[] = {
+		"a=mid:", "a=sctp-port:", "a=max-message-size:", "a=setup:",
+		"a=fingerprint:", "a=ice-ufrag:",
+	};
+	bool in_application = false;
+
+	for (const char *line = sdp; *line; ) {
+		size_t l = strcspn(line, "\r\n");
+
+		if (strncmp(line, "m=", 2) == 0)
+			in_application = strncmp(line, "m=application", 13) == 0;
+		bool show = in_application && strncmp(line, "m=", 2) == 0;
+		for (size_t i = 0; in_application && i < sizeof(wanted) / sizeof(wanted[0]); i++)
+			show = show || strncmp(line, wanted[i], strlen(wanted[i])) == 0;
+		if (show)
+			printf("%s%.*s\n", indent, (int)l, line);
+		line += l;
+		line += strspn(line, "\r\n");
+	}
+}
