@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the reactor's modules share: the objects behind the public handles and
+ * the vtable a backend (io_uring or epoll) implements.
+ *
+ * Lifetime rule: removing a watch or closing a socket never frees it on the
+ * spot. It is marked dead, moved to a graveyard list and freed at the end of
+ * an iteration once its backend reports that the kernel holds no reference to
+ * it any more (io_uring: no operation in flight). An event that was already
+ * collected for a dead object is dropped, never delivered.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "io/list.h"
+#include "io/reactor.h"
+
+/* Packets one socket may have queued plus in flight; rtc_udp_send says -ENOBUFS
+ * beyond that rather than letting a stalled socket eat memory. */
+#define RTC_UDP_SEND_QUEUE_MAX 1024u
+/* Queued packets that trigger a flush without waiting for the end of the iteration. */
+#define RTC_UDP_SEND_BATCH 64u
+/* Spare packet buffers a socket keeps for reuse once its queue drains. */
+#define RTC_UDP_SPARE_MAX 128u
+
+struct rtc_reactor_backend_ops {
+	const char *name;
+	/* Cancels everything in flight, waits for the kernel to let go of our
+	 * memory and releases the backend; objects are freed by the caller. */
+	void (*destroy)(struct rtc_reactor *r);
+
+	int  (*watch_add)(struct rtc_watch *w);
+	int  (*watch_update)(struct rtc_watch *w);     /* w->events holds the new mask */
+	void (*watch_remove)(struct rtc_watch *w);
+	bool (*watch_busy)(const struct rtc_watch *w); /* kernel still refers to it */
+
+	/* Blocks until an event arrives or the deadline (CLOCK_MONOTONIC ns) passes;
+	 * UINT64_MAX waits without deadline, a past deadline only polls. */
+	int  (*wait)(struct rtc_reactor *r, uint64_t deadline_ns);
+	void (*dispatch)(struct rtc_reactor *r);
+
+	int  (*udp_open)(struct rtc_udp_socket *s);
+	/* Hands the queued packets to the kernel; io_uring prepares SQEs that
+	 * the next wait submits in one go, unless submit_now. */
+	void (*udp_flush)(struct rtc_udp_socket *s, bool submit_now);
+	void (*udp_close)(struct rtc_udp_socket *s);
+	bool (*udp_busy)(const struct rtc_udp_socket *s);
+	void (*udp_release)(struct rtc_udp_socket *s); /* frees backend resources */
+};
+
+extern const struct rtc_reactor_backend_ops rtc_reactor_epoll_ops;
+extern const struct rtc_reactor_backend_ops rtc_reactor_uring_ops;
+int rtc_reactor_epoll_init(struct rtc_reactor *r);
+int rtc_reactor_uring_init(struct rtc_reactor *r);
+
+struct rtc_watch {
+	struct rtc_reactor *reactor;
+	struct rtc_list link;          /* reactor->watches, then ->dead_watches */
+	int fd;
+	uint32_t events;
+	rtc_watch_fn fn;
+	void *userdata;
+	bool dead;
+	union {
+		struct {
+			bool registered;       /* in the epoll set (not while paused) */
+		} epoll;
+		struct {
+			struct rtc_list ready_link; /* backend's ready or recheck list */
+			uint32_t pending;           /* revents collected this iteration */
+			uint32_t armed_events;      /* mask of the poll in flight */
+			bool poll_in_flight;
+			bool cancelling;            /* a POLL_REMOVE is on its way */
+			bool failed;                /* the kernel refused the poll */
+		} uring;
+	};
+};
+
+struct rtc_timer {
+	struct rtc_reactor *reactor;
+	struct rtc_list link;          /* reactor->timers */
+	struct rtc_list due_link;      /* reactor->due_timers while about to fire */
+	rtc_timer_fn fn;
+	void *userdata;
+	uint64_t deadline;
+	uint64_t seq;                  /* arming order: ties fire first-armed first */
+	size_t heap_index;             /* RTC_TIMER_NOT_QUEUED when not in the heap */
+};
+#define RTC_TIMER_NOT_QUEUED SIZE_MAX
+
+struct rtc_idle {
+	struct rtc_reactor *reactor;
+	struct rtc_list link;          /* reactor->idles */
+	struct rtc_list pending_link;  /* reactor->pending_idles when scheduled */
+	rtc_idle_fn fn;
+	void *userdata;
+};
+
+struct rtc_udp_packet {
+	struct rtc_list link;          /* socket's queue or spare list; unlinked in flight */
+	struct rtc_udp_socket *socket;
+	struct msghdr msg;
+	struct iovec iov;
+	struct sockaddr_storage to;
+	uint8_t data[RTC_UDP_MAX_DATAGRAM];
+};
+
+struct rtc_uring_buffer_ring;
+
+struct rtc_udp_socket {
+	struct rtc_reactor *reactor;
+	struct rtc_list link;          /* reactor->sockets, then ->dead_sockets */
+	struct rtc_list flush_link;    /* reactor->sockets_to_flush while packets wait */
+	int fd;
+	int family;
+	rtc_udp_recv_fn fn;
+	void *userdata;
+	bool closed;
+	struct rtc_udp_stats stats;
+	struct rtc_list queued;        /* packets waiting for the next flush */
+	struct rtc_list spare;         /* allocated packets not in use */
+	unsigned n_queued, n_in_flight, n_spare;
+	union {
+		struct {
+			bool in_epoll;
+		} epoll;
+		struct {
+			struct rtc_uring_buffer_ring *buffers;
+			struct msghdr recv_msg;   /* layout template of the multishot recvmsg */
+			bool recv_in_flight;
+		} uring;
+	};
+};
+
+struct rtc_signals;
+
+struct rtc_reactor {
+	const struct rtc_reactor_backend_ops *ops;
+	void *backend;
+	uint64_t now;
+	bool quit_requested;
+	int quit_code;
+
+	struct rtc_list watches, dead_watches;
+	struct rtc_list sockets, dead_sockets, sockets_to_flush;
+
+	struct rtc_list timers, due_timers;
+	struct rtc_timer **heap;       /* min-heap on (deadline, seq) */
+	size_t heap_len, heap_cap;
+	size_t n_timers;               /* the heap always has room for all of them */
+	uint64_t timer_seq;
+
+	struct rtc_list idles, pending_idles;
+
+	struct rtc_signals *signals;
+	unsigned udp_receive_buffers;  /* per socket, for sockets opened next */
+};
+
+/* timer.c */
+uint64_t rtc_timers_next_deadline(const struct rtc_reactor *r); /* UINT64_MAX: none */
+void rtc_timers_fire_due(struct rtc_reactor *r);
+void rtc_timers_free_all(struct rtc_reactor *r);
+
+/* signal.c */
+void rtc_signals_free(struct rtc_reactor *r);
+
+/* udp.c */
+void rtc_udp_flush_all(struct rtc_reactor *r);
+void rtc_udp_sweep(struct rtc_reactor *r, bool force);
+/* Counts and hands one received datagram to the socket's callback, unless closed. */
+void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
+                     const struct sockaddr *from, socklen_t fromlen);
+/* Marks a packet as handed to the kernel / given back by it (0 or -errno). */
+void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result);
+
+/* watch.c */
+void rtc_watches_sweep(struct rtc_reactor *r, bool force);
+
+uint64_t rtc_reactor_clock_ns(void);
