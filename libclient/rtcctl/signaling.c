@@ -181,11 +181,13 @@ int rtcctl_offer(rtc_client *client, int argc, char **argv)
 		ret = fail("CreatePeerConnection", &error);
 		goto out;
 	}
+	rtc_peer_connection_set_user_data(s.pc, "local");
 	s.channel = rtc_peer_connection_create_data_channel(s.pc, label, NULL, &error);
 	if (!s.channel) {
 		ret = fail("CreateDataChannel", &error);
 		goto out;
 	}
+	rtc_data_channel_set_user_data(s.channel, (void *)label);
 	if (rtc_peer_connection_create_offer(s.pc, NULL, &sdp, &error) < 0) {
 		ret = fail("CreateOffer", &error);
 		goto out;
@@ -241,6 +243,7 @@ int rtcctl_answer(rtc_client *client, int argc, char **argv)
 		ret = fail("CreatePeerConnection", &error);
 		goto out;
 	}
+	rtc_peer_connection_set_user_data(s.pc, "local");
 	if (rtc_peer_connection_set_remote_description(s.pc, "offer", offer, &error) < 0) {
 		ret = fail("SetRemoteDescription", &error);
 		goto out;

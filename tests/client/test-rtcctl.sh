@@ -66,5 +66,37 @@ expect "offerer returns to stable" out '^\[offerer\] SignalingState: stable$'
 expect "loopback prints the session" out '^   a=sctp-port:'
 expect "loopback describes the channels" out '^   channel .* label=demo-1 id=([0-9]+|unset) ordered=true ready-state='
 
+# offer and answer signal through files, as two people would by copy and paste.
+mkfifo "$tmp/answer-in"
+"$rtcctl" offer --label manual <"$tmp/answer-in" >"$tmp/offer.out" 2>"$tmp/offer.err" &
+offer_pid=$!
+exec 3>"$tmp/answer-in"
+for i in $(seq 150); do
+	grep -q '^$' "$tmp/offer.out" 2>/dev/null && break
+	sleep 0.1
+done
+sed '/^$/q' "$tmp/offer.out" >"$tmp/offer.sdp"
+ok "answer reads an offer" 0 sh -c '"$1" answer <"$2"' sh "$rtcctl" "$tmp/offer.sdp"
+expect "answer prints an answer SDP" out '^a=setup:(active|passive)'
+expect "answer ends stable" out '^SignalingState: stable$'
+sed '/^$/q' "$tmp/out" >&3
+exec 3>&-
+wait $offer_pid
+offer_status=$?
+n=$((n + 1))
+if [ $offer_status -eq 0 ] && grep -q '^m=application ' "$tmp/offer.out" &&
+   grep -q '^SignalingState: stable$' "$tmp/offer.out" &&
+   grep -q '^DataChannel: /org/rtcd/WebRTC1/pc/[0-9]*/dc/[0-9]* ' "$tmp/offer.out"; then
+	echo "ok $n - offer applies the answer"
+else
+	echo "not ok $n - offer applies the answer"
+	sed 's/^/# /' "$tmp/offer.out" "$tmp/offer.err"
+	failed=1
+fi
+
+ok "answer rejects an empty offer" 1 "$rtcctl" answer
+ok "answer reports a bad offer" 1 sh -c 'echo garbage | "$1" answer' sh "$rtcctl"
+expect "the error is the daemon's SyntaxError" err 'org\.rtcd\.WebRTC1\.Error\.SyntaxError'
+
 echo "1..$n"
 exit $failed
