@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "engine/sdp-arena.h"
+
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Most descriptions fit in one or two chunks; large allocations get a chunk
+ * of their own. */
+#define CHUNK_SIZE (16 * 1024)
+#define ALIGNMENT alignof(max_align_t)
+
+struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	alignas(max_align_t) unsigned char data[];
+};
+
+struct rtc_sdp_arena {
+	struct chunk *chunks;
+};
+
+struct rtc_sdp_arena *rtc_sdp_arena_new(void)
+{
+	return calloc(1, sizeof(struct rtc_sdp_arena));
+}
+
+void rtc_sdp_arena_free(struct rtc_sdp_arena *arena)
+{
+	struct chunk *c, *next;
+
+	if (!arena)
+		return;
+	for (c = arena->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(arena);
+}
+
+void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
+{
+	struct chunk *c = arena->chunks;
+	size_t need, chunk_size;
+	void *p;
+
+	if (size == 0)
+		size = 1;
+	if (size > SIZE_MAX / 2)
+		return NULL;
+	need = (size + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
+
+	if (!c || c->size - c->used < need) {
+		chunk_size = need > CHUNK_SIZE ? need : CHUNK_SIZE;
+		c = malloc(sizeof(*c) + chunk_size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = chunk_size;
+		/* A big private chunk goes behind the current one, so the
+		 * space left in the current one is still used. */
+		if (need > CHUNK_SIZE && arena->chunks) {
+			c->next = arena->chunks->next;
+			arena->chunks->next = c;
+		} else {
+			c->next = arena->chunks;
+			arena->chunks = c;
+		}
+	}
+	p = c->data + c->used;
+	c->used += need;
+	memset(p, 0, size);
+	return p;
+}
+
+char *rtc_sdp_arena_strndup(struct rtc_sdp_arena *arena, const char *s, size_t len)
+{
+	char *copy;
+
+	if (len == SIZE_MAX)
+		return NULL;
+	copy = rtc_sdp_arena_alloc(arena, len + 1);
+	if (!copy)
+		return NULL;
+	memcpy(copy, s, len);
+	copy[len] = '\0';
+	return copy;
+}
+
+char *rtc_sdp_arena_strdup(struct rtc_sdp_arena *arena, const char *s)
+{
+	return rtc_sdp_arena_strndup(arena, s, strlen(s));
+}
+
+int rtc_sdp_arena_reserve(struct rtc_sdp_arena *arena, void *items, size_t *cap,
+			  size_t n, size_t item_size)
+{
+	void **array = items;
+	size_t new_cap;
+	void *grown;
+
+	if (n < *cap)
+		return 0;
+	new_cap = *cap ? *cap * 2 : 4;
+	if (new_cap > SIZE_MAX / 2 / item_size)
+		return -1;
+	grown = rtc_sdp_arena_alloc(arena, new_cap * item_size);
+	if (!grown)
+		return -1;
+	if (n)
+		memcpy(grown, *array, n * item_size);
+	*array = grown;
+	*cap = new_cap;
+	return 0;
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The allocation arena behind one SDP description: a chain of chunks that
+ * only grows and is freed in one call. Parsing allocates many small strings
+ * and arrays with exactly the lifetime of the description, which is what an
+ * arena is for. Private to the sdp module.
+ */
+#pragma once
+
+#include <stddef.h>
+
+struct rtc_sdp_arena;
+
+struct rtc_sdp_arena *rtc_sdp_arena_new(void);
+void rtc_sdp_arena_free(struct rtc_sdp_arena *arena);
+
+/* Zeroed memory aligned for any type, or NULL when out of memory (or when
+ * size is absurd). */
+void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size);
+
+/* A NUL-terminated copy of the first len bytes of s. */
+char *rtc_sdp_arena_strndup(struct rtc_sdp_arena *arena, const char *s, size_t len);
+char *rtc_sdp_arena_strdup(struct rtc_sdp_arena *arena, const char *s);
+
+/* Makes room for one more item in the array *items of *n used and *cap
+ * allocated items of item_size bytes, doubling it when full (the old copy
+ * stays in the arena until it is freed: at most as much again). Returns 0,
+ * or -1 when out of memory. */
+int rtc_sdp_arena_reserve(struct rtc_sdp_arena *arena, void *items, size_t *cap,
+			  size_t n, size_t item_size);
