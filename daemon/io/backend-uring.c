@@ -194,7 +194,9 @@ static void deliver_ready_watches(struct rtc_uring_backend *b)
 		uint32_t revents = w->uring.pending & (w->events | POLLERR | POLLHUP);
 
 		w->uring.pending = 0;
-		if (w->dead || !revents)
+		/* Paused or removed since the completion came in: a late report
+		 * (even POLLHUP) is not delivered, as on epoll. */
+		if (w->dead || w->events == 0 || !revents)
 			continue;
 		w->fn(w->userdata, w->fd, revents);
 		/* Dead watches stay allocated until the end of the iteration. */

@@ -36,7 +36,7 @@ enum rtc_reactor_backend { RTC_REACTOR_AUTO, RTC_REACTOR_URING, RTC_REACTOR_EPOL
  * RTC_REACTOR_URING fails with the kernel's errno when io_uring is unavailable. */
 int  rtc_reactor_new(enum rtc_reactor_backend backend, struct rtc_reactor **out);
 /* Frees the reactor and everything still attached to it (watches, timers, idles,
- * sockets); pointers to those become invalid. */
+ * sockets); pointers to those become invalid. Not from inside a callback. */
 void rtc_reactor_free(struct rtc_reactor *r);
 const char *rtc_reactor_backend_name(const struct rtc_reactor *r);   /* "io_uring" | "epoll" */
 uint64_t rtc_reactor_now(const struct rtc_reactor *r);  /* CLOCK_MONOTONIC ns, cached per iteration */
@@ -44,7 +44,7 @@ int  rtc_reactor_run(struct rtc_reactor *r);            /* until quit; returns t
 /* One iteration, for tests. timeout_ms < 0 blocks until an event or timer, 0 polls.
  * Returns 0, or -errno when waiting for events failed. */
 int  rtc_reactor_iterate(struct rtc_reactor *r, int timeout_ms);
-void rtc_reactor_quit(struct rtc_reactor *r, int code);
+void rtc_reactor_quit(struct rtc_reactor *r, int code);  /* run returns after this iteration */
 
 /* fd readiness watches (used for the D-Bus connection fd, later PipeWire's loop fd).
  * events/revents: POLLIN | POLLOUT (revents may add POLLERR | POLLHUP). events 0 = paused.
@@ -89,7 +89,11 @@ int rtc_reactor_add_signal(struct rtc_reactor *r, int signo, rtc_signal_fn fn, v
  * submitted together, or sendmmsg on epoll), flushed before the reactor blocks;
  * rtc_udp_flush forces it. Errors of a send are counted, not fatal.
  * Datagrams larger than RTC_UDP_MAX_DATAGRAM are rejected by rtc_udp_send (-EMSGSIZE)
- * and truncated ones are dropped on receive. The callback may close the socket. */
+ * and dropped whole on receive. rtc_udp_send says -ENOBUFS while RTC_UDP_SEND_QUEUE_MAX
+ * (1024) packets of the socket are queued or not yet completed (on io_uring,
+ * completions are reaped by the loop: send more at the next iteration).
+ * Sockets are bound to the given address, IPv6 ones with IPV6_V6ONLY.
+ * The receive callback may close the socket; rtc_udp_close also frees it. */
 #define RTC_UDP_MAX_DATAGRAM 2048u
 
 struct rtc_udp_socket;

@@ -190,6 +190,64 @@ static void test_timer_disarm_rearm_and_free_in_callback(void)
 	rtc_reactor_free(r);
 }
 
+struct heap_ctx {
+	struct rtc_reactor *r;
+	uint64_t deadline;
+	uint64_t *last_deadline;
+	int *fired, *out_of_order;
+};
+
+static void heap_timer_fired(void *userdata)
+{
+	struct heap_ctx *c = userdata;
+
+	if (c->deadline < *c->last_deadline || rtc_reactor_now(c->r) < c->deadline)
+		(*c->out_of_order)++;
+	*c->last_deadline = c->deadline;
+	(*c->fired)++;
+}
+
+/* Many timers with scattered deadlines, some moved and some disarmed: the
+ * heap must hand them out in deadline order, each exactly once. */
+static void test_many_timers(void)
+{
+	enum { N = 1000 };
+	struct rtc_reactor *r = new_reactor();
+	static struct heap_ctx ctx[N];
+	static struct rtc_timer *timers[N];
+	uint64_t start = rtc_reactor_now(r), last = 0;
+	int fired = 0, out_of_order = 0, expected = 0;
+	uint32_t rng = 12345;
+
+	for (int i = 0; i < N; i++) {
+		rng = rng * 1103515245u + 12345u;
+		ctx[i] = (struct heap_ctx){ .r = r, .last_deadline = &last, .fired = &fired,
+		                            .out_of_order = &out_of_order };
+		ctx[i].deadline = start + (rng >> 8) % (30 * MS);
+		timers[i] = rtc_timer_new(r, heap_timer_fired, &ctx[i]);
+		CHECK(timers[i] != NULL);
+		rtc_timer_arm(timers[i], ctx[i].deadline);
+	}
+	for (int i = 0; i < N; i += 3) {
+		rng = rng * 1103515245u + 12345u;
+		if (i % 2) {
+			rtc_timer_disarm(timers[i]);
+		} else {
+			ctx[i].deadline = start + (rng >> 8) % (30 * MS);
+			rtc_timer_arm(timers[i], ctx[i].deadline);
+		}
+	}
+	for (int i = 0; i < N; i++)
+		expected += rtc_timer_is_armed(timers[i]);
+	while (fired < expected && rtc_reactor_now(r) < start + 2000 * MS)
+		CHECK_INTEQ(rtc_reactor_iterate(r, -1), 0);
+	CHECK_INTEQ(fired, expected);
+	CHECK_INTEQ(out_of_order, 0);
+	for (int i = 0; i < N; i++)
+		rtc_timer_free(timers[i]);
+	rtc_reactor_free(r);
+}
+
 static void quit_with_seven(void *userdata)
 {
 	rtc_reactor_quit(userdata, 7);
@@ -755,6 +813,34 @@ static void test_udp_close_with_receives_in_flight(void)
 	rtc_reactor_free(r);
 }
 
+/* Larger than RTC_UDP_MAX_DATAGRAM: dropped whole, never delivered cut short. */
+static void test_udp_oversized_datagram_dropped(void)
+{
+	struct rtc_reactor *r = new_reactor();
+	struct sockaddr_storage addr, local;
+	socklen_t len = loopback(AF_INET, &addr), local_len;
+	struct counter c = { .expected = 2 };
+	struct rtc_udp_socket *s = NULL;
+	int sender = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	static uint8_t big[RTC_UDP_MAX_DATAGRAM + 100];
+
+	CHECK_INTEQ(rtc_udp_open(r, (struct sockaddr *)&addr, len, count_packet, &c, &s), 0);
+	CHECK_INTEQ(rtc_udp_local_address(s, &local, &local_len), 0);
+	CHECK_INTEQ(sendto(sender, big, sizeof(big), 0, (struct sockaddr *)&local, local_len),
+	            (ssize_t)sizeof(big));
+	CHECK_INTEQ(sendto(sender, big, RTC_UDP_MAX_DATAGRAM, 0, (struct sockaddr *)&local, local_len),
+	            (ssize_t)RTC_UDP_MAX_DATAGRAM);
+	CHECK_INTEQ(sendto(sender, "", 0, 0, (struct sockaddr *)&local, local_len), 0);
+	CHECK(iterate_until(r, &c.done, 2000));
+	for (int i = 0; i < 3; i++)
+		CHECK_INTEQ(rtc_reactor_iterate(r, 5), 0);
+	CHECK_INTEQ(c.packets, 2);
+	CHECK_INTEQ(c.bytes, RTC_UDP_MAX_DATAGRAM);
+	close(sender);
+	rtc_udp_close(s);
+	rtc_reactor_free(r);
+}
+
 static void test_udp_send_errors_and_validation(void)
 {
 	struct rtc_reactor *r = new_reactor();
@@ -835,6 +921,7 @@ int main(void)
 	RUN(test_backend);
 	RUN(test_timers_fire_in_deadline_order);
 	RUN(test_timer_disarm_rearm_and_free_in_callback);
+	RUN(test_many_timers);
 	RUN(test_run_returns_quit_code);
 	RUN(test_watch_level_pause_resume);
 	RUN(test_watch_pollout);
@@ -845,6 +932,7 @@ int main(void)
 	RUN(test_udp_echo_ipv6);
 	RUN(test_udp_ring_exhaustion_rearms);
 	RUN(test_udp_close_with_receives_in_flight);
+	RUN(test_udp_oversized_datagram_dropped);
 	RUN(test_udp_send_errors_and_validation);
 	RUN(test_free_with_everything_attached);
 	return rtc_test_done();
