@@ -134,6 +134,11 @@ struct rtc_bus_interface {
 	const struct rtc_bus_signal *signals;       /* likewise */
 };
 
+/* The introspection document of these interfaces alone (NULL-terminated; no
+ * standard interfaces, no child nodes), formatted exactly as Introspect
+ * formats them: what the files in dbus/ hold. malloc'd; NULL when out of memory. */
+char *rtc_bus_introspect_interfaces(const struct rtc_bus_interface *const *ifaces);
+
 /* ---- objects ---------------------------------------------------------- */
 
 /* Registers an object. `owner` is the unique name of the connection that owns
@@ -190,7 +195,8 @@ void rtc_bus_reply_limits_exceeded(struct rtc_bus_call *call, const struct rtc_e
 /* ---- a{sv} dictionaries ----------------------------------------------- */
 
 /* Walks an a{sv} argument with strict checking: every key must be in `keys`
- * (NULL-terminated; each "name:signature", e.g. "ordered:b", "ice-servers:aa{sv}"),
+ * (NULL-terminated; each "name:signature", e.g. "ordered:b", "ice-servers:aa{sv}";
+ * the signature may list alternatives, "audio:b|a{sv}", and "v" accepts any type),
  * the variant's type must match, and no key may repeat. For each entry calls
  * fn(userdata, key, value_iter_inside_variant). Returns 0, or -1 with
  * err->kind = RTC_ERROR_TYPE and a message naming the key. fn may fail by
