@@ -931,8 +931,11 @@ static void test_quota(void)
 	CHECK_INTEQ(rtc_bus_quota_used(d.bus, A->name, RTC_QUOTA_PEER_CONNECTIONS), QUOTA_THINGS);
 	/* Another connection has a quota of its own. */
 	CHECK_STREQ(create_thing(C, "c's", path, sizeof(path)), "");
-	/* Closing one gives it back. */
+	/* Closing one gives it back, and tells the owner. */
+	client_forget_signals(C);
 	CHECK_STREQ(call_error(C, method(path, THING, "Close")), "");
+	client_sync(C);
+	CHECK_INTEQ(count_signals(C, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"), 1);
 	CHECK_INTEQ(rtc_bus_quota_used(d.bus, C->name, RTC_QUOTA_PEER_CONNECTIONS), 0);
 	/* A removed object is gone for every caller. */
 	CHECK_STREQ(call_error(C, method(path, THING, "Stats")),
@@ -1102,6 +1105,7 @@ static void test_client_gone(void)
 	unsigned before = d.gone_count;
 
 	snprintf(name, sizeof(name), "%s", A->name);
+	client_forget_signals(C);
 	client_free(A);
 	A = NULL;
 	while (now_ms() < deadline && d.gone_count == before)
@@ -1113,6 +1117,9 @@ static void test_client_gone(void)
 		    "org.freedesktop.DBus.Error.UnknownObject");
 	for (struct thing *t = d.things; t; t = t->next)
 		CHECK(strcmp(t->owner, name) != 0);
+	/* The removals were addressed to the owner that left, not broadcast. */
+	client_sync(C);
+	CHECK_INTEQ(count_signals(C, "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved"), 0);
 }
 
 /* ---- setup ----------------------------------------------------------------------- */
