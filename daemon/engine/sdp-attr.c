@@ -7,7 +7,6 @@
 
 #include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 #define SYNTAX(err, ...) rtc_error_set(err, RTC_ERROR_SYNTAX, __VA_ARGS__)
 
@@ -19,7 +18,7 @@ static bool is_ice_chars(const char *s, size_t min, size_t max)
 	if (len < min || len > max)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '+' && *s != '/')
+		if (!rtc_sdp_is_ice_char(*s))
 			return false;
 	return true;
 }

@@ -10,7 +10,6 @@
 #include "engine/sdp-private.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +46,8 @@ static bool is_fqdn(const char *s)
 			if (label == 0)
 				return false;
 			label = 0;
-		} else if (isalnum((unsigned char)*s) || *s == '-' || *s == '_') {
+		} else if ((rtc_sdp_is_ice_char(*s) && *s != '+' && *s != '/') ||
+			   *s == '-' || *s == '_') {
 			if (++label > 63)
 				return false;
 		} else {
@@ -80,7 +80,7 @@ static bool is_foundation(const char *s)
 	if (len < 1 || len > 32)
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '+' && *s != '/')
+		if (!rtc_sdp_is_ice_char(*s))
 			return false;
 	return true;
 }

@@ -55,6 +55,12 @@ int rtc_sdp_parse_uint(const char *s, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+bool rtc_sdp_is_ice_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
 bool rtc_sdp_is_proto(const char *s)
 {
 	const char *part = s;

@@ -23,6 +23,9 @@ bool rtc_sdp_is_text(const char *s);
 /* token *("/" token), as in "UDP/TLS/RTP/SAVPF". */
 bool rtc_sdp_is_proto(const char *s);
 
+/* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/" (ASCII, whatever the locale). */
+bool rtc_sdp_is_ice_char(char c);
+
 /* Decimal digits only, at least one, at most max. */
 int rtc_sdp_parse_uint(const char *s, uint64_t max, uint64_t *out);
 
