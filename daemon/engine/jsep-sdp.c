@@ -107,6 +107,7 @@ void jsep_local_ice(const struct rtc_jsep *jsep, struct rtc_ice_credentials *out
  * sizes by jsep_validate_remote() (credentials, mid) or are ours. */
 #define COPY_FIELD(field, value) snprintf(field, sizeof(field), "%s", value)
 
+/* The peer's or our ICE credentials and fingerprint for section m. */
 static void read_transport(const struct rtc_sdp_session *s, const struct rtc_sdp_media *m,
 			   char *ufrag, size_t ufrag_size, char *pwd, size_t pwd_size,
 			   const struct rtc_sdp_fingerprint **fingerprint)
@@ -116,7 +117,8 @@ static void read_transport(const struct rtc_sdp_session *s, const struct rtc_sdp
 
 	snprintf(ufrag, ufrag_size, "%s", u ? u : "");
 	snprintf(pwd, pwd_size, "%s", p ? p : "");
-	*fingerprint = rtc_sdp_fingerprint(s, t);
+	if (fingerprint)
+		*fingerprint = rtc_sdp_fingerprint(s, t);
 }
 
 bool jsep_read_sctp_session(const struct rtc_sdp_session *offer,
@@ -166,7 +168,7 @@ bool jsep_read_sctp_session(const struct rtc_sdp_session *offer,
 		COPY_FIELD(session.remote_fingerprint, fp->hex);
 	}
 	read_transport(local, lm, session.local_ice_ufrag, sizeof(session.local_ice_ufrag),
-		       session.local_ice_pwd, sizeof(session.local_ice_pwd), &fp);
+		       session.local_ice_pwd, sizeof(session.local_ice_pwd), NULL);
 	*out = session;
 	return true;
 }

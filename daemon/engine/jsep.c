@@ -428,7 +428,7 @@ const struct rtc_cert *rtc_jsep_certificate(const struct rtc_jsep *jsep)
 
 bool rtc_jsep_sctp_session(const struct rtc_jsep *jsep, struct rtc_jsep_sctp_session *out)
 {
-	if (!jsep->has_sctp_session || jsep->state == RTC_SIGNALING_CLOSED)
+	if (!jsep->has_sctp_session)
 		return false;
 	*out = jsep->sctp_session;
 	return true;
