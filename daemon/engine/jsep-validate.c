@@ -6,6 +6,8 @@
  * (RFC 8842) across lines. Each failure is an InvalidAccessError that names
  * the section and what is wrong, since the message reaches an app developer.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/jsep-private.h"
@@ -51,35 +53,50 @@ static int check_mids(const struct rtc_sdp_session *s, struct rtc_error *err)
 	return 0;
 }
 
-/* Every mid a BUNDLE group names exists, and no mid is in two groups. */
+static size_t media_index(const struct rtc_sdp_session *s, const char *mid)
+{
+	for (size_t i = 0; i < s->n_media; i++) {
+		const char *m = rtc_sdp_media_mid(s->media[i]);
+
+		if (m && strcmp(m, mid) == 0)
+			return i;
+	}
+	return SIZE_MAX;
+}
+
+/* Every mid a BUNDLE group names exists, and no mid is named twice, in one
+ * group or two. Linear in the group members times the sections, so a
+ * hostile description of many groups costs no more than its size allows. */
 static int check_bundle_groups(const struct rtc_sdp_session *s, struct rtc_error *err)
 {
-	const struct rtc_sdp_attr *a, *b;
+	bool *grouped = calloc(s->n_media ? s->n_media : 1, sizeof(*grouped));
+	const struct rtc_sdp_attr *a;
+	int ret = 0;
 
-	for (a = rtc_sdp_session_attr(s, "group", NULL); a; a = rtc_sdp_session_attr(s, "group", a)) {
+	if (!grouped)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	for (a = rtc_sdp_session_attr(s, "group", NULL); a && ret == 0;
+	     a = rtc_sdp_session_attr(s, "group", a)) {
 		if (a->kind != RTC_SDP_ATTR_GROUP || strcmp(a->group->semantics, "BUNDLE") != 0)
 			continue;
-		for (size_t i = 0; i < a->group->n_mids; i++) {
+		for (size_t i = 0; i < a->group->n_mids && ret == 0; i++) {
 			const char *mid = a->group->mids[i];
+			size_t index = media_index(s, mid);
 
-			if (!rtc_sdp_media_by_mid(s, mid))
-				return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
-						     "line %u: a=group:BUNDLE names mid \"%s\", "
-						     "which no m-section has", a->line, mid);
-			for (b = rtc_sdp_session_attr(s, "group", a); b;
-			     b = rtc_sdp_session_attr(s, "group", b)) {
-				if (b->kind != RTC_SDP_ATTR_GROUP ||
-				    strcmp(b->group->semantics, "BUNDLE") != 0)
-					continue;
-				for (size_t j = 0; j < b->group->n_mids; j++)
-					if (strcmp(b->group->mids[j], mid) == 0)
-						return rtc_error_set(
-							err, RTC_ERROR_INVALID_ACCESS,
-							"mid \"%s\" is in two BUNDLE groups", mid);
-			}
+			if (index == SIZE_MAX)
+				ret = rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+						    "line %u: a=group:BUNDLE names mid \"%s\", "
+						    "which no m-section has", a->line, mid);
+			else if (grouped[index])
+				ret = rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+						    "line %u: mid \"%s\" is named twice in "
+						    "BUNDLE groups", a->line, mid);
+			else
+				grouped[index] = true;
 		}
 	}
-	return 0;
+	free(grouped);
+	return ret;
 }
 
 /* ICE credentials, a fingerprint we can check, and a DTLS role that fits

@@ -1109,6 +1109,8 @@ static void test_invalid_remote_offers(void)
 		{ "no mid", "a=mid:0", NULL, RTC_ERROR_INVALID_ACCESS, "a=mid" },
 		{ "bundle names an unknown mid", "a=group:BUNDLE 0", "a=group:BUNDLE 0 7",
 		  RTC_ERROR_INVALID_ACCESS, "\"7\"" },
+		{ "mid twice in BUNDLE", "a=group:BUNDLE 0", "a=group:BUNDLE 0 0",
+		  RTC_ERROR_INVALID_ACCESS, "twice" },
 		{ "bad fingerprint hash", "a=fingerprint:sha-256 ",
 		  "a=fingerprint:md5 ", RTC_ERROR_INVALID_ACCESS, "md5" },
 		{ "not SDP", "v=0", "v=1", RTC_ERROR_SYNTAX, "line 1" },
