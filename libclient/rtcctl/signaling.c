@@ -53,13 +53,17 @@ static int print_local_description(rtc_client *client, struct session *s)
 {
 	rtc_error error = RTC_ERROR_INIT;
 	char *type, *sdp, *state;
+	bool gathering;
 
 	state = rtc_peer_connection_get_ice_gathering_state(s->pc, &error);
 	if (!state)
 		return fail("IceGatheringState", &error);
 	s->gathered = strcmp(state, "complete") == 0;
+	/* "new" after SetLocalDescription: this daemon gathers nothing (no ICE
+	 * agent yet), so there is nothing to wait for. */
+	gathering = strcmp(state, "gathering") == 0;
 	free(state);
-	if (!rtcctl_wait_for(client, &s->gathered, GATHER_TIMEOUT_MS))
+	if (gathering && !rtcctl_wait_for(client, &s->gathered, GATHER_TIMEOUT_MS))
 		fprintf(stderr, "rtcctl: ICE gathering did not complete within %d s; "
 			"printing the candidates found so far\n", GATHER_TIMEOUT_MS / 1000);
 

@@ -123,8 +123,16 @@ def test_sandboxed_app_isolated(d):
     info = os.path.join(d.tmp.name, "flatpak-info")
     with open(info, "w") as f:
         f.write("[Application]\nname=org.example.Sandboxed\n")
-    prefix = ["bwrap", "--bind", "/", "/", "--ro-bind", info, "/.flatpak-info",
-              "--dev", "/dev", "--proc", "/proc", "--unshare-pid"]
+    # A root of its own, as Flatpak gives: binding the host's / read-write
+    # would create /.flatpak-info on the host itself.
+    prefix = ["bwrap", "--ro-bind", "/usr", "/usr", "--symlink", "usr/lib", "/lib",
+              "--symlink", "usr/lib64", "/lib64", "--symlink", "usr/bin", "/bin",
+              "--ro-bind", "/etc", "/etc", "--proc", "/proc", "--dev", "/dev",
+              "--ro-bind", info, "/.flatpak-info", "--unshare-pid"]
+    # The bus socket, as a Flatpak app reaches it through its proxy socket.
+    socket_path = d.address.split("path=", 1)[1].split(",", 1)[0]
+    prefix += ["--bind", socket_path, socket_path]
+    assert not os.path.exists("/.flatpak-info")
     check_isolated(d, run_isolated_client(d, prefix, pc.object_path), pc.object_path)
 
 
@@ -157,7 +165,7 @@ def test_bad_arguments_change_nothing(d):
     mgr = a.get_object(BUS_NAME, ROOT)
     # Wrong signature.
     expect_error("org.freedesktop.DBus.Error.InvalidArgs", mgr.CreatePeerConnection,
-                 "not a dict", dbus_interface=rtcdtest.MANAGER)
+                 "not a dict", signature="s", dbus_interface=rtcdtest.MANAGER)
     # Unknown key, wrong variant type, bad enum value, bad URL, TURN without credentials.
     bad_configs = [
         ({"no-such-key": dbus.Boolean(True)}, "TypeError"),

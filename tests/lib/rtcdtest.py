@@ -85,7 +85,6 @@ class Daemon:
     def start(self):
         """Starts rtcd and waits until it owns its name."""
         env = dict(os.environ)
-        env.setdefault("RTCD_IO", os.environ.get("RTCD_IO", "auto"))
         log = open(self.log_path, "ab")
         self.rtcd = subprocess.Popen(
             [find_rtcd(), "--address=" + self.address] +
