@@ -302,14 +302,24 @@ struct completion {
 	uint32_t flags;
 };
 
+static enum rtc_uring_tag tag_of(const struct completion *c)
+{
+	return (enum rtc_uring_tag)(c->user_data & RTC_URING_TAG_MASK);
+}
+
+static void *object_of(const struct completion *c)
+{
+	return (void *)(uintptr_t)(c->user_data & ~(uint64_t)RTC_URING_TAG_MASK);
+}
+
 static void handle_completion(struct rtc_uring_backend *b, const struct completion *c)
 {
 	bool final = !(c->flags & IORING_CQE_F_MORE);
-	void *object = (void *)(uintptr_t)(c->user_data & ~(uint64_t)RTC_URING_TAG_MASK);
+	void *object = object_of(c);
 
 	if (final)
 		b->in_flight--;
-	switch ((enum rtc_uring_tag)(c->user_data & RTC_URING_TAG_MASK)) {
+	switch (tag_of(c)) {
 	case RTC_URING_INTERNAL:
 		break;
 	case RTC_URING_TIMEOUT:
@@ -386,18 +396,10 @@ static void uring_destroy(struct rtc_reactor *r)
 				if (c->flags & IORING_CQE_F_MORE)
 					continue;
 				b->in_flight--;
-				switch ((enum rtc_uring_tag)(c->user_data & RTC_URING_TAG_MASK)) {
-				case RTC_URING_WATCH:
-					((struct rtc_watch *)(uintptr_t)(c->user_data & ~(uint64_t)RTC_URING_TAG_MASK))
-						->uring.poll_in_flight = false;
-					break;
-				case RTC_URING_SEND:
-					rtc_udp_packet_sent((void *)(uintptr_t)(c->user_data & ~(uint64_t)RTC_URING_TAG_MASK),
-					                    -ECANCELED);
-					break;
-				default:
-					break;
-				}
+				/* No callbacks now: only give packets back to their
+				 * socket's pool, which frees them with the socket. */
+				if (tag_of(c) == RTC_URING_SEND)
+					rtc_udp_packet_sent(object_of(c), -ECANCELED);
 			}
 		}
 	}

@@ -11,7 +11,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -66,6 +72,59 @@ static void test_backend(void)
 	CHECK_INTEQ(rtc_reactor_new(RTC_REACTOR_EPOLL, &forced), 0);
 	CHECK_STREQ(rtc_reactor_backend_name(forced), "epoll");
 	rtc_reactor_free(forced);
+}
+
+/* Refuses io_uring_setup with `error`, the way seccomp sandboxes (and
+ * kernel.io_uring_disabled=2, with EPERM) do. */
+static bool refuse_io_uring(int error)
+{
+	struct sock_filter filter[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (uint32_t)error),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog program = { .len = sizeof(filter) / sizeof(filter[0]), .filter = filter };
+
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	       prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) == 0;
+}
+
+static void test_fallback_when_io_uring_refused(void)
+{
+	static const int errors[] = { ENOSYS, EPERM };
+
+	for (size_t i = 0; i < 2; i++) {
+		pid_t child;
+		int status = -1;
+
+		fflush(stdout);
+		child = fork();
+		if (child == 0) {
+			struct rtc_reactor *r = NULL;
+
+			if (!refuse_io_uring(errors[i]))
+				_exit(2);
+			unsetenv("RTCD_IO");
+			CHECK_INTEQ(rtc_reactor_new(RTC_REACTOR_URING, &r), -errors[i]);
+			CHECK(r == NULL);
+			CHECK_INTEQ(rtc_reactor_new(RTC_REACTOR_AUTO, &r), 0);
+			CHECK(r && strcmp(rtc_reactor_backend_name(r), "epoll") == 0);
+			rtc_reactor_free(r);
+			/* RTCD_IO=uring turns AUTO into a demand. */
+			setenv("RTCD_IO", "uring", 1);
+			r = NULL;
+			CHECK_INTEQ(rtc_reactor_new(RTC_REACTOR_AUTO, &r), -errors[i]);
+			setenv("RTCD_IO", "bogus", 1);
+			CHECK_INTEQ(rtc_reactor_new(RTC_REACTOR_AUTO, &r), -EINVAL);
+			fflush(stdout);
+			_exit(rtc_test_case_failed ? 1 : 0);
+		}
+		CHECK(child > 0);
+		CHECK_INTEQ(waitpid(child, &status, 0), child);
+		CHECK(WIFEXITED(status));
+		CHECK_INTEQ(WEXITSTATUS(status), 0);
+	}
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -919,6 +978,7 @@ static void test_free_with_everything_attached(void)
 int main(void)
 {
 	RUN(test_backend);
+	RUN(test_fallback_when_io_uring_refused);
 	RUN(test_timers_fire_in_deadline_order);
 	RUN(test_timer_disarm_rearm_and_free_in_callback);
 	RUN(test_many_timers);
