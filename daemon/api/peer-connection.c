@@ -87,6 +87,13 @@ static bool get_remote_description(void *data, DBusMessageIter *iter)
 	return append_description(iter, have, type, sdp);
 }
 
+static bool get_can_trickle(void *data, DBusMessageIter *iter)
+{
+	dbus_bool_t b = rtc_jsep_can_trickle_ice_candidates(pc_of(data)->jsep);
+
+	return dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &b);
+}
+
 static bool get_data_channels(void *data, DBusMessageIter *iter)
 {
 	struct rtc_api_pc *pc = pc_of(data);
@@ -150,7 +157,7 @@ static void snapshot_free(struct signaling_snapshot *snap)
 static void signaling_changed(struct rtc_api_pc *pc, struct signaling_snapshot *before)
 {
 	struct signaling_snapshot after;
-	const char *names[4];
+	const char *names[5];
 	size_t n = 0;
 
 	snapshot_take(pc, &after);
@@ -158,8 +165,10 @@ static void signaling_changed(struct rtc_api_pc *pc, struct signaling_snapshot *
 		names[n++] = "SignalingState";
 	if (!same_text(after.local, before->local))
 		names[n++] = "LocalDescription";
-	if (!same_text(after.remote, before->remote))
+	if (!same_text(after.remote, before->remote)) {
 		names[n++] = "RemoteDescription";
+		names[n++] = "CanTrickleIceCandidates";
+	}
 	names[n] = NULL;
 	if (n)
 		rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
@@ -465,6 +474,7 @@ static const struct rtc_bus_property pc_properties[] = {
 	{ "ConnectionState", "s", get_connection_state, NULL },
 	{ "LocalDescription", "(ss)", get_local_description, NULL },
 	{ "RemoteDescription", "(ss)", get_remote_description, NULL },
+	{ "CanTrickleIceCandidates", "b", get_can_trickle, NULL },
 	{ "DataChannels", "ao", get_data_channels, NULL },
 	{ NULL },
 };

@@ -392,6 +392,23 @@ bool rtc_jsep_remote_description(const struct rtc_jsep *jsep, enum rtc_sdp_type 
 	return pending_or_current(&jsep->pending_remote, &jsep->current_remote, type, sdp);
 }
 
+bool rtc_jsep_can_trickle_ice_candidates(const struct rtc_jsep *jsep)
+{
+	const struct jsep_description *d =
+		jsep->pending_remote.text ? &jsep->pending_remote : &jsep->current_remote;
+
+	/* RFC 8840: "a=ice-options:trickle", at session level or in the
+	 * media sections (Chromium puts it in each). */
+	if (!d->sdp)
+		return false;
+	if (rtc_sdp_has_ice_option(d->sdp, NULL, "trickle"))
+		return true;
+	for (size_t i = 0; i < d->sdp->n_media; i++)
+		if (rtc_sdp_has_ice_option(d->sdp, d->sdp->media[i], "trickle"))
+			return true;
+	return false;
+}
+
 enum rtc_sdp_type rtc_jsep_implicit_type(const struct rtc_jsep *jsep)
 {
 	switch (jsep->state) {

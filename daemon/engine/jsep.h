@@ -103,6 +103,11 @@ bool rtc_jsep_remote_description(const struct rtc_jsep *jsep, enum rtc_sdp_type 
  * in stable, have-local-offer and have-remote-pranswer, else "answer". */
 enum rtc_sdp_type rtc_jsep_implicit_type(const struct rtc_jsep *jsep);
 
+/* W3C canTrickleIceCandidates: the remote description says it takes
+ * trickled candidates (a=ice-options:trickle). False until there is one,
+ * where W3C says null: a D-Bus boolean cannot be null. */
+bool rtc_jsep_can_trickle_ice_candidates(const struct rtc_jsep *jsep);
+
 /* Moves to "closed"; every later operation is InvalidStateError. */
 void rtc_jsep_close(struct rtc_jsep *jsep);
 

@@ -1028,7 +1028,12 @@ static void check_outsider(const char *const *prefix)
 	CHECK_INTEQ(res->status, 0);
 	CHECK(strstr(res->out, ROOT) != NULL);
 	CHECK(strstr(res->out, thing_a) == NULL);
-	printf("# %s", res->out);
+	/* Multi-line output: every line a TAP comment. */
+	for (const char *line = res->out; *line;) {
+		size_t len = strcspn(line, "\n");
+		printf("# %.*s\n", (int)len, line);
+		line += len + (line[len] == '\n');
+	}
 
 	busctl(res, prefix, (const char *[]){ "introspect", NAME, thing_a, NULL });
 	CHECK(res->status != 0);
