@@ -213,6 +213,21 @@ static int add_session_lines(const struct rtc_jsep *jsep, struct rtc_sdp_session
 	return 0;
 }
 
+/* ICE credentials, certificate fingerprint and DTLS role of a section. */
+static int add_transport_lines(const struct rtc_jsep *jsep, struct rtc_sdp_session *s,
+			       struct rtc_sdp_media *m, const struct jsep_plan *plan,
+			       struct rtc_error *err)
+{
+	if (rtc_sdp_add_attr(s, m, "ice-ufrag", plan->ice.ufrag, err) < 0 ||
+	    rtc_sdp_add_attr(s, m, "ice-pwd", plan->ice.pwd, err) < 0 ||
+	    rtc_sdp_add_attrf(s, m, "fingerprint", err, "%s %s",
+			      rtc_cert_fingerprint_algorithm(jsep->cert),
+			      rtc_cert_fingerprint(jsep->cert)) < 0 ||
+	    rtc_sdp_add_attr(s, m, "setup", rtc_sdp_setup_to_string(plan->setup), err) < 0)
+		return -1;
+	return 0;
+}
+
 static int add_data_section(const struct rtc_jsep *jsep, struct rtc_sdp_session *s,
 			    const struct jsep_plan *plan, const struct jsep_section *section,
 			    struct rtc_error *err)
@@ -232,12 +247,7 @@ static int add_data_section(const struct rtc_jsep *jsep, struct rtc_sdp_session 
 	if (!m)
 		return -1;
 	if (rtc_sdp_set_connection(s, m, "IP4", "0.0.0.0", err) < 0 ||
-	    rtc_sdp_add_attr(s, m, "ice-ufrag", plan->ice.ufrag, err) < 0 ||
-	    rtc_sdp_add_attr(s, m, "ice-pwd", plan->ice.pwd, err) < 0 ||
-	    rtc_sdp_add_attrf(s, m, "fingerprint", err, "%s %s",
-			      rtc_cert_fingerprint_algorithm(jsep->cert),
-			      rtc_cert_fingerprint(jsep->cert)) < 0 ||
-	    rtc_sdp_add_attr(s, m, "setup", rtc_sdp_setup_to_string(plan->setup), err) < 0 ||
+	    add_transport_lines(jsep, s, m, plan, err) < 0 ||
 	    rtc_sdp_add_attr(s, m, "mid", section->mid, err) < 0)
 		return -1;
 	if (legacy) {
@@ -252,9 +262,14 @@ static int add_data_section(const struct rtc_jsep *jsep, struct rtc_sdp_session 
 	return rtc_sdp_add_attrf(s, m, "max-message-size", err, "%u", RTC_JSEP_MAX_MESSAGE_SIZE);
 }
 
-/* Port 0, same type, proto and formats, and only the a=mid (RFC 9429
- * section 5.3.1 for answers, 5.2.2 for re-offers). */
-static int add_rejected_section(struct rtc_sdp_session *s, const struct rtc_sdp_media *m,
+/* Port 0, same type, proto and formats and the a=mid (RFC 9429 section
+ * 5.3.1 for answers, 5.2.2 for re-offers). Beyond what RFC 3264 asks, the
+ * section also carries our transport lines and the offer's rtpmaps, as
+ * libwebrtc writes it: aiortc refuses any section without ICE credentials
+ * (or, for RTP, rtcp-mux), and Pion one whose dynamic payload types have
+ * no rtpmap. */
+static int add_rejected_section(const struct rtc_jsep *jsep, struct rtc_sdp_session *s,
+				const struct rtc_sdp_media *m, const struct jsep_plan *plan,
 				struct rtc_error *err)
 {
 	const char *mid = rtc_sdp_media_mid(m);
@@ -279,7 +294,17 @@ static int add_rejected_section(struct rtc_sdp_session *s, const struct rtc_sdp_
 	/* Our session has no c= line, so every section needs its own. */
 	if (rtc_sdp_set_connection(s, copy, "IP4", "0.0.0.0", err) < 0)
 		return -1;
-	return mid ? rtc_sdp_add_attr(s, copy, "mid", mid, err) : 0;
+	if (add_transport_lines(jsep, s, copy, plan, err) < 0 ||
+	    (mid && rtc_sdp_add_attr(s, copy, "mid", mid, err) < 0))
+		return -1;
+	/* aiortc also insists on rtcp-mux in every RTP section. */
+	if (strstr(m->proto, "RTP") && rtc_sdp_add_attr(s, copy, "rtcp-mux", NULL, err) < 0)
+		return -1;
+	for (const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, "rtpmap", NULL); a;
+	     a = rtc_sdp_media_attr(m, "rtpmap", a))
+		if (a->value && rtc_sdp_add_attr(s, copy, "rtpmap", a->value, err) < 0)
+			return -1;
+	return 0;
 }
 
 /* RFC 9429 section 5.2.2: the o= version goes up only when something
@@ -316,7 +341,7 @@ int jsep_plan_write(const struct rtc_jsep *jsep, const struct jsep_plan *plan, c
 	for (size_t i = 0; i < plan->n_sections; i++) {
 		const struct jsep_section *section = &plan->sections[i];
 
-		if ((section->rejected ? add_rejected_section(s, section->rejected, err)
+		if ((section->rejected ? add_rejected_section(jsep, s, section->rejected, plan, err)
 				       : add_data_section(jsep, s, plan, section, err)) < 0)
 			goto out;
 	}

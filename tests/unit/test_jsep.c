@@ -1002,13 +1002,33 @@ static void answer_sample(const char *name)
 			}
 			continue;
 		}
-		/* Rejected: port 0, formats echoed, nothing but the mid. */
+		/* Rejected: port 0, formats echoed with their rtpmaps, the mid,
+		 * our transport lines, and nothing about media. */
 		CHECK_INTEQ(a->port, 0);
 		CHECK_INTEQ(a->n_fmts, o->n_fmts);
 		for (size_t f = 0; f < a->n_fmts && f < o->n_fmts; f++)
 			CHECK_STREQ(a->fmts[f], o->fmts[f]);
-		CHECK_INTEQ(a->n_attrs, 1);
-		CHECK(a->n_attrs >= 1 && !strcmp(a->attrs[0].name, "mid"));
+		CHECK_STREQ(rtc_sdp_media_mid(a), rtc_sdp_media_mid(o));
+		CHECK(attr_value(a, "ice-ufrag") && attr_value(a, "ice-pwd"));
+		CHECK(rtc_sdp_fingerprint(answer, a) != NULL);
+		for (size_t k = 0; k < a->n_attrs; k++) {
+			const char *n = a->attrs[k].name;
+			bool allowed = !strcmp(n, "mid") || !strcmp(n, "ice-ufrag") ||
+				       !strcmp(n, "ice-pwd") || !strcmp(n, "fingerprint") ||
+				       !strcmp(n, "setup") || !strcmp(n, "rtpmap") ||
+				       !strcmp(n, "rtcp-mux");
+			if (!allowed)
+				printf("# unexpected a=%s in a rejected section\n", n);
+			CHECK(allowed);
+		}
+		{
+			size_t n_rtpmap_o = 0, n_rtpmap_a = 0;
+			for (size_t k = 0; k < o->n_attrs; k++)
+				n_rtpmap_o += !strcmp(o->attrs[k].name, "rtpmap");
+			for (size_t k = 0; k < a->n_attrs; k++)
+				n_rtpmap_a += !strcmp(a->attrs[k].name, "rtpmap");
+			CHECK_INTEQ(n_rtpmap_a, n_rtpmap_o);
+		}
 	}
 	CHECK(odata != NULL);
 	bundle = rtc_sdp_group(answer, "BUNDLE");
