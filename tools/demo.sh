@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 dbus-daemon --config-file=tests/integration/session-bus.conf --nofork \
-	--print-address=3 3>"$tmp/address" &
+	--print-address=3 3>"$tmp/address" 2>"$tmp/dbus-daemon.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$tmp/address" ] && break; sleep 0.05; done
 address=$(head -n1 "$tmp/address")

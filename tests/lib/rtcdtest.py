@@ -74,9 +74,13 @@ class Daemon:
 
     def _start_bus(self):
         conf = os.path.join(SRC, "tests", "integration", "session-bus.conf")
-        self.bus_proc = subprocess.Popen(
-            ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
-            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+        # dbus-daemon's own chatter (it cannot raise its fd limit in a
+        # container) goes to a file, not into every test's output.
+        with open(os.path.join(self.tmp.name, "dbus-daemon.log"), "ab") as log:
+            self.bus_proc = subprocess.Popen(
+                ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
+                stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
+                start_new_session=True)
         line = self.bus_proc.stdout.readline().decode().strip()
         if not line:
             raise RuntimeError("dbus-daemon did not start")
