@@ -166,7 +166,7 @@ int rtc_api_dc_create(struct rtc_api_pc *pc, const char *label, const struct rtc
 	dc->object = rtc_bus_object_add(bus, dc->path, pc->owner, dc_interfaces, dc);
 	if (!dc->object)
 		goto oom;
-	rtc_list_insert_tail(&pc->data_channels, &dc->link);
+	rtc_list_append(&pc->data_channels, &dc->link);
 	pc->n_data_channels++;
 	rtc_api_pc_data_channels_changed(pc);
 	*out = dc;
@@ -187,7 +187,7 @@ static void dc_destroy(struct rtc_api_dc *dc)
 	struct rtc_api_pc *pc = dc->pc;
 
 	rtc_bus_object_remove(dc->object);
-	rtc_list_remove(&dc->link);
+	rtc_list_unlink(&dc->link);
 	pc->n_data_channels--;
 	rtc_bus_quota_release(pc->api->bus, pc->owner, RTC_QUOTA_DATA_CHANNELS, 1);
 	free(dc->label);

@@ -524,7 +524,7 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 		goto fail;
 	}
 	pc->ice = *ice;
-	rtc_list_insert_tail(&api->peer_connections, &pc->link);
+	rtc_list_append(&api->peer_connections, &pc->link);
 	api->n_peer_connections++;
 	rtc_debug("%s created for %s", pc->path, owner);
 	*out = pc;
@@ -555,7 +555,7 @@ void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
 	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, closed_props);
 	rtc_bus_object_remove(pc->object);
 
-	rtc_list_remove(&pc->link);
+	rtc_list_unlink(&pc->link);
 	pc->api->n_peer_connections--;
 	rtc_bus_quota_release(pc->api->bus, pc->owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
 	rtc_debug("%s closed", pc->path);

@@ -17,7 +17,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#include "io/list.h"
+#include "common/list.h"
 #include "io/reactor.h"
 
 /* Packets one socket may have queued plus in flight; rtc_udp_send says -ENOBUFS
