@@ -221,6 +221,23 @@ static int local_text(struct rtc_jsep *jsep, enum rtc_sdp_type type, const char 
 	return 0;
 }
 
+/* The common end of applying a description: an answer or pranswer settles
+ * the data-channel session (NULL: none, e.g. the section was rejected). */
+static void finish_transition(struct rtc_jsep *jsep, enum rtc_sdp_type type,
+			      enum rtc_signaling_state next,
+			      const struct rtc_jsep_sctp_session *session)
+{
+	if (type != RTC_SDP_TYPE_OFFER) {
+		jsep->has_sctp_session = session != NULL;
+		if (session)
+			jsep->sctp_session = *session;
+	}
+	jsep->state = next;
+	jsep->generation++;
+	if (next == RTC_SIGNALING_STABLE)
+		returned_to_stable(jsep);
+}
+
 int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type,
 				   const char *sdp, struct rtc_error *err)
 {
@@ -272,15 +289,7 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 	case RTC_SDP_TYPE_ROLLBACK:
 		break;
 	}
-	if (type != RTC_SDP_TYPE_OFFER) {
-		jsep->has_sctp_session = has_session;
-		if (has_session)
-			jsep->sctp_session = session;
-	}
-	jsep->state = next;
-	jsep->generation++;
-	if (next == RTC_SIGNALING_STABLE)
-		returned_to_stable(jsep);
+	finish_transition(jsep, type, next, has_session ? &session : NULL);
 	return 0;
 }
 
@@ -346,15 +355,7 @@ int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type typ
 	case RTC_SDP_TYPE_ROLLBACK:
 		break;
 	}
-	if (type != RTC_SDP_TYPE_OFFER) {
-		jsep->has_sctp_session = has_session;
-		if (has_session)
-			jsep->sctp_session = session;
-	}
-	jsep->state = next;
-	jsep->generation++;
-	if (next == RTC_SIGNALING_STABLE)
-		returned_to_stable(jsep);
+	finish_transition(jsep, type, next, has_session ? &session : NULL);
 	return 0;
 }
 
