@@ -102,6 +102,12 @@ typedef void (*rtc_udp_recv_fn)(void *userdata, struct rtc_udp_socket *s,
                                 const struct sockaddr *from, socklen_t fromlen);
 int  rtc_udp_open(struct rtc_reactor *r, const struct sockaddr *bind_addr, socklen_t len,
                   rtc_udp_recv_fn fn, void *userdata, struct rtc_udp_socket **out);
+/* Runs a datagram socket the caller set up itself (bound, options such as
+ * multicast membership or SO_REUSEADDR already applied) on the reactor, which
+ * owns it from now on (made non-blocking; closed by rtc_udp_close). 0 or -errno;
+ * on failure the fd is still the caller's. */
+int  rtc_udp_adopt(struct rtc_reactor *r, int fd, rtc_udp_recv_fn fn, void *userdata,
+                   struct rtc_udp_socket **out);
 int  rtc_udp_local_address(const struct rtc_udp_socket *s, struct sockaddr_storage *addr,
                            socklen_t *len);
 int  rtc_udp_send(struct rtc_udp_socket *s, const void *data, size_t len,

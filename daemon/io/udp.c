@@ -61,11 +61,36 @@ fail:
 	return ret;
 }
 
+static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
+		 void *userdata, struct rtc_udp_socket **out)
+{
+	struct rtc_udp_socket *s = calloc(1, sizeof(*s));
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->reactor = r;
+	s->fd = fd;
+	s->family = family;
+	s->fn = fn;
+	s->userdata = userdata;
+	rtc_list_init(&s->flush_link);
+	rtc_list_init(&s->queued);
+	rtc_list_init(&s->spare);
+	ret = r->ops->udp_open(s);
+	if (ret < 0) {
+		free(s);
+		return ret;
+	}
+	rtc_list_append(&r->sockets, &s->link);
+	*out = s;
+	return 0;
+}
+
 int rtc_udp_open(struct rtc_reactor *r, const struct sockaddr *bind_addr, socklen_t len,
                  rtc_udp_recv_fn fn, void *userdata, struct rtc_udp_socket **out)
 {
-	struct rtc_udp_socket *s;
-	int ret;
+	int fd = -1, ret;
 
 	*out = NULL;
 	ret = check_address(bind_addr, len);
@@ -73,31 +98,38 @@ int rtc_udp_open(struct rtc_reactor *r, const struct sockaddr *bind_addr, sockle
 		return ret;
 	if (!fn)
 		return -EINVAL;
+	ret = open_bound_socket(bind_addr, &fd);
+	if (ret < 0)
+		return ret;
+	ret = adopt(r, fd, bind_addr->sa_family, fn, userdata, out);
+	if (ret < 0)
+		close(fd);
+	return ret;
+}
 
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return -ENOMEM;
-	s->reactor = r;
-	s->family = bind_addr->sa_family;
-	s->fn = fn;
-	s->userdata = userdata;
-	rtc_list_init(&s->flush_link);
-	rtc_list_init(&s->queued);
-	rtc_list_init(&s->spare);
-	ret = open_bound_socket(bind_addr, &s->fd);
-	if (ret < 0) {
-		free(s);
-		return ret;
-	}
-	ret = r->ops->udp_open(s);
-	if (ret < 0) {
-		close(s->fd);
-		free(s);
-		return ret;
-	}
-	rtc_list_append(&r->sockets, &s->link);
-	*out = s;
-	return 0;
+int rtc_udp_adopt(struct rtc_reactor *r, int fd, rtc_udp_recv_fn fn, void *userdata,
+                  struct rtc_udp_socket **out)
+{
+	struct sockaddr_storage addr;
+	socklen_t len = sizeof(addr);
+	int type = 0, flags;
+	socklen_t type_len = sizeof(type);
+
+	*out = NULL;
+	if (!fn)
+		return -EINVAL;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) < 0)
+		return -errno;
+	if (type != SOCK_DGRAM)
+		return -ENOTSOCK;
+	if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0)
+		return -errno;
+	if (check_address((struct sockaddr *)&addr, len) < 0)
+		return -EAFNOSUPPORT;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	return adopt(r, fd, addr.ss_family, fn, userdata, out);
 }
 
 int rtc_udp_local_address(const struct rtc_udp_socket *s, struct sockaddr_storage *addr,

@@ -946,6 +946,41 @@ static void test_udp_send_errors_and_validation(void)
 
 /* Teardown with everything still attached: watches, timers, idles, sockets
  * with receives and sends in flight. ASan reports anything left behind. */
+/* A socket the caller configured itself (here SO_REUSEADDR, as an mDNS
+ * socket on 5353 needs) runs on the reactor like one it opened. */
+static void test_udp_adopt(void)
+{
+	struct rtc_reactor *r = new_reactor();
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_storage local;
+	socklen_t local_len;
+	struct counter c = { .expected = 3 };
+	struct rtc_udp_socket *s = NULL;
+	int one = 1, fd, tcp, sender;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0);
+	CHECK(bind(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0);
+	CHECK(rtc_udp_adopt(r, fd, count_packet, &c, &s) == 0);
+	CHECK(s != NULL && (fcntl(fd, F_GETFL) & O_NONBLOCK));
+	CHECK(rtc_udp_local_address(s, &local, &local_len) == 0);
+
+	sender = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	for (int i = 0; i < 3; i++)
+		CHECK(sendto(sender, "abc", 3, 0, (struct sockaddr *)&local, local_len) == 3);
+	CHECK(iterate_until(r, &c.done, 2000));
+	CHECK_INTEQ(c.bytes, 9);
+	close(sender);
+
+	/* A stream socket is refused and stays the caller's. */
+	tcp = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(rtc_udp_adopt(r, tcp, count_packet, &c, &s) == -ENOTSOCK);
+	CHECK(fcntl(tcp, F_GETFD) >= 0);
+	close(tcp);
+	rtc_reactor_free(r);
+}
+
 static void test_free_with_everything_attached(void)
 {
 	struct rtc_reactor *r = new_reactor();
@@ -994,6 +1029,7 @@ int main(void)
 	RUN(test_udp_close_with_receives_in_flight);
 	RUN(test_udp_oversized_datagram_dropped);
 	RUN(test_udp_send_errors_and_validation);
+	RUN(test_udp_adopt);
 	RUN(test_free_with_everything_attached);
 	return rtc_test_done();
 }
