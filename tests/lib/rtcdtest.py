@@ -47,9 +47,12 @@ def find_rtcd():
 class Daemon:
     """A private bus with rtcd on it. extra_args go to rtcd."""
 
-    def __init__(self, extra_args=(), start_rtcd=True, verbose=True):
+    def __init__(self, extra_args=(), start_rtcd=True, verbose=True, netns=None):
         self.extra_args = list(extra_args)
         self.verbose = verbose
+        # rtcd may run in a network namespace (the network lab's hosts); the
+        # bus socket is a path, so clients reach it from anywhere.
+        self.netns = netns
         self.start_rtcd = start_rtcd
         self.tmp = tempfile.TemporaryDirectory(prefix="rtcd-test-")
         self.bus_proc = None
@@ -90,8 +93,9 @@ class Daemon:
         """Starts rtcd and waits until it owns its name."""
         env = dict(os.environ)
         log = open(self.log_path, "ab")
+        prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
         self.rtcd = subprocess.Popen(
-            [find_rtcd(), "--address=" + self.address] +
+            prefix + [find_rtcd(), "--address=" + self.address] +
             (["--verbose"] if self.verbose else []) + self.extra_args,
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
