@@ -33,6 +33,13 @@ class Tap:
         return 1 if self.failed else 0
 
 
+def comment(text):
+    """Text as TAP comment lines (shown with a failing test's output)."""
+    for line in text.splitlines():
+        print("# " + line)
+    sys.stdout.flush()
+
+
 def skip_unless_able(need_turn=True):
     """Ends the test with a TAP skip when the lab cannot be built here."""
     why = None

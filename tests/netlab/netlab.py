@@ -42,6 +42,12 @@ Impairments act on a host's router, on packets in both directions:
     a packet from a to b is delayed by a's setting plus b's;
   - rate: a tbf qdisc on both router ports.
 
+rtcd (or anything else) in a host: `lab.popen(host, argv, env={...})`, or
+`rtcdtest.Daemon(netns=lab.netns(host))`: a bus socket is a path, so a
+private bus outside the lab serves daemons inside it. Other suites need
+this directory on PYTHONPATH and $NETLAB_IMPAIR naming the built relay
+(meson variables `netlab_dir` and `netlab_impair`).
+
 Teardown (leaving the `with`, an exception, SIGTERM, SIGINT, interpreter exit)
 stops every process started here, kills whatever else still runs in the lab's
 namespaces, deletes the namespaces and the lab's directory. A lab whose owner
@@ -240,7 +246,7 @@ class Lab:
         self._procs = []
         self._impair = {}
         self._closed = False
-        self._old_handlers = {}
+        self.turn_process = None
 
     # -- names and addresses ----------------------------------------------------
     def netns(self, node):
@@ -267,9 +273,22 @@ class Lab:
         """The router's public address: the host's server-reflexive address."""
         return "203.0.113.%d" % self._index(host)
 
+    def describe(self):
+        """The topology as text, for a failing test's log."""
+        lines = ["lab %s (namespaces %s*)" % (self.id, PREFIX + self.id + "-")]
+        for h in self.hosts:
+            lines.append("  host %s %s -> router %s/%s (%s NAT)" % (
+                h, self.addr(h), self.gateway(h), self.public_addr(h), self.nat[h]))
+        if self.turn:
+            lines.append("  coturn %s and %s, user %s password %s realm %s, cert %s" % (
+                self.turn.host, self.turn.alt_host, self.turn.username, self.turn.password,
+                self.turn.realm, self.turn.cert))
+        return "\n".join(lines)
+
     # -- lifecycle ----------------------------------------------------------------
     def __enter__(self):
-        self._catch_signals()
+        if not _live_labs:
+            _catch_signals()
         _live_labs.append(self)
         try:
             sweep()
@@ -286,16 +305,6 @@ class Lab:
         self.close()
         return False
 
-    def _catch_signals(self):
-        """SIGTERM and SIGHUP become SystemExit so `with` blocks unwind; only
-        where nobody installed a handler of their own."""
-        if threading.current_thread() is not threading.main_thread():
-            return
-        for sig in (signal.SIGTERM, signal.SIGHUP):
-            if signal.getsignal(sig) == signal.SIG_DFL:
-                self._old_handlers[sig] = signal.SIG_DFL
-                signal.signal(sig, _exit_on_signal)
-
     def close(self):
         """Stops everything and removes every namespace and file. Idempotent."""
         if self._closed:
@@ -311,11 +320,10 @@ class Lab:
             shutil.rmtree(self.dir, ignore_errors=True)
             if self in _live_labs:
                 _live_labs.remove(self)
+            if not _live_labs:
+                _release_signals()
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        for sig, handler in self._old_handlers.items():
-            if signal.getsignal(sig) is _exit_on_signal:
-                signal.signal(sig, handler)
 
     # -- running things ------------------------------------------------------------
     def _exec_argv(self, node, argv):
@@ -623,6 +631,24 @@ def _stop_process(proc, timeout=5):
 
 def _exit_on_signal(signum, frame):
     raise SystemExit(128 + signum)
+
+
+def _catch_signals():
+    """While labs live, SIGTERM and SIGHUP become SystemExit so `with` blocks
+    unwind and tear down; only where nobody installed a handler of their own."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) == signal.SIG_DFL:
+            signal.signal(sig, _exit_on_signal)
+
+
+def _release_signals():
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is _exit_on_signal:
+            signal.signal(sig, signal.SIG_DFL)
 
 
 @atexit.register

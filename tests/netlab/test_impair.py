@@ -166,6 +166,8 @@ def main():
         for t in (test_loss, test_delay_keeps_order, test_jitter_reorders, test_direction,
                   test_tcp_through_the_relay, test_rate):
             tap.run(t, lab)
+        if tap.failed:
+            labtest.comment(lab.describe())
     return tap.done()
 
 

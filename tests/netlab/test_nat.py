@@ -109,6 +109,8 @@ def main():
                   test_symmetric_mapping, test_hole_punching, test_filtering,
                   test_no_way_out, test_processes_in_hosts):
             tap.run(t, lab)
+        if tap.failed:
+            labtest.comment(lab.describe())
     return tap.done()
 
 

@@ -114,7 +114,7 @@ def main():
                   test_relayed_exchange_tcp_and_tls, test_symmetric_nat_needs_the_relay):
             tap.run(t, lab)
         if tap.failed:
-            print("# coturn's log:\n" + "\n".join("# " + l for l in lab.turn_log().splitlines()))
+            labtest.comment(lab.describe() + "\ncoturn's log:\n" + lab.turn_log())
     return tap.done()
 
 
