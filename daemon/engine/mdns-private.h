@@ -83,6 +83,9 @@ void mdns_responder_on_query(struct rtc_mdns *m, uint64_t now, const struct rtc_
 /* A response from the link that names a host of ours: a reflection of
  * our own, or another host claiming the name. */
 void mdns_responder_on_response(struct rtc_mdns *m, const struct rtc_dns_message *msg);
+/* The address behind a name of ours, for a peer in this same daemon. */
+bool mdns_responder_address(struct rtc_mdns *m, const struct rtc_dns_name *name,
+			    struct sockaddr_storage *out);
 void mdns_responder_timeout(struct rtc_mdns *m, uint64_t now);
 uint64_t mdns_responder_next_timeout(const struct rtc_mdns *m);
 void mdns_responder_free(struct rtc_mdns *m);

@@ -213,6 +213,13 @@ int rtc_mdns_resolve(struct rtc_mdns *m, uint64_t now, const char *name, struct 
 	rtc_list_append(&m->lookups, &l->link);
 	m->n_lookups++;
 
+	/* Two peer connections of this daemon talking to each other: the
+	 * answer is ours, whether or not multicast loops back to us. */
+	if (mdns_responder_address(m, &wire, &l->addresses[0])) {
+		l->n_addresses = 1;
+		l->done = l->resolved = true;
+		return 0;
+	}
 	if (collect_addresses(m, now, l) > 0) {
 		l->done = l->resolved = true;
 		return 0;

@@ -372,6 +372,28 @@ void mdns_responder_on_response(struct rtc_mdns *m, const struct rtc_dns_message
 	}
 }
 
+bool mdns_responder_address(struct rtc_mdns *m, const struct rtc_dns_name *name,
+			    struct sockaddr_storage *out)
+{
+	struct mdns_host *h = find_host(m, name);
+
+	if (!h)
+		return false;
+	memset(out, 0, sizeof(*out));
+	if (h->type == RTC_DNS_TYPE_A) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)out;
+
+		sin->sin_family = AF_INET;
+		memcpy(&sin->sin_addr, h->address, 4);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)out;
+
+		sin6->sin6_family = AF_INET6;
+		memcpy(&sin6->sin6_addr, h->address, 16);
+	}
+	return true;
+}
+
 void mdns_responder_timeout(struct rtc_mdns *m, uint64_t now)
 {
 	struct rtc_list *pos;

@@ -739,6 +739,7 @@ static void test_register_uuid(void)
 	struct rtc_mdns *m = agent(true, false);
 	struct sockaddr_storage a = addr("198.18.0.1", 1), b = addr("2001:db8::1", 1);
 	char n1[RTC_MDNS_NAME_MAX + 1], n2[RTC_MDNS_NAME_MAX + 1], n3[RTC_MDNS_NAME_MAX + 1];
+	struct rtc_mdns_event ev;
 	struct rtc_error err = { 0 };
 
 	CHECK_INTEQ(rtc_mdns_register(m, T0, (struct sockaddr *)&a, n1, &err), 0);
@@ -753,11 +754,20 @@ static void test_register_uuid(void)
 	CHECK_INTEQ(drain(m), 0);
 	CHECK_INTEQ(rtc_mdns_register(m, T0, (struct sockaddr *)&b, n3, &err), 0);
 	CHECK(strcmp(n3, n1) != 0);
-	/* Two references: the first unregister keeps it. */
+	CHECK_INTEQ(drain(m), 1);
+	/* Our own name resolves without a packet (two peer connections of one
+	 * daemon). */
+	CHECK_INTEQ(rtc_mdns_resolve(m, T0, n3, &err), 0);
+	CHECK_INTEQ(drain(m), 0);
+	CHECK(rtc_mdns_poll_event(m, &ev) && ev.type == RTC_MDNS_RESOLVED && ev.n_addresses == 1);
+	CHECK_STREQ(ip_of(&ev.addresses[0]), "2001:db8::1");
+	/* Two references: the first unregister keeps the name, the second
+	 * says goodbye. */
+	CHECK_INTEQ(rtc_mdns_unregister(m, T0, n1), 0);
+	CHECK_INTEQ(drain(m), 0);
 	CHECK_INTEQ(rtc_mdns_unregister(m, T0, n1), 0);
 	CHECK_INTEQ(drain(m), 1);
-	CHECK_INTEQ(rtc_mdns_unregister(m, T0, n1), 0);
-	CHECK_INTEQ(drain(m), 1);
+	CHECK(rtc_mdns_unregister(m, T0, n1) < 0);
 	CHECK(rtc_mdns_register_name(m, T0, n3, (struct sockaddr *)&a, &err) < 0);
 	CHECK(err.kind == RTC_ERROR_INVALID_MODIFICATION);
 	a.ss_family = AF_UNIX;
