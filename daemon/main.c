@@ -17,11 +17,19 @@
 #include "common/sd-notify.h"
 #include "config.h"
 #include "io/reactor.h"
+#include "session/mdns-service.h"
+#include "session/session.h"
+
+#define MAX_INTERFACES 16
 
 struct rtcd {
 	struct rtc_reactor *reactor;
 	struct rtc_bus *bus;
 	struct rtc_api *api;
+	struct rtc_net_options net;
+	const char *interfaces[MAX_INTERFACES + 1];
+	size_t n_interfaces;
+	bool no_mdns;
 };
 
 static void usage(FILE *out)
@@ -38,6 +46,11 @@ static void usage(FILE *out)
 		"  --max-data-channels=N     per client (default %llu)\n"
 		"  --max-tracks=N            per client (default %llu)\n"
 		"  --max-queued-bytes=N      per client (default %llu)\n"
+		"  --port-range=MIN-MAX   UDP ports of host candidates (default: any)\n"
+		"  --interface=NAME       gather on this interface only (repeatable)\n"
+		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
+		"  --link-local-candidates  gather on link-local addresses too\n"
+		"  --no-mdns              do not resolve peers' .local candidates\n"
 		"  -v, --verbose          log debug messages\n"
 		"  -h, --help             show this help\n"
 		"      --version          show the version\n",
@@ -66,9 +79,25 @@ static int parse_count(const char *arg, const char *option, uint64_t *out)
 enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
 	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
+	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
 };
 
-static int parse_args(int argc, char **argv, struct rtc_bus_options *bus,
+static int parse_port_range(const char *arg, struct rtc_net_options *net)
+{
+	unsigned lo, hi;
+	char end;
+
+	if (sscanf(arg, "%u-%u%c", &lo, &hi, &end) != 2 || lo == 0 || hi > 65535 || lo > hi) {
+		fprintf(stderr, "rtcd: --port-range needs MIN-MAX within 1-65535, not \"%s\"\n",
+			arg);
+		return -1;
+	}
+	net->port_min = (uint16_t)lo;
+	net->port_max = (uint16_t)hi;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_options *bus,
 		      enum rtc_reactor_backend *backend)
 {
 	static const struct option options[] = {
@@ -80,6 +109,11 @@ static int parse_args(int argc, char **argv, struct rtc_bus_options *bus,
 		{ "max-data-channels", required_argument, NULL, OPT_MAX_DC },
 		{ "max-tracks", required_argument, NULL, OPT_MAX_TRACKS },
 		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED },
+		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
+		{ "interface", required_argument, NULL, OPT_INTERFACE },
+		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
+		{ "link-local-candidates", no_argument, NULL, OPT_LINK_LOCAL },
+		{ "no-mdns", no_argument, NULL, OPT_NO_MDNS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -130,6 +164,27 @@ static int parse_args(int argc, char **argv, struct rtc_bus_options *bus,
 					&bus->quota[RTC_QUOTA_QUEUED_BYTES]) < 0)
 				return 2;
 			break;
+		case OPT_PORT_RANGE:
+			if (parse_port_range(optarg, &d->net) < 0)
+				return 2;
+			break;
+		case OPT_INTERFACE:
+			if (d->n_interfaces == MAX_INTERFACES) {
+				fprintf(stderr, "rtcd: at most %d --interface options\n", MAX_INTERFACES);
+				return 2;
+			}
+			d->interfaces[d->n_interfaces++] = optarg;
+			d->net.interfaces.only = d->interfaces;
+			break;
+		case OPT_LOOPBACK:
+			d->net.interfaces.allow_loopback = true;
+			break;
+		case OPT_LINK_LOCAL:
+			d->net.interfaces.allow_link_local = true;
+			break;
+		case OPT_NO_MDNS:
+			d->no_mdns = true;
+			break;
 		case 'v':
 			rtc_log_set_verbose(true);
 			break;
@@ -175,7 +230,7 @@ int main(int argc, char **argv)
 	const char *why = NULL;
 	int r, exit_code;
 
-	r = parse_args(argc, argv, &bus_options, &backend);
+	r = parse_args(argc, argv, &d, &bus_options, &backend);
 	if (r >= 0)
 		return r;
 	/* A client that vanishes mid-write must not kill the service. */
@@ -200,9 +255,14 @@ int main(int argc, char **argv)
 		rtc_reactor_free(d.reactor);
 		return 1;
 	}
-	r = rtc_api_new(d.bus, &d.api);
+	/* Without mDNS, peers' .local candidates cannot be reached; that is
+	 * all that is lost, so a host without multicast still runs. */
+	if (!d.no_mdns && (r = rtc_mdns_service_new(d.reactor, &d.net.mdns)) < 0)
+		rtc_notice("mDNS unavailable (%s): .local candidates will be dropped", strerror(-r));
+	r = rtc_api_new(d.reactor, d.bus, &d.net, &d.api);
 	if (r < 0) {
 		rtc_err("cannot register the Manager object: %s", strerror(-r));
+		rtc_mdns_service_free(d.net.mdns);
 		rtc_bus_close(d.bus);
 		rtc_reactor_free(d.reactor);
 		return 1;
@@ -218,6 +278,7 @@ int main(int argc, char **argv)
 	/* Owners learn that their connections closed before the name goes. */
 	rtc_api_free(d.api);
 	d.api = NULL;
+	rtc_mdns_service_free(d.net.mdns);
 	rtc_bus_close(d.bus);
 	rtc_reactor_free(d.reactor);
 	return exit_code;

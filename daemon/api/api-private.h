@@ -11,6 +11,7 @@
 #include "engine/datachannel.h"
 #include "engine/ice-config.h"
 #include "engine/jsep.h"
+#include "session/session.h"
 
 #define RTC_API_ROOT_PATH "/org/rtcd/WebRTC1"
 #define RTC_API_IFACE_MANAGER "org.rtcd.WebRTC1.Manager"
@@ -19,6 +20,8 @@
 
 struct rtc_api {
 	struct rtc_bus *bus;
+	struct rtc_reactor *reactor;
+	const struct rtc_net_options *net;
 	struct rtc_bus_object *manager;
 	struct rtc_list peer_connections;
 	size_t n_peer_connections;
@@ -33,8 +36,10 @@ struct rtc_api_pc {
 	char path[64];
 	uint64_t number;
 
-	struct rtc_jsep *jsep;
-	struct rtc_ice_config ice;
+	struct rtc_session *session;
+	struct rtc_jsep *jsep;          /* the session's, borrowed */
+	struct rtc_ice_config ice;      /* the session reads it: lives as long */
+	const char *connection_state;   /* last announced W3C RTCPeerConnectionState */
 	enum rtc_bundle_policy bundle_policy;
 
 	struct rtc_list data_channels;

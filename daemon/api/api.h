@@ -10,9 +10,13 @@
 
 struct rtc_bus;
 struct rtc_api;
+struct rtc_reactor;
+struct rtc_net_options;
 
-/* Registers the Manager object at the root path. Returns 0 or -ENOMEM/-EEXIST. */
-int rtc_api_new(struct rtc_bus *bus, struct rtc_api **out);
+/* Registers the Manager object at the root path. `net` (the daemon's network
+ * policy) must outlive the API. Returns 0 or -ENOMEM/-EEXIST. */
+int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
+		const struct rtc_net_options *net, struct rtc_api **out);
 /* Closes every peer connection (their owners are told) and frees everything. */
 void rtc_api_free(struct rtc_api *api);
 /* A client left the bus: close and free everything it owned. */

@@ -180,13 +180,16 @@ static const struct rtc_bus_interface *const manager_interfaces[] = {
 
 /* ---- lifetime --------------------------------------------------------- */
 
-int rtc_api_new(struct rtc_bus *bus, struct rtc_api **out)
+int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
+		const struct rtc_net_options *net, struct rtc_api **out)
 {
 	struct rtc_api *api = calloc(1, sizeof(*api));
 
 	if (!api)
 		return -ENOMEM;
 	api->bus = bus;
+	api->reactor = reactor;
+	api->net = net;
 	rtc_list_init(&api->peer_connections);
 	api->next_pc_number = 1;
 	api->manager = rtc_bus_object_add(bus, RTC_API_ROOT_PATH, NULL, manager_interfaces, api);

@@ -33,27 +33,37 @@ static bool get_signaling_state(void *data, DBusMessageIter *iter)
 					   rtc_jsep_signaling_state(pc_of(data)->jsep)));
 }
 
-/* ICE and DTLS arrive with the connectivity issue; until a peer connection
- * has transports, W3C's value for all three is "new" (or "closed"). */
-static const char *transport_state(struct rtc_api_pc *pc)
-{
-	return rtc_jsep_signaling_state(pc->jsep) == RTC_SIGNALING_CLOSED ? "closed" : "new";
-}
-
 static bool get_ice_gathering_state(void *data, DBusMessageIter *iter)
 {
-	/* RTCIceGatheringState has no "closed": it stays "new". */
-	return append_string(iter, "new");
+	return append_string(iter, rtc_ice_gathering_state_name(
+					   rtc_session_gathering_state(pc_of(data)->session)));
 }
 
 static bool get_ice_connection_state(void *data, DBusMessageIter *iter)
 {
-	return append_string(iter, transport_state(pc_of(data)));
+	return append_string(iter, rtc_ice_transport_state_name(
+					   rtc_session_ice_state(pc_of(data)->session)));
+}
+
+/* W3C RTCPeerConnectionState from the transports' states. Only ICE is
+ * there yet; DTLS joins the aggregate when it arrives (issue 5). */
+static const char *connection_state(struct rtc_api_pc *pc)
+{
+	switch (rtc_session_ice_state(pc->session)) {
+	case RTC_ICE_TRANSPORT_NEW: return "new";
+	case RTC_ICE_TRANSPORT_CHECKING: return "connecting";
+	case RTC_ICE_TRANSPORT_CONNECTED:
+	case RTC_ICE_TRANSPORT_COMPLETED: return "connected";
+	case RTC_ICE_TRANSPORT_DISCONNECTED: return "disconnected";
+	case RTC_ICE_TRANSPORT_FAILED: return "failed";
+	case RTC_ICE_TRANSPORT_CLOSED: return "closed";
+	}
+	return "new";
 }
 
 static bool get_connection_state(void *data, DBusMessageIter *iter)
 {
-	return append_string(iter, transport_state(pc_of(data)));
+	return append_string(iter, connection_state(pc_of(data)));
 }
 
 static bool append_description(DBusMessageIter *iter, bool have, enum rtc_sdp_type type,
@@ -241,7 +251,7 @@ static void create_answer(struct rtc_bus_call *call, void *data)
 	free(sdp);
 }
 
-typedef int (*set_description_fn)(struct rtc_jsep *jsep, enum rtc_sdp_type type,
+typedef int (*set_description_fn)(struct rtc_session *session, enum rtc_sdp_type type,
 				  const char *sdp, struct rtc_error *err);
 
 static void set_description(struct rtc_bus_call *call, struct rtc_api_pc *pc,
@@ -262,7 +272,7 @@ static void set_description(struct rtc_bus_call *call, struct rtc_api_pc *pc,
 		return;
 	}
 	snapshot_take(pc, &before);
-	if (set(pc->jsep, type, sdp, &err) < 0) {
+	if (set(pc->session, type, sdp, &err) < 0) {
 		snapshot_free(&before);
 		rtc_bus_reply_error(call, &err);
 		return;
@@ -276,12 +286,49 @@ static void set_description(struct rtc_bus_call *call, struct rtc_api_pc *pc,
 
 static void set_local_description(struct rtc_bus_call *call, void *data)
 {
-	set_description(call, data, rtc_jsep_set_local_description);
+	set_description(call, data, rtc_session_set_local_description);
 }
 
 static void set_remote_description(struct rtc_bus_call *call, void *data)
 {
-	set_description(call, data, rtc_jsep_set_remote_description);
+	set_description(call, data, rtc_session_set_remote_description);
+}
+
+/* ---- ICE --------------------------------------------------------------- */
+
+static void add_ice_candidate(struct rtc_bus_call *call, void *data)
+{
+	struct rtc_api_pc *pc = data;
+	const char *candidate = NULL, *mid = NULL;
+	dbus_int32_t index = -1;
+	struct rtc_error err = { 0 };
+
+	dbus_message_get_args(rtc_bus_call_message(call), NULL, DBUS_TYPE_STRING, &candidate,
+			      DBUS_TYPE_STRING, &mid, DBUS_TYPE_INT32, &index, DBUS_TYPE_INVALID);
+	if (index < -1) {
+		rtc_error_set(&err, RTC_ERROR_TYPE, "sdp_mline_index must be -1 (not given) or an index");
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (rtc_session_add_ice_candidate(pc->session, candidate, mid, index, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	/* The remote description now lists the candidate. */
+	{
+		static const char *const names[] = { "RemoteDescription", NULL };
+		rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+	}
+	rtc_bus_reply_empty(call);
+}
+
+static void restart_ice(struct rtc_bus_call *call, void *data)
+{
+	struct rtc_api_pc *pc = data;
+
+	rtc_jsep_restart_ice(pc->jsep);
+	rtc_bus_reply_empty(call);
+	maybe_negotiation_needed(pc);
 }
 
 /* ---- data channels ---------------------------------------------------- */
@@ -391,6 +438,91 @@ static void stats_close(DBusMessageIter *report, DBusMessageIter *entry, DBusMes
 	dbus_message_iter_close_container(report, entry);
 }
 
+static void candidate_stats(DBusMessageIter *report, const struct rtc_ice_candidate_stats *c,
+			    double now)
+{
+	DBusMessageIter entry, dict;
+	uint32_t port = c->port;
+
+	stats_open(report, &entry, &dict, c->id, c->remote ? "remote-candidate" : "local-candidate",
+		   now);
+	rtc_bus_dict_add_string(&dict, "transportId", "T01");
+	rtc_bus_dict_add_string(&dict, "address", c->address);
+	rtc_bus_dict_add_basic(&dict, "port", DBUS_TYPE_UINT32, &port);
+	rtc_bus_dict_add_string(&dict, "protocol", c->protocol);
+	rtc_bus_dict_add_string(&dict, "candidateType", rtc_sdp_candidate_type_to_string(c->type));
+	rtc_bus_dict_add_basic(&dict, "priority", DBUS_TYPE_UINT32, &c->priority);
+	rtc_bus_dict_add_string(&dict, "foundation", c->foundation);
+	if (c->related_address[0]) {
+		uint32_t rport = c->related_port;
+		rtc_bus_dict_add_string(&dict, "relatedAddress", c->related_address);
+		rtc_bus_dict_add_basic(&dict, "relatedPort", DBUS_TYPE_UINT32, &rport);
+	}
+	stats_close(report, &entry, &dict);
+}
+
+/* W3C RTCTransportStats, RTCIceCandidateStats and RTCIceCandidatePairStats
+ * of the one BUNDLE transport. */
+static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now)
+{
+	const struct rtc_ice_agent *agent = rtc_session_ice_agent(pc->session);
+	DBusMessageIter entry, dict;
+	char selected[RTC_ICE_STATS_ID_MAX] = "";
+	struct rtc_ice_candidate_stats c;
+	struct rtc_ice_pair_stats p;
+
+	if (!agent)
+		return;
+	for (size_t i = 0; rtc_ice_agent_local_candidate_stats(agent, i, &c) == 0; i++)
+		candidate_stats(report, &c, now);
+	for (size_t i = 0; rtc_ice_agent_remote_candidate_stats(agent, i, &c) == 0; i++)
+		candidate_stats(report, &c, now);
+	for (size_t i = 0; rtc_ice_agent_pair_stats(agent, i, &p) == 0; i++) {
+		dbus_bool_t nominated = p.nominated;
+
+		if (p.selected)
+			snprintf(selected, sizeof(selected), "%s", p.id);
+		stats_open(report, &entry, &dict, p.id, "candidate-pair", now);
+		rtc_bus_dict_add_string(&dict, "transportId", "T01");
+		rtc_bus_dict_add_string(&dict, "localCandidateId", p.local_id);
+		rtc_bus_dict_add_string(&dict, "remoteCandidateId", p.remote_id);
+		rtc_bus_dict_add_string(&dict, "state", rtc_ice_pair_state_name(p.state));
+		rtc_bus_dict_add_basic(&dict, "nominated", DBUS_TYPE_BOOLEAN, &nominated);
+		rtc_bus_dict_add_basic(&dict, "priority", DBUS_TYPE_UINT64, &p.priority);
+		rtc_bus_dict_add_basic(&dict, "requestsSent", DBUS_TYPE_UINT64, &p.requests_sent);
+		rtc_bus_dict_add_basic(&dict, "requestsReceived", DBUS_TYPE_UINT64,
+				       &p.requests_received);
+		rtc_bus_dict_add_basic(&dict, "responsesSent", DBUS_TYPE_UINT64, &p.responses_sent);
+		rtc_bus_dict_add_basic(&dict, "responsesReceived", DBUS_TYPE_UINT64,
+				       &p.responses_received);
+		rtc_bus_dict_add_basic(&dict, "consentRequestsSent", DBUS_TYPE_UINT64,
+				       &p.consent_requests_sent);
+		rtc_bus_dict_add_basic(&dict, "bytesSent", DBUS_TYPE_UINT64, &p.bytes_sent);
+		rtc_bus_dict_add_basic(&dict, "bytesReceived", DBUS_TYPE_UINT64, &p.bytes_received);
+		rtc_bus_dict_add_basic(&dict, "totalRoundTripTime", DBUS_TYPE_DOUBLE,
+				       &p.total_round_trip_time);
+		/* W3C leaves it out until a round trip was measured. */
+		if (p.current_round_trip_time >= 0)
+			rtc_bus_dict_add_basic(&dict, "currentRoundTripTime", DBUS_TYPE_DOUBLE,
+					       &p.current_round_trip_time);
+		stats_close(report, &entry, &dict);
+	}
+
+	stats_open(report, &entry, &dict, "T01", "transport", now);
+	rtc_bus_dict_add_string(&dict, "iceState",
+				rtc_ice_transport_state_name(rtc_session_ice_state(pc->session)));
+	rtc_bus_dict_add_string(&dict, "iceRole", rtc_ice_role_name(rtc_ice_agent_role(agent)));
+	{
+		struct rtc_jsep_ice_section local;
+		if (rtc_jsep_local_ice(pc->jsep, &local))
+			rtc_bus_dict_add_string(&dict, "iceLocalUsernameFragment", local.ufrag);
+	}
+	rtc_bus_dict_add_string(&dict, "dtlsState", "new");
+	if (selected[0])
+		rtc_bus_dict_add_string(&dict, "selectedCandidatePairId", selected);
+	stats_close(report, &entry, &dict);
+}
+
 static void get_stats(struct rtc_bus_call *call, void *data)
 {
 	struct rtc_api_pc *pc = data;
@@ -433,6 +565,7 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 		stats_close(&report, &entry, &dict);
 	}
 
+	ice_stats(pc, &report, now);
 	dbus_message_iter_close_container(&iter, &report);
 	rtc_bus_reply(call, reply);
 }
@@ -455,12 +588,21 @@ static const struct rtc_bus_arg create_dc_in[] = {
 };
 static const struct rtc_bus_arg create_dc_out[] = { { "channel", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg stats_out[] = { { "report", "a{sa{sv}}" }, { NULL, NULL } };
+static const struct rtc_bus_arg candidate_in[] = {
+	{ "candidate", "s" }, { "sdp_mid", "s" }, { "sdp_mline_index", "i" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg candidate_error_args[] = {
+	{ "address", "s" }, { "port", "q" }, { "url", "s" }, { "error_code", "q" },
+	{ "error_text", "s" }, { NULL, NULL },
+};
 
 static const struct rtc_bus_method pc_methods[] = {
 	{ "CreateOffer", options_in, sdp_out, create_offer, 0 },
 	{ "CreateAnswer", options_in, sdp_out, create_answer, 0 },
 	{ "SetLocalDescription", description_in, NULL, set_local_description, 0 },
 	{ "SetRemoteDescription", description_in, NULL, set_remote_description, 0 },
+	{ "AddIceCandidate", candidate_in, NULL, add_ice_candidate, 0 },
+	{ "RestartIce", NULL, NULL, restart_ice, 0 },
 	{ "CreateDataChannel", create_dc_in, create_dc_out, create_data_channel, 0 },
 	{ "GetStats", NULL, stats_out, get_stats, RTC_BUS_METHOD_INSPECT },
 	{ "Close", NULL, NULL, close_method, 0 },
@@ -480,6 +622,8 @@ static const struct rtc_bus_property pc_properties[] = {
 };
 
 static const struct rtc_bus_signal pc_signals[] = {
+	{ "IceCandidate", candidate_in },
+	{ "IceCandidateError", candidate_error_args },
 	{ "NegotiationNeeded", NULL },
 	{ NULL },
 };
@@ -495,11 +639,72 @@ static const struct rtc_bus_interface *const pc_interfaces[] = { &pc_interface, 
 
 /* ---- lifetime ---------------------------------------------------------- */
 
+/* ---- what the session reports, as W3C orders the events ---------------- */
+
+static void on_local_candidate(void *userdata, const char *candidate, const char *mid,
+			       int mline_index)
+{
+	static const char *const names[] = { "LocalDescription", NULL };
+	struct rtc_api_pc *pc = userdata;
+	DBusMessage *m = rtc_bus_signal_new(pc->object, RTC_API_IFACE_PEER_CONNECTION,
+					    "IceCandidate");
+	dbus_int32_t index = mline_index;
+
+	/* The description holds the candidate before the event announces it. */
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+	dbus_message_append_args(m, DBUS_TYPE_STRING, &candidate, DBUS_TYPE_STRING, &mid,
+				 DBUS_TYPE_INT32, &index, DBUS_TYPE_INVALID);
+	rtc_bus_signal_send(pc->object, m);
+}
+
+static void on_gathering_state(void *userdata, enum rtc_ice_gathering_state state)
+{
+	static const char *const names[] = { "IceGatheringState", NULL };
+	struct rtc_api_pc *pc = userdata;
+
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+}
+
+static void on_ice_state(void *userdata, enum rtc_ice_transport_state state)
+{
+	static const char *const ice[] = { "IceConnectionState", NULL };
+	static const char *const both[] = { "IceConnectionState", "ConnectionState", NULL };
+	struct rtc_api_pc *pc = userdata;
+	const char *now = connection_state(pc);
+	bool changed = strcmp(now, pc->connection_state) != 0;
+
+	/* W3C: iceconnectionstatechange, then connectionstatechange. */
+	pc->connection_state = now;
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION,
+					changed ? both : ice);
+}
+
+static void on_candidate_error(void *userdata, const char *address, uint16_t port,
+			       const char *url, uint16_t code, const char *text)
+{
+	struct rtc_api_pc *pc = userdata;
+	DBusMessage *m = rtc_bus_signal_new(pc->object, RTC_API_IFACE_PEER_CONNECTION,
+					    "IceCandidateError");
+
+	dbus_message_append_args(m, DBUS_TYPE_STRING, &address, DBUS_TYPE_UINT16, &port,
+				 DBUS_TYPE_STRING, &url, DBUS_TYPE_UINT16, &code,
+				 DBUS_TYPE_STRING, &text, DBUS_TYPE_INVALID);
+	rtc_bus_signal_send(pc->object, m);
+}
+
+static const struct rtc_session_callbacks session_callbacks = {
+	.local_candidate = on_local_candidate,
+	.gathering_state = on_gathering_state,
+	.ice_state = on_ice_state,
+	.candidate_error = on_candidate_error,
+};
+
+/* ---- lifetime ---------------------------------------------------------- */
+
 int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_ice_config *ice,
 		      enum rtc_bundle_policy bundle_policy, struct rtc_api_pc **out,
 		      struct rtc_error *err)
 {
-	struct rtc_jsep_config jsep_config = { .bundle_policy = bundle_policy };
 	struct rtc_api_pc *pc;
 
 	if (rtc_bus_quota_take(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1, err) < 0)
@@ -510,12 +715,17 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 		rtc_bus_quota_release(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	}
-	if (rtc_jsep_new(&jsep_config, &pc->jsep, err) < 0)
+	/* The session reads the servers from here: they move in first. */
+	pc->ice = *ice;
+	if (rtc_session_new(api->reactor, api->net, &pc->ice, bundle_policy, &session_callbacks,
+			    pc, &pc->session, err) < 0)
 		goto fail;
+	pc->jsep = rtc_session_jsep_mut(pc->session);
 	pc->api = api;
 	pc->number = api->next_pc_number++;
 	pc->bundle_policy = bundle_policy;
 	pc->next_dc_number = 1;
+	pc->connection_state = "new";
 	rtc_list_init(&pc->data_channels);
 	snprintf(pc->path, sizeof(pc->path), RTC_API_ROOT_PATH "/pc/%" PRIu64, pc->number);
 	pc->object = rtc_bus_object_add(api->bus, pc->path, owner, pc_interfaces, pc);
@@ -523,7 +733,6 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 		rtc_error_set(err, RTC_ERROR_OPERATION, "cannot register %s", pc->path);
 		goto fail;
 	}
-	pc->ice = *ice;
 	rtc_list_append(&api->peer_connections, &pc->link);
 	api->n_peer_connections++;
 	rtc_debug("%s created for %s", pc->path, owner);
@@ -531,7 +740,8 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 	return 0;
 
 fail:
-	rtc_jsep_free(pc->jsep);
+	rtc_session_free(pc->session);
+	/* The caller still owns the servers' strings. */
 	rtc_bus_quota_release(api->bus, owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
 	free(pc->owner);
 	free(pc);
@@ -551,7 +761,8 @@ void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
 	 * with a closed connection but forget it. */
 	rtc_list_for_each_safe(pos, tmp, &pc->data_channels)
 		rtc_api_dc_free(rtc_container_of(pos, struct rtc_api_dc, link));
-	rtc_jsep_close(pc->jsep);
+	rtc_session_close(pc->session);
+	pc->connection_state = "closed";
 	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, closed_props);
 	rtc_bus_object_remove(pc->object);
 
@@ -559,7 +770,7 @@ void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
 	pc->api->n_peer_connections--;
 	rtc_bus_quota_release(pc->api->bus, pc->owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
 	rtc_debug("%s closed", pc->path);
-	rtc_jsep_free(pc->jsep);
+	rtc_session_free(pc->session);
 	rtc_ice_config_clear(&pc->ice);
 	free(pc->owner);
 	free(pc);

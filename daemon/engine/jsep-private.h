@@ -52,6 +52,9 @@ struct rtc_jsep {
 	uint64_t generation, last_offer_generation, last_answer_generation;
 
 	bool data_channel_wanted;
+	/* W3C [[LocalIceCredentialsToReplace]]: restartIce() was called and no
+	 * local offer with new credentials has been applied since. */
+	bool ice_restart_requested;
 	/* W3C [[NegotiationNeeded]], and whether an event is queued. */
 	bool negotiation_needed, negotiation_event_due;
 

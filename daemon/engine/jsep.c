@@ -99,7 +99,8 @@ static void update_negotiation_needed(struct rtc_jsep *jsep)
 {
 	if (jsep->state != RTC_SIGNALING_STABLE)
 		return;         /* updated again when the state returns to stable */
-	if (!jsep->data_channel_wanted || data_section_negotiated(jsep)) {
+	if (!jsep->ice_restart_requested &&
+	    (!jsep->data_channel_wanted || data_section_negotiated(jsep))) {
 		jsep->negotiation_needed = false;
 		return;
 	}
@@ -131,6 +132,17 @@ void rtc_jsep_add_data_channel(struct rtc_jsep *jsep)
 	update_negotiation_needed(jsep);
 }
 
+/* W3C restartIce(): the next offer gets new credentials, and the app is
+ * told to negotiate. */
+void rtc_jsep_restart_ice(struct rtc_jsep *jsep)
+{
+	if (jsep->state == RTC_SIGNALING_CLOSED)
+		return;
+	jsep->ice_restart_requested = true;
+	jsep->generation++;
+	update_negotiation_needed(jsep);
+}
+
 /* The W3C task that fires the event checks again when it runs: by then the
  * state may have left stable, or the flag been cleared. */
 bool rtc_jsep_take_negotiation_needed(struct rtc_jsep *jsep)
@@ -150,7 +162,8 @@ int rtc_jsep_create_offer(struct rtc_jsep *jsep, const struct rtc_offer_options 
 
 	if (jsep->state == RTC_SIGNALING_CLOSED)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the peer connection is closed");
-	if (jsep_create_offer(jsep, options && options->ice_restart, &text, err) < 0)
+	if (jsep_create_offer(jsep, (options && options->ice_restart) ||
+				    jsep->ice_restart_requested, &text, err) < 0)
 		return -1;
 	copy = strdup(text);
 	if (!copy) {
@@ -212,7 +225,7 @@ static int local_text(struct rtc_jsep *jsep, enum rtc_sdp_type type, const char 
 					     "modifying it is not supported",
 					     offer ? "offer" : "answer", offer ? "Offer" : "Answer");
 	} else if (!last || last_generation != jsep->generation) {
-		return offer ? jsep_create_offer(jsep, false, out, err)
+		return offer ? jsep_create_offer(jsep, jsep->ice_restart_requested, out, err)
 			     : jsep_create_answer(jsep, out, err);
 	}
 	*out = strdup(last);
@@ -272,6 +285,18 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 						     &session);
 
 	/* Commit. */
+	if (type == RTC_SDP_TYPE_OFFER && jsep->ice_restart_requested) {
+		struct rtc_ice_credentials before;
+		const char *ufrag = NULL;
+
+		jsep_local_ice(jsep, &before);
+		for (size_t i = 0; i < d.sdp->n_media && !ufrag; i++)
+			ufrag = rtc_sdp_ice_ufrag(d.sdp, d.sdp->media[i]);
+		/* W3C: the restart is done once an offer with new credentials
+		 * is our description. */
+		if (ufrag && strcmp(ufrag, before.ufrag) != 0)
+			jsep->ice_restart_requested = false;
+	}
 	switch (type) {
 	case RTC_SDP_TYPE_OFFER:
 	case RTC_SDP_TYPE_PRANSWER:

@@ -68,6 +68,10 @@ void rtc_jsep_add_data_channel(struct rtc_jsep *jsep);
  * returned to stable with the flag still set). The caller emits the signal. */
 bool rtc_jsep_take_negotiation_needed(struct rtc_jsep *jsep);
 
+/* W3C restartIce(): the next offer carries new ICE credentials, and
+ * negotiation becomes needed. */
+void rtc_jsep_restart_ice(struct rtc_jsep *jsep);
+
 struct rtc_offer_options {
 	bool ice_restart;
 };
@@ -107,6 +111,43 @@ enum rtc_sdp_type rtc_jsep_implicit_type(const struct rtc_jsep *jsep);
  * trickled candidates (a=ice-options:trickle). False until there is one,
  * where W3C says null: a D-Bus boolean cannot be null. */
 bool rtc_jsep_can_trickle_ice_candidates(const struct rtc_jsep *jsep);
+
+/* ---- ICE ----------------------------------------------------------- */
+
+/* The ICE side of the transport section (the BUNDLE group's data section)
+ * of the latest local or remote description. */
+struct rtc_jsep_ice_section {
+	char ufrag[257], pwd[257];
+	char mid[33];
+	int mline_index;
+	bool ice_lite;                  /* remote only: a=ice-lite */
+	bool end_of_candidates;         /* remote only: a=end-of-candidates seen */
+	bool remote_description_offer;  /* remote only: the description is an offer */
+};
+/* False while there is no description, or it has no active data section. */
+bool rtc_jsep_local_ice(const struct rtc_jsep *jsep, struct rtc_jsep_ice_section *out);
+bool rtc_jsep_remote_ice(const struct rtc_jsep *jsep, struct rtc_jsep_ice_section *out);
+/* The remote transport section's candidates, in order; NULL past the end. */
+const struct rtc_sdp_candidate *rtc_jsep_remote_candidate(const struct rtc_jsep *jsep,
+							   size_t index);
+/* We sent the offer of the current (or pending) negotiation: RFC 8445 makes
+ * the offerer the controlling agent. */
+bool rtc_jsep_we_offered(const struct rtc_jsep *jsep);
+
+/* A candidate we gathered ("candidate:..."), or "" for end-of-candidates,
+ * written into the latest local description. InvalidStateError without one. */
+int rtc_jsep_add_local_candidate(struct rtc_jsep *jsep, const char *candidate,
+				 struct rtc_error *err);
+/* W3C addIceCandidate on the remote description: candidate "" is
+ * end-of-candidates (for the named section, or all); mid "" and
+ * mline_index -1 mean "not given". InvalidStateError without a remote
+ * description, TypeError with neither mid nor index, OperationError for a
+ * section that does not exist or a candidate of another ICE generation,
+ * SyntaxError for one that does not parse. A candidate for a rejected
+ * section is accepted and *ignored set. */
+int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
+				  const char *mid, int mline_index, bool *ignored,
+				  struct rtc_error *err);
 
 /* Moves to "closed"; every later operation is InvalidStateError. */
 void rtc_jsep_close(struct rtc_jsep *jsep);

@@ -63,6 +63,7 @@ def test_name_taken(d):
 
 
 def test_log_prefixes_and_backend(d):
+    assert rtcdtest.pump(lambda: "event loop:" in d.log(), 5)
     log = d.log()
     lines = [l for l in log.splitlines() if l]
     assert lines and all(re.match(r"<[0-7]>", l) for l in lines), log
@@ -76,7 +77,8 @@ def test_forced_backend(d):
     for io, name in (("epoll", "epoll"), ("uring", "io_uring")):
         d.extra_args = ["--io=" + io]
         d.start()
-        assert "event loop: %s)" % name in d.log()
+        # The line comes right after the name is owned: give it a moment.
+        assert rtcdtest.pump(lambda: "event loop: %s)" % name in d.log(), 5), d.log()
         assert d.create_peer_connection(d.bus()).CreateOffer({}).startswith("v=0")
         d.stop_rtcd()
 

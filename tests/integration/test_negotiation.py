@@ -22,6 +22,11 @@ def expect_error(name, fn, *args):
     raise AssertionError("no error, want " + name)
 
 
+def without_candidates(sdp):
+    return "".join(l + "\r\n" for l in sdp.split("\r\n")[:-1]
+                   if not l.startswith(("a=candidate:", "a=end-of-candidates")))
+
+
 def state(bus, pc):
     return str(rtcdtest.prop(bus, pc.object_path, PC, "SignalingState"))
 
@@ -42,7 +47,9 @@ def test_offer_answer(d):
     offer = str(a.CreateOffer(EMPTY))
     a.SetLocalDescription("offer", offer)
     assert state(bus, a) == "have-local-offer"
-    assert desc(bus, a, "LocalDescription") == ("offer", offer)
+    # The description is the offer, plus the candidates gathered since.
+    assert desc(bus, a, "LocalDescription")[0] == "offer"
+    assert without_candidates(desc(bus, a, "LocalDescription")[1]) == offer
     b.SetRemoteDescription("offer", offer)
     assert state(bus, b) == "have-remote-offer"
     answer = str(b.CreateAnswer(EMPTY))
@@ -50,6 +57,7 @@ def test_offer_answer(d):
     a.SetRemoteDescription("answer", answer)
     assert state(bus, a) == "stable" and state(bus, b) == "stable"
     assert desc(bus, a, "RemoteDescription") == ("answer", answer)
+    assert without_candidates(desc(bus, b, "LocalDescription")[1]) == answer
     assert desc(bus, b, "RemoteDescription") == ("offer", offer)
 
     # The offer is a WebRTC data-channel offer (RFC 8841, RFC 8829).

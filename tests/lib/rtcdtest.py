@@ -94,9 +94,13 @@ class Daemon:
         env = dict(os.environ)
         log = open(self.log_path, "ab")
         prefix = ["ip", "netns", "exec", self.netns] if self.netns else []
+        # Outside a namespace of the test's own, ICE stays on loopback: no
+        # check ever goes to an address of the machine's real interfaces.
+        gather = [] if self.netns or any(a.startswith("--interface") for a in self.extra_args) \
+            else ["--interface=lo", "--loopback-candidates"]
         self.rtcd = subprocess.Popen(
             prefix + [find_rtcd(), "--address=" + self.address] +
-            (["--verbose"] if self.verbose else []) + self.extra_args,
+            (["--verbose"] if self.verbose else []) + gather + self.extra_args,
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
         log.close()

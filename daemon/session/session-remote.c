@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Remote candidates on their way to the ICE agent. Browsers hide their host
+ * addresses behind "<uuid>.local" names (draft-ietf-mmusic-mdns-ice-
+ * candidates): those wait here for the daemon's mDNS service to resolve them.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "engine/mdns.h"
+#include "session/mdns-service.h"
+#include "session/session-private.h"
+
+struct rtc_session_lookup {
+	struct rtc_session_lookup *next;
+	struct rtc_session *session;
+	struct rtc_mdns_lookup *lookup;
+	struct rtc_sdp_candidate *candidate;   /* owned copy, address still the name */
+};
+
+static void to_agent(struct rtc_session *s, const struct rtc_sdp_candidate *c)
+{
+	struct rtc_error err = { 0 };
+
+	if (rtc_ice_agent_add_remote_candidate(s->agent, c, &err) < 0)
+		rtc_debug("session: remote candidate refused: %s", err.message);
+}
+
+static void unlink_lookup(struct rtc_session *s, struct rtc_session_lookup *l)
+{
+	for (struct rtc_session_lookup **p = &s->lookups; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			return;
+		}
+}
+
+static void on_resolved(void *userdata, const char *name,
+			const struct sockaddr_storage *addresses, size_t n)
+{
+	struct rtc_session_lookup *l = userdata;
+	struct rtc_session *s = l->session;
+
+	unlink_lookup(s, l);
+	if (n == 0)
+		rtc_info("session: could not resolve remote candidate %s", name);
+	for (size_t i = 0; i < n && s->agent; i++) {
+		struct rtc_sdp_candidate c = *l->candidate;
+		char text[INET6_ADDRSTRLEN];
+		const void *src = addresses[i].ss_family == AF_INET
+			? (const void *)&((const struct sockaddr_in *)&addresses[i])->sin_addr
+			: (const void *)&((const struct sockaddr_in6 *)&addresses[i])->sin6_addr;
+
+		inet_ntop(addresses[i].ss_family, src, text, sizeof(text));
+		c.address = text;
+		c.address_kind = addresses[i].ss_family == AF_INET ? RTC_SDP_ADDRESS_IPV4
+								   : RTC_SDP_ADDRESS_IPV6;
+		to_agent(s, &c);
+	}
+	rtc_sdp_candidate_free(l->candidate);
+	free(l);
+	rtc_session_pump(s);
+}
+
+void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidate *c)
+{
+	struct rtc_session_lookup *l;
+	char *line;
+
+	if (c->address_kind != RTC_SDP_ADDRESS_FQDN) {
+		to_agent(s, c);
+		return;
+	}
+	if (!rtc_mdns_is_local_name(c->address) || !s->net->mdns) {
+		/* W3C leaves other names to the implementation: no DNS here. */
+		rtc_debug("session: remote candidate %s dropped: not an mDNS name we can resolve",
+			  c->address);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	line = rtc_sdp_candidate_to_string(c);
+	if (!l || !line || rtc_sdp_candidate_parse(line, strlen(line), &l->candidate, NULL) < 0) {
+		free(line);
+		free(l);
+		return;
+	}
+	free(line);
+	l->session = s;
+	l->lookup = rtc_mdns_service_resolve(s->net->mdns, c->address, on_resolved, l);
+	if (!l->lookup) {
+		rtc_sdp_candidate_free(l->candidate);
+		free(l);
+		return;
+	}
+	l->next = s->lookups;
+	s->lookups = l;
+}
+
+void rtc_session_mdns_cancel(struct rtc_session *s)
+{
+	while (s->lookups) {
+		struct rtc_session_lookup *l = s->lookups;
+		s->lookups = l->next;
+		rtc_mdns_lookup_cancel(l->lookup);
+		rtc_sdp_candidate_free(l->candidate);
+		free(l);
+	}
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A session: one peer connection's engine run on the reactor. It owns the
+ * signalling state (engine/jsep), the ICE agent (engine/ice-agent), the UDP
+ * sockets of its host candidates and the timer that drives them, and turns
+ * what the engine wants done into socket sends and what the sockets bring
+ * into engine input. It speaks no D-Bus: the API layer calls it and hears
+ * back through the callbacks, in the order W3C fires the matching events.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "engine/ice-agent.h"
+#include "engine/ice-config.h"
+#include "engine/jsep.h"
+#include "io/interfaces.h"
+
+struct rtc_reactor;
+struct rtc_mdns_service;
+struct rtc_session;
+
+/* The daemon's network policy, shared by every session. */
+struct rtc_net_options {
+	struct rtc_interface_filter interfaces;
+	uint16_t port_min, port_max;      /* 0, 0: any port */
+	/* Resolves remote ".local" candidates (NULL: they are dropped). */
+	struct rtc_mdns_service *mdns;
+};
+
+struct rtc_session_callbacks {
+	/* A gathered candidate to trickle ("candidate:..."); "" when gathering
+	 * is complete (W3C: the null candidate). */
+	void (*local_candidate)(void *userdata, const char *candidate, const char *mid,
+				int mline_index);
+	void (*gathering_state)(void *userdata, enum rtc_ice_gathering_state state);
+	void (*ice_state)(void *userdata, enum rtc_ice_transport_state state);
+	/* A STUN or TURN server failed (W3C icecandidateerror). */
+	void (*candidate_error)(void *userdata, const char *address, uint16_t port,
+				const char *url, uint16_t code, const char *text);
+};
+
+int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *net,
+		    const struct rtc_ice_config *ice, enum rtc_bundle_policy bundle_policy,
+		    const struct rtc_session_callbacks *callbacks, void *userdata,
+		    struct rtc_session **out, struct rtc_error *err);
+void rtc_session_free(struct rtc_session *s);
+
+/* Read-only access for properties and stats. */
+const struct rtc_jsep *rtc_session_jsep(const struct rtc_session *s);
+struct rtc_jsep *rtc_session_jsep_mut(struct rtc_session *s);
+const struct rtc_ice_agent *rtc_session_ice_agent(const struct rtc_session *s);
+enum rtc_ice_gathering_state rtc_session_gathering_state(const struct rtc_session *s);
+enum rtc_ice_transport_state rtc_session_ice_state(const struct rtc_session *s);
+
+/* setLocalDescription / setRemoteDescription: the description goes through
+ * JSEP, then ICE follows it (gathering starts with the first local
+ * description; the remote credentials and candidates come from the remote
+ * one; new credentials mean an ICE restart). */
+int rtc_session_set_local_description(struct rtc_session *s, enum rtc_sdp_type type,
+				      const char *sdp, struct rtc_error *err);
+int rtc_session_set_remote_description(struct rtc_session *s, enum rtc_sdp_type type,
+				       const char *sdp, struct rtc_error *err);
+/* W3C addIceCandidate (candidate "" = end of candidates). */
+int rtc_session_add_ice_candidate(struct rtc_session *s, const char *candidate,
+				  const char *mid, int mline_index, struct rtc_error *err);
+
+/* W3C close(): ICE stops, sockets close, states become "closed". */
+void rtc_session_close(struct rtc_session *s);
