@@ -169,7 +169,8 @@ int rtc_tcp_send(struct rtc_tcp_stream *s, const void *data, size_t len)
 		uint8_t *q;
 
 		/* Compact first; grow only if that is not enough. */
-		memmove(s->queue, s->queue + s->head, pending);
+		if (pending)
+			memmove(s->queue, s->queue + s->head, pending);
 		s->head = 0;
 		s->tail = pending;
 		while (cap < pending + len)
