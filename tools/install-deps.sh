@@ -7,13 +7,16 @@ build="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libdbus-1-dev liburing-dev libssl-dev libsrtp2-dev libusrsctp-dev"
 # A private bus and the tools the integration tests use as a second client.
 run="dbus-daemon dbus-bin systemd python3 python3-dbus python3-gi bubblewrap util-linux"
+# The network lab (namespaces, NAT, coturn) and the kernel module in qemu.
+lab="iproute2 nftables coturn openssl"
+kmod="qemu-system-x86 linux-image-amd64 linux-headers-amd64 busybox-static cpio"
 # Real peers for the interop suite (recipes/real-peers.md).
 interop="python3-aiortc golang-go golang-github-pion-webrtc.v3-dev chromium firefox-esr
   iproute2"
 
 case "${1:-all}" in
 build) want="$build $run" ;;
-all) want="$build $run $interop" ;;
+all) want="$build $run $lab $kmod $interop" ;;
 *) echo "usage: $0 [build|all]" >&2; exit 2 ;;
 esac
 

@@ -11,7 +11,7 @@ top=$(pwd)
 
 ./tools/install-deps.sh all || { echo "0 passed, 1 failed"; exit 1; }
 
-suites=${SUITES:-"unit integration fuzz interop"}
+suites=${SUITES:-"unit integration fuzz interop netlab kmod"}
 results=()
 fail_setup=0
 
