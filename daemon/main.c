@@ -17,6 +17,7 @@
 #include "common/sd-notify.h"
 #include "config.h"
 #include "io/reactor.h"
+#include "offload/policy.h"
 #include "session/mdns-service.h"
 #include "session/session.h"
 
@@ -30,6 +31,8 @@ struct rtcd {
 	const char *interfaces[MAX_INTERFACES + 1];
 	size_t n_interfaces;
 	bool no_mdns;
+	enum rtc_offload_mode srtp_offload;
+	struct rtc_offload_policy *offload;
 };
 
 static void usage(FILE *out)
@@ -51,6 +54,7 @@ static void usage(FILE *out)
 		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
 		"  --link-local-candidates  gather on link-local addresses too\n"
 		"  --no-mdns              do not resolve peers' .local candidates\n"
+		"  --srtp-offload=auto|on|off  SRTP in the kernel module (default auto: when loaded)\n"
 		"  -v, --verbose          log debug messages\n"
 		"  -h, --help             show this help\n"
 		"      --version          show the version\n",
@@ -80,6 +84,7 @@ enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
 	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
+	OPT_SRTP_OFFLOAD,
 };
 
 static int parse_port_range(const char *arg, struct rtc_net_options *net)
@@ -114,6 +119,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
 		{ "link-local-candidates", no_argument, NULL, OPT_LINK_LOCAL },
 		{ "no-mdns", no_argument, NULL, OPT_NO_MDNS },
+		{ "srtp-offload", required_argument, NULL, OPT_SRTP_OFFLOAD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -185,6 +191,12 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		case OPT_NO_MDNS:
 			d->no_mdns = true;
 			break;
+		case OPT_SRTP_OFFLOAD:
+			if (rtc_offload_mode_parse(optarg, &d->srtp_offload) < 0) {
+				fprintf(stderr, "rtcd: --srtp-offload must be auto, on or off\n");
+				return 2;
+			}
+			break;
 		case 'v':
 			rtc_log_set_verbose(true);
 			break;
@@ -226,7 +238,7 @@ int main(int argc, char **argv)
 {
 	struct rtc_bus_options bus_options = { .kind = RTC_BUS_SESSION, .name = RTCD_BUS_NAME };
 	enum rtc_reactor_backend backend = RTC_REACTOR_AUTO;
-	struct rtcd d = { 0 };
+	struct rtcd d = { .srtp_offload = RTC_OFFLOAD_AUTO };
 	const char *why = NULL;
 	int r, exit_code;
 
@@ -235,6 +247,17 @@ int main(int argc, char **argv)
 		return r;
 	/* A client that vanishes mid-write must not kill the service. */
 	signal(SIGPIPE, SIG_IGN);
+
+	/* The kernel module assists when it is there; "on" insists on it. */
+	r = rtc_offload_policy_open(d.srtp_offload, &d.offload);
+	if (r < 0) {
+		rtc_err("--srtp-offload=on, but the rtcd_srtp kernel module is not usable: %s",
+			strerror(-r));
+		return 1;
+	}
+	rtc_info("SRTP: %s", rtc_offload_policy_active(d.offload)
+				   ? "the kernel module assists (libsrtp2 for what it refuses)"
+				   : "libsrtp2 in userspace");
 
 	r = rtc_reactor_new(backend, &d.reactor);
 	if (r < 0) {
@@ -281,5 +304,6 @@ int main(int argc, char **argv)
 	rtc_mdns_service_free(d.net.mdns);
 	rtc_bus_close(d.bus);
 	rtc_reactor_free(d.reactor);
+	rtc_offload_policy_free(d.offload);
 	return exit_code;
 }

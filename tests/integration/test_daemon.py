@@ -83,6 +83,16 @@ def test_forced_backend(d):
         d.stop_rtcd()
 
 
+def test_srtp_offload_modes(d):
+    # This kernel loads no modules: "on" must refuse to start, clearly.
+    r = rtcd("--address=" + d.address, "--srtp-offload=on")
+    assert r.returncode == 1 and "rtcd_srtp" in r.stderr, r
+    r = rtcd("--srtp-offload=sometimes")
+    assert r.returncode == 2, r
+    # "auto" (the default) runs on libsrtp2 alone.
+    assert rtcdtest.pump(lambda: "SRTP: libsrtp2 in userspace" in d.log(), 5), d.log()
+
+
 def test_no_bus():
     r = rtcd("--address=unix:path=/nonexistent/bus")
     assert r.returncode == 1 and "<3>" in r.stderr, r
@@ -92,7 +102,8 @@ def main():
     tap = rtcdtest.Tap()
     tap.run(test_command_line)
     tap.run(test_no_bus)
-    for t in (test_name_taken, test_log_prefixes_and_backend, test_forced_backend):
+    for t in (test_name_taken, test_log_prefixes_and_backend, test_forced_backend,
+              test_srtp_offload_modes):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     with rtcdtest.Daemon(start_rtcd=False) as d:
