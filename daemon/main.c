@@ -17,6 +17,7 @@
 #include "common/sd-notify.h"
 #include "config.h"
 #include "io/reactor.h"
+#include "io/resolver.h"
 #include "offload/policy.h"
 #include "session/mdns-service.h"
 #include "session/session.h"
@@ -282,10 +283,14 @@ int main(int argc, char **argv)
 	 * all that is lost, so a host without multicast still runs. */
 	if (!d.no_mdns && (r = rtc_mdns_service_new(d.reactor, &d.net.mdns)) < 0)
 		rtc_notice("mDNS unavailable (%s): .local candidates will be dropped", strerror(-r));
+	if ((r = rtc_resolver_new(d.reactor, &d.net.resolver)) < 0)
+		rtc_notice("no name resolution (%s): STUN/TURN servers need addresses",
+			   strerror(-r));
 	r = rtc_api_new(d.reactor, d.bus, &d.net, &d.api);
 	if (r < 0) {
 		rtc_err("cannot register the Manager object: %s", strerror(-r));
 		rtc_mdns_service_free(d.net.mdns);
+		rtc_resolver_free(d.net.resolver);
 		rtc_bus_close(d.bus);
 		rtc_reactor_free(d.reactor);
 		return 1;
@@ -302,6 +307,7 @@ int main(int argc, char **argv)
 	rtc_api_free(d.api);
 	d.api = NULL;
 	rtc_mdns_service_free(d.net.mdns);
+	rtc_resolver_free(d.net.resolver);
 	rtc_bus_close(d.bus);
 	rtc_reactor_free(d.reactor);
 	rtc_offload_policy_free(d.offload);

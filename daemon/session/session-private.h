@@ -15,6 +15,7 @@ struct rtc_udp_socket;
 struct rtc_timer;
 struct rtc_session_turn;
 struct rtc_session_lookup;
+struct rtc_session_server_lookup;
 
 /* A UDP socket on one local address: a host candidate, and the way to
  * the STUN and UDP TURN servers. */
@@ -44,6 +45,8 @@ struct rtc_session {
 	size_t n_turn;
 
 	struct rtc_session_lookup *lookups;     /* remote .local names being resolved */
+	struct rtc_session_server_lookup *server_lookups; /* STUN/TURN names */
+	bool local_candidates_done;
 
 	char local_ufrag[257], remote_ufrag[257];
 	char local_mid[33];
@@ -70,13 +73,20 @@ void rtc_session_address_string(const struct sockaddr_storage *a, char *buf, siz
 int rtc_session_server_address(const struct rtc_ice_url *url, int family,
 			       struct sockaddr_storage *out);
 
+/* Tells the agent our candidates are all there, once every server name is
+ * resolved and every allocation has an outcome. */
+void rtc_session_local_candidates_maybe_done(struct rtc_session *s);
+
 /* session-remote.c: a remote candidate to the agent, via mDNS for names. */
 void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidate *c);
 void rtc_session_mdns_cancel(struct rtc_session *s);
 
 /* session-turn.c: relay candidates through TURN allocations. */
+/* One allocation on the server at `address` (of the family it relays);
+ * started by rtc_session_turn_start. */
 void rtc_session_turn_add_server(struct rtc_session *s, const struct rtc_ice_server *server,
-				 const struct rtc_ice_url *url);
+				 const struct rtc_ice_url *url,
+				 const struct sockaddr_storage *address);
 void rtc_session_turn_start(struct rtc_session *s);
 bool rtc_session_turn_pending(const struct rtc_session *s);
 /* True when the datagram came from one of our TURN servers (and was taken). */

@@ -34,6 +34,7 @@ struct rtc_session_turn {
 	struct rtc_tcp_stream *tcp;           /* TCP */
 	struct rtc_turn_stream stream;
 	bool connected;
+	bool started;
 	bool settled;                         /* allocated or failed: gathering may end */
 };
 
@@ -66,21 +67,12 @@ static void report_error(struct rtc_session_turn *t, uint16_t code, const char *
 					code ? code : 701, reason);
 }
 
-/* Whether every allocation has an outcome; the first time it is so, the
- * agent learns that our candidates are all there. */
-static void check_settled(struct rtc_session *s)
-{
-	if (!s->agent || rtc_session_turn_pending(s))
-		return;
-	rtc_ice_agent_local_candidates_done(s->agent);
-}
-
 static void settle(struct rtc_session_turn *t)
 {
 	if (t->settled)
 		return;
 	t->settled = true;
-	check_settled(t->session);
+	rtc_session_local_candidates_maybe_done(t->session);
 }
 
 static void to_server(struct rtc_session_turn *t, const uint8_t *data, size_t len)
@@ -228,66 +220,59 @@ static const struct rtc_tcp_callbacks tcp_callbacks = {
 /* ---- the session's side ------------------------------------------------- */
 
 void rtc_session_turn_add_server(struct rtc_session *s, const struct rtc_ice_server *server,
-				 const struct rtc_ice_url *url)
+				 const struct rtc_ice_url *url,
+				 const struct sockaddr_storage *address)
 {
-	static const int families[] = { AF_INET, AF_INET6 };
+	struct rtc_turn_client_config config = {
+		.username = server->username,
+		.password = server->credential,
+		.software = "rtcd",
+		.address_family = address->ss_family,
+	};
+	struct rtc_session_socket *via = NULL;
+	struct rtc_session_turn *t;
+	struct rtc_error err = { 0 };
 
-	for (size_t f = 0; f < 2 && s->n_turn < RTC_SESSION_MAX_TURN; f++) {
-		struct rtc_turn_client_config config = {
-			.username = server->username,
-			.password = server->credential,
-			.software = "rtcd",
-			.address_family = families[f],
-		};
-		struct rtc_session_socket *via = NULL;
-		struct rtc_session_turn *t;
-		struct rtc_error err = { 0 };
-
-		/* One allocation per family that has a host socket to reach the
-		 * server from (the relayed address family follows). */
-		for (size_t i = 0; i < s->n_sockets && !via; i++)
-			if (s->sockets[i].address.ss_family == families[f])
-				via = &s->sockets[i];
-		if (!via)
-			continue;
-		t = calloc(1, sizeof(*t));
-		if (!t)
-			return;
-		t->session = s;
-		t->id = RELAY_SOCKET_BASE + (uint32_t)s->n_turn;
-		t->via = via;
-		snprintf(t->url, sizeof(t->url), "%s:%s%s%s:%u%s",
-			 url->scheme == RTC_ICE_URL_TURNS ? "turns" : "turn",
-			 strchr(url->host, ':') ? "[" : "", url->host,
-			 strchr(url->host, ':') ? "]" : "", url->port,
-			 url->transport == RTC_ICE_URL_TRANSPORT_TCP ? "?transport=tcp" :
-			 url->transport == RTC_ICE_URL_TRANSPORT_UDP ? "?transport=udp" : "");
-		if (url->scheme == RTC_ICE_URL_TURNS) {
-			/* TLS to the TURN server is not built yet: say so, as a
-			 * server failure the app can see. */
-			free(t);
-			s->cb->candidate_error(s->userdata, url->host, url->port,
-					       url->scheme == RTC_ICE_URL_TURNS ? "turns:" : "turn:",
-					       701, "turns: (TLS) is not supported yet");
-			return;
-		}
-		t->transport = url->transport == RTC_ICE_URL_TRANSPORT_TCP ? RTC_TURN_OVER_TCP
-									   : RTC_TURN_OVER_UDP;
-		config.transport = t->transport;
-		if (rtc_session_server_address(url, families[f], &t->server) < 0) {
-			free(t);
-			continue;       /* no address of this family for the server */
-		}
-		t->client = rtc_turn_client_new(&config, &err);
-		if (!t->client) {
-			s->cb->candidate_error(s->userdata, url->host, url->port, t->url, 701,
-					       err.message);
-			free(t);
-			continue;
-		}
-		rtc_turn_stream_init(&t->stream);
-		s->turn[s->n_turn++] = t;
+	if (s->n_turn == RTC_SESSION_MAX_TURN)
+		return;
+	/* The relayed address is of the server's family, reached from a host
+	 * socket of that family (libwebrtc allocates per network likewise). */
+	for (size_t i = 0; i < s->n_sockets && !via; i++)
+		if (s->sockets[i].address.ss_family == address->ss_family)
+			via = &s->sockets[i];
+	if (!via)
+		return;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return;
+	t->session = s;
+	t->id = RELAY_SOCKET_BASE + (uint32_t)s->n_turn;
+	t->via = via;
+	t->server = *address;
+	snprintf(t->url, sizeof(t->url), "%s:%s%s%s:%u%s",
+		 url->scheme == RTC_ICE_URL_TURNS ? "turns" : "turn",
+		 strchr(url->host, ':') ? "[" : "", url->host,
+		 strchr(url->host, ':') ? "]" : "", url->port,
+		 url->transport == RTC_ICE_URL_TRANSPORT_TCP ? "?transport=tcp" :
+		 url->transport == RTC_ICE_URL_TRANSPORT_UDP ? "?transport=udp" : "");
+	if (url->scheme == RTC_ICE_URL_TURNS) {
+		/* TLS to the TURN server is not built yet: say so, as a server
+		 * failure the app can see. */
+		report_error(t, 701, "turns: (TLS) is not supported yet");
+		free(t);
+		return;
 	}
+	t->transport = url->transport == RTC_ICE_URL_TRANSPORT_TCP ? RTC_TURN_OVER_TCP
+								   : RTC_TURN_OVER_UDP;
+	config.transport = t->transport;
+	t->client = rtc_turn_client_new(&config, &err);
+	if (!t->client) {
+		report_error(t, 701, err.message);
+		free(t);
+		return;
+	}
+	rtc_turn_stream_init(&t->stream);
+	s->turn[s->n_turn++] = t;
 }
 
 void rtc_session_turn_start(struct rtc_session *s)
@@ -298,6 +283,9 @@ void rtc_session_turn_start(struct rtc_session *s)
 		struct rtc_session_turn *t = s->turn[i];
 		struct rtc_error err = { 0 };
 
+		if (t->started)
+			continue;
+		t->started = true;
 		if (t->transport == RTC_TURN_OVER_UDP) {
 			if (rtc_turn_client_allocate(t->client, now, &err) < 0)
 				rtc_warn("turn: %s: %s", t->url, err.message);

@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "engine/demux.h"
 #include "io/reactor.h"
+#include "io/resolver.h"
 
 /* ---- the engine pump ------------------------------------------------------ */
 
@@ -250,8 +251,8 @@ static int open_host_socket(struct rtc_session *s, struct rtc_session_socket *so
 	return rtc_udp_local_address(sock->udp, &sock->address, &(socklen_t){ 0 });
 }
 
-/* Resolves a STUN/TURN server URL's host without blocking: numeric
- * addresses only for now. */
+/* A STUN/TURN server URL's host when it is an address literal; names go
+ * through the resolver (add_server). */
 int rtc_session_server_address(const struct rtc_ice_url *url, int family,
 			       struct sockaddr_storage *out)
 {
@@ -266,6 +267,98 @@ int rtc_session_server_address(const struct rtc_ice_url *url, int family,
 	memcpy(out, res->ai_addr, res->ai_addrlen);
 	freeaddrinfo(res);
 	return 0;
+}
+
+/* A STUN or TURN server at a known address. */
+static void use_server(struct rtc_session *s, const struct rtc_ice_server *server,
+		       const struct rtc_ice_url *url, const struct sockaddr_storage *addr)
+{
+	struct rtc_error err = { 0 };
+
+	if (url->scheme == RTC_ICE_URL_TURN || url->scheme == RTC_ICE_URL_TURNS)
+		rtc_session_turn_add_server(s, server, url, addr);
+	else if (rtc_ice_agent_add_stun_server(s->agent, (const struct sockaddr *)addr, &err) < 0)
+		rtc_warn("session: STUN server refused: %s", err.message);
+}
+
+/* A server name on its way through the resolver. */
+struct rtc_session_server_lookup {
+	struct rtc_session_server_lookup *next;
+	struct rtc_session *session;
+	const struct rtc_ice_server *server;
+	const struct rtc_ice_url *url;
+	struct rtc_resolve *request;
+};
+
+static void on_server_resolved(void *userdata, const struct sockaddr_storage *addrs, size_t n,
+			       const char *error)
+{
+	struct rtc_session_server_lookup *l = userdata, **p;
+	struct rtc_session *s = l->session;
+	bool have_v4 = false, have_v6 = false;
+
+	for (p = &s->server_lookups; *p; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+	if (n == 0) {
+		char text[300];
+		snprintf(text, sizeof(text), "cannot resolve %s: %s", l->url->host, error);
+		s->cb->candidate_error(s->userdata, "", l->url->port, l->url->host, 701, text);
+	}
+	/* The first address of each family, as browsers try. */
+	for (size_t i = 0; i < n; i++) {
+		bool *seen = addrs[i].ss_family == AF_INET ? &have_v4 : &have_v6;
+		if (*seen)
+			continue;
+		*seen = true;
+		use_server(s, l->server, l->url, &addrs[i]);
+	}
+	free(l);
+	rtc_session_turn_start(s);
+	rtc_session_local_candidates_maybe_done(s);
+	pump(s);
+}
+
+static void add_server(struct rtc_session *s, const struct rtc_ice_server *server,
+		       const struct rtc_ice_url *url)
+{
+	struct rtc_session_server_lookup *l;
+	struct sockaddr_storage addr;
+
+	if (url->scheme == RTC_ICE_URL_STUNS)
+		return;         /* STUN over TLS: no part of WebRTC's ICE */
+	if (rtc_session_server_address(url, AF_UNSPEC, &addr) == 0) {
+		use_server(s, server, url, &addr);
+		return;
+	}
+	l = calloc(1, sizeof(*l));
+	if (l && s->net->resolver) {
+		l->session = s;
+		l->server = server;
+		l->url = url;
+		l->request = rtc_resolve_start(s->net->resolver, url->host, url->port, AF_UNSPEC,
+					       on_server_resolved, l);
+		if (l->request) {
+			l->next = s->server_lookups;
+			s->server_lookups = l;
+			return;
+		}
+	}
+	free(l);
+	s->cb->candidate_error(s->userdata, "", url->port, url->host, 701,
+			       "cannot resolve the server's name");
+}
+
+static void cancel_server_lookups(struct rtc_session *s)
+{
+	while (s->server_lookups) {
+		struct rtc_session_server_lookup *l = s->server_lookups;
+		s->server_lookups = l->next;
+		rtc_resolve_cancel(l->request);
+		free(l);
+	}
 }
 
 static void gather(struct rtc_session *s)
@@ -305,31 +398,20 @@ static void gather(struct rtc_session *s)
 			rtc_warn("session: host candidate refused: %s", err.message);
 	}
 
-	for (unsigned i = 0; i < s->ice->n_servers; i++) {
-		const struct rtc_ice_server *server = &s->ice->servers[i];
-		for (unsigned u = 0; u < server->n_urls; u++) {
-			const struct rtc_ice_url *url = &server->urls[u];
-			struct sockaddr_storage addr;
-
-			if (url->scheme == RTC_ICE_URL_TURN || url->scheme == RTC_ICE_URL_TURNS) {
-				rtc_session_turn_add_server(s, server, url);
-				continue;
-			}
-			if (url->scheme == RTC_ICE_URL_STUNS)
-				continue;       /* STUN over TLS: not used by WebRTC ICE */
-			if (rtc_session_server_address(url, AF_UNSPEC, &addr) < 0) {
-				char text[300];
-				snprintf(text, sizeof(text), "cannot resolve %s without DNS", url->host);
-				s->cb->candidate_error(s->userdata, "", 0, url->host, 701, text);
-				continue;
-			}
-			if (rtc_ice_agent_add_stun_server(s->agent, (struct sockaddr *)&addr, &err) < 0)
-				rtc_warn("session: STUN server refused: %s", err.message);
-		}
-	}
+	for (unsigned i = 0; i < s->ice->n_servers; i++)
+		for (unsigned u = 0; u < s->ice->servers[i].n_urls; u++)
+			add_server(s, &s->ice->servers[i], &s->ice->servers[i].urls[u]);
 	rtc_session_turn_start(s);
-	if (!rtc_session_turn_pending(s))
-		rtc_ice_agent_local_candidates_done(s->agent);
+	rtc_session_local_candidates_maybe_done(s);
+}
+
+void rtc_session_local_candidates_maybe_done(struct rtc_session *s)
+{
+	if (!s->agent || s->local_candidates_done || s->server_lookups ||
+	    rtc_session_turn_pending(s))
+		return;
+	s->local_candidates_done = true;
+	rtc_ice_agent_local_candidates_done(s->agent);
 }
 
 /* ---- following the descriptions ------------------------------------------ */
@@ -494,6 +576,7 @@ void rtc_session_close(struct rtc_session *s)
 	s->n_sockets = 0;
 	rtc_timer_disarm(s->timer);
 	rtc_session_mdns_cancel(s);
+	cancel_server_lookups(s);
 	s->transport = RTC_ICE_TRANSPORT_CLOSED;
 }
 

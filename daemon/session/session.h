@@ -19,6 +19,7 @@
 #include "io/interfaces.h"
 
 struct rtc_reactor;
+struct rtc_resolver;
 struct rtc_mdns_service;
 struct rtc_session;
 
@@ -28,6 +29,8 @@ struct rtc_net_options {
 	uint16_t port_min, port_max;      /* 0, 0: any port */
 	/* Resolves remote ".local" candidates (NULL: they are dropped). */
 	struct rtc_mdns_service *mdns;
+	/* Resolves STUN/TURN server names (NULL: literal addresses only). */
+	struct rtc_resolver *resolver;
 };
 
 struct rtc_session_callbacks {
