@@ -38,8 +38,13 @@ def test_installed_files(dest):
     for name in ("rtcd", "rtcctl", "org.rtcd.WebRTC1.service", "rtcd.service",
                  "org.rtcd.WebRTC1.conf", "org.rtcd.WebRTC1.Manager.xml",
                  "org.rtcd.WebRTC1.PeerConnection.xml", "org.rtcd.WebRTC1.DataChannel.xml",
-                 "client.h", "rtc-client.pc", "librtc-client.so.0"):
+                 "client.h", "rtc-client.pc", "librtc-client.so.0", "dkms.conf",
+                 "Kbuild", "rtcd_srtp.h"):
         find(dest, name)
+    # DKMS needs the module's sources beside its recipe.
+    kmod_dir = os.path.dirname(find(dest, "dkms.conf"))
+    for name in ("Kbuild", "Makefile", "main.c", "uapi/rtcd_srtp.h"):
+        assert os.path.exists(os.path.join(kmod_dir, name)), name
     service = open(find(dest, "org.rtcd.WebRTC1.service")).read()
     assert "Name=org.rtcd.WebRTC1\n" in service and "SystemdService=rtcd.service\n" in service
     unit = open(find(dest, "rtcd.service")).read()
