@@ -1,5 +1,5 @@
 """The signalling interop scenarios between rtcd and one third-party peer,
-and the main() each test_<peer>.py runs them with.
+and the main() each test_<peer>.py runs them (and connectivity.py's) with.
 
 A test script:
   - enters a private network namespace (peers/netns.py) first of all, so
@@ -7,7 +7,8 @@ A test script:
   - exits 77 (skipped) if and only if the peer is not installed;
   - starts a private bus and rtcd (tests/lib/rtcdtest.py), then the peer;
   - runs every scenario, prints one "ok"/"not ok" line for each, and exits
-    1 if any failed.  Every process it started is stopped on the way out.
+    1 if any failed (but for those marked with known_issue, reported as
+    TAP TODO).  Every process it started is stopped on the way out.
 """
 
 import os
@@ -188,6 +189,24 @@ def peer_offers_media_and_datachannel(daemon, bus, peer):
 SCENARIOS = [rtcd_offers_datachannel, peer_offers_datachannel, peer_offers_media_and_datachannel]
 
 
+def known_issue(scenario, why):
+    """`scenario`, marked as failing because of a known rtcd bug that is
+    being fixed: reported as TAP TODO, so that neither its failure nor
+    (a race may hide the bug) its success decides the test's result.
+    Remove the mark with the fix."""
+    def run(daemon, bus, peer):
+        scenario(daemon, bus, peer)
+    run.__name__ = scenario.__name__
+    run.__doc__ = scenario.__doc__
+    run.known_issue = why
+    return run
+
+
+def with_known_issues(scenarios, issues):
+    """The scenarios, those named in `issues` (name -> why) marked."""
+    return [known_issue(s, issues[s.__name__]) if s.__name__ in issues else s for s in scenarios]
+
+
 # --- main ----------------------------------------------------------------------------------
 
 def main(peer_module, make_peer, scenarios=None, extra=()):
@@ -203,24 +222,35 @@ def main(peer_module, make_peer, scenarios=None, extra=()):
     import rtcdtest  # the lead's fixture: private dbus-daemon + rtcd
 
     scenarios = list(scenarios or SCENARIOS) + list(extra)
+    # By hand: RTCD_INTEROP_ONLY=ice_peer_offers runs the scenarios whose
+    # names contain it.
+    only = os.environ.get("RTCD_INTEROP_ONLY")
+    if only:
+        scenarios = [s for s in scenarios if only in s.__name__]
     failed = 0
+    dump_log = False
     print("1..%d" % len(scenarios))
-    with rtcdtest.Daemon() as daemon:
+    # rtcd gathers on one end of the veth pair: real addresses, as the
+    # peers want them (no --loopback-candidates, which some refuse).
+    with rtcdtest.Daemon(extra_args=["--interface=" + netns.RTCD_INTERFACE]) as daemon:
         bus = daemon.bus()
         with make_peer() as peer:
             for n, scenario in enumerate(scenarios, 1):
                 name = "%s: %s" % (peer.name, scenario.__name__)
+                issue = getattr(scenario, "known_issue", None)
+                todo = " # TODO " + issue if issue else ""
                 try:
                     scenario(daemon, bus, peer)
                 except Exception:
-                    failed += 1
-                    print("not ok %d - %s" % (n, name))
+                    failed += not issue
+                    print("not ok %d - %s%s" % (n, name, todo))
                     for line in traceback.format_exc().splitlines():
                         print("# " + line)
+                    dump_log = True
                 else:
-                    print("ok %d - %s" % (n, name))
+                    print("ok %d - %s%s" % (n, name, todo))
                 sys.stdout.flush()
-        if failed:
+        if dump_log:
             print("# rtcd's log:")
             for line in daemon.log().splitlines():
                 print("#   " + line)

@@ -1,7 +1,9 @@
 #!/usr/bin/python3
-"""Signalling interop between rtcd and Chromium (interop.py has the
-scenarios), plus an offer whose host candidates hide behind mDNS names."""
+"""Interop between rtcd and Chromium: signalling (interop.py) and ICE
+connectivity (connectivity.py), also with Chromium's default of hiding its
+host addresses behind mDNS names, which rtcd must resolve."""
 
+import connectivity
 import interop
 from peers import chromium
 
@@ -15,4 +17,14 @@ def mdns_offer_datachannel(daemon, bus, peer):
     interop.check(".local " in offer, "Chromium's offer has no .local candidate:\n" + offer)
 
 
-interop.main(chromium, chromium.ChromiumPeer, extra=[mdns_offer_datachannel])
+def mdns_peer():
+    return chromium.ChromiumPeer(mdns=True)
+
+
+MDNS_SCENARIOS = [connectivity.mdns_scenario(offerer, trickle, mdns_peer)
+                  for offerer, trickle in ((connectivity.peer_offers, True),
+                                           (connectivity.peer_offers, False),
+                                           (connectivity.rtcd_offers, True))]
+
+interop.main(chromium, chromium.ChromiumPeer,
+             extra=[mdns_offer_datachannel] + connectivity.SCENARIOS + MDNS_SCENARIOS)

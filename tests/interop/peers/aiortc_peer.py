@@ -37,6 +37,8 @@ if __name__ != "__main__":
     from .linepeer import LinePeer
 
     class AiortcPeer(LinePeer):
+        trickles = False  # it gathers inside setLocalDescription
+
         def __init__(self, env=None):
             env = dict(env if env is not None else os.environ)
             package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -120,8 +120,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class FirefoxPeer(BrowserPeer):
     name = "firefox"
 
-    def __init__(self):
+    def __init__(self, mdns=False):
+        """mdns=True keeps Firefox's default of hiding host addresses behind
+        .local names; by default they are plain IPs."""
         super().__init__()
+        self._prefs = dict(PREFS)
+        if mdns:
+            self._prefs["media.peerconnection.ice.obfuscate_host_addresses"] = True
         self.jobs = queue.Queue()
         self.results = queue.Queue()
         self._next_job = 0
@@ -139,7 +144,7 @@ class FirefoxPeer(BrowserPeer):
 
     def _start(self):
         with open(os.path.join(self._profile, "user.js"), "w") as f:
-            for key, value in PREFS.items():
+            for key, value in self._prefs.items():
                 f.write("user_pref(%s, %s);\n" % (json.dumps(key), json.dumps(value)))
         url = "http://127.0.0.1:%d/" % self._http.server_address[1]
         env = dict(os.environ, MOZ_HEADLESS="1", HOME=self._profile)

@@ -42,6 +42,9 @@ class PeerError(Exception):
 
 class Peer:
     name = "peer"
+    # Whether the peer reports its candidates as ice_candidate events while
+    # it gathers; one that does not has them all in its local description.
+    trickles = True
 
     def __init__(self):
         self._events = []
