@@ -47,6 +47,9 @@ struct rtc_tls_client {
 	SSL *ssl;
 	BIO *in;  /* ciphertext from the server, read by OpenSSL (owned by ssl) */
 	BIO *out; /* ciphertext OpenSSL wrote for the server (owned by ssl) */
+	/* The server's first byte, to tell "not TLS at all" (a plain TURN
+	 * port behind a turns: URL, an HTTP server) from a broken handshake. */
+	int first_byte;
 	uint8_t plaintext[PLAINTEXT_BUFFER];
 	size_t plaintext_start;
 	size_t plaintext_len;
@@ -218,6 +221,12 @@ static void fail(struct rtc_tls_client *c, const char *step)
 	unsigned long code = ERR_peek_last_error();
 	long verify = SSL_get_verify_result(c->ssl);
 
+	/* A TLS server's first record is a handshake message or an alert. */
+	if (c->first_byte >= 0 && c->first_byte != SSL3_RT_HANDSHAKE &&
+	    c->first_byte != SSL3_RT_ALERT)
+		note_failure(c, RTC_TLS_CLIENT_FAILURE_PROTOCOL,
+			     "the server does not speak TLS (its first byte is 0x%02x)",
+			     (unsigned)c->first_byte);
 	if (verify != X509_V_OK)
 		note_failure(c, RTC_TLS_CLIENT_FAILURE_CERTIFICATE, "certificate not accepted: %s",
 			     X509_verify_cert_error_string(verify));
@@ -403,6 +412,7 @@ int rtc_tls_client_new(const struct rtc_tls_client_config *config,
 		return -1;
 	}
 	c->state = RTC_TLS_CLIENT_NEW;
+	c->first_byte = -1;
 	*out = c;
 	return 0;
 }
@@ -484,6 +494,8 @@ int rtc_tls_client_receive(struct rtc_tls_client *c, const uint8_t *data, size_t
 		return 0;
 	if (len == 0)
 		return 0;
+	if (c->first_byte < 0)
+		c->first_byte = data[0];
 	waiting = BIO_ctrl_pending(c->in);
 	if (len > RTC_TLS_CLIENT_MAX_INPUT || waiting > RTC_TLS_CLIENT_MAX_INPUT - len)
 		return rtc_error_set(err, RTC_ERROR_RANGE,

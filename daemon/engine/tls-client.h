@@ -135,14 +135,14 @@ size_t rtc_tls_client_read(struct rtc_tls_client *c, uint8_t *buf, size_t cap);
 
 /* Encrypts len bytes of plaintext for the server (any length; split into
  * records). Returns 0, or -1 with *err: InvalidStateError unless connected,
- * RangeError when the output would exceed RTC_TLS_CLIENT_MAX_OUTPUT (pull
- * it first), OperationError when OpenSSL fails (the client fails too). */
+ * RangeError when more than RTC_TLS_CLIENT_MAX_OUTPUT bytes of plaintext
+ * would wait to be pulled (pull first; record overhead aside), OperationError when OpenSSL fails (the client fails too). */
 int rtc_tls_client_write(struct rtc_tls_client *c, const uint8_t *data, size_t len,
 			 struct rtc_error *err);
 
-/* Sends close_notify if connected (or handshaking) and stops: later input is
- * ignored and no event is reported for a close the caller asked for. Pull
- * the output, then close the TCP connection. */
+/* Sends close_notify if connected (a handshake under way is just dropped)
+ * and stops: later input is ignored and no event is reported for a close
+ * the caller asked for. Pull the output, then close the TCP connection. */
 void rtc_tls_client_close(struct rtc_tls_client *c);
 
 /* Moves up to cap bytes of ciphertext for the server into buf; returns how

@@ -381,6 +381,7 @@ static void test_garbage_during_handshake(void)
 		;
 	CHECK_INTEQ(rtc_tls_client_receive(c, (const uint8_t *)reply, sizeof(reply) - 1, &err), 0);
 	CHECK_STREQ(events(c), "failed:protocol");
+	CHECK(strstr(rtc_tls_client_reason(c), "does not speak TLS (its first byte is 0x48)"));
 	CHECK_INTEQ(rtc_tls_client_read(c, buf, sizeof(buf)), 0);
 	CHECK_INTEQ(rtc_tls_client_write(c, buf, 1, &err), -1);
 	CHECK_INTEQ(err.kind, RTC_ERROR_INVALID_STATE);
