@@ -513,12 +513,13 @@ size_t rtc_tls_client_read(struct rtc_tls_client *c, uint8_t *buf, size_t cap)
 {
 	size_t n = c->plaintext_len < cap ? c->plaintext_len : cap;
 
+	if (n == 0)
+		return 0;
 	memcpy(buf, c->plaintext + c->plaintext_start, n);
 	c->plaintext_start += n;
 	c->plaintext_len -= n;
 	/* There is room now for what waits in the input BIO. */
-	if (n > 0)
-		decrypt(c);
+	decrypt(c);
 	return n;
 }
 

@@ -454,8 +454,8 @@ static void test_bounded_buffers(void)
 
 			CHECK_INTEQ(rtc_tls_client_receive(c, wire + offset, chunk, &err), 0);
 			offset += chunk;
-		} else if (got_len < TOTAL && rtc_tls_client_read(c, got, 0) == 0) {
-			break;
+		} else if (got_len < TOTAL) {
+			break; /* all fed, all read, and still short: lost bytes */
 		}
 	}
 	CHECK_INTEQ(got_len, TOTAL);
