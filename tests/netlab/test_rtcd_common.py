@@ -252,6 +252,10 @@ class Peers:
         self.calls.append(c)
         return c
 
+    def pump_until(self, cond, timeout):
+        """Trickles for every call while waiting for cond(); True if it came true."""
+        return rtcdtest.pump(lambda: any(c.trickle() for c in self.calls) or cond(), timeout)
+
     def describe(self):
         """Lab, calls and the daemons' logs, for a failing case."""
         parts = [self.lab.describe()]

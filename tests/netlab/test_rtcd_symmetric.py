@@ -23,15 +23,14 @@ def test_only_relay_connects(lab, peers):
     connects through the relay."""
     direct = peers.call(config([ice_server([stun_url(lab)])]))
     relayed = peers.call(config([ice_server([stun_url(lab)]), turn_server(lab, "udp")]))
-    both = lambda: direct.trickle() or relayed.trickle()   # noqa: E731
-    relayed.wait_connected(timeout=20)
+    assert peers.pump_until(relayed.connected, 20), relayed.ice_states()
     for host in ("a", "b"):
         assert relay_in_use(relayed, host), relayed.selected_pair(host)
     # RFC 8445 gives up on a check after its retransmissions, and W3C's
     # "failed" follows once every pair has: about 40 s with rtcd's timers.
     t0 = time.monotonic()
-    done = lambda: direct.ice_states() == ("failed", "failed") or direct.connected()  # noqa
-    assert common.rtcdtest.pump(lambda: both() or done(), 90), direct.ice_states()
+    assert peers.pump_until(lambda: direct.ice_states() == ("failed", "failed") or
+                            direct.connected(), 90), direct.ice_states()
     print("# STUN alone: %s / %s after %.0f s" % (direct.ice_states() +
                                                  (time.monotonic() - t0,)))
     assert not direct.connected(), direct.ice_states()
