@@ -58,7 +58,7 @@ struct rtc_api_dc {
 	char *protocol;
 	struct rtc_dc_init init;    /* init.protocol points at `protocol` */
 	enum rtc_dc_state state;
-	uint64_t buffered_amount;
+	bool on_transport;          /* opened on the SCTP association: init.id is its stream */
 	uint64_t buffered_amount_low_threshold;
 };
 
@@ -78,6 +78,17 @@ void rtc_api_dc_close(struct rtc_api_dc *dc);
 /* The peer connection closes: the channel is closed without events (W3C),
  * its object removed and freed. */
 void rtc_api_dc_free(struct rtc_api_dc *dc);
+/* The SCTP association is up: channels made before it open now. */
+void rtc_api_pc_open_pending_channels(struct rtc_api_pc *pc);
+/* Events of the SCTP association, by stream. */
+void rtc_api_dc_remote_opened(struct rtc_api_pc *pc, uint16_t stream,
+			      const struct rtc_sctp_channel_params *params);
+struct rtc_api_dc *rtc_api_pc_dc_by_stream(struct rtc_api_pc *pc, uint16_t stream);
+void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len);
+void rtc_api_dc_closing(struct rtc_api_dc *dc);
+void rtc_api_dc_closed(struct rtc_api_dc *dc);
+void rtc_api_dc_buffered_low(struct rtc_api_dc *dc);
+
 /* W3C: an id already used by another channel of the same connection. */
 bool rtc_api_pc_dc_id_in_use(const struct rtc_api_pc *pc, uint16_t id);
 void rtc_api_pc_data_channels_changed(struct rtc_api_pc *pc);

@@ -69,7 +69,11 @@ static bool get_ready_state(void *data, DBusMessageIter *iter)
 
 static bool get_buffered_amount(void *data, DBusMessageIter *iter)
 {
-	return append_basic(iter, DBUS_TYPE_UINT64, &dc_of(data)->buffered_amount);
+	struct rtc_api_dc *dc = dc_of(data);
+	uint64_t amount = dc->on_transport
+		? rtc_session_channel_buffered_amount(dc->pc->session, dc->init.id) : 0;
+
+	return append_basic(iter, DBUS_TYPE_UINT64, &amount);
 }
 
 static bool get_buffered_amount_low_threshold(void *data, DBusMessageIter *iter)
@@ -80,7 +84,12 @@ static bool get_buffered_amount_low_threshold(void *data, DBusMessageIter *iter)
 static int set_buffered_amount_low_threshold(void *data, DBusMessageIter *value,
 					     struct rtc_error *err)
 {
-	dbus_message_iter_get_basic(value, &dc_of(data)->buffered_amount_low_threshold);
+	struct rtc_api_dc *dc = dc_of(data);
+
+	dbus_message_iter_get_basic(value, &dc->buffered_amount_low_threshold);
+	if (dc->on_transport)
+		rtc_session_channel_set_low_threshold(dc->pc->session, dc->init.id,
+						      dc->buffered_amount_low_threshold);
 	return 0;
 }
 
@@ -104,7 +113,55 @@ static void close_method(struct rtc_bus_call *call, void *data)
 	rtc_bus_reply_empty(call);
 }
 
+static void send_method(struct rtc_bus_call *call, void *data)
+{
+	struct rtc_api_dc *dc = data;
+	struct rtc_error err = { 0 };
+	DBusMessageIter args, v, bytes;
+	const uint8_t *payload = NULL;
+	const char *text = NULL;
+	int n = 0;
+	bool binary;
+
+	dbus_message_iter_init(rtc_bus_call_message(call), &args);
+	dbus_message_iter_recurse(&args, &v);
+	if (dbus_message_iter_get_arg_type(&v) == DBUS_TYPE_STRING) {
+		dbus_message_iter_get_basic(&v, &text);
+		payload = (const uint8_t *)text;
+		n = (int)strlen(text);
+		binary = false;
+	} else if (dbus_message_iter_get_arg_type(&v) == DBUS_TYPE_ARRAY &&
+		   dbus_message_iter_get_element_type(&v) == DBUS_TYPE_BYTE) {
+		dbus_message_iter_recurse(&v, &bytes);
+		dbus_message_iter_get_fixed_array(&bytes, &payload, &n);
+		binary = true;
+	} else {
+		rtc_error_set(&err, RTC_ERROR_TYPE, "data must be a string (s) or bytes (ay)");
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (dc->state != RTC_DC_OPEN) {
+		rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is %s, not open",
+			      rtc_dc_state_to_string(dc->state));
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (rtc_session_channel_send(dc->pc->session, dc->init.id, binary, payload, (size_t)n,
+				     &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	rtc_bus_reply_empty(call);
+}
+
+static const struct rtc_bus_arg send_in[] = { { "data", "v" }, { NULL, NULL } };
+static const struct rtc_bus_arg message_args[] = { { "data", "v" }, { NULL, NULL } };
+static const struct rtc_bus_arg error_args[] = {
+	{ "name", "s" }, { "message", "s" }, { NULL, NULL },
+};
+
 static const struct rtc_bus_method dc_methods[] = {
+	{ "Send", send_in, NULL, send_method, 0 },
 	{ "Close", NULL, NULL, close_method, 0 },
 	{ NULL },
 };
@@ -125,8 +182,12 @@ static const struct rtc_bus_property dc_properties[] = {
 };
 
 static const struct rtc_bus_signal dc_signals[] = {
+	{ "Open", NULL },
+	{ "Message", message_args },
+	{ "BufferedAmountLow", NULL },
 	{ "Closing", NULL },
 	{ "Close", NULL },
+	{ "Error", error_args },
 	{ NULL },
 };
 
@@ -195,27 +256,217 @@ static void dc_destroy(struct rtc_api_dc *dc)
 	free(dc);
 }
 
-void rtc_api_dc_close(struct rtc_api_dc *dc)
+/* The channel's stream is reset (or never was open): "closed", Close, gone. */
+static void finish_close(struct rtc_api_dc *dc)
 {
 	struct rtc_api_pc *pc = dc->pc;
 
-	if (dc->state == RTC_DC_CLOSING || dc->state == RTC_DC_CLOSED)
+	if (dc->state == RTC_DC_CLOSED)
 		return;
-	/* W3C dataChannelsClosed counts channels that were open. */
-	if (dc->state == RTC_DC_OPEN)
-		pc->data_channels_closed++;
-	/* W3C close(): "closing" now; with no SCTP association yet there is
-	 * no stream to reset, so the closing procedure completes at once. */
-	set_state(dc, RTC_DC_CLOSING);
-	emit(dc, "Closing");
+	if (dc->state != RTC_DC_CLOSING) {
+		set_state(dc, RTC_DC_CLOSING);
+		emit(dc, "Closing");
+	}
 	set_state(dc, RTC_DC_CLOSED);
 	emit(dc, "Close");
 	dc_destroy(dc);
 	rtc_api_pc_data_channels_changed(pc);
 }
 
+void rtc_api_dc_close(struct rtc_api_dc *dc)
+{
+	struct rtc_api_pc *pc = dc->pc;
+	struct rtc_error err = { 0 };
+
+	if (dc->state == RTC_DC_CLOSING || dc->state == RTC_DC_CLOSED)
+		return;
+	/* W3C dataChannelsClosed counts channels that were open. */
+	if (dc->state == RTC_DC_OPEN)
+		pc->data_channels_closed++;
+	/* W3C close(): "closing" now; the closing procedure ends when SCTP
+	 * has reset the stream both ways (rtc_api_dc_closed). A channel that
+	 * never reached the transport has nothing to reset. */
+	if (dc->on_transport &&
+	    rtc_session_channel_close(pc->session, dc->init.id, &err) == 0) {
+		set_state(dc, RTC_DC_CLOSING);
+		emit(dc, "Closing");
+		return;
+	}
+	finish_close(dc);
+}
+
 void rtc_api_dc_free(struct rtc_api_dc *dc)
 {
 	dc->state = RTC_DC_CLOSED;
 	dc_destroy(dc);
+}
+
+/* ---- the transport's events ---------------------------------------------- */
+
+/* W3C "announce the channel as open". */
+static void announce_open(struct rtc_api_dc *dc)
+{
+	static const char *const names[] = { "ReadyState", "Id", NULL };
+
+	dc->state = RTC_DC_OPEN;
+	dc->pc->data_channels_opened++;
+	rtc_bus_emit_properties_changed(dc->object, RTC_API_IFACE_DATA_CHANNEL, names);
+	emit(dc, "Open");
+}
+
+void rtc_api_pc_open_pending_channels(struct rtc_api_pc *pc)
+{
+	struct rtc_list *pos, *tmp;
+
+	rtc_list_for_each_safe(pos, tmp, &pc->data_channels) {
+		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
+		struct rtc_sctp_channel_params params = {
+			.label = dc->label,
+			.protocol = dc->protocol,
+			.ordered = dc->init.ordered,
+			.negotiated = dc->init.negotiated,
+		};
+		struct rtc_error err = { 0 };
+		int stream;
+
+		if (dc->on_transport || dc->state != RTC_DC_CONNECTING)
+			continue;
+		if (dc->init.max_retransmits != RTC_DC_UNSET) {
+			params.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT;
+			params.reliability_param = dc->init.max_retransmits;
+		} else if (dc->init.max_packet_life_time != RTC_DC_UNSET) {
+			params.reliability = RTC_DCEP_PARTIAL_RELIABLE_TIMED;
+			params.reliability_param = dc->init.max_packet_life_time;
+		}
+		stream = rtc_session_channel_open(pc->session,
+						  dc->init.id == RTC_DC_UNSET ? RTC_SCTP_AUTO_STREAM
+									      : dc->init.id,
+						  &params, &err);
+		if (stream < 0) {
+			/* W3C: an id the transport cannot take closes the channel
+			 * with an OperationError. */
+			DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL,
+							    "Error");
+			const char *name = rtc_error_kind_name(err.kind), *msg = err.message;
+			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
+						 DBUS_TYPE_INVALID);
+			rtc_bus_signal_send(dc->object, m);
+			finish_close(dc);
+			continue;
+		}
+		dc->init.id = (uint16_t)stream;
+		dc->on_transport = true;
+		if (dc->buffered_amount_low_threshold)
+			rtc_session_channel_set_low_threshold(pc->session, dc->init.id,
+							      dc->buffered_amount_low_threshold);
+		announce_open(dc);
+	}
+}
+
+struct rtc_api_dc *rtc_api_pc_dc_by_stream(struct rtc_api_pc *pc, uint16_t stream)
+{
+	struct rtc_list *pos;
+
+	rtc_list_for_each(pos, &pc->data_channels) {
+		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
+		if (dc->on_transport && dc->init.id == stream)
+			return dc;
+	}
+	return NULL;
+}
+
+void rtc_api_dc_remote_opened(struct rtc_api_pc *pc, uint16_t stream,
+			      const struct rtc_sctp_channel_params *params)
+{
+	struct rtc_dc_init init;
+	struct rtc_error err = { 0 };
+	struct rtc_api_dc *dc;
+	DBusMessage *m;
+	const char *path;
+
+	rtc_dc_init_default(&init);
+	init.ordered = params->ordered;
+	init.protocol = params->protocol ? params->protocol : "";
+	init.id = stream;
+	if (params->reliability == RTC_DCEP_PARTIAL_RELIABLE_REXMIT)
+		init.max_retransmits = (uint16_t)(params->reliability_param < RTC_DC_UNSET
+						  ? params->reliability_param : RTC_DC_UNSET - 1);
+	else if (params->reliability == RTC_DCEP_PARTIAL_RELIABLE_TIMED)
+		init.max_packet_life_time = (uint16_t)(params->reliability_param < RTC_DC_UNSET
+						       ? params->reliability_param : RTC_DC_UNSET - 1);
+	/* Over quota or not representable: the peer's channel is reset. */
+	if (rtc_api_dc_create(pc, params->label ? params->label : "", &init, &dc, &err) < 0) {
+		rtc_info("%s: refused the peer's channel on stream %u: %s", pc->path, stream,
+			 err.message);
+		rtc_session_channel_close(pc->session, stream, &err);
+		return;
+	}
+	dc->on_transport = true;
+	/* W3C: the datachannel event, then "announce the channel as open". */
+	m = rtc_bus_signal_new(pc->object, RTC_API_IFACE_PEER_CONNECTION, "DataChannel");
+	path = dc->path;
+	dbus_message_append_args(m, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
+	rtc_bus_signal_send(pc->object, m);
+	announce_open(dc);
+}
+
+void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len)
+{
+	DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Message");
+	DBusMessageIter it, v, a;
+
+	if (dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) {
+		dbus_message_unref(m);
+		return;
+	}
+	dbus_message_iter_init_append(m, &it);
+	if (binary) {
+		dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "ay", &v);
+		dbus_message_iter_open_container(&v, DBUS_TYPE_ARRAY, "y", &a);
+		dbus_message_iter_append_fixed_array(&a, DBUS_TYPE_BYTE, &data, (int)len);
+		dbus_message_iter_close_container(&v, &a);
+	} else {
+		char *text = strndup((const char *)data, len);
+
+		/* D-Bus strings are UTF-8 without NUL; a peer's broken text is
+		 * reported, not passed on (libdbus would refuse the message). */
+		if (!text || strlen(text) != len || !dbus_validate_utf8(text, NULL)) {
+			const char *name = "OperationError";
+			const char *msg = "a text message was not valid UTF-8";
+			free(text);
+			dbus_message_unref(m);
+			m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Error");
+			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
+						 DBUS_TYPE_INVALID);
+			rtc_bus_signal_send(dc->object, m);
+			return;
+		}
+		dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "s", &v);
+		dbus_message_iter_append_basic(&v, DBUS_TYPE_STRING, &text);
+		free(text);
+	}
+	dbus_message_iter_close_container(&it, &v);
+	rtc_bus_signal_send(dc->object, m);
+}
+
+void rtc_api_dc_closing(struct rtc_api_dc *dc)
+{
+	if (dc->state == RTC_DC_CLOSING || dc->state == RTC_DC_CLOSED)
+		return;
+	if (dc->state == RTC_DC_OPEN)
+		dc->pc->data_channels_closed++;
+	set_state(dc, RTC_DC_CLOSING);
+	emit(dc, "Closing");
+}
+
+void rtc_api_dc_closed(struct rtc_api_dc *dc)
+{
+	if (dc->state == RTC_DC_OPEN)
+		dc->pc->data_channels_closed++;
+	finish_close(dc);
+}
+
+void rtc_api_dc_buffered_low(struct rtc_api_dc *dc)
+{
+	emit(dc, "BufferedAmountLow");
 }

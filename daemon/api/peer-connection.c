@@ -45,20 +45,24 @@ static bool get_ice_connection_state(void *data, DBusMessageIter *iter)
 					   rtc_session_ice_state(pc_of(data)->session)));
 }
 
-/* W3C RTCPeerConnectionState from the transports' states. Only ICE is
- * there yet; DTLS joins the aggregate when it arrives (issue 5). */
+/* W3C RTCPeerConnectionState from the ICE and DTLS transports' states. */
 static const char *connection_state(struct rtc_api_pc *pc)
 {
-	switch (rtc_session_ice_state(pc->session)) {
-	case RTC_ICE_TRANSPORT_NEW: return "new";
-	case RTC_ICE_TRANSPORT_CHECKING: return "connecting";
-	case RTC_ICE_TRANSPORT_CONNECTED:
-	case RTC_ICE_TRANSPORT_COMPLETED: return "connected";
-	case RTC_ICE_TRANSPORT_DISCONNECTED: return "disconnected";
-	case RTC_ICE_TRANSPORT_FAILED: return "failed";
-	case RTC_ICE_TRANSPORT_CLOSED: return "closed";
-	}
-	return "new";
+	enum rtc_ice_transport_state ice = rtc_session_ice_state(pc->session);
+	enum rtc_dtls_state dtls = rtc_session_dtls_state(pc->session);
+
+	if (ice == RTC_ICE_TRANSPORT_CLOSED)
+		return "closed";
+	if (ice == RTC_ICE_TRANSPORT_FAILED || dtls == RTC_DTLS_FAILED)
+		return "failed";
+	if (ice == RTC_ICE_TRANSPORT_DISCONNECTED)
+		return "disconnected";
+	if (ice == RTC_ICE_TRANSPORT_NEW && dtls == RTC_DTLS_NEW)
+		return "new";
+	if ((ice == RTC_ICE_TRANSPORT_CONNECTED || ice == RTC_ICE_TRANSPORT_COMPLETED) &&
+	    (dtls == RTC_DTLS_CONNECTED || dtls == RTC_DTLS_CLOSED))
+		return "connected";
+	return "connecting";
 }
 
 static bool get_connection_state(void *data, DBusMessageIter *iter)
@@ -407,6 +411,10 @@ static void create_data_channel(struct rtc_bus_call *call, void *data)
 	dbus_message_append_args(reply, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
 	rtc_bus_reply(call, reply);
 	maybe_negotiation_needed(pc);
+	/* On a connection that is up already, the channel opens now (its
+	 * Open signal after the reply, as W3C queues the event). */
+	if (rtc_session_sctp_ready(pc->session))
+		rtc_api_pc_open_pending_channels(pc);
 }
 
 /* ---- stats ------------------------------------------------------------ */
@@ -588,6 +596,7 @@ static const struct rtc_bus_arg create_dc_in[] = {
 };
 static const struct rtc_bus_arg create_dc_out[] = { { "channel", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg stats_out[] = { { "report", "a{sa{sv}}" }, { NULL, NULL } };
+static const struct rtc_bus_arg channel_arg[] = { { "channel", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg candidate_in[] = {
 	{ "candidate", "s" }, { "sdp_mid", "s" }, { "sdp_mline_index", "i" }, { NULL, NULL },
 };
@@ -625,6 +634,7 @@ static const struct rtc_bus_signal pc_signals[] = {
 	{ "IceCandidate", candidate_in },
 	{ "IceCandidateError", candidate_error_args },
 	{ "NegotiationNeeded", NULL },
+	{ "DataChannel", channel_arg },
 	{ NULL },
 };
 
@@ -692,11 +702,74 @@ static void on_candidate_error(void *userdata, const char *address, uint16_t por
 	rtc_bus_signal_send(pc->object, m);
 }
 
+static void on_dtls_state(void *userdata, enum rtc_dtls_state state)
+{
+	static const char *const names[] = { "ConnectionState", NULL };
+	struct rtc_api_pc *pc = userdata;
+	const char *now = connection_state(pc);
+
+	if (strcmp(now, pc->connection_state) == 0)
+		return;
+	pc->connection_state = now;
+	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, names);
+}
+
+static void on_sctp_ready(void *userdata)
+{
+	rtc_api_pc_open_pending_channels(userdata);
+}
+
+static void on_channel_opened(void *userdata, uint16_t stream,
+			      const struct rtc_sctp_channel_params *params)
+{
+	rtc_api_dc_remote_opened(userdata, stream, params);
+}
+
+static void on_channel_message(void *userdata, uint16_t stream, bool binary,
+			       const uint8_t *data, size_t len)
+{
+	struct rtc_api_dc *dc = rtc_api_pc_dc_by_stream(userdata, stream);
+
+	if (dc)
+		rtc_api_dc_message(dc, binary, data, len);
+}
+
+static void on_channel_closing(void *userdata, uint16_t stream)
+{
+	struct rtc_api_dc *dc = rtc_api_pc_dc_by_stream(userdata, stream);
+
+	if (dc)
+		rtc_api_dc_closing(dc);
+}
+
+static void on_channel_closed(void *userdata, uint16_t stream)
+{
+	struct rtc_api_dc *dc = rtc_api_pc_dc_by_stream(userdata, stream);
+
+	if (dc)
+		rtc_api_dc_closed(dc);
+}
+
+static void on_channel_buffered_low(void *userdata, uint16_t stream)
+{
+	struct rtc_api_dc *dc = rtc_api_pc_dc_by_stream(userdata, stream);
+
+	if (dc)
+		rtc_api_dc_buffered_low(dc);
+}
+
 static const struct rtc_session_callbacks session_callbacks = {
 	.local_candidate = on_local_candidate,
 	.gathering_state = on_gathering_state,
 	.ice_state = on_ice_state,
 	.candidate_error = on_candidate_error,
+	.dtls_state = on_dtls_state,
+	.sctp_ready = on_sctp_ready,
+	.channel_opened = on_channel_opened,
+	.channel_message = on_channel_message,
+	.channel_closing = on_channel_closing,
+	.channel_closed = on_channel_closed,
+	.channel_buffered_low = on_channel_buffered_low,
 };
 
 /* ---- lifetime ---------------------------------------------------------- */

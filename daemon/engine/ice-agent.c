@@ -243,9 +243,15 @@ static enum rtc_ice_transport_state derive_transport(const struct rtc_ice_agent 
 	if (!agent->have_remote_creds)
 		return RTC_ICE_TRANSPORT_NEW;
 	/* W3C: failed once every pair failed and the peer said no more
-	 * candidates come (RFC 8838 8: not before end-of-candidates). */
-	if (checks_done)
+	 * candidates come (RFC 8838 8: not before end-of-candidates). A valid
+	 * pair that waits for the controlling agent's nomination is not a
+	 * failure: the controlled agent is still "checking". */
+	if (checks_done) {
+		for (size_t i = 0; i < agent->n_pairs; i++)
+			if (agent->pairs[i].state == RTC_ICE_PAIR_SUCCEEDED)
+				return RTC_ICE_TRANSPORT_CHECKING;
 		return RTC_ICE_TRANSPORT_FAILED;
+	}
 	if (agent->n_pairs > 0 || agent->n_remote > 0)
 		return RTC_ICE_TRANSPORT_CHECKING;
 	return RTC_ICE_TRANSPORT_NEW;

@@ -149,6 +149,12 @@ static int uring_watch_update(struct rtc_watch *w)
 	} else if (!w->uring.cancelling && w->events != w->uring.armed_events) {
 		watch_change_mask(w);
 	}
+	/* Level-triggered, whatever the kernel makes of the new mask: the fd
+	 * may be ready for the new events already (a socket that became
+	 * writable between the owner's EAGAIN and this update), and a
+	 * multishot poll only reports changes. poll(2) it before blocking. */
+	if (w->events && !w->uring.failed && !rtc_list_is_linked(&w->uring.ready_link))
+		rtc_list_append(&backend_of(w->reactor)->recheck, &w->uring.ready_link);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct rtc_timer;
 struct rtc_session_turn;
 struct rtc_session_lookup;
 struct rtc_session_server_lookup;
+struct rtc_session_transport;
 
 /* A UDP socket on one local address: a host candidate, and the way to
  * the STUN and UDP TURN servers. */
@@ -57,6 +58,8 @@ struct rtc_session {
 
 	enum rtc_ice_gathering_state gathering;
 	enum rtc_ice_transport_state transport;
+	enum rtc_dtls_state dtls;
+	struct rtc_session_transport *transport_state;  /* DTLS and SCTP, once started */
 	uint64_t dropped_packets;
 };
 
@@ -76,6 +79,18 @@ int rtc_session_server_address(const struct rtc_ice_url *url, int family,
 /* Tells the agent our candidates are all there, once every server name is
  * resolved and every allocation has an outcome. */
 void rtc_session_local_candidates_maybe_done(struct rtc_session *s);
+
+/* Sends on agent socket `socket`: a host socket, or a TURN relay. */
+void rtc_session_transmit(struct rtc_session *s, uint32_t socket,
+			  const struct sockaddr_storage *to, const uint8_t *data, size_t len);
+
+/* session-transport.c: DTLS and SCTP above ICE. */
+void rtc_session_transport_maybe_start(struct rtc_session *s);
+void rtc_session_transport_receive(struct rtc_session *s, const uint8_t *data, size_t len);
+void rtc_session_transport_pump(struct rtc_session *s);
+void rtc_session_transport_timeouts(struct rtc_session *s);
+uint64_t rtc_session_transport_deadline(const struct rtc_session *s);
+void rtc_session_transport_free(struct rtc_session *s);
 
 /* session-remote.c: a remote candidate to the agent, via mDNS for names. */
 void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidate *c);

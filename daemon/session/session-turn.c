@@ -136,16 +136,20 @@ static void flush(struct rtc_session_turn *t)
 	handle_events(t);
 }
 
-/* A frame from the server: a response, or data a peer sent to our relay. */
-static void from_server(struct rtc_session_turn *t, const uint8_t *data, size_t len)
+/* A frame from the server: a response, or data a peer sent to our relay.
+ * Returns false for what the TURN client did not take (a STUN Binding
+ * response to the ICE agent when the server is also its STUN server). */
+static bool from_server(struct rtc_session_turn *t, const uint8_t *data, size_t len)
 {
 	struct rtc_session *s = t->session;
 	struct rtc_turn_data in;
+	enum rtc_turn_input r;
 
-	if (rtc_turn_client_handle_packet(t->client, rtc_reactor_now(s->reactor), data, len, &in) ==
-	    RTC_TURN_INPUT_PEER_DATA)
+	r = rtc_turn_client_handle_packet(t->client, rtc_reactor_now(s->reactor), data, len, &in);
+	if (r == RTC_TURN_INPUT_PEER_DATA)
 		rtc_session_deliver(s, t->id, in.data, in.len, (struct sockaddr *)&in.peer);
 	flush(t);
+	return r == RTC_TURN_INPUT_HANDLED || r == RTC_TURN_INPUT_PEER_DATA;
 }
 
 /* ---- TCP ---------------------------------------------------------------- */
@@ -314,10 +318,8 @@ bool rtc_session_turn_receive(struct rtc_session *s, struct rtc_session_socket *
 	for (size_t i = 0; i < s->n_turn; i++) {
 		struct rtc_session_turn *t = s->turn[i];
 		if (t->transport == RTC_TURN_OVER_UDP && t->via == sock &&
-		    same_address(&t->server, from)) {
-			from_server(t, data, len);
+		    same_address(&t->server, from) && from_server(t, data, len))
 			return true;
-		}
 	}
 	return false;
 }

@@ -38,6 +38,7 @@ static void on_timer(void *userdata)
 	if (s->agent && rtc_reactor_now(s->reactor) >= rtc_ice_agent_deadline(s->agent))
 		rtc_ice_agent_handle_timeout(s->agent, rtc_reactor_now(s->reactor));
 	rtc_session_turn_timeouts(s);
+	rtc_session_transport_timeouts(s);
 	pump(s);
 }
 
@@ -63,15 +64,20 @@ void rtc_session_send_host(struct rtc_session *s, struct rtc_session_socket *soc
 		rtc_debug("session: send on socket %u failed: %s", sock->id, strerror(-r));
 }
 
+void rtc_session_transmit(struct rtc_session *s, uint32_t socket,
+			  const struct sockaddr_storage *to, const uint8_t *data, size_t len)
+{
+	struct rtc_session_socket *sock = rtc_session_socket_by_id(s, socket);
+
+	if (sock)
+		rtc_session_send_host(s, sock, to, data, len);
+	else
+		rtc_session_turn_send(s, socket, to, data, len);
+}
+
 static void transmit(struct rtc_session *s, const struct rtc_ice_transmit *tx)
 {
-	struct rtc_session_socket *sock = rtc_session_socket_by_id(s, tx->socket);
-
-	if (sock) {
-		rtc_session_send_host(s, sock, &tx->to, tx->data, tx->len);
-		return;
-	}
-	rtc_session_turn_send(s, tx->socket, &tx->to, tx->data, tx->len);
+	rtc_session_transmit(s, tx->socket, &tx->to, tx->data, tx->len);
 }
 
 static void set_gathering(struct rtc_session *s, enum rtc_ice_gathering_state g)
@@ -152,10 +158,16 @@ static void pump(struct rtc_session *s)
 	while (rtc_ice_agent_poll_event(s->agent, &ev))
 		handle_event(s, &ev);
 	rtc_session_turn_pump(s);
+	rtc_session_transport_maybe_start(s);
+	rtc_session_transport_pump(s);
+	/* What DTLS sent may have been wrapped for a TURN server. */
+	rtc_session_turn_pump(s);
 
 	deadline = rtc_ice_agent_deadline(s->agent);
 	if (rtc_session_turn_deadline(s) < deadline)
 		deadline = rtc_session_turn_deadline(s);
+	if (rtc_session_transport_deadline(s) < deadline)
+		deadline = rtc_session_transport_deadline(s);
 	if (deadline == UINT64_MAX)
 		rtc_timer_disarm(s->timer);
 	else
@@ -177,8 +189,11 @@ void rtc_session_deliver(struct rtc_session *s, uint32_t socket_id, const uint8_
 		rtc_ice_agent_handle_packet(s->agent, rtc_reactor_now(s->reactor), socket_id, from,
 					    data, len);
 		break;
+	case RTC_PACKET_DTLS:
+		rtc_session_transport_receive(s, data, len);
+		break;
 	default:
-		/* DTLS, SRTP: the transports of the next issues. */
+		/* SRTP comes with media; anything else is not WebRTC. */
 		s->dropped_packets++;
 		break;
 	}
@@ -548,6 +563,7 @@ int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *n
 	s->cb = callbacks;
 	s->userdata = userdata;
 	s->gathering = RTC_ICE_GATHERING_NEW;
+	s->dtls = RTC_DTLS_NEW;
 	s->transport = RTC_ICE_TRANSPORT_NEW;
 	s->timer = rtc_timer_new(reactor, on_timer, s);
 	if (!s->timer || rtc_jsep_new(&jsep_config, &s->jsep, err) < 0) {
@@ -564,6 +580,8 @@ void rtc_session_close(struct rtc_session *s)
 {
 	if (s->closed)
 		return;
+	/* close_notify goes out before the sockets close. */
+	rtc_session_transport_free(s);
 	s->closed = true;
 	rtc_jsep_close(s->jsep);
 	rtc_session_turn_close(s);
@@ -610,6 +628,11 @@ const struct rtc_ice_agent *rtc_session_ice_agent(const struct rtc_session *s)
 enum rtc_ice_gathering_state rtc_session_gathering_state(const struct rtc_session *s)
 {
 	return s->gathering;
+}
+
+enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s)
+{
+	return s->dtls;
 }
 
 enum rtc_ice_transport_state rtc_session_ice_state(const struct rtc_session *s)

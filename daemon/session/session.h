@@ -13,7 +13,9 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "engine/dtls.h"
 #include "engine/ice-agent.h"
+#include "engine/sctp.h"
 #include "engine/ice-config.h"
 #include "engine/jsep.h"
 #include "io/interfaces.h"
@@ -43,6 +45,20 @@ struct rtc_session_callbacks {
 	/* A STUN or TURN server failed (W3C icecandidateerror). */
 	void (*candidate_error)(void *userdata, const char *address, uint16_t port,
 				const char *url, uint16_t code, const char *text);
+
+	/* DTLS above ICE: new -> connecting -> connected / failed / closed. */
+	void (*dtls_state)(void *userdata, enum rtc_dtls_state state);
+	/* SCTP is up: channels can open (W3C: the SCTP transport connected). */
+	void (*sctp_ready)(void *userdata);
+	/* The peer opened a channel with DCEP on `stream`. */
+	void (*channel_opened)(void *userdata, uint16_t stream,
+			       const struct rtc_sctp_channel_params *params);
+	void (*channel_message)(void *userdata, uint16_t stream, bool binary,
+				const uint8_t *data, size_t len);
+	/* The peer reset its stream; then both directions are closed. */
+	void (*channel_closing)(void *userdata, uint16_t stream);
+	void (*channel_closed)(void *userdata, uint16_t stream);
+	void (*channel_buffered_low)(void *userdata, uint16_t stream);
 };
 
 int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *net,
@@ -69,6 +85,19 @@ int rtc_session_set_remote_description(struct rtc_session *s, enum rtc_sdp_type 
 /* W3C addIceCandidate (candidate "" = end of candidates). */
 int rtc_session_add_ice_candidate(struct rtc_session *s, const char *candidate,
 				  const char *mid, int mline_index, struct rtc_error *err);
+
+/* Data channels on the SCTP association (see engine/sctp.h). Before the
+ * association is up: InvalidStateError. */
+bool rtc_session_sctp_ready(const struct rtc_session *s);
+int rtc_session_channel_open(struct rtc_session *s, uint16_t stream,
+			     const struct rtc_sctp_channel_params *params, struct rtc_error *err);
+int rtc_session_channel_send(struct rtc_session *s, uint16_t stream, bool binary,
+			     const uint8_t *data, size_t len, struct rtc_error *err);
+int rtc_session_channel_close(struct rtc_session *s, uint16_t stream, struct rtc_error *err);
+uint64_t rtc_session_channel_buffered_amount(const struct rtc_session *s, uint16_t stream);
+void rtc_session_channel_set_low_threshold(struct rtc_session *s, uint16_t stream,
+					   uint64_t threshold);
+enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s);
 
 /* W3C close(): ICE stops, sockets close, states become "closed". */
 void rtc_session_close(struct rtc_session *s);

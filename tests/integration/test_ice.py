@@ -77,6 +77,11 @@ def test_trickle_connects(d):
     ice = [str(x[1]["IceConnectionState"]) for (m, x) in changes
            if m == "PropertiesChanged" and "IceConnectionState" in x[1]]
     assert ice[0] == "checking" and ice[-1] in ("connected", "completed"), ice
+    # The answerer (controlled) never looks failed while it waits for the
+    # offerer's nomination of pairs its own checks found valid.
+    ice_b = [str(x[1]["IceConnectionState"]) for (p, _, m, x) in sig.log
+             if p == b.object_path and m == "PropertiesChanged" and "IceConnectionState" in x[1]]
+    assert "failed" not in ice_b and ice_b[0] == "checking", ice_b
     conn = [str(x[1]["ConnectionState"]) for (m, x) in changes
             if m == "PropertiesChanged" and "ConnectionState" in x[1]]
     assert conn == ["connecting", "connected"], conn

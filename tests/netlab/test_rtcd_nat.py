@@ -27,10 +27,6 @@ def test_server_reflexive(lab, peers):
         assert int(pair["responsesReceived"]) > 0 and pair["nominated"], pair
 
 
-@common.todo("rtcd takes every packet from a TURN server's address for the TURN "
-             "client (rtc_session_turn_receive), so the Binding response of a stun: "
-             "URL on the same address and port never reaches the ICE agent: "
-             "IceCandidateError 701, no srflx candidate")
 def test_stun_and_turn_on_one_server(lab, peers):
     """The usual deployment: stun: and turn: URLs of one server. Every kind
     of candidate is gathered, and the direct path wins over the relay."""

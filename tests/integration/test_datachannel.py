@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Data channels end to end through the daemon: DTLS and SCTP over ICE on
+loopback, in one daemon and across two; text and binary messages up to
+256 KiB, channels opened by either side, negotiated and unreliable
+channels, close from either side, and a wrong fingerprint."""
+import sys
+
+import dbus
+import rtcdtest
+from rtcdtest import BUS_NAME, DC, PC
+from test_ice import Trickler, negotiate, state
+
+E = dbus.Dictionary({}, signature="sv")
+
+
+def up(bus_a, a, bus_b, b, sig_a, sig_b, timeout=10):
+    ta = Trickler(sig_a, {a.object_path: b})
+    tb = Trickler(sig_b, {b.object_path: a}) if sig_b is not sig_a else None
+    if tb is None:
+        ta.pairs[b.object_path] = a
+    return rtcdtest.pump(lambda: ta() or (tb and tb()) or (
+        state(bus_a, a, "ConnectionState") == "connected" and
+        state(bus_b, b, "ConnectionState") == "connected"), timeout)
+
+
+def dc(bus, path):
+    return dbus.Interface(bus.get_object(BUS_NAME, path), DC)
+
+
+def remote_channels(sig, pc):
+    return [str(args[0]) for (p, _, m, args) in sig.log if p == pc.object_path and m == "DataChannel"]
+
+
+def messages(sig, path):
+    return [args[0] for (p, _, m, args) in sig.log if p == path and m == "Message"]
+
+
+def connect_pair(d, d2=None, init=None):
+    bus_a = d.bus()
+    bus_b = (d2 or d).bus() if d2 else bus_a
+    sig_a = rtcdtest.Signals(bus_a)
+    sig_b = rtcdtest.Signals(bus_b) if d2 else sig_a
+    a = d.create_peer_connection(bus_a)
+    b = (d2 or d).create_peer_connection(bus_b)
+    ch = str(a.CreateDataChannel("chat", dbus.Dictionary(init or {}, signature="sv")))
+    # negotiate() makes one more channel "x" first; ours exists already.
+    negotiate(bus_a, a, bus_b, b)
+    assert up(bus_a, a, bus_b, b, sig_a, sig_b), (state(bus_a, a, "ConnectionState"),
+                                                state(bus_b, b, "ConnectionState"))
+    return bus_a, bus_b, sig_a, sig_b, a, b, ch
+
+
+def test_echo_sizes(d):
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
+    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+    assert rtcdtest.prop(bus_a, ch, DC, "ReadyState") == "open"
+    assert rtcdtest.prop(bus_a, ch, DC, "Id") != 0xffff
+    peer = [p for p in remote_channels(sig_b, b)
+            if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+    assert rtcdtest.prop(bus_b, peer, DC, "ReadyState") == "open"
+    sizes = [1, 100, 1200, 16384, 65536, 262144]
+    for n in sizes:
+        dc(bus_a, ch).Send(dbus.ByteArray(bytes(i % 251 for i in range(n))), signature="v")
+        dc(bus_a, ch).Send("é" * (n // 2) if n > 1 else "a", signature="v")
+    assert rtcdtest.pump(lambda: len(messages(sig_b, peer)) == 2 * len(sizes), 20), \
+        len(messages(sig_b, peer))
+    got = messages(sig_b, peer)
+    for i, n in enumerate(sizes):
+        assert bytes(got[2 * i]) == bytes(i % 251 for i in range(n)), n
+        assert str(got[2 * i + 1]) == ("é" * (n // 2) if n > 1 else "a"), n
+    # Too big for the peer's max-message-size (ours: 256 KiB).
+    try:
+        dc(bus_a, ch).Send(dbus.ByteArray(b"x" * (262144 + 1)))
+        raise AssertionError("an oversized message was taken")
+    except dbus.exceptions.DBusException as e:
+        assert e.get_dbus_name() == "org.rtcd.WebRTC1.Error.TypeError", e
+    # Echo back the other way.
+    dc(bus_b, peer).Send("pong", signature="v")
+    assert rtcdtest.pump(lambda: [str(m) for m in messages(sig_a, ch)] == ["pong"], 5)
+
+
+def test_channel_from_answerer_and_close(d):
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
+    late = str(b.CreateDataChannel("late", E))
+    assert rtcdtest.pump(lambda: "Open" in sig_b.members(late), 5)
+    assert rtcdtest.pump(lambda: any(
+        rtcdtest.prop(bus_a, p, DC, "Label") == "late" for p in remote_channels(sig_a, a)), 5)
+    mine = [p for p in remote_channels(sig_a, a) if rtcdtest.prop(bus_a, p, DC, "Label") == "late"][0]
+    # Ids by DTLS role: one side even, the other odd (RFC 8832 6).
+    assert (int(rtcdtest.prop(bus_a, ch, DC, "Id")) - int(rtcdtest.prop(bus_b, late, DC, "Id"))) % 2 == 1
+    # Close from the side that did not open it: both see closing, then close.
+    dc(bus_a, mine).Close()
+    assert rtcdtest.pump(lambda: "Close" in sig_b.members(late) and "Close" in sig_a.members(mine), 5)
+    order = [m for m in sig_b.members(late) if m in ("Open", "Closing", "Close")]
+    assert order == ["Open", "Closing", "Close"], order
+    try:
+        dc(bus_b, late).Send("after close", signature="v")
+        raise AssertionError("sent on a closed channel")
+    except dbus.exceptions.DBusException as e:
+        assert e.get_dbus_name() == "org.freedesktop.DBus.Error.UnknownObject", e
+
+
+def test_negotiated_and_unreliable(d):
+    neg = {"negotiated": True, "id": dbus.UInt16(40)}
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, init=neg)
+    other = str(b.CreateDataChannel("chat", dbus.Dictionary(neg, signature="sv")))
+    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and "Open" in sig_b.members(other), 5)
+    dc(bus_a, ch).Send("negotiated", signature="v")
+    assert rtcdtest.pump(lambda: [str(m) for m in messages(sig_b, other)] == ["negotiated"], 5)
+    # No DataChannel signal for a negotiated channel (only "x" from negotiate()).
+    assert all(rtcdtest.prop(bus_b, p, DC, "Label") == "x" for p in remote_channels(sig_b, b))
+    unrel = str(a.CreateDataChannel("fast", dbus.Dictionary(
+        {"ordered": False, "max-retransmits": dbus.UInt16(0)}, signature="sv")))
+    assert rtcdtest.pump(lambda: any(rtcdtest.prop(bus_b, p, DC, "Label") == "fast"
+                                     for p in remote_channels(sig_b, b)), 5)
+    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "fast"][0]
+    assert not rtcdtest.prop(bus_b, peer, DC, "Ordered")
+    assert rtcdtest.prop(bus_b, peer, DC, "MaxRetransmits") == 0
+    for i in range(50):
+        dc(bus_a, unrel).Send("m%d" % i, signature="v")
+    # Loopback loses nothing: all arrive, in some order.
+    assert rtcdtest.pump(lambda: len(messages(sig_b, peer)) == 50, 5)
+
+
+def test_two_daemons(d):
+    with rtcdtest.Daemon() as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch), 5)
+        assert rtcdtest.pump(lambda: len(remote_channels(sig_b, b)) == 2, 5)
+        peer = [p for p in remote_channels(sig_b, b)
+                if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+        dc(bus_a, ch).Send("across", signature="v")
+        assert rtcdtest.pump(lambda: [str(m) for m in messages(sig_b, peer)] == ["across"], 5)
+        stats = a.GetStats()
+        t = [v for v in stats.values() if v["type"] == "transport"][0]
+        assert int(stats[t["selectedCandidatePairId"]]["bytesSent"]) > 0
+
+
+def test_wrong_fingerprint(d):
+    bus = d.bus()
+    sig = rtcdtest.Signals(bus)
+    a, b = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    ch = str(a.CreateDataChannel("secret", E))
+    a.SetLocalDescription("offer", "")
+    offer = str(rtcdtest.prop(bus, a.object_path, PC, "LocalDescription")[1])
+    b.SetRemoteDescription("offer", offer)
+    b.SetLocalDescription("answer", "")
+    answer = str(rtcdtest.prop(bus, b.object_path, PC, "LocalDescription")[1])
+    lines = answer.split("\r\n")
+    fp = [i for i, l in enumerate(lines) if l.startswith("a=fingerprint:sha-256 ")][0]
+    digest = lines[fp].split(" ", 1)[1]
+    lines[fp] = "a=fingerprint:sha-256 " + ("00" if digest[:2] != "00" else "11") + digest[2:]
+    a.SetRemoteDescription("answer", "\r\n".join(lines))
+    tr = Trickler(sig, {a.object_path: b, b.object_path: a})
+    assert rtcdtest.pump(lambda: tr() or state(bus, a, "ConnectionState") == "failed", 15), \
+        state(bus, a, "ConnectionState")
+    assert rtcdtest.prop(bus, ch, DC, "ReadyState") == "connecting"
+    assert "Open" not in sig.members(ch)
+    assert remote_channels(sig, b) == []
+    assert "DTLS failed" in d.log()
+
+
+def main():
+    tap = rtcdtest.Tap()
+    for t in (test_echo_sizes, test_channel_from_answerer_and_close, test_negotiated_and_unreliable,
+              test_two_daemons, test_wrong_fingerprint):
+        with rtcdtest.Daemon() as d:
+            tap.run(t, d)
+    tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
