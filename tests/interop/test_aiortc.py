@@ -6,4 +6,5 @@ import connectivity
 import interop
 from peers import aiortc_peer
 
-interop.main(aiortc_peer, aiortc_peer.AiortcPeer, extra=connectivity.SCENARIOS)
+interop.main(aiortc_peer, aiortc_peer.AiortcPeer, extra=interop.with_known_issues(
+    connectivity.SCENARIOS, connectivity.KNOWN_ISSUES))

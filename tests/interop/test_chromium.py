@@ -21,10 +21,7 @@ def mdns_peer():
     return chromium.ChromiumPeer(mdns=True)
 
 
-MDNS_SCENARIOS = [connectivity.mdns_scenario(offerer, trickle, mdns_peer)
-                  for offerer, trickle in ((connectivity.peer_offers, True),
-                                           (connectivity.peer_offers, False),
-                                           (connectivity.rtcd_offers, True))]
-
-interop.main(chromium, chromium.ChromiumPeer,
-             extra=[mdns_offer_datachannel] + connectivity.SCENARIOS + MDNS_SCENARIOS)
+interop.main(chromium, chromium.ChromiumPeer, extra=[mdns_offer_datachannel] +
+             interop.with_known_issues(connectivity.SCENARIOS +
+                                       connectivity.mdns_scenarios(mdns_peer),
+                                       connectivity.KNOWN_ISSUES))

@@ -12,7 +12,5 @@ def mdns_peer():
     return firefox.FirefoxPeer(mdns=True)
 
 
-MDNS_SCENARIOS = [connectivity.mdns_scenario(offerer, True, mdns_peer)
-                  for offerer in (connectivity.peer_offers, connectivity.rtcd_offers)]
-
-interop.main(firefox, firefox.FirefoxPeer, extra=connectivity.SCENARIOS + MDNS_SCENARIOS)
+interop.main(firefox, firefox.FirefoxPeer, extra=interop.with_known_issues(
+    connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer), connectivity.KNOWN_ISSUES))
