@@ -15,6 +15,7 @@
 #include "bus/bus.h"
 #include "common/log.h"
 #include "common/sd-notify.h"
+#include "engine/tls-client.h"
 #include "config.h"
 #include "io/reactor.h"
 #include "io/resolver.h"
@@ -33,6 +34,8 @@ struct rtcd {
 	size_t n_interfaces;
 	bool no_mdns;
 	enum rtc_offload_mode srtp_offload;
+	const char *turn_ca_files[MAX_INTERFACES];
+	size_t n_turn_ca_files;
 	struct rtc_offload_policy *offload;
 };
 
@@ -56,6 +59,7 @@ static void usage(FILE *out)
 		"  --link-local-candidates  gather on link-local addresses too\n"
 		"  --no-mdns              do not resolve peers' .local candidates\n"
 		"  --srtp-offload=auto|on|off  SRTP in the kernel module (default auto: when loaded)\n"
+		"  --turn-ca-file=PATH    also trust these CAs for turns: servers (repeatable)\n"
 		"  -v, --verbose          log debug messages\n"
 		"  -h, --help             show this help\n"
 		"      --version          show the version\n",
@@ -85,7 +89,7 @@ enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
 	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
-	OPT_SRTP_OFFLOAD,
+	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE,
 };
 
 static int parse_port_range(const char *arg, struct rtc_net_options *net)
@@ -121,6 +125,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "link-local-candidates", no_argument, NULL, OPT_LINK_LOCAL },
 		{ "no-mdns", no_argument, NULL, OPT_NO_MDNS },
 		{ "srtp-offload", required_argument, NULL, OPT_SRTP_OFFLOAD },
+		{ "turn-ca-file", required_argument, NULL, OPT_TURN_CA_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -192,6 +197,14 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		case OPT_NO_MDNS:
 			d->no_mdns = true;
 			break;
+		case OPT_TURN_CA_FILE:
+			if (d->n_turn_ca_files == MAX_INTERFACES) {
+				fprintf(stderr, "rtcd: at most %d --turn-ca-file options\n",
+					MAX_INTERFACES);
+				return 2;
+			}
+			d->turn_ca_files[d->n_turn_ca_files++] = optarg;
+			break;
 		case OPT_SRTP_OFFLOAD:
 			if (rtc_offload_mode_parse(optarg, &d->srtp_offload) < 0) {
 				fprintf(stderr, "rtcd: --srtp-offload must be auto, on or off\n");
@@ -240,6 +253,7 @@ int main(int argc, char **argv)
 	struct rtc_bus_options bus_options = { .kind = RTC_BUS_SESSION, .name = RTCD_BUS_NAME };
 	enum rtc_reactor_backend backend = RTC_REACTOR_AUTO;
 	struct rtcd d = { .srtp_offload = RTC_OFFLOAD_AUTO };
+	struct rtc_error tls_err = { 0 };
 	const char *why = NULL;
 	int r, exit_code;
 
@@ -259,25 +273,31 @@ int main(int argc, char **argv)
 	rtc_info("SRTP: %s", rtc_offload_policy_active(d.offload)
 				   ? "the kernel module assists (libsrtp2 for what it refuses)"
 				   : "libsrtp2 in userspace");
+	exit_code = 1;
+	if (rtc_tls_client_context_new(&(struct rtc_tls_client_context_config){
+					       .ca_files = d.turn_ca_files,
+					       .n_ca_files = d.n_turn_ca_files },
+				       &d.net.tls, &tls_err) < 0) {
+		rtc_err("TLS for turns: servers: %s", tls_err.message);
+		goto out;
+	}
 
 	r = rtc_reactor_new(backend, &d.reactor);
 	if (r < 0) {
 		rtc_err("cannot create the event loop: %s", strerror(-r));
-		return 1;
+		goto out;
 	}
 	if (rtc_reactor_add_signal(d.reactor, SIGTERM, on_quit_signal, &d) < 0 ||
 	    rtc_reactor_add_signal(d.reactor, SIGINT, on_quit_signal, &d) < 0) {
 		rtc_err("cannot watch SIGTERM/SIGINT");
-		rtc_reactor_free(d.reactor);
-		return 1;
+		goto out;
 	}
 
 	r = rtc_bus_open(d.reactor, &bus_options, on_client_gone, &d, &d.bus, &why);
 	if (r < 0) {
 		rtc_err("cannot serve %s: %s%s%s", RTCD_BUS_NAME, why ? why : "",
 			why ? ": " : "", strerror(-r));
-		rtc_reactor_free(d.reactor);
-		return 1;
+		goto out;
 	}
 	/* Without mDNS, peers' .local candidates cannot be reached; that is
 	 * all that is lost, so a host without multicast still runs. */
@@ -289,11 +309,7 @@ int main(int argc, char **argv)
 	r = rtc_api_new(d.reactor, d.bus, &d.net, &d.api);
 	if (r < 0) {
 		rtc_err("cannot register the Manager object: %s", strerror(-r));
-		rtc_mdns_service_free(d.net.mdns);
-		rtc_resolver_free(d.net.resolver);
-		rtc_bus_close(d.bus);
-		rtc_reactor_free(d.reactor);
-		return 1;
+		goto out;
 	}
 
 	rtc_notice("rtcd %s serving %s (event loop: %s)", RTCD_VERSION, RTCD_BUS_NAME,
@@ -301,15 +317,18 @@ int main(int argc, char **argv)
 	rtc_sd_notify("READY=1\nSTATUS=Serving " RTCD_BUS_NAME);
 
 	exit_code = rtc_reactor_run(d.reactor);
-
 	rtc_sd_notify("STOPPING=1");
+
+out:
 	/* Owners learn that their connections closed before the name goes. */
 	rtc_api_free(d.api);
-	d.api = NULL;
 	rtc_mdns_service_free(d.net.mdns);
 	rtc_resolver_free(d.net.resolver);
-	rtc_bus_close(d.bus);
-	rtc_reactor_free(d.reactor);
+	if (d.bus)
+		rtc_bus_close(d.bus);
+	if (d.reactor)
+		rtc_reactor_free(d.reactor);
+	rtc_tls_client_context_free(d.net.tls);
 	rtc_offload_policy_free(d.offload);
 	return exit_code;
 }

@@ -53,7 +53,8 @@ struct rtc_session {
 	char local_mid[33];
 	int local_mline;
 	bool role_set;
-	bool gather_pending;             /* gathering starts at the next iteration */
+	bool gather_pending;
+	bool remote_done_pending;        /* end-of-candidates waits for mDNS lookups */             /* gathering starts at the next iteration */
 	bool closed;
 
 	enum rtc_ice_gathering_state gathering;
@@ -95,6 +96,8 @@ void rtc_session_transport_free(struct rtc_session *s);
 /* session-remote.c: a remote candidate to the agent, via mDNS for names. */
 void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidate *c);
 void rtc_session_mdns_cancel(struct rtc_session *s);
+/* The peer's end-of-candidates, held back while names are being resolved. */
+void rtc_session_remote_candidates_done(struct rtc_session *s);
 
 /* session-turn.c: relay candidates through TURN allocations. */
 /* One allocation on the server at `address` (of the family it relays);

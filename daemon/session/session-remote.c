@@ -61,7 +61,23 @@ static void on_resolved(void *userdata, const char *name,
 	}
 	rtc_sdp_candidate_free(l->candidate);
 	free(l);
+	/* The peer's end-of-candidates waited for its last name. */
+	if (s->remote_done_pending && !s->lookups && s->agent) {
+		s->remote_done_pending = false;
+		rtc_ice_agent_remote_candidates_done(s->agent);
+	}
 	rtc_session_pump(s);
+}
+
+void rtc_session_remote_candidates_done(struct rtc_session *s)
+{
+	/* While .local names are being resolved, candidates are still to
+	 * come: the agent must not conclude (and look "failed") before. */
+	if (s->lookups) {
+		s->remote_done_pending = true;
+		return;
+	}
+	rtc_ice_agent_remote_candidates_done(s->agent);
 }
 
 void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidate *c)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Relay candidates: one TURN allocation (engine/turn) per TURN URL and
- * address family, carried over the host socket of that family (UDP) or a
- * TCP connection of its own (turn:...?transport=tcp). The allocation is a
+ * address family, carried over the host socket of that family (UDP), a
+ * TCP connection of its own (turn:...?transport=tcp) or TLS on one (turns:). The allocation is a
  * socket of the ICE agent's like any other: what the agent sends on it is
  * wrapped for the server, and peer data the server relays comes back
  * unwrapped under the allocation's socket id.
@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "engine/tls-client.h"
 #include "engine/turn-stream.h"
 #include "engine/turn.h"
 #include "io/reactor.h"
@@ -22,6 +23,9 @@
 
 /* Relay sockets are numbered apart from host sockets (1..16). */
 #define RELAY_SOCKET_BASE 100
+/* A turns: server that takes the TCP connection but never finishes TLS
+ * would hold gathering forever: neither TCP nor TLS time out by themselves. */
+#define TLS_HANDSHAKE_TIMEOUT_NS (10ull * 1000000000ull)
 
 struct rtc_session_turn {
 	struct rtc_session *session;
@@ -31,7 +35,10 @@ struct rtc_session_turn {
 	struct sockaddr_storage server;
 	enum rtc_turn_transport transport;
 	struct rtc_session_socket *via;       /* UDP: the host socket it uses */
-	struct rtc_tcp_stream *tcp;           /* TCP */
+	struct rtc_tcp_stream *tcp;           /* TCP and TLS */
+	struct rtc_tls_client *tls;           /* TLS (turns:) */
+	char host[256];                       /* the name the certificate must carry */
+	uint64_t tls_deadline;
 	struct rtc_turn_stream stream;
 	bool connected;
 	bool started;
@@ -54,6 +61,17 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
 	const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
 	return x->sin6_port == y->sin6_port &&
 	       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+}
+
+/* Ciphertext the TLS client has for the server goes on the TCP stream. */
+static void tls_flush(struct rtc_session_turn *t)
+{
+	uint8_t buf[16384];
+	size_t n;
+
+	while (t->tls && t->tcp && (n = rtc_tls_client_pull_output(t->tls, buf, sizeof(buf))))
+		if (rtc_tcp_send(t->tcp, buf, n) < 0)
+			rtc_debug("turn: %s: send queue full, dropped %zu bytes", t->url, n);
 }
 
 static void report_error(struct rtc_session_turn *t, uint16_t code, const char *reason)
@@ -80,6 +98,11 @@ static void to_server(struct rtc_session_turn *t, const uint8_t *data, size_t le
 	if (t->transport == RTC_TURN_OVER_UDP) {
 		if (t->via)
 			rtc_session_send_host(t->session, t->via, &t->server, data, len);
+	} else if (t->tls && t->connected) {
+		struct rtc_error err = { 0 };
+		if (rtc_tls_client_write(t->tls, data, len, &err) < 0)
+			rtc_debug("turn: %s: %s", t->url, err.message);
+		tls_flush(t);
 	} else if (t->tcp && t->connected) {
 		if (rtc_tcp_send(t->tcp, data, len) < 0)
 			rtc_debug("turn: %s: send queue full, dropped %zu bytes", t->url, len);
@@ -167,6 +190,13 @@ static void on_tcp_connected(void *userdata, struct rtc_tcp_stream *tcp, int err
 		rtc_session_pump(t->session);
 		return;
 	}
+	if (t->tls) {
+		/* TURN starts once TLS is up (tls_events). */
+		rtc_tls_client_start(t->tls);
+		tls_flush(t);
+		rtc_session_pump(t->session);
+		return;
+	}
 	t->connected = true;
 	if (rtc_turn_client_allocate(t->client, rtc_reactor_now(t->session->reactor), &err) < 0)
 		rtc_warn("turn: %s: %s", t->url, err.message);
@@ -174,31 +204,94 @@ static void on_tcp_connected(void *userdata, struct rtc_tcp_stream *tcp, int err
 	rtc_session_pump(t->session);
 }
 
-static void on_tcp_data(void *userdata, struct rtc_tcp_stream *tcp, const uint8_t *data,
-			size_t len)
+/* Plaintext of the stream to the server (TCP, or TLS decrypted): TURN
+ * frames. False when the stream is broken (the connection is dropped). */
+static bool stream_data(struct rtc_session_turn *t, const uint8_t *data, size_t len)
 {
-	struct rtc_session_turn *t = userdata;
 	struct rtc_error err = { 0 };
 	const uint8_t *frame;
 	size_t frame_len;
 	enum rtc_turn_stream_result r;
 
 	if (rtc_turn_stream_push(&t->stream, data, len, &err) < 0)
-		goto broken;
+		return false;
 	while ((r = rtc_turn_stream_next(&t->stream, &frame, &frame_len, &err)) ==
 	       RTC_TURN_STREAM_FRAME)
 		from_server(t, frame, frame_len);
-	if (r == RTC_TURN_STREAM_ERROR)
-		goto broken;
-	rtc_session_pump(t->session);
-	return;
-broken:
-	rtc_warn("turn: %s: the server sent something that is not TURN; closing", t->url);
-	report_error(t, 0, "malformed stream from the server");
-	rtc_tcp_close(tcp);
+	return r != RTC_TURN_STREAM_ERROR;
+}
+
+static void drop_connection(struct rtc_session_turn *t, const char *why)
+{
+	rtc_warn("turn: %s: %s; closing", t->url, why);
+	if (!t->settled)
+		report_error(t, 0, why);
+	rtc_tls_client_free(t->tls);
+	t->tls = NULL;
+	rtc_tcp_close(t->tcp);
 	t->tcp = NULL;
 	t->connected = false;
 	settle(t);
+	rtc_session_pump(t->session);
+}
+
+/* TLS events: the handshake done (the allocation starts) or failed. */
+static bool tls_events(struct rtc_session_turn *t)
+{
+	struct rtc_tls_client_event ev;
+	struct rtc_error err = { 0 };
+
+	while (t->tls && rtc_tls_client_poll_event(t->tls, &ev)) {
+		switch (ev.type) {
+		case RTC_TLS_CLIENT_EVENT_CONNECTED:
+			rtc_info("turn: %s: TLS %s, %s", t->url, rtc_tls_client_version(t->tls),
+				 rtc_tls_client_cipher_name(t->tls));
+			t->connected = true;
+			t->tls_deadline = UINT64_MAX;
+			if (rtc_turn_client_allocate(t->client, rtc_reactor_now(t->session->reactor),
+						     &err) < 0)
+				rtc_warn("turn: %s: %s", t->url, err.message);
+			flush(t);
+			break;
+		case RTC_TLS_CLIENT_EVENT_CLOSED:
+			drop_connection(t, "the server closed TLS");
+			return false;
+		case RTC_TLS_CLIENT_EVENT_FAILED:
+			drop_connection(t, ev.reason);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void on_tcp_data(void *userdata, struct rtc_tcp_stream *tcp, const uint8_t *data,
+			size_t len)
+{
+	struct rtc_session_turn *t = userdata;
+	struct rtc_error err = { 0 };
+	uint8_t plain[16384];
+	size_t n;
+
+	if (!t->tls) {
+		if (!stream_data(t, data, len))
+			drop_connection(t, "the server sent something that is not TURN");
+		else
+			rtc_session_pump(t->session);
+		return;
+	}
+	if (rtc_tls_client_receive(t->tls, data, len, &err) < 0) {
+		drop_connection(t, err.message);
+		return;
+	}
+	if (!tls_events(t))
+		return;
+	while (t->tls && (n = rtc_tls_client_read(t->tls, plain, sizeof(plain)))) {
+		if (!stream_data(t, plain, n)) {
+			drop_connection(t, "the server sent something that is not TURN");
+			return;
+		}
+	}
+	tls_flush(t);
 	rtc_session_pump(t->session);
 }
 
@@ -210,6 +303,8 @@ static void on_tcp_closed(void *userdata, struct rtc_tcp_stream *tcp, int error)
 		 error ? strerror(-error) : "");
 	rtc_tcp_close(tcp);
 	t->tcp = NULL;
+	rtc_tls_client_free(t->tls);
+	t->tls = NULL;
 	t->connected = false;
 	if (!t->settled)
 		report_error(t, 0, "connection to the server closed");
@@ -259,19 +354,27 @@ void rtc_session_turn_add_server(struct rtc_session *s, const struct rtc_ice_ser
 		 strchr(url->host, ':') ? "]" : "", url->port,
 		 url->transport == RTC_ICE_URL_TRANSPORT_TCP ? "?transport=tcp" :
 		 url->transport == RTC_ICE_URL_TRANSPORT_UDP ? "?transport=udp" : "");
+	snprintf(t->host, sizeof(t->host), "%s", url->host);
+	t->tls_deadline = UINT64_MAX;
 	if (url->scheme == RTC_ICE_URL_TURNS) {
-		/* TLS to the TURN server is not built yet: say so, as a server
-		 * failure the app can see. */
-		report_error(t, 701, "turns: (TLS) is not supported yet");
-		free(t);
-		return;
+		struct rtc_tls_client_config tls = {
+			.context = s->net->tls, .host = url->host,
+		};
+		if (!s->net->tls || rtc_tls_client_new(&tls, &t->tls, &err) < 0) {
+			report_error(t, 701, s->net->tls ? err.message : "no TLS context");
+			free(t);
+			return;
+		}
+		t->transport = RTC_TURN_OVER_TLS;
+	} else {
+		t->transport = url->transport == RTC_ICE_URL_TRANSPORT_TCP ? RTC_TURN_OVER_TCP
+									   : RTC_TURN_OVER_UDP;
 	}
-	t->transport = url->transport == RTC_ICE_URL_TRANSPORT_TCP ? RTC_TURN_OVER_TCP
-								   : RTC_TURN_OVER_UDP;
 	config.transport = t->transport;
 	t->client = rtc_turn_client_new(&config, &err);
 	if (!t->client) {
 		report_error(t, 701, err.message);
+		rtc_tls_client_free(t->tls);
 		free(t);
 		return;
 	}
@@ -300,6 +403,8 @@ void rtc_session_turn_start(struct rtc_session *s)
 				    NULL, 0, &tcp_callbacks, t, &t->tcp) < 0) {
 			report_error(t, 0, "cannot connect");
 			t->settled = true;
+		} else if (t->tls) {
+			t->tls_deadline = now + TLS_HANDSHAKE_TIMEOUT_NS;
 		}
 	}
 }
@@ -352,9 +457,17 @@ void rtc_session_turn_timeouts(struct rtc_session *s)
 {
 	uint64_t now = rtc_reactor_now(s->reactor);
 
-	for (size_t i = 0; i < s->n_turn; i++)
-		if (now >= rtc_turn_client_deadline(s->turn[i]->client))
-			rtc_turn_client_handle_timeout(s->turn[i]->client, now);
+	for (size_t i = 0; i < s->n_turn; i++) {
+		struct rtc_session_turn *t = s->turn[i];
+
+		if (now >= t->tls_deadline && t->tls && !t->connected) {
+			t->tls_deadline = UINT64_MAX;
+			drop_connection(t, "the TLS handshake did not finish in time");
+			continue;
+		}
+		if (now >= rtc_turn_client_deadline(t->client))
+			rtc_turn_client_handle_timeout(t->client, now);
+	}
 }
 
 void rtc_session_turn_pump(struct rtc_session *s)
@@ -371,6 +484,8 @@ uint64_t rtc_session_turn_deadline(const struct rtc_session *s)
 		uint64_t t = rtc_turn_client_deadline(s->turn[i]->client);
 		if (t < d)
 			d = t;
+		if (s->turn[i]->tls_deadline < d)
+			d = s->turn[i]->tls_deadline;
 	}
 	return d;
 }
@@ -389,6 +504,10 @@ void rtc_session_turn_close(struct rtc_session *s)
 			while (rtc_turn_client_poll_transmit(t->client, &tx))
 				to_server(t, tx.data, tx.len);
 		}
+		if (t->tls && t->tcp) {
+			rtc_tls_client_close(t->tls);
+			tls_flush(t);
+		}
 		if (t->tcp) {
 			rtc_tcp_close(t->tcp);
 			t->tcp = NULL;
@@ -401,6 +520,7 @@ void rtc_session_turn_free(struct rtc_session *s)
 {
 	for (size_t i = 0; i < s->n_turn; i++) {
 		rtc_turn_client_free(s->turn[i]->client);
+		rtc_tls_client_free(s->turn[i]->tls);
 		rtc_turn_stream_free(&s->turn[i]->stream);
 		free(s->turn[i]);
 	}

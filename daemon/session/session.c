@@ -490,7 +490,7 @@ static int follow_remote(struct rtc_session *s, struct rtc_error *err)
 	for (size_t i = 0; (c = rtc_jsep_remote_candidate(s->jsep, i)); i++)
 		rtc_session_add_remote(s, c);
 	if (remote.end_of_candidates)
-		rtc_ice_agent_remote_candidates_done(s->agent);
+		rtc_session_remote_candidates_done(s);
 	return 0;
 }
 
@@ -536,7 +536,7 @@ int rtc_session_add_ice_candidate(struct rtc_session *s, const char *candidate,
 	if (ignored || !s->agent)
 		return 0;       /* the agent reads it from the description when it starts */
 	if (!*candidate) {
-		rtc_ice_agent_remote_candidates_done(s->agent);
+		rtc_session_remote_candidates_done(s);
 	} else if (rtc_sdp_candidate_parse(candidate, strlen(candidate), &c, err) == 0) {
 		rtc_session_add_remote(s, c);
 		rtc_sdp_candidate_free(c);

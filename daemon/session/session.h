@@ -22,6 +22,7 @@
 
 struct rtc_reactor;
 struct rtc_resolver;
+struct rtc_tls_client_context;
 struct rtc_mdns_service;
 struct rtc_session;
 
@@ -33,6 +34,8 @@ struct rtc_net_options {
 	struct rtc_mdns_service *mdns;
 	/* Resolves STUN/TURN server names (NULL: literal addresses only). */
 	struct rtc_resolver *resolver;
+	/* Trust for turns: servers (NULL: turns: is refused with error 701). */
+	struct rtc_tls_client_context *tls;
 };
 
 struct rtc_session_callbacks {

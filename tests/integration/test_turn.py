@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Relayed connectivity through a real TURN server (coturn, started here on
-127.0.0.1): relay-only peer connections connect over TURN/UDP and
-TURN/TCP, the server named by host name (resolved off the reactor), and a
-wrong password reaches the owner as IceCandidateError."""
+127.0.0.1): relay-only peer connections connect over TURN/UDP, TURN/TCP and
+TURN/TLS, the server named by host name (resolved off the reactor); an
+untrusted certificate and a wrong password reach the owner as
+IceCandidateError."""
 import os
 import shutil
 import socket
@@ -27,12 +28,25 @@ def free_port():
 class Coturn:
     def __init__(self):
         self.port = free_port()
+        self.tls_port = free_port()
         self.tmp = tempfile.mkdtemp(prefix="rtcd-coturn-")
+        # A self-signed certificate for "localhost" and 127.0.0.1, which
+        # rtcd is told to trust with --turn-ca-file.
+        self.cert = os.path.join(self.tmp, "cert.pem")
+        key = os.path.join(self.tmp, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-addext",
+                        "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                        "-keyout", key, "-out", self.cert],
+                       check=True, capture_output=True)
         self.proc = subprocess.Popen(
             ["turnserver", "-n", "--listening-ip=127.0.0.1", "--relay-ip=127.0.0.1",
-             "--listening-port=%d" % self.port, "--lt-cred-mech", "--user=alice:secret",
+             "--listening-port=%d" % self.port, "--tls-listening-port=%d" % self.tls_port,
+             "--cert=" + self.cert, "--pkey=" + key,
+             "--lt-cred-mech", "--user=alice:secret",
              "--realm=rtcd.test", "--fingerprint", "--allow-loopback-peers", "--no-cli",
-             "--no-tls", "--no-dtls", "--min-port=49152", "--max-port=65535",
+             "--no-dtls", "--min-port=49152", "--max-port=65535",
              "--log-file=" + os.path.join(self.tmp, "turn.log"), "--pidfile=" +
              os.path.join(self.tmp, "turn.pid")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
@@ -88,6 +102,25 @@ def test_turn_tcp(d, turn):
     relay_connects(d, "turn:127.0.0.1:%d?transport=tcp" % turn.port)
 
 
+def test_turn_tls(d, turn):
+    relay_connects(d, "turns:localhost:%d" % turn.tls_port)
+    assert "TLS" in d.log()
+
+
+def test_turn_tls_untrusted(d, turn):
+    """Without --turn-ca-file the self-signed server is not trusted: the
+    owner hears IceCandidateError 701 with the reason, nothing is relayed."""
+    with rtcdtest.Daemon() as plain:
+        bus = plain.bus()
+        sig = rtcdtest.Signals(bus)
+        a = plain.create_peer_connection(bus, relay_config("turns:localhost:%d" % turn.tls_port))
+        a.CreateDataChannel("x", dbus.Dictionary({}, signature="sv"))
+        a.SetLocalDescription("offer", "")
+        assert sig.wait_for("IceCandidateError", a.object_path, 15), plain.log()[-2000:]
+        err = [args for (p, _, m, args) in sig.log if m == "IceCandidateError"][0]
+        assert int(err[3]) == 701 and "certificate" in str(err[4]), err
+
+
 def test_wrong_password(d, turn):
     bus = d.bus()
     sig = rtcdtest.Signals(bus)
@@ -109,8 +142,9 @@ def main():
         tap.done()
     turn = Coturn()
     try:
-        for t in (test_turn_udp, test_turn_tcp, test_wrong_password):
-            with rtcdtest.Daemon() as d:
+        for t in (test_turn_udp, test_turn_tcp, test_turn_tls, test_turn_tls_untrusted,
+                  test_wrong_password):
+            with rtcdtest.Daemon(["--turn-ca-file=" + turn.cert]) as d:
                 tap.run(t, d, turn)
     finally:
         turn.close()

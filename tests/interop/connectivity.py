@@ -357,19 +357,6 @@ def mdns_scenarios(make_peer, pc_config=None):
             for o in (rtcd_offers, peer_offers) for t in (True, False)]
 
 
-# Known rtcd bugs these scenarios show, for interop.with_known_issues.
-KNOWN_ISSUES = {
-    # The peer offers, so rtcd is controlled, and every candidate and
-    # end-of-candidates come in the offer.  rtcd's checks all succeed before
-    # the peer nominates (Pion on its first check-loop tick, ~200 ms), and
-    # engine/ice-agent.c derive_transport says "failed" (checks_done and no
-    # selected pair), then "completed" once the nomination comes.  The fix
-    # in progress in the lead's tree makes this pass.
-    "ice_peer_offers_no_trickle": "rtcd, controlled, goes failed before the peer nominates",
-    # The same with candidates that are all .local names: the agent gets
-    # end-of-candidates while the session still resolves them
-    # (session-remote.c passes it on at once), has no pair at all, and
-    # says "failed" until a pair appears.
-    "ice_mdns_peer_offers_no_trickle":
-        "rtcd goes failed while it resolves .local candidates after end-of-candidates",
-}
+# Known rtcd bugs these scenarios show, for interop.with_known_issues
+# (none at the moment; an entry makes a scenario's result not count).
+KNOWN_ISSUES = {}

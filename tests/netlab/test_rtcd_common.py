@@ -221,8 +221,11 @@ class Peers:
     def __enter__(self):
         try:
             for name in self.names:
+                # The lab's coturn has a certificate of the lab's own.
+                trust = (["--turn-ca-file=" + self.lab.turn.cert]
+                         if getattr(self.lab, "turn", None) else [])
                 d = rtcdtest.Daemon(netns=self.lab.netns(name),
-                                    extra_args=["--interface=eth0"])
+                                    extra_args=["--interface=eth0"] + trust)
                 self.daemons.append(d)
                 d.__enter__()
                 self.hosts.append(Host(name, d))

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """rtcd through NATs: two daemons in hosts a and b, each behind an
 endpoint-independent NAT, connect over server-reflexive candidates from the
-lab's STUN server, and over TURN relays (UDP, TCP) with relay-only policy;
-a TURN server that refuses our credentials, and turns: (not built yet),
-reach the owner as IceCandidateError."""
+lab's STUN server, and over TURN relays (UDP, TCP, TLS) with relay-only
+policy; a TURN server that refuses our credentials reaches the owner as
+IceCandidateError."""
 import sys
 
 import test_rtcd_common as common
@@ -74,18 +74,14 @@ def test_relay_over_tcp(lab, peers):
         assert any(c.endswith(" " + server) for c in conns), (host, conns)
 
 
-def test_turns_not_supported_yet(lab, peers):
-    """turns: gives IceCandidateError 701 until rtcd speaks TLS to TURN
-    servers. When it does, this case becomes relay_only(lab, peers, "tls")
-    (with the lab's certificate trusted)."""
-    call = peers.call(config([turn_server(lab, "tls")], policy="relay"))
-    call.wait_gathered()
+def test_relay_over_tls(lab, peers):
+    """turns: with the lab's CA trusted (--turn-ca-file): TLS to coturn's
+    port 5349, the certificate checked against the URL's IP address."""
+    relay_only(lab, peers, "tls")
+    server = "%s:%d" % (lab.turn.host, lab.turn.tls_port)
     for host in ("a", "b"):
-        errors = call.end(host).own_signals("IceCandidateError")
-        assert errors, host
-        address, port, url, code, text = errors[0]
-        assert int(code) == 701 and str(url).startswith("turns:"), errors
-        assert call.announced_candidate_types(host) == [], call.announced_candidate_types(host)
+        conns = common.tcp_connections(lab, host)
+        assert any(c.endswith(" " + server) for c in conns), (host, conns)
 
 
 def test_wrong_credentials(lab, peers):
@@ -105,7 +101,7 @@ def main():
     common.skip_unless_able()
     return common.run_cases({"nat": "eim"}, [
         test_server_reflexive, test_stun_and_turn_on_one_server, test_relay_over_udp, test_relay_over_tcp,
-        test_turns_not_supported_yet, test_wrong_credentials])
+        test_relay_over_tls, test_wrong_credentials])
 
 
 if __name__ == "__main__":
