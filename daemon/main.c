@@ -58,6 +58,7 @@ static void usage(FILE *out)
 		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
 		"  --link-local-candidates  gather on link-local addresses too\n"
 		"  --no-mdns              do not resolve peers' .local candidates\n"
+		"  --mdns-host-candidates  announce host candidates as .local names, as browsers do\n"
 		"  --srtp-offload=auto|on|off  SRTP in the kernel module (default auto: when loaded)\n"
 		"  --turn-ca-file=PATH    also trust these CAs for turns: servers (repeatable)\n"
 		"  -v, --verbose          log debug messages\n"
@@ -89,7 +90,7 @@ enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
 	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
-	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE,
+	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES,
 };
 
 static int parse_port_range(const char *arg, struct rtc_net_options *net)
@@ -124,6 +125,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
 		{ "link-local-candidates", no_argument, NULL, OPT_LINK_LOCAL },
 		{ "no-mdns", no_argument, NULL, OPT_NO_MDNS },
+		{ "mdns-host-candidates", no_argument, NULL, OPT_MDNS_HOST_CANDIDATES },
 		{ "srtp-offload", required_argument, NULL, OPT_SRTP_OFFLOAD },
 		{ "turn-ca-file", required_argument, NULL, OPT_TURN_CA_FILE },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -196,6 +198,9 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 			break;
 		case OPT_NO_MDNS:
 			d->no_mdns = true;
+			break;
+		case OPT_MDNS_HOST_CANDIDATES:
+			d->net.mdns_host_candidates = true;
 			break;
 		case OPT_TURN_CA_FILE:
 			if (d->n_turn_ca_files == MAX_INTERFACES) {

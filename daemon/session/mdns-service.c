@@ -89,9 +89,11 @@ static void on_packet(void *userdata, struct rtc_udp_socket *s, const uint8_t *d
 static int open_group_socket(int family, int *out)
 {
 	static const int one = 1, ttl = 255;
+	/* Every interface that is up, loopback included: names we answer
+	 * for may be looked up from this host too. */
 	struct rtc_interface_filter filter = { .disable_ipv4 = family != AF_INET,
 					       .disable_ipv6 = family != AF_INET6,
-					       .allow_link_local = true };
+					       .allow_link_local = true, .allow_loopback = true };
 	struct rtc_local_address locals[32];
 	struct sockaddr_storage addr = { .ss_family = (sa_family_t)family };
 	int fd, n, joined = 0;
@@ -228,4 +230,25 @@ void rtc_mdns_lookup_cancel(struct rtc_mdns_lookup *lookup)
 		return;
 	rtc_list_unlink(&lookup->link);
 	free(lookup);
+}
+
+int rtc_mdns_service_register(struct rtc_mdns_service *svc, const struct sockaddr *address,
+			      char *name_out)
+{
+	struct rtc_error err = { 0 };
+
+	if (rtc_mdns_register(svc->mdns, rtc_reactor_now(svc->reactor), address, name_out,
+			      &err) < 0) {
+		rtc_debug("mdns: cannot register a name: %s", err.message);
+		return -1;
+	}
+	/* The announcements go out from the timer, not inside the caller. */
+	rtc_timer_arm(svc->timer, rtc_reactor_now(svc->reactor));
+	return 0;
+}
+
+void rtc_mdns_service_unregister(struct rtc_mdns_service *svc, const char *name)
+{
+	if (rtc_mdns_unregister(svc->mdns, rtc_reactor_now(svc->reactor), name) == 0)
+		rtc_timer_arm(svc->timer, rtc_reactor_now(svc->reactor));
 }

@@ -27,3 +27,10 @@ typedef void (*rtc_mdns_resolved_fn)(void *userdata, const char *name,
 struct rtc_mdns_lookup *rtc_mdns_service_resolve(struct rtc_mdns_service *svc, const char *name,
 						 rtc_mdns_resolved_fn fn, void *userdata);
 void rtc_mdns_lookup_cancel(struct rtc_mdns_lookup *lookup);
+
+/* Hides a host address behind a "<uuid>.local" name that this daemon
+ * answers for (as browsers do): name_out gets it (RTC_MDNS_NAME_MAX + 1
+ * bytes). One name per address, reference counted. 0 or -1. */
+int rtc_mdns_service_register(struct rtc_mdns_service *svc, const struct sockaddr *address,
+			      char *name_out);
+void rtc_mdns_service_unregister(struct rtc_mdns_service *svc, const char *name);

@@ -47,6 +47,9 @@ struct rtc_session {
 
 	struct rtc_session_lookup *lookups;     /* remote .local names being resolved */
 	struct rtc_session_server_lookup *server_lookups; /* STUN/TURN names */
+	/* mDNS names we registered for our host candidates, to unregister. */
+	char (*mdns_names)[64];
+	size_t n_mdns_names;
 	bool local_candidates_done;
 
 	char local_ufrag[257], remote_ufrag[257];
@@ -98,6 +101,11 @@ void rtc_session_add_remote(struct rtc_session *s, const struct rtc_sdp_candidat
 void rtc_session_mdns_cancel(struct rtc_session *s);
 /* The peer's end-of-candidates, held back while names are being resolved. */
 void rtc_session_remote_candidates_done(struct rtc_session *s);
+/* Our candidate line as announced: with mdns_host_candidates, a host
+ * address becomes its .local name and raddr of others 0.0.0.0 (the draft's
+ * section 3.1.2). Writes into out; false keeps the line as it is. */
+bool rtc_session_mdns_hide(struct rtc_session *s, const char *line, char *out, size_t size);
+void rtc_session_mdns_unregister_all(struct rtc_session *s);
 
 /* session-turn.c: relay candidates through TURN allocations. */
 /* One allocation on the server at `address` (of the family it relays);

@@ -5,6 +5,7 @@
  * candidates): those wait here for the daemon's mDNS service to resolve them.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,4 +124,85 @@ void rtc_session_mdns_cancel(struct rtc_session *s)
 		rtc_sdp_candidate_free(l->candidate);
 		free(l);
 	}
+}
+
+/* ---- our own host addresses behind mDNS names ----------------------------- */
+
+static bool numeric_address(const char *text, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (inet_pton(AF_INET, text, &((struct sockaddr_in *)out)->sin_addr) == 1) {
+		out->ss_family = AF_INET;
+		return true;
+	}
+	if (inet_pton(AF_INET6, text, &((struct sockaddr_in6 *)out)->sin6_addr) == 1) {
+		out->ss_family = AF_INET6;
+		return true;
+	}
+	return false;
+}
+
+static void remember_name(struct rtc_session *s, const char *name)
+{
+	char (*names)[64];
+
+	for (size_t i = 0; i < s->n_mdns_names; i++)
+		if (strcmp(s->mdns_names[i], name) == 0) {
+			/* One reference per session and address is enough. */
+			rtc_mdns_service_unregister(s->net->mdns, name);
+			return;
+		}
+	names = realloc(s->mdns_names, (s->n_mdns_names + 1) * sizeof(*names));
+	if (!names)
+		return;
+	s->mdns_names = names;
+	snprintf(s->mdns_names[s->n_mdns_names++], sizeof(names[0]), "%s", name);
+}
+
+bool rtc_session_mdns_hide(struct rtc_session *s, const char *line, char *out, size_t size)
+{
+	struct rtc_sdp_candidate *c, copy;
+	struct sockaddr_storage addr;
+	char name[RTC_MDNS_NAME_MAX + 1];
+	char *text;
+	bool done = false;
+
+	if (!s->net->mdns_host_candidates || !s->net->mdns ||
+	    rtc_sdp_candidate_parse(line, strlen(line), &c, NULL) < 0)
+		return false;
+	copy = *c;
+	if (c->type == RTC_SDP_CANDIDATE_HOST) {
+		if (!numeric_address(c->address, &addr) ||
+		    rtc_mdns_service_register(s->net->mdns, (struct sockaddr *)&addr, name) < 0 ||
+		    strlen(name) >= sizeof(s->mdns_names[0])) {
+			rtc_sdp_candidate_free(c);
+			return false;
+		}
+		remember_name(s, name);
+		copy.address = name;
+		copy.address_kind = RTC_SDP_ADDRESS_FQDN;
+	} else if (c->related_address) {
+		/* The draft, 3.1.2: the base of srflx and relay candidates would
+		 * give the host address away. */
+		copy.related_address = "0.0.0.0";
+		copy.has_related_port = true;
+		copy.related_port = 0;
+	}
+	text = rtc_sdp_candidate_to_string(&copy);
+	if (text && strlen(text) < size) {
+		memcpy(out, text, strlen(text) + 1);
+		done = true;
+	}
+	free(text);
+	rtc_sdp_candidate_free(c);
+	return done;
+}
+
+void rtc_session_mdns_unregister_all(struct rtc_session *s)
+{
+	for (size_t i = 0; i < s->n_mdns_names; i++)
+		rtc_mdns_service_unregister(s->net->mdns, s->mdns_names[i]);
+	free(s->mdns_names);
+	s->mdns_names = NULL;
+	s->n_mdns_names = 0;
 }

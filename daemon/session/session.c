@@ -109,11 +109,16 @@ static void handle_event(struct rtc_session *s, const struct rtc_ice_event *ev)
 	uint16_t port = 0;
 
 	switch (ev->type) {
-	case RTC_ICE_EVENT_LOCAL_CANDIDATE:
-		if (rtc_jsep_add_local_candidate(s->jsep, ev->candidate, &err) < 0)
+	case RTC_ICE_EVENT_LOCAL_CANDIDATE: {
+		char hidden[RTC_ICE_CANDIDATE_LINE_MAX + 64];
+		const char *line = rtc_session_mdns_hide(s, ev->candidate, hidden, sizeof(hidden))
+					   ? hidden : ev->candidate;
+
+		if (rtc_jsep_add_local_candidate(s->jsep, line, &err) < 0)
 			rtc_debug("session: candidate not in the description: %s", err.message);
-		s->cb->local_candidate(s->userdata, ev->candidate, s->local_mid, s->local_mline);
+		s->cb->local_candidate(s->userdata, line, s->local_mid, s->local_mline);
 		break;
+	}
 	case RTC_ICE_EVENT_GATHERING_STATE:
 		/* Each step is an event of its own: W3C apps see "gathering"
 		 * even when "complete" follows in the same instant. */
@@ -594,6 +599,7 @@ void rtc_session_close(struct rtc_session *s)
 	s->n_sockets = 0;
 	rtc_timer_disarm(s->timer);
 	rtc_session_mdns_cancel(s);
+	rtc_session_mdns_unregister_all(s);
 	cancel_server_lookups(s);
 	s->transport = RTC_ICE_TRANSPORT_CLOSED;
 }

@@ -32,6 +32,9 @@ struct rtc_net_options {
 	uint16_t port_min, port_max;      /* 0, 0: any port */
 	/* Resolves remote ".local" candidates (NULL: they are dropped). */
 	struct rtc_mdns_service *mdns;
+	/* Announce host candidates as mDNS names, not addresses (browsers'
+	 * default, draft-ietf-mmusic-mdns-ice-candidates). Needs mdns. */
+	bool mdns_host_candidates;
 	/* Resolves STUN/TURN server names (NULL: literal addresses only). */
 	struct rtc_resolver *resolver;
 	/* Trust for turns: servers (NULL: turns: is refused with error 701). */

@@ -196,11 +196,62 @@ def test_peer_vanishes(d):
         print("# disconnected after %.1f s, failed after %.1f s" % (t_disc, t_fail))
 
 
+def test_port_range(d):
+    """--port-range: every host candidate's port is in the range, and the
+    connection works."""
+    with rtcdtest.Daemon(["--port-range=42100-42109"]) as dr:
+        bus = dr.bus()
+        sig = rtcdtest.Signals(bus)
+        a, b = dr.create_peer_connection(bus), dr.create_peer_connection(bus)
+        negotiate(bus, a, bus, b)
+        tr = Trickler(sig, {a.object_path: b, b.object_path: a})
+        assert rtcdtest.pump(lambda: tr() or connected([(bus, a), (bus, b)]), 10)
+        ports = [int(str(args[0]).split()[5]) for (p, _, m, args) in sig.log
+                 if m == "IceCandidate" and args[0]]
+        assert ports and all(42100 <= p <= 42109 for p in ports), ports
+
+
+def test_mdns_host_candidates(d):
+    """--mdns-host-candidates: our host candidates go out as .local names
+    (never an address), the other daemon resolves them over multicast, and
+    the two connect. In a network namespace of the test's own, multicast on
+    its loopback only."""
+    import os
+    import subprocess
+    ns = "rtcd-mdns-%d" % os.getpid()
+    run = lambda *a: subprocess.run(["ip", "netns", "exec", ns] + list(a), check=True)
+    subprocess.run(["ip", "netns", "add", ns], check=True)
+    try:
+        run("ip", "link", "set", "lo", "up", "multicast", "on")
+        run("ip", "route", "add", "224.0.0.0/4", "dev", "lo")
+        args = ["--interface=lo", "--loopback-candidates", "--mdns-host-candidates"]
+        with rtcdtest.Daemon(args, netns=ns) as d1, rtcdtest.Daemon(args, netns=ns) as d2:
+            bus_a, bus_b = d1.bus(), d2.bus()
+            sig_a, sig_b = rtcdtest.Signals(bus_a), rtcdtest.Signals(bus_b)
+            a, b = d1.create_peer_connection(bus_a), d2.create_peer_connection(bus_b)
+            negotiate(bus_a, a, bus_b, b)
+            ta, tb = Trickler(sig_a, {a.object_path: b}), Trickler(sig_b, {b.object_path: a})
+            assert rtcdtest.pump(lambda: ta() or tb() or connected([(bus_a, a), (bus_b, b)]), 15), \
+                (state(bus_a, a), state(bus_b, b), d1.log()[-1500:])
+            cands = [str(args[0]) for (p, _, m, args) in sig_a.log if m == "IceCandidate" and args[0]]
+            assert cands and all(c.split()[4].endswith(".local") for c in cands), cands
+            # The description carries names only (o= has JSEP's dummy 127.0.0.1).
+            lines = [l for l in local(bus_a, a).split("\r\n") if l.startswith("a=candidate:")]
+            assert lines and all(l.split()[4].endswith(".local") for l in lines), lines
+            # The peer reached us at the address behind the name.
+            stats = b.GetStats()
+            t = [v for v in stats.values() if v["type"] == "transport"][0]
+            remote = stats[stats[t["selectedCandidatePairId"]]["remoteCandidateId"]]
+            assert str(remote["address"]) in ("127.0.0.1", "::1"), remote
+    finally:
+        subprocess.run(["ip", "netns", "delete", ns])
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_trickle_connects, test_without_trickle, test_two_daemons,
               test_add_ice_candidate_errors, test_ice_restart_keeps_connection,
-              test_peer_vanishes):
+              test_port_range, test_mdns_host_candidates, test_peer_vanishes):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()
