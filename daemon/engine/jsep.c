@@ -155,46 +155,48 @@ bool rtc_jsep_take_negotiation_needed(struct rtc_jsep *jsep)
 
 /* ---- creating descriptions ---- */
 
+/* W3C [[LastCreatedOffer]]/[[LastCreatedAnswer]]: keeps `text` (taken) as
+ * the last one created, and gives the caller a copy. */
+static int remember_created(struct rtc_jsep *jsep, char *text, char **last,
+			    uint64_t *last_generation, char **sdp, struct rtc_error *err)
+{
+	char *copy = strdup(text);
+
+	if (!copy) {
+		free(text);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	}
+	free(*last);
+	*last = text;
+	*last_generation = jsep->generation;
+	*sdp = copy;
+	return 0;
+}
+
 int rtc_jsep_create_offer(struct rtc_jsep *jsep, const struct rtc_offer_options *options,
 			  char **sdp, struct rtc_error *err)
 {
-	char *text, *copy;
+	char *text;
 
 	if (jsep->state == RTC_SIGNALING_CLOSED)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the peer connection is closed");
 	if (jsep_create_offer(jsep, (options && options->ice_restart) ||
 				    jsep->ice_restart_requested, &text, err) < 0)
 		return -1;
-	copy = strdup(text);
-	if (!copy) {
-		free(text);
-		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
-	}
-	free(jsep->last_offer);
-	jsep->last_offer = text;
-	jsep->last_offer_generation = jsep->generation;
-	*sdp = copy;
-	return 0;
+	return remember_created(jsep, text, &jsep->last_offer, &jsep->last_offer_generation, sdp,
+				err);
 }
 
 int rtc_jsep_create_answer(struct rtc_jsep *jsep, char **sdp, struct rtc_error *err)
 {
-	char *text, *copy;
+	char *text;
 
 	if (jsep->state == RTC_SIGNALING_CLOSED)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the peer connection is closed");
 	if (jsep_create_answer(jsep, &text, err) < 0)
 		return -1;
-	copy = strdup(text);
-	if (!copy) {
-		free(text);
-		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
-	}
-	free(jsep->last_answer);
-	jsep->last_answer = text;
-	jsep->last_answer_generation = jsep->generation;
-	*sdp = copy;
-	return 0;
+	return remember_created(jsep, text, &jsep->last_answer, &jsep->last_answer_generation,
+				sdp, err);
 }
 
 /* ---- applying descriptions ---- */
