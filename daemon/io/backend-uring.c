@@ -119,21 +119,43 @@ static int uring_watch_add(struct rtc_watch *w)
 
 /* Changes the mask of the poll in flight in place (IORING_POLL_UPDATE_EVENTS),
  * which re-checks readiness at once. Should the poll have ended meanwhile,
- * the update fails with ENOENT and the final completion re-arms instead. */
+ * the update fails with ENOENT and the final completion re-arms instead.
+ * The update keeps the poll's user_data: its new_user_data must be 0, the
+ * kernel refuses anything else without IORING_POLL_UPDATE_USER_DATA. */
 static void watch_change_mask(struct rtc_watch *w)
 {
 	struct rtc_uring_backend *b = backend_of(w->reactor);
 	struct io_uring_sqe *sqe = rtc_uring_get_sqe(b);
-	uint64_t user_data = rtc_uring_user_data(w, RTC_URING_WATCH);
 
 	if (!sqe) {
 		watch_cancel(w);   /* re-armed with the new mask when it completes */
 		return;
 	}
-	io_uring_prep_poll_update(sqe, user_data, user_data, w->events,
+	io_uring_prep_poll_update(sqe, rtc_uring_user_data(w, RTC_URING_WATCH), 0, w->events,
 	                          IORING_POLL_UPDATE_EVENTS | IORING_POLL_ADD_MULTI);
-	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(NULL, RTC_URING_INTERNAL));
+	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(w, RTC_URING_WATCH_UPDATE));
 	w->uring.armed_events = w->events;
+	w->uring.updates_in_flight++;
+}
+
+/* A mask change the kernel did not apply leaves the poll waiting for the old
+ * events, and a POLLOUT that libdbus waits for would never be reported.
+ * ENOENT: the poll ended and its final completion re-arms. EALREADY: the
+ * poll was firing (its task work still pending), so try again. Anything
+ * else: replace the poll, whose final completion arms the current mask. */
+static void watch_update_completion(struct rtc_watch *w, int res)
+{
+	w->uring.updates_in_flight--;
+	if (res >= 0 || res == -ENOENT || w->dead || !w->uring.poll_in_flight ||
+	    w->uring.cancelling || w->events == 0)
+		return;
+	if (res == -EALREADY) {
+		watch_change_mask(w);
+		return;
+	}
+	rtc_warn("io_uring: changing the poll mask of fd %d failed: %s; re-arming",
+	         w->fd, strerror(-res));
+	watch_cancel(w);
 }
 
 /* A paused watch has no poll at all: even a mask of 0 would still report
@@ -166,7 +188,7 @@ static void uring_watch_remove(struct rtc_watch *w)
 
 static bool uring_watch_busy(const struct rtc_watch *w)
 {
-	return w->uring.poll_in_flight;
+	return w->uring.poll_in_flight || w->uring.updates_in_flight > 0;
 }
 
 static void watch_completion(struct rtc_uring_backend *b, struct rtc_watch *w, int res, bool final)
@@ -334,6 +356,9 @@ static void handle_completion(struct rtc_uring_backend *b, const struct completi
 		break;
 	case RTC_URING_WATCH:
 		watch_completion(b, object, c->res, final);
+		break;
+	case RTC_URING_WATCH_UPDATE:
+		watch_update_completion(object, c->res);
 		break;
 	case RTC_URING_RECV:
 		rtc_uring_udp_recv_done(object, c->res, c->flags);

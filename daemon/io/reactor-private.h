@@ -74,6 +74,7 @@ struct rtc_watch {
 			struct rtc_list ready_link; /* backend's ready or recheck list */
 			uint32_t pending;           /* revents collected this iteration */
 			uint32_t armed_events;      /* mask of the poll in flight */
+			unsigned updates_in_flight; /* mask changes not completed yet */
 			bool poll_in_flight;
 			bool cancelling;            /* a POLL_REMOVE is on its way */
 			bool failed;                /* the kernel refused the poll */

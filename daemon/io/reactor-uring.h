@@ -21,6 +21,7 @@ enum rtc_uring_tag {
 	RTC_URING_RECV = 2,            /* multishot recvmsg of a struct rtc_udp_socket */
 	RTC_URING_SEND = 3,            /* sendmsg of a struct rtc_udp_packet */
 	RTC_URING_TIMEOUT = 4,         /* the loop's wake-up timeout; upper bits: generation */
+	RTC_URING_WATCH_UPDATE = 5,    /* a mask change of a struct rtc_watch's poll */
 };
 #define RTC_URING_TAG_MASK 7u
 

@@ -448,6 +448,44 @@ static void test_watch_pollout(void)
 	rtc_reactor_free(r);
 }
 
+/* The way libdbus waits for a full socket to drain: a read watch gains
+ * POLLOUT while the socket is not writable, so no re-check at update time can
+ * see it; only the kernel's poll, with the new mask, reports it later. */
+static void test_watch_gains_pollout_while_full(void)
+{
+	struct rtc_reactor *r = new_reactor();
+	struct watch_ctx c = { 0 };
+	struct rtc_watch *w;
+	char buf[4096] = { 0 };
+	int fds[2];
+
+	CHECK_INTEQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+	w = rtc_watch_add(r, fds[0], POLLIN, watch_called, &c);
+	CHECK(w != NULL);
+	CHECK_INTEQ(rtc_reactor_iterate(r, 0), 0);
+	CHECK_INTEQ(c.calls, 0);
+
+	while (write(fds[0], buf, sizeof(buf)) > 0)
+		;
+	CHECK_INTEQ(errno, EAGAIN);
+	CHECK_INTEQ(rtc_watch_update(w, POLLIN | POLLOUT), 0);
+	CHECK_INTEQ(rtc_reactor_iterate(r, 20), 0);
+	CHECK_INTEQ(rtc_reactor_iterate(r, 20), 0);
+	CHECK_INTEQ(c.calls, 0);
+
+	/* The peer reads everything: writable again, and the wait must end. */
+	while (read(fds[1], buf, sizeof(buf)) > 0)
+		;
+	CHECK_INTEQ(rtc_reactor_iterate(r, 1000), 0);
+	CHECK_INTEQ(c.calls, 1);
+	CHECK(c.last_revents & POLLOUT);
+
+	rtc_watch_remove(w);
+	close(fds[0]);
+	close(fds[1]);
+	rtc_reactor_free(r);
+}
+
 static void test_watch_removal_from_callbacks(void)
 {
 	struct rtc_reactor *r = new_reactor();
@@ -1020,6 +1058,7 @@ int main(void)
 	RUN(test_run_returns_quit_code);
 	RUN(test_watch_level_pause_resume);
 	RUN(test_watch_pollout);
+	RUN(test_watch_gains_pollout_while_full);
 	RUN(test_watch_removal_from_callbacks);
 	RUN(test_idles);
 	RUN(test_signal_delivery);
