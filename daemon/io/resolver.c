@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,9 +28,27 @@ struct rtc_resolve {
 	bool cancelled;
 };
 
+/* What glibc's notification thread touches. It can still be running after
+ * the request looks done (gai_error() no longer EAI_INPROGRESS) and so
+ * after rtc_resolver_free(): the eventfd lives until the last notification
+ * that may come has let go of it. */
+struct wakeup {
+	atomic_int refs;
+	int eventfd;
+};
+
+static void wakeup_unref(struct wakeup *w)
+{
+	if (atomic_fetch_sub(&w->refs, 1) == 1) {
+		close(w->eventfd);
+		free(w);
+	}
+}
+
 struct rtc_resolver {
 	struct rtc_reactor *reactor;
 	struct rtc_watch *watch;
+	struct wakeup *wakeup;
 	int eventfd;
 	struct rtc_list pending;
 };
@@ -37,10 +56,11 @@ struct rtc_resolver {
 /* Runs on glibc's resolver thread: only wake the reactor. */
 static void on_done_thread(union sigval value)
 {
-	struct rtc_resolver *r = value.sival_ptr;
+	struct wakeup *w = value.sival_ptr;
 	uint64_t one = 1;
 
-	(void)!write(r->eventfd, &one, sizeof(one));
+	(void)!write(w->eventfd, &one, sizeof(one));
+	wakeup_unref(w);
 }
 
 static void finish(struct rtc_resolve *q)
@@ -89,16 +109,24 @@ int rtc_resolver_new(struct rtc_reactor *reactor, struct rtc_resolver **out)
 		return -ENOMEM;
 	r->reactor = reactor;
 	rtc_list_init(&r->pending);
+	r->wakeup = calloc(1, sizeof(*r->wakeup));
+	if (!r->wakeup) {
+		free(r);
+		return -ENOMEM;
+	}
 	r->eventfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (r->eventfd < 0) {
 		ret = -errno;
+		free(r->wakeup);
 		free(r);
 		return ret;
 	}
+	r->wakeup->eventfd = r->eventfd;
+	atomic_init(&r->wakeup->refs, 1);      /* the resolver's own reference */
 	r->watch = rtc_watch_add(reactor, r->eventfd, POLLIN, on_wake, r);
 	if (!r->watch) {
 		ret = -errno;
-		close(r->eventfd);
+		wakeup_unref(r->wakeup);
 		free(r);
 		return ret;
 	}
@@ -115,8 +143,11 @@ void rtc_resolver_free(struct rtc_resolver *r)
 	rtc_list_for_each_safe(pos, tmp, &r->pending) {
 		struct rtc_resolve *q = rtc_container_of(pos, struct rtc_resolve, link);
 		/* A request glibc is still working on must be waited for: its
-		 * thread writes into q. */
-		if (gai_cancel(&q->gai) == EAI_NOTCANCELED) {
+		 * thread writes into q. One it cancelled will never notify. */
+		int c = gai_cancel(&q->gai);
+		if (c == EAI_CANCELED) {
+			wakeup_unref(r->wakeup);
+		} else if (c == EAI_NOTCANCELED) {
 			const struct gaicb *list[] = { &q->gai };
 			while (gai_error(&q->gai) == EAI_INPROGRESS)
 				gai_suspend(list, 1, NULL);
@@ -128,7 +159,7 @@ void rtc_resolver_free(struct rtc_resolver *r)
 		free(q);
 	}
 	rtc_watch_remove(r->watch);
-	close(r->eventfd);
+	wakeup_unref(r->wakeup);
 	free(r);
 }
 
@@ -156,11 +187,14 @@ struct rtc_resolve *rtc_resolve_start(struct rtc_resolver *r, const char *host, 
 				      .ai_flags = AI_NUMERICSERV };
 	q->gai = (struct gaicb){ .ar_name = q->host, .ar_service = q->service,
 				 .ar_request = &q->hints };
-	sev.sigev_value.sival_ptr = r;
+	sev.sigev_value.sival_ptr = r->wakeup;
 	sev.sigev_notify_function = on_done_thread;
 	list[0] = &q->gai;
+	/* The notification's reference, dropped by on_done_thread. */
+	atomic_fetch_add(&r->wakeup->refs, 1);
 	status = getaddrinfo_a(GAI_NOWAIT, list, 1, &sev);
 	if (status != 0) {
+		wakeup_unref(r->wakeup);
 		free(q);
 		errno = status == EAI_AGAIN ? EAGAIN : ENOMEM;
 		return NULL;
@@ -176,6 +210,8 @@ void rtc_resolve_cancel(struct rtc_resolve *q)
 	/* Freed when glibc is done with it (on_wake), without a callback. */
 	q->cancelled = true;
 	if (gai_cancel(&q->gai) == EAI_CANCELED) {
+		/* It will not notify: its reference goes now. */
+		wakeup_unref(q->resolver->wakeup);
 		rtc_list_unlink(&q->link);
 		free(q);
 	}
