@@ -48,6 +48,8 @@ struct rtc_api_pc {
 	uint32_t data_channels_opened, data_channels_closed;
 };
 
+struct rtc_api_dc_socket;
+
 struct rtc_api_dc {
 	struct rtc_list link;       /* in rtc_api_pc.data_channels */
 	struct rtc_api_pc *pc;
@@ -60,7 +62,17 @@ struct rtc_api_dc {
 	enum rtc_dc_state state;
 	bool on_transport;          /* opened on the SCTP association: init.id is its stream */
 	uint64_t buffered_amount_low_threshold;
+	struct rtc_api_dc_socket *socket;  /* OpenSocket's data plane, NULL when none */
 };
+
+/* data-channel-socket.c: OpenSocket. */
+int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error *err);
+void rtc_api_dc_socket_close(struct rtc_api_dc *dc);
+/* A message for the app: true when the socket took it (no signal then). */
+bool rtc_api_dc_socket_deliver(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
+			       size_t len);
+/* The SCTP send buffer drained: read the app's records again. */
+void rtc_api_dc_socket_resume(struct rtc_api_dc *dc);
 
 /* peer-connection.c */
 int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_ice_config *ice,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/api-private.h"
 #include "common/log.h"
@@ -113,6 +114,23 @@ static void close_method(struct rtc_bus_call *call, void *data)
 	rtc_bus_reply_empty(call);
 }
 
+static void open_socket(struct rtc_bus_call *call, void *data)
+{
+	struct rtc_error err = { 0 };
+	DBusMessage *reply;
+	int fd;
+
+	if (rtc_api_dc_socket_open(data, &fd, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	reply = rtc_bus_reply_new(call);
+	/* libdbus sends a duplicate: ours is closed right after. */
+	dbus_message_append_args(reply, DBUS_TYPE_UNIX_FD, &fd, DBUS_TYPE_INVALID);
+	close(fd);
+	rtc_bus_reply(call, reply);
+}
+
 static void send_method(struct rtc_bus_call *call, void *data)
 {
 	struct rtc_api_dc *dc = data;
@@ -155,6 +173,7 @@ static void send_method(struct rtc_bus_call *call, void *data)
 }
 
 static const struct rtc_bus_arg send_in[] = { { "data", "v" }, { NULL, NULL } };
+static const struct rtc_bus_arg socket_out[] = { { "socket", "h" }, { NULL, NULL } };
 static const struct rtc_bus_arg message_args[] = { { "data", "v" }, { NULL, NULL } };
 static const struct rtc_bus_arg error_args[] = {
 	{ "name", "s" }, { "message", "s" }, { NULL, NULL },
@@ -163,6 +182,7 @@ static const struct rtc_bus_arg error_args[] = {
 static const struct rtc_bus_method dc_methods[] = {
 	{ "Send", send_in, NULL, send_method, 0 },
 	{ "Close", NULL, NULL, close_method, 0 },
+	{ "OpenSocket", NULL, socket_out, open_socket, 0 },
 	{ NULL },
 };
 
@@ -247,6 +267,7 @@ static void dc_destroy(struct rtc_api_dc *dc)
 {
 	struct rtc_api_pc *pc = dc->pc;
 
+	rtc_api_dc_socket_close(dc);
 	rtc_bus_object_remove(dc->object);
 	rtc_list_unlink(&dc->link);
 	pc->n_data_channels--;
@@ -415,7 +436,8 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 	DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Message");
 	DBusMessageIter it, v, a;
 
-	if (dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) {
+	if ((dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) ||
+	    rtc_api_dc_socket_deliver(dc, binary, data, len)) {
 		dbus_message_unref(m);
 		return;
 	}
@@ -468,5 +490,6 @@ void rtc_api_dc_closed(struct rtc_api_dc *dc)
 
 void rtc_api_dc_buffered_low(struct rtc_api_dc *dc)
 {
+	rtc_api_dc_socket_resume(dc);
 	emit(dc, "BufferedAmountLow");
 }

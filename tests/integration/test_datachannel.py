@@ -161,10 +161,65 @@ def test_wrong_fingerprint(d):
     assert "DTLS failed" in d.log()
 
 
+def test_open_socket(d):
+    """OpenSocket: records on a SOCK_SEQPACKET socket instead of signals,
+    both ways, up to 256 KiB, with the socket's backpressure."""
+    import socket
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
+    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+    sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
+    sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+    assert sa.type == socket.SOCK_SEQPACKET
+    sa.setblocking(False)
+    sb.setblocking(False)
+    sent = [b"\x01hello", b"\x02" + bytes(range(256)) * 1024, b"\x02",
+            b"\x01" + "é".encode() * 1000]
+    for r in sent:
+        sa.send(r)
+    got = []
+
+    def drain():
+        while True:
+            try:
+                got.append(sb.recv(262145 + 16))
+            except BlockingIOError:
+                return len(got) >= len(sent)
+    assert rtcdtest.pump(drain, 10), [len(g) for g in got]
+    assert got == sent, [len(g) for g in got]
+    # No Message signal while the socket is open.
+    assert messages(sig_b, peer) == []
+    # A bulk run: 64 records of 64 KiB, read back whole and in order.
+    big = [bytes([2]) + bytes([i]) * 65536 for i in range(64)]
+    got.clear()
+    sent = big
+    pending = list(big)
+
+    def pump_both():
+        while pending:
+            try:
+                sa.send(pending[0])
+                pending.pop(0)
+            except BlockingIOError:
+                break
+        return drain()
+    assert rtcdtest.pump(pump_both, 30), len(got)
+    assert got == big
+    # A bad record is refused with an Error signal; the channel lives on.
+    sa.send(b"\x07oops")
+    assert rtcdtest.pump(lambda: "Error" in sig_a.members(ch), 5)
+    # Closing the app's end: messages are signals again.
+    sb.close()
+    rtcdtest.pump(timeout=0.3)
+    sa.send(b"\x01after")
+    assert rtcdtest.pump(lambda: [str(m) for m in messages(sig_b, peer)] == ["after"], 5)
+    sa.close()
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_echo_sizes, test_channel_from_answerer_and_close, test_negotiated_and_unreliable,
-              test_two_daemons, test_wrong_fingerprint):
+              test_two_daemons, test_wrong_fingerprint, test_open_socket):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()

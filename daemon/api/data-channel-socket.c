@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * DataChannel.OpenSocket: the data plane for bulk transfer. A SOCK_SEQPACKET
+ * socket pair; the app gets one end. One record is one message: a type byte
+ * (0x01 text, 0x02 binary) and the payload. While the socket is open,
+ * messages go there instead of the Message signal.
+ *
+ * Backpressure both ways is the socket's: records from the app are read only
+ * while the channel's SCTP send buffer is below a high mark (reading resumes
+ * on BufferedAmountLow), and records for the app that the socket cannot take
+ * wait here (bounded by the client's queued-bytes quota) until it can.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/api-private.h"
+#include "common/log.h"
+#include "io/reactor.h"
+
+#define RECORD_TEXT 0x01
+#define RECORD_BINARY 0x02
+/* Reading from the app stops above this much in the SCTP send buffer. */
+#define SEND_HIGH_MARK (1024u * 1024u)
+#define SEND_LOW_MARK (256u * 1024u)
+
+struct pending_record {
+	struct pending_record *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct rtc_api_dc_socket {
+	struct rtc_api_dc *dc;
+	int fd;
+	struct rtc_watch *watch;
+	struct pending_record *head, **tail;
+	uint64_t queued;               /* bytes in the pending records */
+	bool reading_paused;
+};
+
+static void update_events(struct rtc_api_dc_socket *ds)
+{
+	uint32_t events = ds->reading_paused ? 0 : POLLIN;
+
+	if (ds->head)
+		events |= POLLOUT;
+	/* POLLHUP is reported with any mask but 0; keep POLLIN for it. */
+	rtc_watch_update(ds->watch, events ? events : POLLOUT);
+}
+
+void rtc_api_dc_socket_close(struct rtc_api_dc *dc)
+{
+	struct rtc_api_dc_socket *ds = dc->socket;
+
+	if (!ds)
+		return;
+	dc->socket = NULL;
+	while (ds->head) {
+		struct pending_record *r = ds->head;
+		ds->head = r->next;
+		free(r);
+	}
+	rtc_bus_quota_release(dc->pc->api->bus, dc->pc->owner, RTC_QUOTA_QUEUED_BYTES, ds->queued);
+	rtc_watch_remove(ds->watch);
+	close(ds->fd);
+	free(ds);
+}
+
+/* Writes what the socket takes; false when it is gone. */
+static bool flush(struct rtc_api_dc_socket *ds)
+{
+	while (ds->head) {
+		struct pending_record *r = ds->head;
+		ssize_t n = send(ds->fd, r->data, r->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS))
+			break;
+		if (n < 0)
+			return false;
+		ds->head = r->next;
+		if (!ds->head)
+			ds->tail = &ds->head;
+		ds->queued -= r->len;
+		rtc_bus_quota_release(ds->dc->pc->api->bus, ds->dc->pc->owner,
+				      RTC_QUOTA_QUEUED_BYTES, r->len);
+		free(r);
+	}
+	return true;
+}
+
+/* False once the app closed its end (a read of 0 bytes). */
+static bool read_records(struct rtc_api_dc_socket *ds)
+{
+	struct rtc_api_dc *dc = ds->dc;
+	uint8_t *buf = malloc(RTC_SCTP_MAX_MESSAGE_SIZE + 2);
+	bool alive = true;
+
+	if (!buf)
+		return true;
+	for (int i = 0; i < 64 && !ds->reading_paused; i++) {
+		struct rtc_error err = { 0 };
+		ssize_t n = recv(ds->fd, buf, RTC_SCTP_MAX_MESSAGE_SIZE + 2,
+				 MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n < 0)
+			break;          /* EAGAIN, or an error the HUP will report */
+		if (n == 0) {
+			alive = false;
+			break;
+		}
+		if (n > RTC_SCTP_MAX_MESSAGE_SIZE + 1 ||
+		    (buf[0] != RECORD_TEXT && buf[0] != RECORD_BINARY)) {
+			rtc_error_set(&err, RTC_ERROR_TYPE,
+				      "a record must be 0x01 (text) or 0x02 (binary) and at most "
+				      "%u bytes of payload", RTC_SCTP_MAX_MESSAGE_SIZE);
+		} else if (dc->state == RTC_DC_OPEN) {
+			rtc_session_channel_send(dc->pc->session, dc->init.id,
+						 buf[0] == RECORD_BINARY, buf + 1, (size_t)n - 1, &err);
+		} else {
+			rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is not open");
+		}
+		if (err.kind != RTC_ERROR_NONE) {
+			DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL,
+							    "Error");
+			const char *name = rtc_error_kind_name(err.kind), *msg = err.message;
+			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
+						 DBUS_TYPE_INVALID);
+			rtc_bus_signal_send(dc->object, m);
+		}
+		if (dc->on_transport &&
+		    rtc_session_channel_buffered_amount(dc->pc->session, dc->init.id) >
+			    SEND_HIGH_MARK)
+			ds->reading_paused = true;
+	}
+	free(buf);
+	return alive;
+}
+
+static void on_socket(void *userdata, int fd, uint32_t revents)
+{
+	struct rtc_api_dc_socket *ds = userdata;
+	struct rtc_api_dc *dc = ds->dc;
+
+	if (((revents & POLLIN) && !read_records(ds)) || !flush(ds) ||
+	    ((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN))) {
+		/* The app closed its end: messages go back to the signal. */
+		rtc_api_dc_socket_close(dc);
+		return;
+	}
+	update_events(ds);
+}
+
+int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error *err)
+{
+	struct rtc_api_dc_socket *ds;
+	int sv[2];
+
+	if (dc->state == RTC_DC_CLOSING || dc->state == RTC_DC_CLOSED)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the channel is closed");
+	if (dc->socket)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the channel has a socket already");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "socketpair: %s", strerror(errno));
+	/* One record holds a whole message (256 KiB): both ends need send
+	 * buffers that large. The kernel caps them at net.core.wmem_max
+	 * (Debian's default is 208 KiB: larger records then fail with
+	 * EMSGSIZE at the writer); FORCE goes past it where we may. */
+	for (int i = 0; i < 2; i++) {
+		int size = 1024 * 1024;
+		if (setsockopt(sv[i], SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+			(void)setsockopt(sv[i], SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	}
+	ds = calloc(1, sizeof(*ds));
+	if (!ds) {
+		close(sv[0]);
+		close(sv[1]);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	}
+	ds->dc = dc;
+	ds->fd = sv[0];
+	ds->tail = &ds->head;
+	ds->watch = rtc_watch_add(dc->pc->api->reactor, sv[0], POLLIN, on_socket, ds);
+	if (!ds->watch) {
+		free(ds);
+		close(sv[0]);
+		close(sv[1]);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "cannot watch the socket");
+	}
+	dc->socket = ds;
+	/* Low-water notifications resume reading (see rtc_api_dc_socket_resume). */
+	if (dc->on_transport)
+		rtc_session_channel_set_low_threshold(dc->pc->session, dc->init.id, SEND_LOW_MARK);
+	*app_fd = sv[1];
+	return 0;
+}
+
+void rtc_api_dc_socket_resume(struct rtc_api_dc *dc)
+{
+	struct rtc_api_dc_socket *ds = dc->socket;
+
+	if (!ds || !ds->reading_paused)
+		return;
+	ds->reading_paused = false;
+	update_events(ds);
+}
+
+bool rtc_api_dc_socket_deliver(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
+			       size_t len)
+{
+	struct rtc_api_dc_socket *ds = dc->socket;
+	struct pending_record *r;
+	struct rtc_error err = { 0 };
+
+	if (!ds)
+		return false;
+	/* The app's slowness is its own to pay: bounded by its quota. */
+	if (rtc_bus_quota_take(dc->pc->api->bus, dc->pc->owner, RTC_QUOTA_QUEUED_BYTES, len + 1,
+			       &err) < 0 || !(r = malloc(sizeof(*r) + len + 1))) {
+		rtc_warn("%s: socket reader too slow, message dropped: %s", dc->path, err.message);
+		return true;
+	}
+	r->next = NULL;
+	r->len = len + 1;
+	r->data[0] = binary ? RECORD_BINARY : RECORD_TEXT;
+	memcpy(r->data + 1, data, len);
+	*ds->tail = r;
+	ds->tail = &r->next;
+	ds->queued += r->len;
+	if (!flush(ds))
+		rtc_api_dc_socket_close(dc);
+	else
+		update_events(ds);
+	return true;
+}
