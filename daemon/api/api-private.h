@@ -65,6 +65,9 @@ struct rtc_api_dc {
 	struct rtc_api_dc_socket *socket;  /* OpenSocket's data plane, NULL when none */
 };
 
+/* The Error(name, message) signal of a channel, from a W3C error. */
+void rtc_api_dc_emit_error(struct rtc_api_dc *dc, const struct rtc_error *err);
+
 /* data-channel-socket.c: OpenSocket. */
 int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error *err);
 void rtc_api_dc_socket_close(struct rtc_api_dc *dc);

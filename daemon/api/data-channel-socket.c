@@ -123,14 +123,8 @@ static bool read_records(struct rtc_api_dc_socket *ds)
 		} else {
 			rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is not open");
 		}
-		if (err.kind != RTC_ERROR_NONE) {
-			DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL,
-							    "Error");
-			const char *name = rtc_error_kind_name(err.kind), *msg = err.message;
-			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
-						 DBUS_TYPE_INVALID);
-			rtc_bus_signal_send(dc->object, m);
-		}
+		if (err.kind != RTC_ERROR_NONE)
+			rtc_api_dc_emit_error(dc, &err);
 		if (dc->on_transport &&
 		    rtc_session_channel_buffered_amount(dc->pc->session, dc->init.id) >
 			    SEND_HIGH_MARK)

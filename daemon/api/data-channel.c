@@ -94,6 +94,16 @@ static int set_buffered_amount_low_threshold(void *data, DBusMessageIter *value,
 	return 0;
 }
 
+void rtc_api_dc_emit_error(struct rtc_api_dc *dc, const struct rtc_error *err)
+{
+	DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Error");
+	const char *name = rtc_error_kind_name(err->kind), *msg = err->message;
+
+	dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
+				 DBUS_TYPE_INVALID);
+	rtc_bus_signal_send(dc->object, m);
+}
+
 static void emit(struct rtc_api_dc *dc, const char *signal)
 {
 	rtc_bus_signal_send(dc->object,
@@ -366,12 +376,7 @@ void rtc_api_pc_open_pending_channels(struct rtc_api_pc *pc)
 		if (stream < 0) {
 			/* W3C: an id the transport cannot take closes the channel
 			 * with an OperationError. */
-			DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL,
-							    "Error");
-			const char *name = rtc_error_kind_name(err.kind), *msg = err.message;
-			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
-						 DBUS_TYPE_INVALID);
-			rtc_bus_signal_send(dc->object, m);
+			rtc_api_dc_emit_error(dc, &err);
 			finish_close(dc);
 			continue;
 		}
@@ -453,14 +458,12 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 		/* D-Bus strings are UTF-8 without NUL; a peer's broken text is
 		 * reported, not passed on (libdbus would refuse the message). */
 		if (!text || strlen(text) != len || !dbus_validate_utf8(text, NULL)) {
-			const char *name = "OperationError";
-			const char *msg = "a text message was not valid UTF-8";
+			struct rtc_error err = { 0 };
+
 			free(text);
 			dbus_message_unref(m);
-			m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Error");
-			dbus_message_append_args(m, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &msg,
-						 DBUS_TYPE_INVALID);
-			rtc_bus_signal_send(dc->object, m);
+			rtc_error_set(&err, RTC_ERROR_OPERATION, "a text message was not valid UTF-8");
+			rtc_api_dc_emit_error(dc, &err);
 			return;
 		}
 		dbus_message_iter_open_container(&it, DBUS_TYPE_VARIANT, "s", &v);

@@ -10,7 +10,6 @@ to each other, and the test reads the states and the stats that follow.
         pair, local, remote = call.selected_pair("a")   # their stats
 """
 import sys
-import traceback
 
 import dbus
 import labtest
@@ -294,44 +293,16 @@ def give_public_a_default_route(lab):
 PUBLIC_VOID_GATEWAY = "203.0.113.254"
 
 
-def todo(reason):
-    """Marks a case as a known rtcd bug: TAP "# TODO", so its failure does
-    not fail the suite and its first pass shows up (meson: UNEXPECTEDPASS)
-    as the sign to remove the mark."""
-    def mark(fn):
-        fn.todo = reason
-        return fn
-    return mark
-
-
-class Tap(labtest.Tap):
-    def run_todo(self, fn, reason, *args):
-        self.n += 1
-        try:
-            fn(*args)
-            print("ok %d - %s # TODO %s" % (self.n, fn.__name__, reason), flush=True)
-            return True
-        except Exception as e:  # noqa: BLE001 -- any failure is the known one
-            labtest.comment(traceback.format_exc())
-            print("not ok %d - %s: %s # TODO %s" % (self.n, fn.__name__, e, reason),
-                  flush=True)
-            return False
-
-
 def run_cases(lab_args, cases):
     """Builds one lab, starts the daemons once and runs every case(lab,
     peers) in it; a failing case prints the lab's and the daemons' state."""
-    tap = Tap()
+    tap = labtest.Tap()
     with netlab.Lab(**lab_args) as lab, Peers(lab) as peers:
         give_public_a_default_route(lab)
         for case in cases:
-            if hasattr(case, "todo"):
-                passed = tap.run_todo(case, case.todo, lab, peers)
-            else:
-                before = tap.failed
-                tap.run(case, lab, peers)
-                passed = tap.failed == before
-            if not passed:
+            before = tap.failed
+            tap.run(case, lab, peers)
+            if tap.failed != before:
                 labtest.comment(peers.describe())
             peers.close_calls()
     return tap.done()
