@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Chromium<->Chromium for the data-channel benchmark: dc_chromium.js in a
+page of tests/interop/peers/chromium.py's headless browser, two
+RTCPeerConnections connected to each other and timed by the page's clock.
+Memory is not measured: a pair's state is spread over the renderer, the
+network service and the browser process, and no one process's RSS is it."""
+import os
+
+from peers import chromium
+
+from dc_linepeer import Failed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CALL_TIMEOUT = 600.0
+available = chromium.available
+
+
+class Page:
+    def __init__(self):
+        self.peer = chromium.ChromiumPeer()
+        try:
+            with open(os.path.join(HERE, "dc_chromium.js"), encoding="utf-8") as f:
+                self._eval(f.read() + "\n;true")
+        except BaseException:
+            self.peer.close()
+            raise
+
+    def _eval(self, expression):
+        # The driver's Runtime.evaluate (awaiting promises); its rtc.js
+        # command set has no bulk transfer, so the page runs our script.
+        return self.peer._evaluate(expression, CALL_TIMEOUT)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.peer.close()
+
+    def offer_to_open(self, runs):
+        return [ms / 1000 for ms in self._eval("window.dcBench.offerToOpen(%d)" % runs)]
+
+    def bulk(self, runs, total, size):
+        results = self._eval("window.dcBench.bulk(%d, %d, %d)" % (runs, total, size))
+        if len(results) != runs:
+            raise Failed("chromium: %d of %d runs came back" % (len(results), runs))
+        return [(r["ms"] / 1000, Received(r)) for r in results]
+
+
+class Received:
+    def __init__(self, r):
+        self.received, self.bytes, self.bad = r["count"], r["bytes"], r["bad"]
+
+
+def version():
+    return chromium.version()
