@@ -6,7 +6,7 @@ For rtcd<->rtcd (two daemons, as two apps on two machines would have),
 pion<->pion, aiortc<->aiortc (two processes each) and Chromium<->Chromium
 (two RTCPeerConnections in one page):
 
-1. Bulk throughput: TOTAL bytes (64 MiB) as SIZE-byte (16 KiB) binary
+1. Bulk throughput (and the CPU each process used meanwhile): TOTAL bytes (64 MiB) as SIZE-byte (16 KiB) binary
    messages on one reliable ordered channel, from the sender's first write
    to the receiver's last message, median of BULK_RUNS. The receiver
    checks every message (size and sequence number) and the count; a run
@@ -28,7 +28,9 @@ the namespace's loopback. Targets from the issue and published figures
 for scale are printed beside the measured ones.
 
 Environment: RUNS (20), BULK_RUNS (3), TOTAL_MIB (64), SIZE (16384),
-PAIRS (200), STACKS (comma list, default all of rtcd,pion,aiortc,chromium).
+PAIRS (200), STACKS (comma list, default all of rtcd,pion,aiortc,chromium),
+PERF_DIR (if set: perf record -g of both daemons during the OpenSocket runs,
+into this directory, and their top symbols printed; needs perf).
 """
 import os
 import statistics
@@ -42,6 +44,7 @@ if os.geteuid() != 0:
 netns.enter()
 
 import dc_linepeer  # noqa: E402
+import dc_profile  # noqa: E402
 import dc_rtcd  # noqa: E402
 
 RUNS = int(os.environ.get("RUNS", "20"))
@@ -49,6 +52,7 @@ BULK_RUNS = int(os.environ.get("BULK_RUNS", "3"))
 TOTAL = int(os.environ.get("TOTAL_MIB", "64")) << 20
 SIZE = int(os.environ.get("SIZE", "16384"))
 PAIRS = int(os.environ.get("PAIRS", "200"))
+PERF_DIR = os.environ.get("PERF_DIR")
 STACKS = os.environ.get("STACKS", "rtcd,pion,aiortc,chromium").split(",")
 
 TARGETS = {"throughput": 95.0, "open_ms": 10.0, "rss_kib": 128.0}
@@ -79,8 +83,9 @@ def line(label, text):
     print("  %-24s %s" % (label, text), flush=True)
 
 
-def bulk_line(res, label, runs, total):
-    """runs: [(seconds, receiver)]; prints and returns the median MB/s."""
+def bulk_line(res, label, runs, total, cpu=None):
+    """runs: [(seconds, receiver)], cpu: a CpuMeter over them; prints and
+    returns the median MB/s."""
     rates = [mbps(s, total) for s, _ in runs]
     bad = sum(rx.bad for _, rx in runs)
     got = sum(rx.bytes for _, rx in runs)
@@ -90,6 +95,8 @@ def bulk_line(res, label, runs, total):
     line(label, "median %7.1f MB/s  min %7.1f  max %7.1f  (%d x %d MiB, %s)" % (
         statistics.median(rates), min(rates), max(rates), len(runs), total >> 20,
         "all %d bytes verified" % got if not bad else "%d BAD MESSAGES" % bad))
+    if cpu:
+        line("", "CPU (100%% = one core): %s" % cpu)
     return statistics.median(rates)
 
 
@@ -118,6 +125,13 @@ def print_memory(res, stack, before, after, what=("offerer", "answerer")):
         for w, b, a, p in zip(what, before, after, per)))
 
 
+def print_profile(profiler):
+    for name in profiler.pids:
+        line("perf, " + name, "(self time, top symbols; %s)" % profiler.path(name))
+        for row in profiler.top(name):
+            print("      " + row.strip())
+
+
 def run_rtcd(res):
     print("rtcd<->rtcd: two daemons, one peer connection in each (%s)" % dc_rtcd.binary(),
           flush=True)
@@ -131,19 +145,31 @@ def run_rtcd(res):
         if times:
             print_open(res, "rtcd", times)
 
-        def bulk(fn):
+        pids = {"offerer's rtcd": d1.rtcd.pid, "answerer's rtcd": d2.rtcd.pid,
+                "this app": os.getpid()}
+
+        def bulk(fn, profile_dir=None):
             pair, _ = dc_rtcd.connect(sa, sb)
+            profiler = dc_profile.Profiler(profile_dir, {"rtcd-offerer": d1.rtcd.pid,
+                                                         "rtcd-answerer": d2.rtcd.pid})
             try:
-                return [fn(pair, TOTAL, SIZE) for _ in range(BULK_RUNS)]
+                with dc_profile.CpuMeter(pids) as cpu, profiler:
+                    runs = [fn(pair, TOTAL, SIZE) for _ in range(BULK_RUNS)]
+                return runs, cpu, profiler
             finally:
                 pair.close()
-        runs = measure(res, "rtcd", "bulk, OpenSocket", lambda: bulk(dc_rtcd.bulk_socket))
-        if runs:
-            res.note("throughput", "rtcd", bulk_line(res, "bulk, OpenSocket", runs, TOTAL))
-        runs = measure(res, "rtcd", "bulk, D-Bus Send(ay)", lambda: bulk(dc_rtcd.bulk_dbus))
-        if runs:
+        got = measure(res, "rtcd", "bulk, OpenSocket",
+                      lambda: bulk(dc_rtcd.bulk_socket, PERF_DIR))
+        if got:
+            runs, cpu, profiler = got
+            res.note("throughput", "rtcd", bulk_line(res, "bulk, OpenSocket", runs, TOTAL, cpu))
+            if PERF_DIR:
+                print_profile(profiler)
+        got = measure(res, "rtcd", "bulk, D-Bus Send(ay)", lambda: bulk(dc_rtcd.bulk_dbus))
+        if got:
+            runs, cpu, _ = got
             res.note("throughput", "rtcd (D-Bus Send)",
-                     bulk_line(res, "bulk, D-Bus Send(ay)", runs, TOTAL))
+                     bulk_line(res, "bulk, D-Bus Send(ay)", runs, TOTAL, cpu))
 
     # Memory in two fresh daemons: the bulk runs' freed heap would hide growth.
     d1, d2 = dc_rtcd.daemons(netns.RTCD_INTERFACE, ["--max-peer-connections=%d" % (PAIRS + 10)])
@@ -167,9 +193,12 @@ def run_line_stack(res, name, argv, why_not):
         times = measure(res, name, "offer -> open", lambda: dc_linepeer.offer_to_open(stack, RUNS))
         if times:
             print_open(res, name, times)
-        runs = measure(res, name, "bulk", lambda: dc_linepeer.bulk(stack, BULK_RUNS, TOTAL, SIZE))
+        offerer, answerer = stack.pids()
+        cpu = dc_profile.CpuMeter({"offerer": offerer, "answerer": answerer})
+        runs = measure(res, name, "bulk",
+                       lambda: dc_linepeer.bulk(stack, BULK_RUNS, TOTAL, SIZE, cpu))
         if runs:
-            res.note("throughput", name, bulk_line(res, "bulk", runs, TOTAL))
+            res.note("throughput", name, bulk_line(res, "bulk", runs, TOTAL, cpu))
     with dc_linepeer.Stack(name, argv()) as stack:  # fresh processes, as for rtcd
         held = measure(res, name, "memory", lambda: dc_linepeer.hold_pairs(stack, PAIRS))
         if held:

@@ -2,12 +2,20 @@
 """Pairs of stacks that run as processes speaking dc-pion's commands
 (dc-pion/main.go, dc_aiortc.py), measured the way dc_rtcd.py measures rtcd:
 two processes, one peer connection in each per pair, every time taken here
-when the event that ends an interval arrives."""
+when the event that ends an interval arrives.
+
+The framing is that of tests/interop/peers/linepeer.py as it was when this
+was written ({"id", "cmd", arguments...} per line); the interop drivers'
+own may change with their command set, so this file keeps its own client."""
+import json
 import os
+import queue
+import subprocess
+import threading
 import time
 
-from peers.linepeer import LinePeer
 from peers import netns
+from peers.process import ProcessGroup
 
 import dc_rtcd
 from dc_rtcd import Failed
@@ -30,18 +38,78 @@ def pion_argv():
     return [path]
 
 
+class PeerError(Exception):
+    """The process answered a command with an error, or is gone."""
+
+
+class LineProcess:
+    """A child process: one request per line on its stdin, one reply per
+    request and events at any time on its stdout."""
+
+    def __init__(self, name, argv, reply_timeout=300.0):
+        self.name = name
+        self.reply_timeout = reply_timeout
+        self._next_id = 0
+        self._replies = queue.Queue()
+        self._events = queue.Queue()
+        self._pending = []  # events taken from the queue, not yet matched
+        self._proc = ProcessGroup(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  bufsize=0)
+        threading.Thread(target=self._read, name=name + "-reader", daemon=True).start()
+
+    def _read(self):
+        for raw in self._proc.proc.stdout:
+            msg = json.loads(raw)
+            (self._events if "event" in msg else self._replies).put(msg)
+        self._replies.put(None)
+
+    def call(self, cmd, **args):
+        self._next_id += 1
+        try:
+            self._proc.proc.stdin.write((json.dumps(dict(args, id=self._next_id, cmd=cmd))
+                                         + "\n").encode())
+            reply = self._replies.get(timeout=self.reply_timeout)
+        except (BrokenPipeError, queue.Empty):
+            reply = None
+        if reply is None or reply.get("id") != self._next_id:
+            raise PeerError("%s: no reply to %s" % (self.name, cmd))
+        if not reply.get("ok"):
+            raise PeerError("%s: %s: %s" % (self.name, cmd, reply.get("error")))
+        return reply.get("result")
+
+    def wait_event(self, event, timeout, **match):
+        """The first event named `event` whose fields equal `match`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, ev in enumerate(self._pending):
+                if ev["event"] == event and all(ev.get(k) == v for k, v in match.items()):
+                    return self._pending.pop(i)
+            try:
+                self._pending.append(self._events.get(
+                    timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                raise Failed("%s: no %s event for %r within %.0f s" % (
+                    self.name, event, match, timeout))
+
+    def close(self):
+        try:
+            self.call("quit")
+        except PeerError:
+            pass
+        self._proc.stop()
+
+
 class Stack:
     """Two processes of one stack: an offerer and an answerer."""
 
     def __init__(self, name, argv):
         self.name = name
-        self.offerer = LinePeer(name + "-offerer", argv)
+        self.offerer = LineProcess(name + "-offerer", argv)
         try:
-            self.answerer = LinePeer(name + "-answerer", argv)
+            self.answerer = LineProcess(name + "-answerer", argv)
         except BaseException:
             self.offerer.close()
             raise
-        self.offerer.reply_timeout = self.answerer.reply_timeout = 300.0
 
     def __enter__(self):
         return self
@@ -64,11 +132,8 @@ class Stack:
         return a, b, t0
 
     def wait_open(self, a, b):
-        try:
-            self.offerer.wait_event("open", TIMEOUT, pc=a)
-            self.answerer.wait_event("open", TIMEOUT, pc=b)
-        except TimeoutError as e:
-            raise Failed(str(e))
+        self.offerer.wait_event("open", TIMEOUT, pc=a)
+        self.answerer.wait_event("open", TIMEOUT, pc=b)
         return time.monotonic()
 
     def close(self, a, b):
@@ -92,22 +157,24 @@ class Received:
         self.received, self.bytes, self.bad = event["count"], event["bytes"], event["bad"]
 
 
-def bulk(stack, runs, total, size):
+def bulk(stack, runs, total, size, meter):
+    """runs transfers on one pair; meter: a context manager around them."""
     a, b, _ = stack.start()
     stack.wait_open(a, b)
-    results = []
     count = total // size
-    for _ in range(runs):
-        stack.answerer.call("expect", pc=b, count=count, size=size)
-        t0 = time.monotonic()
-        stack.offerer.call("send", pc=a, count=count, size=size)
-        try:
-            ev = stack.answerer.wait_event("received", 300.0, pc=b)
-        except TimeoutError as e:
-            raise Failed("%s: not everything arrived: %s" % (stack.name, e))
-        results.append((time.monotonic() - t0, Received(ev)))
+    with meter:
+        results = [transfer(stack, a, b, count, size) for _ in range(runs)]
     stack.close(a, b)
     return results
+
+
+def transfer(stack, a, b, count, size):
+    """count messages from a to b: (seconds, what b received)."""
+    stack.answerer.call("expect", pc=b, count=count, size=size)
+    t0 = time.monotonic()
+    stack.offerer.call("send", pc=a, count=count, size=size)
+    ev = stack.answerer.wait_event("received", 300.0, pc=b)
+    return time.monotonic() - t0, Received(ev)
 
 
 def hold_pairs(stack, count, settle=1.0):
