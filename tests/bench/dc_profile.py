@@ -77,11 +77,21 @@ class Profiler:
                 proc.wait()
         return False
 
+    def _report(self, name, *args):
+        out = subprocess.run(["perf", "report", "-i", self.path(name), "--stdio", "-g", "none",
+                              "--percent-limit", "0.5"] + list(args),
+                             capture_output=True, text=True)
+        return [l.strip() for l in out.stdout.splitlines() if l.strip() and l[0] != "#"]
+
     def top(self, name, count=12):
-        """The count symbols with the most samples of their own."""
-        out = subprocess.run(
-            ["perf", "report", "-i", self.path(name), "--no-children", "--stdio",
-             "--sort", "dso,symbol", "-g", "none", "--percent-limit", "0.5"],
-            capture_output=True, text=True)
-        rows = [l for l in out.stdout.splitlines() if l.strip() and not l.startswith("#")]
-        return rows[:count]
+        """Where the samples were: a line of self time by library, the
+        count symbols with the most self time, then the most inclusive
+        time among the named ones (callers included)."""
+        by_dso = "  ".join(" ".join(r.split()) for r in self._report(
+            name, "--no-children", "--sort", "dso")[:8])
+        own = self._report(name, "--no-children", "--fields", "overhead,dso,sym")
+        inclusive = [r for r in self._report(name, "--children", "--fields",
+                                             "overhead_children,sym")
+                     if "0x0000" not in r and "[k]" not in r]
+        return (["by library: " + by_dso, "self:"] + ["  " + r for r in own[:count]] +
+                ["inclusive (user space):"] + ["  " + r for r in inclusive[:count]])

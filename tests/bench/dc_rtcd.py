@@ -58,12 +58,15 @@ class Side:
         self.candidates = {}         # pc path -> [(candidate, mid, index)], not yet passed on
         self.messages = {}           # channel path -> receiver callback for Message
         self.low = set()             # channel paths that signalled BufferedAmountLow
+        self.reached = {}            # (pc path, property, state) -> first time seen
         self.bus.add_signal_receiver(self._open, "Open", DC, path_keyword="path")
         self.bus.add_signal_receiver(self._low, "BufferedAmountLow", DC, path_keyword="path")
         self.bus.add_signal_receiver(self._message, "Message", DC, path_keyword="path",
                                      byte_arrays=True)
         self.bus.add_signal_receiver(self._channel, "DataChannel", PC, path_keyword="path")
         self.bus.add_signal_receiver(self._candidate, "IceCandidate", PC, path_keyword="path")
+        self.bus.add_signal_receiver(self._changed, "PropertiesChanged", rtcdtest.PROPS,
+                                     path_keyword="path")
 
     def _open(self, path=None):
         self.opened[str(path)] = time.monotonic()
@@ -81,6 +84,14 @@ class Side:
 
     def _candidate(self, candidate, mid, index, path=None):
         self.candidates.setdefault(str(path), []).append((candidate, mid, index))
+
+    def _changed(self, iface, changed, invalidated, path=None):
+        if iface != PC:
+            return
+        now = time.monotonic()
+        for name in ("IceConnectionState", "ConnectionState"):
+            if name in changed:
+                self.reached.setdefault((str(path), name, str(changed[name])), now)
 
     def create(self):
         return self.daemon.create_peer_connection(self.bus)
@@ -100,6 +111,18 @@ class Pair:
 
     def __init__(self, sa, sb, a, b, ch, peer_ch):
         self.sa, self.sb, self.a, self.b, self.ch, self.peer_ch = sa, sb, a, b, ch, peer_ch
+
+    def phases(self, t0):
+        """When the offerer's ICE and then DTLS came up and its channel
+        opened, in seconds from t0 (None for a step not seen)."""
+        a = self.a.object_path
+
+        def at(name, states=("connected",)):
+            seen = [self.sa.reached[(a, name, s)] for s in states
+                    if (a, name, s) in self.sa.reached]
+            return min(seen) - t0 if seen else None
+        return (at("IceConnectionState", ("connected", "completed")), at("ConnectionState"),
+                self.sa.opened[self.ch] - t0)
 
     def close(self):
         self.a.Close()
@@ -135,16 +158,18 @@ def opened_both(sa, sb, a, b, ch):
     return None
 
 
-def connect(sa, sb):
+def connect(sa, sb, phases=None):
     """One pair, from the CreateOffer call to Open at both ends; returns
-    (pair, seconds)."""
+    (pair, seconds). phases, a list, gets the pair's Pair.phases()."""
     a, b, ch = start_pair(sa, sb)
     t0 = time.monotonic()
     negotiate(sa, sb, a, b)
     if not wait(lambda: opened_both(sa, sb, a, b, ch)):
         raise Failed("rtcd: the channel did not open at both ends within %.0f s" % TIMEOUT)
-    peer = opened_both(sa, sb, a, b, ch)
-    return Pair(sa, sb, a, b, ch, peer), max(sa.opened[ch], sb.opened[peer]) - t0
+    pair = Pair(sa, sb, a, b, ch, opened_both(sa, sb, a, b, ch))
+    if phases is not None:
+        phases.append(pair.phases(t0))
+    return pair, max(sa.opened[ch], sb.opened[pair.peer_ch]) - t0
 
 
 def binary():
@@ -160,12 +185,13 @@ def daemons(netns_interface, extra=()):
 # ---- offer -> open ----------------------------------------------------------
 
 def offer_to_open(sa, sb, runs):
-    times = []
+    """[seconds] and [phases] (see Pair.phases) of runs fresh pairs."""
+    times, phases = [], []
     for _ in range(runs):
-        pair, seconds = connect(sa, sb)
+        pair, seconds = connect(sa, sb, phases)
         times.append(seconds)
         pair.close()
-    return times
+    return times, phases
 
 
 # ---- bulk through OpenSocket -------------------------------------------------
