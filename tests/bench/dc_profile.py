@@ -2,46 +2,56 @@
 """Where the time of a measurement went: the CPU each process used during
 it (who is the bottleneck), and optionally a perf profile of each."""
 import os
-import resource
 import signal
 import subprocess
 import time
 
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    """User + system CPU seconds of a process, all its threads."""
-    if pid == os.getpid():
-        r = resource.getrusage(resource.RUSAGE_SELF)
-        return r.ru_utime + r.ru_stime
-    with open("/proc/%d/stat" % pid) as f:
-        # The command name may hold spaces: fields count from after its ')'.
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
+def sched_ns(pid):
+    """{thread id: (ns on a CPU, ns runnable but waiting for one)} of a
+    process's threads, from /proc/PID/task/TID/schedstat."""
+    threads = {}
+    base = "/proc/%d/task" % pid
+    for tid in os.listdir(base):
+        try:
+            with open("%s/%s/schedstat" % (base, tid)) as f:
+                run, wait = f.read().split()[:2]
+        except OSError:  # the thread ended meanwhile
+            continue
+        threads[tid] = (int(run), int(wait))
+    return threads
 
 
 class CpuMeter:
     """with CpuMeter({"label": pid, ...}) as m: ...; then str(m) reads
-    "label 93%, ..." (100% = one core busy for the whole interval)."""
+    "label 93% (+5% waiting), ...": the CPU each process used over the
+    interval (100% = one core busy throughout) and the time its threads were
+    runnable but waited for a CPU. Much waiting means a busy machine, not a
+    figure of the process's own."""
 
     def __init__(self, pids):
         self.pids = pids
         self.used = {}
+        self.waited = {}
         self.wall = 0.0
 
     def __enter__(self):
         self._t0 = time.monotonic()
-        self._start = {k: cpu_seconds(p) for k, p in self.pids.items()}
+        self._start = {k: sched_ns(p) for k, p in self.pids.items()}
         return self
 
     def __exit__(self, *exc):
         self.wall = time.monotonic() - self._t0
-        self.used = {k: cpu_seconds(p) - self._start[k] for k, p in self.pids.items()}
+        for k, pid in self.pids.items():
+            start = self._start[k]
+            end = sched_ns(pid)
+            self.used[k] = sum(r - start.get(t, (0, 0))[0] for t, (r, _) in end.items()) / 1e9
+            self.waited[k] = sum(w - start.get(t, (0, 0))[1] for t, (_, w) in end.items()) / 1e9
         return False
 
     def __str__(self):
-        return ", ".join("%s %.0f%%" % (k, 100 * v / self.wall) for k, v in self.used.items())
+        return ", ".join("%s %.0f%% (+%.0f%% waiting)" % (
+            k, 100 * self.used[k] / self.wall, 100 * self.waited[k] / self.wall)
+            for k in self.pids)
 
 
 class Profiler:
