@@ -130,8 +130,8 @@ class Pair:
 
 
 def start_pair(sa, sb):
-    """Signalling for one pair, up to the answer applied; returns
-    (a, b, channel path on a)."""
+    """A new peer connection in each daemon and a channel on the offerer's,
+    as an app has them before its offer: (a, b, channel path on a)."""
     a, b = sa.create(), sb.create()
     ch = str(a.CreateDataChannel("bench", EMPTY))
     return a, b, ch
@@ -232,7 +232,9 @@ def send_records(sock, count, size):
     record = bytearray(b"\x02" + payload(0, size))
     for seq in range(count):
         SEQ.pack_into(record, 1, seq)
-        sock.sendall(record)
+        # One record per send: a SOCK_SEQPACKET send is all or nothing.
+        if sock.send(record) != len(record):
+            raise Failed("a record went out in part")
 
 
 def bulk_socket(pair, total, size):
@@ -242,8 +244,9 @@ def bulk_socket(pair, total, size):
     sa = socket.socket(fileno=pair.sa.channel(pair.ch).OpenSocket().take())
     sb = socket.socket(fileno=pair.sb.channel(pair.peer_ch).OpenSocket().take())
     try:
-        # rtcd hands out non-blocking sockets; this app blocks, in two threads.
-        sa.setblocking(True)
+        # rtcd hands out non-blocking sockets; this app blocks, in two
+        # threads, and gives up on a daemon that stops moving data.
+        sa.settimeout(TIMEOUT)
         sb.settimeout(TIMEOUT)
         rx = Receiver(sb, count, size)
         rx.start()
