@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Interop between rtcd and Chromium: signalling (interop.py) and ICE
+"""Interop between rtcd and Chromium: signalling (interop.py), ICE
 connectivity (connectivity.py), also with Chromium's default of hiding its
-host addresses behind mDNS names, which rtcd must resolve."""
+host addresses behind mDNS names, which rtcd must resolve, and data
+channels (datachannel.py)."""
 
 import connectivity
+import datachannel
 import interop
 from peers import chromium
 
@@ -23,5 +25,6 @@ def mdns_peer():
 
 interop.main(chromium, chromium.ChromiumPeer, extra=[mdns_offer_datachannel] +
              interop.with_known_issues(connectivity.SCENARIOS +
-                                       connectivity.mdns_scenarios(mdns_peer),
+                                       connectivity.mdns_scenarios(mdns_peer) +
+                                       datachannel.SCENARIOS,
                                        connectivity.KNOWN_ISSUES))

@@ -1,9 +1,11 @@
 #!/usr/bin/python3
-"""Interop between rtcd and Firefox ESR: signalling (interop.py) and ICE
+"""Interop between rtcd and Firefox ESR: signalling (interop.py), ICE
 connectivity (connectivity.py), also with host addresses behind mDNS
-names (Firefox's default), which rtcd must resolve."""
+names (Firefox's default), which rtcd must resolve, and data channels
+(datachannel.py)."""
 
 import connectivity
+import datachannel
 import interop
 from peers import firefox
 
@@ -13,4 +15,5 @@ def mdns_peer():
 
 
 interop.main(firefox, firefox.FirefoxPeer, extra=interop.with_known_issues(
-    connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer), connectivity.KNOWN_ISSUES))
+    connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer) + datachannel.SCENARIOS,
+    connectivity.KNOWN_ISSUES))

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""Interop between rtcd and Pion: signalling (interop.py) and ICE
+"""Interop between rtcd and Pion: signalling (interop.py), ICE
 connectivity (connectivity.py), also with Pion's host candidates behind
-mDNS names, which rtcd must resolve."""
+mDNS names, which rtcd must resolve, and data channels (datachannel.py)."""
 
 import connectivity
+import datachannel
 import interop
 from peers import netns, pion
 
@@ -14,5 +15,5 @@ from peers import netns, pion
 MDNS_CONFIG = {"mdns": "gather", "interfaces": [netns.RTCD_INTERFACE]}
 
 interop.main(pion, pion.PionPeer, extra=interop.with_known_issues(
-    connectivity.SCENARIOS + connectivity.mdns_scenarios(pion.PionPeer, MDNS_CONFIG),
-    connectivity.KNOWN_ISSUES))
+    connectivity.SCENARIOS + connectivity.mdns_scenarios(pion.PionPeer, MDNS_CONFIG) +
+    datachannel.SCENARIOS, connectivity.KNOWN_ISSUES))

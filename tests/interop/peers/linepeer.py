@@ -47,7 +47,8 @@ class LinePeer(Peer):
         with self._cond:
             self._next_id += 1
             rid = self._next_id
-        line = json.dumps(dict(args, id=rid, cmd=cmd)) + "\n"
+        # The arguments apart from the envelope: a channel's "id" is one.
+        line = json.dumps({"id": rid, "cmd": cmd, "args": args}) + "\n"
         try:
             self._proc.proc.stdin.write(line.encode())
         except (BrokenPipeError, AttributeError):

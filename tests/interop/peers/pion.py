@@ -21,5 +21,16 @@ def binary():
 
 
 class PionPeer(LinePeer):
+    # What this Pion (3.1.56) really moves, below what RFC 8841 lets rtcd
+    # assume from its description (no a=max-message-size: 64 KiB):
+    # - it reads each message into a buffer of math.MaxUint16 bytes
+    #   (webrtc/datachannel.go, dataChannelBufferSize), so a message of
+    #   65536 bytes fails its read loop with io.ErrShortBuffer ("short
+    #   buffer") and closes the channel;
+    # - it sends at most 65536 bytes whatever the remote advertises
+    #   (sctptransport.go, updateMessageSize: "pion/webrtc#758").
+    max_receive_message_size = 65535
+    max_send_message_size = 65536
+
     def __init__(self, env=None):
         super().__init__("pion", [binary()], env=env)

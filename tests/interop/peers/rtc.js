@@ -35,7 +35,16 @@ window.rtcPeer = (() => {
     };
   }
 
-  const toBase64 = (buf) => btoa(String.fromCharCode(...new Uint8Array(buf)));
+  // In slices: spreading a 256 KiB message into one call's arguments
+  // overflows the stack.
+  function toBase64(buf) {
+    const bytes = new Uint8Array(buf);
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    }
+    return btoa(s);
+  }
   const fromBase64 = (s) => Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
 
   function watchChannel(pcId, dc, echo) {

@@ -362,7 +362,10 @@ func main() {
 			continue
 		}
 		p := new(params)
-		if err := json.Unmarshal(line, p); err != nil {
+		if len(req.Args) == 0 {
+			req.Args = json.RawMessage("{}")
+		}
+		if err := json.Unmarshal(req.Args, p); err != nil {
 			out.reply(req.ID, nil, fmt.Errorf("%s: bad arguments: %v", req.Cmd, err))
 			continue
 		}

@@ -2,8 +2,10 @@
 //
 // The test writes requests on stdin:
 //
-//	{"id": 7, "cmd": "create_offer", "pc": 1}
+//	{"id": 7, "cmd": "create_offer", "args": {"pc": 1}}
 //
+// (the arguments apart, so that a data channel's "id" is an argument like
+// any other)
 // and gets exactly one reply per request on stdout, matched by "id":
 //
 //	{"id": 7, "ok": true, "result": {...}}
@@ -23,8 +25,9 @@ import (
 )
 
 type request struct {
-	ID  int64  `json:"id"`
-	Cmd string `json:"cmd"`
+	ID   int64           `json:"id"`
+	Cmd  string          `json:"cmd"`
+	Args json.RawMessage `json:"args"`
 }
 
 type reply struct {
