@@ -61,7 +61,7 @@ static int describe(rtc_client *client, rtc_peer_connection *pc, const char *sid
 		    : rtc_peer_connection_create_answer(pc, sdp, error);
 	if (r < 0)
 		return fail(strcmp(type, "offer") == 0 ? "CreateOffer" : "CreateAnswer", error);
-	rtcctl_print_sdp("   ", *sdp);
+	rtcctl_print_sdp(stdout, "   ", *sdp);
 
 	snprintf(title, sizeof(title), "%s: set local description (%s)", side, type);
 	step(title);

@@ -33,9 +33,19 @@ static const char usage[] =
 	"                     offer, read the answer on standard input, apply it\n"
 	"  answer [--wait SECONDS]\n"
 	"                     read an offer on standard input and print the answer\n"
+	"  send [--file PATH|-] [--label LABEL] [--sdp-out PATH] [--sdp-in PATH]\n"
+	"                     send a file or standard input over a new data channel to\n"
+	"                     `rtcctl receive`: the offer goes to --sdp-out, the answer\n"
+	"                     comes from --sdp-in (default: standard output and input)\n"
+	"  receive [--output PATH|-] [--sdp-in PATH] [--sdp-out PATH]\n"
+	"                     answer `rtcctl send` and write what it sends to a file or\n"
+	"                     standard output\n"
 	"\n"
 	"An SDP printed by offer/answer ends at the first empty line. The daemon\n"
 	"frees this client's objects when rtcctl exits; --wait keeps them alive.\n"
+	"send and receive exchange SDP through files or FIFOs (mkfifo), print the\n"
+	"throughput on standard error and exit 0 only when the receiver confirmed\n"
+	"every byte; see `rtcctl send --help`.\n"
 	"\n"
 	"Exit status: 0 success, 1 failure (with the D-Bus error), 2 usage error.\n";
 
@@ -49,6 +59,8 @@ static const struct {
 	{ "loopback", rtcctl_loopback },
 	{ "offer", rtcctl_offer },
 	{ "answer", rtcctl_answer },
+	{ "send", rtcctl_send },
+	{ "receive", rtcctl_receive },
 };
 
 int main(int argc, char **argv)

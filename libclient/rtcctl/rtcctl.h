@@ -20,6 +20,8 @@ int rtcctl_stats(rtc_client *client, int argc, char **argv);
 int rtcctl_loopback(rtc_client *client, int argc, char **argv);
 int rtcctl_offer(rtc_client *client, int argc, char **argv);
 int rtcctl_answer(rtc_client *client, int argc, char **argv);
+int rtcctl_send(rtc_client *client, int argc, char **argv);
+int rtcctl_receive(rtc_client *client, int argc, char **argv);
 
 /* Prints "rtcctl: <what>: <message> (<error name>)" and returns RTCCTL_FAILED. */
 int rtcctl_fail(const char *what, const rtc_error *error);
@@ -30,11 +32,16 @@ int rtcctl_usage_error(const char *fmt, ...);
 /* Parses a whole non-negative decimal number no larger than max. */
 bool rtcctl_parse_uint(const char *s, unsigned long max, unsigned long *value);
 
-/* Reads standard input to EOF as an SDP, lines ending in CRLF; NULL with a
- * message on stderr if it is empty, too large or not UTF-8. */
-char *rtcctl_read_sdp(void);
+/* Reads `in` to EOF as an SDP, lines ending in CRLF; NULL with a message
+ * naming `source` on stderr if it is empty, too large or not UTF-8. */
+char *rtcctl_read_sdp(FILE *in, const char *source);
 /* Prints an SDP, each line prefixed with `indent` and ended with \n. */
-void rtcctl_print_sdp(const char *indent, const char *sdp);
+void rtcctl_print_sdp(FILE *out, const char *indent, const char *sdp);
+/* Waits for ICE gathering to complete (*gathered is kept by the caller's
+ * event callback from IceGatheringState), then writes the local description
+ * with its candidates to `out`, ended by an empty line. */
+int rtcctl_write_local_description(rtc_client *client, rtc_peer_connection *pc,
+				   bool *gathered, FILE *out);
 
 /* Dispatches events until none arrives for quiet_ms (or the bus is lost). */
 int rtcctl_settle(rtc_client *client, int quiet_ms);

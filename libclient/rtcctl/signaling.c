@@ -13,9 +13,6 @@
 
 #include "rtcctl.h"
 
-/* ICE gathering normally finishes well within this; the SDP printed then has
- * whatever candidates were found. */
-#define GATHER_TIMEOUT_MS 5000
 #define SETTLE_MS 100
 
 struct session {
@@ -45,36 +42,6 @@ static int fail(const char *what, rtc_error *error)
 
 	rtc_error_clear(error);
 	return ret;
-}
-
-/* Waits for ICE gathering, then prints the local description with its
- * candidates and the empty line that ends it. */
-static int print_local_description(rtc_client *client, struct session *s)
-{
-	rtc_error error = RTC_ERROR_INIT;
-	char *type, *sdp, *state;
-	bool gathering;
-
-	state = rtc_peer_connection_get_ice_gathering_state(s->pc, &error);
-	if (!state)
-		return fail("IceGatheringState", &error);
-	s->gathered = strcmp(state, "complete") == 0;
-	/* "new" after SetLocalDescription: this daemon gathers nothing (no ICE
-	 * agent yet), so there is nothing to wait for. */
-	gathering = strcmp(state, "gathering") == 0;
-	free(state);
-	if (gathering && !rtcctl_wait_for(client, &s->gathered, GATHER_TIMEOUT_MS))
-		fprintf(stderr, "rtcctl: ICE gathering did not complete within %d s; "
-			"printing the candidates found so far\n", GATHER_TIMEOUT_MS / 1000);
-
-	if (rtc_peer_connection_get_local_description(s->pc, &type, &sdp, &error) < 0)
-		return fail("LocalDescription", &error);
-	rtcctl_print_sdp("", sdp);
-	putchar('\n');
-	fflush(stdout);
-	free(type);
-	free(sdp);
-	return RTCCTL_OK;
 }
 
 static void print_state(rtc_peer_connection *pc, const char *name,
@@ -202,12 +169,12 @@ int rtcctl_offer(rtc_client *client, int argc, char **argv)
 	}
 	free(sdp);
 	sdp = NULL;
-	ret = print_local_description(client, &s);
+	ret = rtcctl_write_local_description(client, s.pc, &s.gathered, stdout);
 	if (ret != RTCCTL_OK)
 		goto out;
 
 	fputs("rtcctl: paste the answer, then end it with Ctrl-D\n", stderr);
-	sdp = rtcctl_read_sdp();
+	sdp = rtcctl_read_sdp(stdin, "standard input");
 	if (!sdp) {
 		ret = RTCCTL_FAILED;
 		goto out;
@@ -237,7 +204,7 @@ int rtcctl_answer(rtc_client *client, int argc, char **argv)
 
 	if (ret >= 0)
 		return ret;
-	offer = rtcctl_read_sdp();
+	offer = rtcctl_read_sdp(stdin, "standard input");
 	if (!offer)
 		return RTCCTL_FAILED;
 	rtc_client_set_event_callback(client, on_event, &s);
@@ -260,7 +227,7 @@ int rtcctl_answer(rtc_client *client, int argc, char **argv)
 		ret = fail("SetLocalDescription", &error);
 		goto out;
 	}
-	ret = print_local_description(client, &s);
+	ret = rtcctl_write_local_description(client, s.pc, &s.gathered, stdout);
 	if (ret != RTCCTL_OK)
 		goto out;
 	rtcctl_settle(client, SETTLE_MS);

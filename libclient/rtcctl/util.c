@@ -14,6 +14,9 @@
 
 /* Far above any real SDP; stops a runaway pipe from eating memory. */
 #define MAX_SDP_SIZE (1024 * 1024)
+/* ICE gathering normally finishes well within this; the SDP given then has
+ * whatever candidates were found. */
+#define GATHER_TIMEOUT_MS 5000
 
 int rtcctl_fail(const char *what, const rtc_error *error)
 {
@@ -67,7 +70,7 @@ static bool is_utf8(const unsigned char *s, size_t len)
 	return true;
 }
 
-char *rtcctl_read_sdp(void)
+char *rtcctl_read_sdp(FILE *in, const char *source)
 {
 	char *raw = malloc(MAX_SDP_SIZE + 1), *sdp, *out;
 	size_t len = 0, n;
@@ -76,12 +79,12 @@ char *rtcctl_read_sdp(void)
 		fputs("rtcctl: out of memory\n", stderr);
 		return NULL;
 	}
-	while ((n = fread(raw + len, 1, MAX_SDP_SIZE + 1 - len, stdin)) > 0)
+	while ((n = fread(raw + len, 1, MAX_SDP_SIZE + 1 - len, in)) > 0)
 		len += n;
-	if (ferror(stdin) || len > MAX_SDP_SIZE || len == 0 ||
+	if (ferror(in) || len > MAX_SDP_SIZE || len == 0 ||
 	    !is_utf8((unsigned char *)raw, len)) {
-		fprintf(stderr, "rtcctl: expected an SDP on standard input (%s)\n",
-			ferror(stdin) ? strerror(errno) : len == 0 ? "it was empty" :
+		fprintf(stderr, "rtcctl: expected an SDP on %s (%s)\n", source,
+			ferror(in) ? strerror(errno) : len == 0 ? "it was empty" :
 			len > MAX_SDP_SIZE ? "more than 1 MiB" : "not UTF-8 text");
 		free(raw);
 		return NULL;
@@ -118,18 +121,55 @@ char *rtcctl_read_sdp(void)
 	return sdp;
 }
 
-void rtcctl_print_sdp(const char *indent, const char *sdp)
+void rtcctl_print_sdp(FILE *out, const char *indent, const char *sdp)
 {
 	for (const char *line = sdp; *line; ) {
 		size_t l = strcspn(line, "\r\n");
 
-		printf("%s%.*s\n", indent, (int)l, line);
+		fprintf(out, "%s%.*s\n", indent, (int)l, line);
 		line += l;
 		if (*line == '\r')
 			line++;
 		if (*line == '\n')
 			line++;
 	}
+}
+
+int rtcctl_write_local_description(rtc_client *client, rtc_peer_connection *pc,
+				   bool *gathered, FILE *out)
+{
+	rtc_error error = RTC_ERROR_INIT;
+	char *type, *sdp, *state;
+	bool gathering;
+	int ret;
+
+	state = rtc_peer_connection_get_ice_gathering_state(pc, &error);
+	if (!state) {
+		ret = rtcctl_fail("IceGatheringState", &error);
+		rtc_error_clear(&error);
+		return ret;
+	}
+	*gathered = strcmp(state, "complete") == 0;
+	gathering = strcmp(state, "gathering") == 0;
+	free(state);
+	if (gathering && !rtcctl_wait_for(client, gathered, GATHER_TIMEOUT_MS))
+		fprintf(stderr, "rtcctl: ICE gathering did not complete within %d s; "
+			"giving the candidates found so far\n", GATHER_TIMEOUT_MS / 1000);
+
+	if (rtc_peer_connection_get_local_description(pc, &type, &sdp, &error) < 0) {
+		ret = rtcctl_fail("LocalDescription", &error);
+		rtc_error_clear(&error);
+		return ret;
+	}
+	rtcctl_print_sdp(out, "", sdp);
+	fputc('\n', out);
+	free(type);
+	free(sdp);
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "rtcctl: cannot write the SDP: %s\n", strerror(errno));
+		return RTCCTL_FAILED;
+	}
+	return RTCCTL_OK;
 }
 
 static long long now_ms(void)

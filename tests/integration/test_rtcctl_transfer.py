@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""rtcctl send / receive: two rtcctl processes on one private bus move a file,
+or standard input to standard output, through rtcd's data channel and
+OpenSocket; the bytes arrive unchanged (SHA-256), an empty file too; a
+sender that vanishes mid-way leaves the receiver failing, never a silently
+short file; bad input gets a clear error and exit status."""
+import hashlib
+import os
+import re
+import subprocess
+import sys
+import threading
+
+import rtcdtest
+
+RTCCTL = os.path.join(os.environ.get("RTCD_BUILD_ROOT", os.path.join(rtcdtest.SRC, "build")),
+                      "libclient", "rtcctl")
+THROUGHPUT = re.compile(r"^rtcctl: (sent|received) (\d+) bytes in [0-9.]+ s", re.M)
+TIMEOUT = 60
+
+
+class Transfer:
+    """One `rtcctl send` and one `rtcctl receive`, the SDP through two FIFOs
+    in the daemon's scratch directory."""
+
+    def __init__(self, d, send_args, receive_args, data=None, capture=False, endless=False):
+        self.dir = d.tmp.name
+        offer, answer = os.path.join(self.dir, "offer"), os.path.join(self.dir, "answer")
+        for fifo in (offer, answer):
+            if os.path.exists(fifo):
+                os.unlink(fifo)
+            os.mkfifo(fifo)
+        self.send_err = open(os.path.join(self.dir, "send.err"), "w+")
+        self.receive_err = open(os.path.join(self.dir, "receive.err"), "w+")
+        self.sender = subprocess.Popen(
+            [RTCCTL, "send", "--sdp-out", offer, "--sdp-in", answer] + send_args,
+            stdin=subprocess.PIPE if data is not None or endless else subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=self.send_err, env=d.env())
+        self.receiver = subprocess.Popen(
+            [RTCCTL, "receive", "--sdp-in", offer, "--sdp-out", answer] + receive_args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if capture else subprocess.DEVNULL,
+            stderr=self.receive_err, env=d.env())
+        # Standard input and output are pipes: fed and drained alongside.
+        self.output = b""
+        self.threads = []
+        if data is not None:
+            self.threads.append(threading.Thread(target=self._feed, args=(data,)))
+        if endless:
+            self.threads.append(threading.Thread(target=self._feed_forever))
+        if capture:
+            self.threads.append(threading.Thread(target=self._drain))
+        for t in self.threads:
+            t.start()
+
+    def _feed(self, data):
+        try:
+            self.sender.stdin.write(data)
+            self.sender.stdin.close()
+        except BrokenPipeError:
+            pass
+
+    def _feed_forever(self):
+        try:
+            while True:
+                self.sender.stdin.write(b"\0" * 65536)
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def _drain(self):
+        self.output = self.receiver.stdout.read()
+
+    def wait(self):
+        """Both exit statuses; both processes are gone afterwards."""
+        try:
+            status = (self.sender.wait(TIMEOUT), self.receiver.wait(TIMEOUT))
+        finally:
+            for p in (self.sender, self.receiver):
+                if p.poll() is None:
+                    p.kill()
+                    p.wait()
+            for t in self.threads:
+                t.join()
+        return status
+
+    def errors(self):
+        out = []
+        for f in (self.send_err, self.receive_err):
+            f.seek(0)
+            out.append(f.read())
+            f.close()
+        return out
+
+
+def sha(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def random_file(d, name, size):
+    path = os.path.join(d.tmp.name, name)
+    with open(path, "wb") as f:
+        f.write(os.urandom(size))
+    return path
+
+
+def check_done(t, size):
+    status = t.wait()
+    send_err, receive_err = t.errors()
+    assert status == (0, 0), (status, send_err, receive_err)
+    sent, received = THROUGHPUT.search(send_err), THROUGHPUT.search(receive_err)
+    assert sent and int(sent.group(2)) == size, send_err
+    assert "all confirmed by the receiver" in send_err, send_err
+    assert received and int(received.group(2)) == size, receive_err
+
+
+def test_file_to_file(d):
+    size = 4 * 1024 * 1024 + 12345       # not a multiple of the 64 KiB records
+    src = random_file(d, "data", size)
+    dst = os.path.join(d.tmp.name, "copy")
+    t = Transfer(d, ["--file", src, "--label", "file"], ["--output", dst])
+    check_done(t, size)
+    with open(src, "rb") as a, open(dst, "rb") as b:
+        assert sha(a.read()) == sha(b.read())
+
+
+def test_stdin_to_stdout(d):
+    data = os.urandom(3 * 1024 * 1024 + 7)
+    t = Transfer(d, ["--file", "-"], ["--output", "-"], data=data, capture=True)
+    check_done(t, len(data))
+    assert len(t.output) == len(data) and sha(t.output) == sha(data)
+
+
+def test_empty_file(d):
+    src = random_file(d, "empty", 0)
+    dst = os.path.join(d.tmp.name, "copy")
+    with open(dst, "wb") as f:
+        f.write(b"old content, to be replaced")
+    t = Transfer(d, ["--file", src], ["--output", dst])
+    check_done(t, 0)
+    assert os.path.getsize(dst) == 0
+
+
+def test_sender_vanishes(d):
+    """The sender is killed half-way: the receiver says the data is
+    incomplete and exits 1; it never passes a short file as complete."""
+    dst = os.path.join(d.tmp.name, "copy")
+    t = Transfer(d, ["--file", "-"], ["--output", dst], endless=True)
+    try:
+        flowing = rtcdtest.pump(lambda: os.path.getsize(dst) > 0 if os.path.exists(dst)
+                                else False, 30)
+    finally:
+        t.sender.kill()
+    status = t.wait()
+    send_err, receive_err = t.errors()
+    assert flowing, (send_err, receive_err)
+    assert status[1] == 1, (status, receive_err)
+    assert "bytes received)" in receive_err and not THROUGHPUT.search(receive_err), receive_err
+
+
+def test_missing_file(d):
+    missing = os.path.join(d.tmp.name, "no-such-file")
+    r = subprocess.run([RTCCTL, "send", "--file", missing], env=d.env(),
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 1, r
+    assert r.stderr == "rtcctl: %s: No such file or directory\n" % missing, r.stderr
+    # Nothing was created in the daemon for it.
+    r = subprocess.run([RTCCTL, "list"], env=d.env(), capture_output=True, text=True,
+                       timeout=TIMEOUT)
+    assert "/pc/" not in r.stdout, r.stdout
+
+
+def test_usage_errors(d):
+    cases = [
+        (["send"], "standard input carries the data"),
+        (["receive"], "standard output carries the data"),
+        (["send", "--file", "/dev/null", "extra"], "send takes no arguments"),
+        (["receive", "--output", "/dev/null", "--wait", "0"], "--wait needs"),
+        (["send", "--bogus"], "Try 'rtcctl send --help'"),
+    ]
+    for args, message in cases:
+        r = subprocess.run([RTCCTL] + args, env=d.env(), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert r.returncode == 2, (args, r)
+        assert message in r.stderr, (args, r.stderr)
+    r = subprocess.run([RTCCTL, "send", "--file", "/"], env=d.env(), stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 1 and r.stderr == "rtcctl: /: Is a directory\n", r
+
+
+def main():
+    tap = rtcdtest.Tap()
+    for t in (test_file_to_file, test_stdin_to_stdout, test_empty_file, test_sender_vanishes,
+              test_missing_file, test_usage_errors):
+        with rtcdtest.Daemon() as d:
+            tap.run(t, d)
+    tap.done()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
