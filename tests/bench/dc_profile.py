@@ -88,20 +88,35 @@ class Profiler:
         return False
 
     def _report(self, name, *args):
+        """perf report's rows as (percent, the rest of the row), summed over
+        rows that read the same: perf may split one symbol over several
+        entries (two mappings of one library), which would hide its total."""
         out = subprocess.run(["perf", "report", "-i", self.path(name), "--stdio", "-g", "none",
-                              "--percent-limit", "0.5"] + list(args),
+                              "--percent-limit", "0.1"] + list(args),
                              capture_output=True, text=True)
-        return [l.strip() for l in out.stdout.splitlines() if l.strip() and l[0] != "#"]
+        total = {}
+        for row in out.stdout.splitlines():
+            fields = row.split()
+            if not fields or row.startswith("#") or not fields[0].endswith("%"):
+                continue
+            # With --children a self percentage follows; it is not the key.
+            rest = fields[1:]
+            while rest and rest[0].endswith("%"):
+                rest = rest[1:]
+            key = " ".join(rest)
+            total[key] = total.get(key, 0.0) + float(fields[0][:-1])
+        return sorted(((p, k) for k, p in total.items()), reverse=True)
 
     def top(self, name, count=12):
-        """Where the samples were: a line of self time by library, the
-        count symbols with the most self time, then the most inclusive
-        time among the named ones (callers included)."""
-        by_dso = "  ".join(" ".join(r.split()) for r in self._report(
+        """Where the samples were: self time by library, the count symbols
+        with the most self time, and the user-space functions with the
+        most time including what they call."""
+        def rows(found):
+            return ["  %6.2f%%  %s" % (p, k) for p, k in found[:count]]
+        by_dso = "  ".join("%.1f%% %s" % (p, k) for p, k in self._report(
             name, "--no-children", "--sort", "dso")[:8])
-        own = self._report(name, "--no-children", "--fields", "overhead,dso,sym")
-        inclusive = [r for r in self._report(name, "--children", "--fields",
-                                             "overhead_children,sym")
-                     if "0x0000" not in r and "[k]" not in r]
-        return (["by library: " + by_dso, "self:"] + ["  " + r for r in own[:count]] +
-                ["inclusive (user space):"] + ["  " + r for r in inclusive[:count]])
+        own = self._report(name, "--no-children", "--sort", "dso,sym")
+        inclusive = [(p, k) for p, k in self._report(name, "--children", "--sort", "sym")
+                     if "[k]" not in k and "0x0000" not in k]
+        return (["by library: " + by_dso, "self:"] + rows(own) +
+                ["inclusive (user space):"] + rows(inclusive))
