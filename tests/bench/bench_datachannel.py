@@ -186,8 +186,10 @@ def run_rtcd(res):
         sa, sb = dc_rtcd.Side(d1), dc_rtcd.Side(d2)
         held = measure(res, "rtcd", "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS))
         if held:
-            before, after, pairs = held
+            before, after, growth, pairs = held
             print_memory(res, "rtcd", before, after, ("offerer's rtcd", "answerer's rtcd"))
+            line("", "growth by kind of memory, per pc: %s" % ", ".join(
+                "%s %.1f KiB" % (k, v / (2 * PAIRS)) for k, v in growth.items()))
             for p in pairs:
                 p.close()
 

@@ -352,13 +352,35 @@ def vm_rss_kib(pid):
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
+def rss_by_kind(pid):
+    """Resident KiB of a process by kind of mapping, from /proc/PID/smaps:
+    "heap" (brk: malloc's main arena), "anonymous" (mmap: large allocations,
+    other arenas, stacks), "io_uring" (rings and registered buffers),
+    "files" (code and other file mappings)."""
+    kinds = dict.fromkeys(("heap", "anonymous", "io_uring", "files"), 0)
+    kind = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for row in f:
+            fields = row.split()
+            if not fields[0].endswith(":"):  # a mapping's header line
+                name = fields[5] if len(fields) > 5 else ""
+                kind = ("heap" if name == "[heap]" else "io_uring" if "io_uring" in name
+                        else "anonymous" if not name or name.startswith("[")
+                        else "files")
+            elif fields[0] == "Rss:":
+                kinds[kind] += int(fields[1])
+    return kinds
+
+
 def hold_pairs(sa, sb, count, settle=1.0):
     """count connected pairs with one open channel each; returns
-    ((rss a before, rss b before), (after), pairs). The caller closes them."""
+    ((rss a before, rss b before), (after), {kind: KiB growth summed over
+    both daemons}, pairs). The caller closes the pairs."""
     pids = (sa.daemon.rtcd.pid, sb.daemon.rtcd.pid)
     connect(sa, sb)[0].close()  # one-time setup is not per connection
     wait(lambda: False, settle)
     before = tuple(vm_rss_kib(p) for p in pids)
+    kinds_before = [rss_by_kind(p) for p in pids]
     started = []
     for _ in range(count):
         a, b, ch = start_pair(sa, sb)
@@ -382,4 +404,6 @@ def hold_pairs(sa, sb, count, settle=1.0):
         raise Failed("rtcd: %d of %d pairs open after 120 s" % (len(pairs), count))
     wait(lambda: False, settle)
     after = tuple(vm_rss_kib(p) for p in pids)
-    return before, after, pairs
+    growth = {k: sum(rss_by_kind(p)[k] - kb[k] for p, kb in zip(pids, kinds_before))
+              for k in kinds_before[0]}
+    return before, after, growth, pairs
