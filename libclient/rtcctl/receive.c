@@ -8,7 +8,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,11 +21,16 @@
 #define RECORDS_PER_WAKEUP 64
 
 static const char usage[] =
-	"Usage: rtcctl receive [--output PATH|-] [--sdp-in PATH] [--sdp-out PATH]\n"
-	"                      [--wait SECONDS] [--verbose]\n"
-	"Receives what `rtcctl send` sends and writes it to a file (default: standard\n"
-	"output). The offer is read from --sdp-in (default standard input), the answer\n"
-	"goes to --sdp-out (default standard output, unless it carries the data).\n";
+	"Usage: rtcctl receive [OPTIONS]\n"
+	"Answers `rtcctl send`, writes what it sends to a file and confirms it; exits 0\n"
+	"only when the sender's byte count matched. The throughput goes to standard error.\n"
+	"\n"
+	"  --output PATH|-   where the data goes (default -, standard output)\n"
+	"  --sdp-in PATH     where the offer comes from (default standard input)\n"
+	"  --sdp-out PATH    where the answer goes (default standard output, which then\n"
+	"                    cannot carry the data); FIFOs (mkfifo) work\n"
+	"  --wait SECONDS    how long the channel may take to open (default 30)\n"
+	"  --verbose         every event of the peer connection on standard error\n";
 
 struct receiver {
 	struct transfer t;
@@ -223,8 +227,6 @@ int rtcctl_receive(rtc_client *client, int argc, char **argv)
 		return rtcctl_usage_error("standard output carries the data: "
 					  "write the answer with --sdp-out PATH");
 
-	/* A reader that went away is an error to report, not a signal to die of. */
-	signal(SIGPIPE, SIG_IGN);
 	buf = malloc(TRANSFER_RECORD_BUFFER);
 	if (!buf) {
 		fputs("rtcctl: out of memory\n", stderr);

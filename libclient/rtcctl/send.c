@@ -25,11 +25,17 @@
 #define CLOSE_WAIT_MS 5000
 
 static const char usage[] =
-	"Usage: rtcctl send [--file PATH|-] [--label LABEL] [--sdp-out PATH] [--sdp-in PATH]\n"
-	"                   [--wait SECONDS] [--verbose]\n"
-	"Sends a file (default: standard input) over a new data channel to `rtcctl receive`.\n"
-	"The offer goes to --sdp-out (default standard output), the answer is read from\n"
-	"--sdp-in (default standard input, unless it carries the data). FIFOs work.\n";
+	"Usage: rtcctl send [OPTIONS]\n"
+	"Sends a file over a new data channel to `rtcctl receive`, and exits 0 once the\n"
+	"receiver confirmed every byte. The throughput goes to standard error.\n"
+	"\n"
+	"  --file PATH|-     what to send (default -, standard input)\n"
+	"  --label LABEL     the data channel's label (default rtcctl)\n"
+	"  --sdp-out PATH    where the offer goes (default standard output)\n"
+	"  --sdp-in PATH     where the answer comes from (default standard input, which\n"
+	"                    then cannot carry the data); FIFOs (mkfifo) work\n"
+	"  --wait SECONDS    how long the channel may take to open (default 30)\n"
+	"  --verbose         every event of the peer connection on standard error\n";
 
 struct sender {
 	struct transfer t;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,9 @@ void rtcctl_transfer_init(struct transfer *t, rtc_client *client,
 			  const struct transfer_options *options)
 {
 	*t = (struct transfer){ .client = client, .socket = -1, .verbose = options->verbose };
+	/* A reader that went away (of the data or of a FIFO) is an error to
+	 * report, not a signal to die of. */
+	signal(SIGPIPE, SIG_IGN);
 	rtc_client_set_event_callback(client, on_event, t);
 }
 

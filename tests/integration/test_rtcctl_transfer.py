@@ -12,7 +12,9 @@ import subprocess
 import sys
 import threading
 
+import dbus
 import rtcdtest
+from rtcdtest import BUS_NAME, DC, PC
 
 RTCCTL = os.path.join(os.environ.get("RTCD_BUILD_ROOT", os.path.join(rtcdtest.SRC, "build")),
                       "libclient", "rtcctl")
@@ -158,6 +160,60 @@ def test_sender_vanishes(d):
     assert "bytes received)" in receive_err and not THROUGHPUT.search(receive_err), receive_err
 
 
+def receive_from_impostor(d, messages):
+    """`rtcctl receive` against a sender that breaks the protocol: a peer
+    connection driven from here, its messages sent with DataChannel.Send.
+    Returns the receiver's exit status, stderr and output."""
+    bus = d.bus()
+    sig = rtcdtest.Signals(bus)
+    pc = d.create_peer_connection(bus)
+    ch = str(pc.CreateDataChannel("impostor", dbus.Dictionary({}, signature="sv")))
+    pc.SetLocalDescription("offer", "")
+    assert rtcdtest.pump(lambda: str(rtcdtest.prop(bus, pc.object_path, PC,
+                                                   "IceGatheringState")) == "complete", 5)
+    offer, answer = os.path.join(d.tmp.name, "offer"), os.path.join(d.tmp.name, "answer")
+    dst = os.path.join(d.tmp.name, "copy")
+    os.mkfifo(offer)
+    os.mkfifo(answer)
+    with open(os.path.join(d.tmp.name, "receive.err"), "w+") as err:
+        receiver = subprocess.Popen(
+            [RTCCTL, "receive", "--sdp-in", offer, "--sdp-out", answer, "--output", dst],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=d.env())
+        try:
+            with open(offer, "w") as f:
+                f.write(str(rtcdtest.prop(bus, pc.object_path, PC, "LocalDescription")[1]))
+            with open(answer) as f:
+                lines = [line for line in f.read().splitlines() if line]
+            pc.SetRemoteDescription("answer", "\r\n".join(lines) + "\r\n")
+            assert rtcdtest.pump(lambda: "Open" in sig.members(ch), 10)
+            channel = dbus.Interface(bus.get_object(BUS_NAME, ch), DC)
+            for m in messages:
+                channel.Send(m, signature="v")
+            status = receiver.wait(TIMEOUT)
+        finally:
+            if receiver.poll() is None:
+                receiver.kill()
+                receiver.wait()
+        err.seek(0)
+        with open(dst, "rb") as f:
+            return status, err.read(), f.read()
+
+
+def test_receiver_refuses_stray_text(d):
+    status, err, out = receive_from_impostor(d, [dbus.String("hello")])
+    assert status == 1 and "an unexpected text message from the sender" in err, (status, err)
+    assert out == b""
+
+
+def test_receiver_counts_bytes(d):
+    """An end mark that claims more than arrived: the receiver says data
+    was lost instead of passing the short file as complete."""
+    status, err, out = receive_from_impostor(d, [dbus.ByteArray(b"abc"), dbus.String("end 5")])
+    assert status == 1, (status, err)
+    assert "the sender sent 5 bytes but 3 arrived: messages were lost" in err, err
+    assert out == b"abc"
+
+
 def test_missing_file(d):
     missing = os.path.join(d.tmp.name, "no-such-file")
     r = subprocess.run([RTCCTL, "send", "--file", missing], env=d.env(),
@@ -191,6 +247,7 @@ def test_usage_errors(d):
 def main():
     tap = rtcdtest.Tap()
     for t in (test_file_to_file, test_stdin_to_stdout, test_empty_file, test_sender_vanishes,
+              test_receiver_refuses_stray_text, test_receiver_counts_bytes,
               test_missing_file, test_usage_errors):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
