@@ -33,7 +33,10 @@ for scale are printed beside the measured ones.
 Environment: RUNS (20), BULK_RUNS (3), TOTAL_MIB (64), SIZE (16384),
 PAIRS (200), STACKS (comma list, default all of rtcd,pion,aiortc,chromium),
 PERF_DIR (if set: perf record -g of both daemons during the OpenSocket runs,
-into this directory, and their top symbols printed; needs perf).
+into this directory, and their top symbols printed; needs perf),
+HEAPTRACK_DIR (if set: the answerer's daemon of the memory measurement runs
+under heaptrack, and the allocation sites holding the most at its peak are
+printed; needs heaptrack).
 """
 import os
 import statistics
@@ -56,6 +59,7 @@ TOTAL = int(os.environ.get("TOTAL_MIB", "64")) << 20
 SIZE = int(os.environ.get("SIZE", "16384"))
 PAIRS = int(os.environ.get("PAIRS", "200"))
 PERF_DIR = os.environ.get("PERF_DIR")
+HEAPTRACK_DIR = os.environ.get("HEAPTRACK_DIR")
 STACKS = os.environ.get("STACKS", "rtcd,pion,aiortc,chromium").split(",")
 
 TARGETS = {"throughput": 95.0, "open_ms": 10.0, "rss_kib": 128.0}
@@ -154,13 +158,13 @@ def run_rtcd(res):
                 for what, ts in zip(("ICE connected", "DTLS connected", "channel open"),
                                     zip(*phases))))
 
-        pids = {"offerer's rtcd": d1.rtcd.pid, "answerer's rtcd": d2.rtcd.pid,
+        pids = {"offerer's rtcd": dc_rtcd.pid_of(d1), "answerer's rtcd": dc_rtcd.pid_of(d2),
                 "this app": os.getpid()}
 
         def bulk(fn, profile_dir=None):
             pair, _ = dc_rtcd.connect(sa, sb)
-            profiler = dc_profile.Profiler(profile_dir, {"rtcd-offerer": d1.rtcd.pid,
-                                                         "rtcd-answerer": d2.rtcd.pid})
+            profiler = dc_profile.Profiler(profile_dir, {"rtcd-offerer": dc_rtcd.pid_of(d1),
+                                                         "rtcd-answerer": dc_rtcd.pid_of(d2)})
             try:
                 with dc_profile.CpuMeter(pids) as cpu, profiler:
                     runs = [fn(pair, TOTAL, SIZE) for _ in range(BULK_RUNS)]
@@ -181,7 +185,11 @@ def run_rtcd(res):
                      bulk_line(res, "bulk, D-Bus Send(ay)", runs, TOTAL, cpu))
 
     # Memory in two fresh daemons: the bulk runs' freed heap would hide growth.
-    d1, d2 = dc_rtcd.daemons(netns.RTCD_INTERFACE, ["--max-peer-connections=%d" % (PAIRS + 10)])
+    heap = os.path.join(HEAPTRACK_DIR, "rtcd-answerer") if HEAPTRACK_DIR else None
+    if heap:
+        os.makedirs(HEAPTRACK_DIR, exist_ok=True)
+    d1, d2 = dc_rtcd.daemons(netns.RTCD_INTERFACE, ["--max-peer-connections=%d" % (PAIRS + 10)],
+                             heaptrack_answerer=heap)
     with d1, d2:
         sa, sb = dc_rtcd.Side(d1), dc_rtcd.Side(d2)
         held = measure(res, "rtcd", "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS))
@@ -192,6 +200,11 @@ def run_rtcd(res):
                 "%s %.1f KiB" % (k, v / (2 * PAIRS)) for k, v in growth.items()))
             for p in pairs:
                 p.close()
+    if heap:
+        line("heaptrack, rtcd-answerer", "(its figures above include heaptrack's own; "
+             "allocation sites at the heap's peak, %d pairs held; %s.zst)" % (PAIRS, heap))
+        for site in dc_profile.heaptrack_peaks(heap + ".zst"):
+            print("      " + site)
 
 
 def run_line_stack(res, name, argv, why_not):

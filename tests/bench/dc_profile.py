@@ -120,3 +120,24 @@ class Profiler:
                      if "[k]" not in k and "0x0000" not in k]
         return (["by library: " + by_dso, "self:"] + rows(own) +
                 ["inclusive (user space):"] + rows(inclusive))
+
+
+def heaptrack_peaks(path, count=12):
+    """The count allocation sites holding the most memory at the heap's
+    peak, from a heaptrack recording: "<size> in <calls> calls: <function>
+    (<file:line>)", sizes as heaptrack prints them (K, M: powers of 1000)."""
+    out = subprocess.run(["heaptrack_print", "-f", path, "--print-peaks", "1",
+                          "--print-allocators", "0", "--print-temporary", "0",
+                          "--print-leaks", "0", "--print-histogram", "0", "-n", str(count),
+                          "-s", "0"], capture_output=True, text=True)
+    sites = []
+    lines = [l.strip() for l in out.stdout.splitlines()]
+    for i, l in enumerate(lines):
+        if " peak memory consumed over " in l:
+            size, rest = l.split(" peak memory consumed over ")
+            calls = rest.split()[0]
+            where = lines[i + 1] if i + 1 < len(lines) else "?"
+            at = lines[i + 2][3:] if i + 2 < len(lines) and lines[i + 2].startswith("at ") \
+                else (lines[i + 2] if i + 2 < len(lines) else "")
+            sites.append("%s in %s calls: %s (%s)" % (size, calls, where, at))
+    return sites

@@ -5,8 +5,12 @@ own rtcd, as on two machines; one peer connection in each per call.
 Everything is driven over D-Bus from this process's GLib main loop, and
 every time is taken here, when the signal that ends an interval is
 dispatched (wait() blocks in the loop; it never polls with a sleep)."""
+import os
+import shlex
+import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 
@@ -176,10 +180,73 @@ def binary():
     return rtcdtest.find_rtcd()
 
 
-def daemons(netns_interface, extra=()):
+def daemons(netns_interface, extra=(), heaptrack_answerer=None):
+    """Two daemons, the offerer's and the answerer's; the answerer's runs
+    under heaptrack, recording into that file, if one is given."""
     args = ["--interface=" + netns_interface] + list(extra)
-    return (rtcdtest.Daemon(extra_args=args, verbose=False),
-            rtcdtest.Daemon(extra_args=args, verbose=False))
+    answerer = (HeaptrackedDaemon(heaptrack_answerer, extra_args=args, verbose=False)
+                if heaptrack_answerer else rtcdtest.Daemon(extra_args=args, verbose=False))
+    return rtcdtest.Daemon(extra_args=args, verbose=False), answerer
+
+
+def pid_of(daemon):
+    """The pid of the daemon's rtcd process itself."""
+    return daemon.rtcd_pid() if isinstance(daemon, HeaptrackedDaemon) else daemon.rtcd.pid
+
+
+class HeaptrackedDaemon(rtcdtest.Daemon):
+    """A Daemon whose rtcd runs under heaptrack, which writes `output`
+    (plus .zst) when rtcd exits. Its memory figures include heaptrack's."""
+
+    def __init__(self, output, **kwargs):
+        super().__init__(**kwargs)
+        self.output = output
+
+    def start(self):
+        # Daemon runs $RTCD_BINARY; for this one that is a launcher script.
+        launcher = os.path.join(self.tmp.name, "rtcd-under-heaptrack")
+        with open(launcher, "w") as f:
+            f.write("#!/bin/sh\nexec heaptrack -o %s %s \"$@\"\n" % (
+                shlex.quote(self.output), shlex.quote(binary())))
+        os.chmod(launcher, 0o755)
+        saved = os.environ.get("RTCD_BINARY")
+        os.environ["RTCD_BINARY"] = launcher
+        try:
+            super().start()
+        finally:
+            if saved is None:
+                del os.environ["RTCD_BINARY"]
+            else:
+                os.environ["RTCD_BINARY"] = saved
+
+    def rtcd_pid(self):
+        """heaptrack's script runs rtcd as its child."""
+        real = os.path.realpath(binary())
+        todo = [self.rtcd.pid]
+        while todo:
+            pid = todo.pop()
+            try:
+                if os.path.realpath("/proc/%d/exe" % pid) == real:
+                    return pid
+                with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                    todo += [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+        raise Failed("rtcd is not running under heaptrack")
+
+    def stop_rtcd(self, sig=signal.SIGTERM, timeout=60):
+        # rtcd itself gets the signal, so that it exits cleanly and
+        # heaptrack, still running, finishes writing its file.
+        if self.rtcd and self.rtcd.poll() is None:
+            try:
+                os.kill(self.rtcd_pid(), sig)
+            except (Failed, ProcessLookupError):
+                pass
+            try:
+                self.rtcd.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        return super().stop_rtcd(sig, timeout)
 
 
 # ---- offer -> open ----------------------------------------------------------
@@ -376,7 +443,7 @@ def hold_pairs(sa, sb, count, settle=1.0):
     """count connected pairs with one open channel each; returns
     ((rss a before, rss b before), (after), {kind: KiB growth summed over
     both daemons}, pairs). The caller closes the pairs."""
-    pids = (sa.daemon.rtcd.pid, sb.daemon.rtcd.pid)
+    pids = (pid_of(sa.daemon), pid_of(sb.daemon))
     connect(sa, sb)[0].close()  # one-time setup is not per connection
     wait(lambda: False, settle)
     before = tuple(vm_rss_kib(p) for p in pids)
