@@ -20,35 +20,13 @@
 
 #include "engine/cert.h"
 #include "engine/dtls.h"
+#include "fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MESSAGE "fuzz-data"
 
 static struct rtc_cert *certs[2];
-
-struct input {
-	const uint8_t *data;
-	size_t size;
-};
-
-static bool next_datagram(struct input *in, const uint8_t **datagram, size_t *len)
-{
-	size_t n;
-
-	if (in->size < 2)
-		return false;
-	n = (size_t)in->data[0] << 8 | in->data[1];
-	in->data += 2;
-	in->size -= 2;
-	if (n > in->size)
-		n = in->size;
-	*datagram = in->data;
-	*len = n;
-	in->data += n;
-	in->size -= n;
-	return true;
-}
 
 static struct rtc_dtls *endpoint(int self, enum rtc_dtls_role role)
 {
@@ -97,7 +75,8 @@ static void discard_output(struct rtc_dtls *d)
 }
 
 /* Moves one side's datagrams to the other, XORing fuzz bytes in if asked. */
-static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now, struct input *mutate)
+static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now,
+		    struct fuzz_input *mutate)
 {
 	const uint8_t *p;
 	size_t len;
@@ -111,7 +90,7 @@ static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now, st
 		if (len > sizeof(copy))
 			continue;
 		memcpy(copy, p, len);
-		if (mutate && next_datagram(mutate, &flip, &flip_len))
+		if (mutate && fuzz_input_chunk(mutate, &flip, &flip_len))
 			for (size_t i = 0; i < flip_len && i < len; i++)
 				copy[i] ^= flip[i];
 		rtc_dtls_handle_datagram(to, now, copy, len);
@@ -121,7 +100,7 @@ static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now, st
 }
 
 /* Runs a handshake between a and b; returns whether both connected. */
-static bool handshake(struct rtc_dtls *a, struct rtc_dtls *b, struct input *mutate)
+static bool handshake(struct rtc_dtls *a, struct rtc_dtls *b, struct fuzz_input *mutate)
 {
 	bool a_connected = false, b_connected = false;
 	bool peer_real = true;
@@ -147,7 +126,7 @@ static bool handshake(struct rtc_dtls *a, struct rtc_dtls *b, struct input *muta
 	       rtc_dtls_state(b) == RTC_DTLS_CONNECTED;
 }
 
-static void fuzz_lone_endpoint(enum rtc_dtls_role role, struct input *in)
+static void fuzz_lone_endpoint(enum rtc_dtls_role role, struct fuzz_input *in)
 {
 	struct rtc_dtls *d = endpoint(0, role);
 	const uint8_t *datagram;
@@ -155,7 +134,7 @@ static void fuzz_lone_endpoint(enum rtc_dtls_role role, struct input *in)
 	uint64_t now = 0;
 
 	rtc_dtls_start(d, now);
-	while (next_datagram(in, &datagram, &len)) {
+	while (fuzz_input_chunk(in, &datagram, &len)) {
 		rtc_dtls_handle_datagram(d, now, datagram, len);
 		drain_events(d, false);
 		discard_output(d);
@@ -166,7 +145,7 @@ static void fuzz_lone_endpoint(enum rtc_dtls_role role, struct input *in)
 	rtc_dtls_free(d);
 }
 
-static void fuzz_connected_pair(struct input *in)
+static void fuzz_connected_pair(struct fuzz_input *in)
 {
 	struct rtc_dtls *client = endpoint(0, RTC_DTLS_CLIENT);
 	struct rtc_dtls *server = endpoint(1, RTC_DTLS_SERVER);
@@ -176,7 +155,7 @@ static void fuzz_connected_pair(struct input *in)
 
 	if (!handshake(client, server, NULL))
 		abort();
-	while (next_datagram(in, &datagram, &len)) {
+	while (fuzz_input_chunk(in, &datagram, &len)) {
 		struct rtc_dtls *target = to_server ? server : client;
 		struct rtc_dtls *other = to_server ? client : server;
 
@@ -196,7 +175,7 @@ static void fuzz_connected_pair(struct input *in)
 	rtc_dtls_free(server);
 }
 
-static void fuzz_mutated_handshake(struct input *in)
+static void fuzz_mutated_handshake(struct fuzz_input *in)
 {
 	struct rtc_dtls *client = endpoint(0, RTC_DTLS_CLIENT);
 	struct rtc_dtls *server = endpoint(1, RTC_DTLS_SERVER);
@@ -212,14 +191,15 @@ static void fuzz_mutated_handshake(struct input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data + 1, size ? size - 1 : 0 };
+	struct fuzz_input in = { data, size };
+	uint8_t scenario;
 
-	if (size == 0)
+	if (!fuzz_input_byte(&in, &scenario))
 		return 0;
 	if (!certs[0] && (rtc_cert_generate("fuzz-0", &certs[0], NULL) < 0 ||
 			  rtc_cert_generate("fuzz-1", &certs[1], NULL) < 0))
 		abort();
-	switch (data[0] % 4) {
+	switch (scenario % 4) {
 	case 0:
 		fuzz_lone_endpoint(RTC_DTLS_SERVER, &in);
 		break;

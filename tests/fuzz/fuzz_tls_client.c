@@ -23,6 +23,7 @@
 #include <openssl/err.h>
 
 #include "engine/tls-client.h"
+#include "fuzz/fuzz_input.h"
 #include "unit/test_tls_server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -32,29 +33,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct tls_test_pki pki;
 static struct rtc_tls_client_context *context;
-
-struct input {
-	const uint8_t *data;
-	size_t size;
-};
-
-static bool next_chunk(struct input *in, const uint8_t **chunk, size_t *len)
-{
-	size_t n;
-
-	if (in->size < 2)
-		return false;
-	n = (size_t)in->data[0] << 8 | in->data[1];
-	in->data += 2;
-	in->size -= 2;
-	if (n > in->size)
-		n = in->size;
-	*chunk = in->data;
-	*len = n;
-	in->data += n;
-	in->size -= n;
-	return true;
-}
 
 static void setup(void)
 {
@@ -129,7 +107,7 @@ static void discard_output(struct rtc_tls_client *c)
 		;
 }
 
-static void fuzz_fake_server(struct input *in)
+static void fuzz_fake_server(struct fuzz_input *in)
 {
 	struct rtc_tls_client *c = new_client();
 	const uint8_t *chunk;
@@ -137,7 +115,7 @@ static void fuzz_fake_server(struct input *in)
 
 	rtc_tls_client_start(c);
 	discard_output(c);
-	while (next_chunk(in, &chunk, &len)) {
+	while (fuzz_input_chunk(in, &chunk, &len)) {
 		rtc_tls_client_receive(c, chunk, len, NULL);
 		drain_events(c, false);
 		read_plaintext(c, false, &offset);
@@ -148,7 +126,7 @@ static void fuzz_fake_server(struct input *in)
 
 /* Moves the server's bytes to the client, XORing chunks into them. */
 static void server_to_client(struct tls_test_server *s, struct rtc_tls_client *c,
-			     struct input *mutate)
+			     struct fuzz_input *mutate)
 {
 	uint8_t buf[4096];
 	int got;
@@ -157,7 +135,7 @@ static void server_to_client(struct tls_test_server *s, struct rtc_tls_client *c
 		const uint8_t *flip;
 		size_t flip_len;
 
-		if (mutate && next_chunk(mutate, &flip, &flip_len))
+		if (mutate && fuzz_input_chunk(mutate, &flip, &flip_len))
 			for (size_t i = 0; i < flip_len && i < (size_t)got; i++)
 				buf[i] ^= flip[i];
 		rtc_tls_client_receive(c, buf, (size_t)got, NULL);
@@ -173,7 +151,8 @@ static void client_to_server(struct rtc_tls_client *c, struct tls_test_server *s
 		BIO_write(s->in, buf, (int)n);
 }
 
-static bool handshake(struct rtc_tls_client *c, struct tls_test_server *s, struct input *mutate)
+static bool handshake(struct rtc_tls_client *c, struct tls_test_server *s,
+		      struct fuzz_input *mutate)
 {
 	bool connected = false;
 
@@ -189,7 +168,7 @@ static bool handshake(struct rtc_tls_client *c, struct tls_test_server *s, struc
 	return connected;
 }
 
-static void fuzz_between_records(struct input *in, int max_version)
+static void fuzz_between_records(struct fuzz_input *in, int max_version)
 {
 	struct rtc_tls_client *c = new_client();
 	struct tls_test_server s;
@@ -199,7 +178,7 @@ static void fuzz_between_records(struct input *in, int max_version)
 	if (!tls_test_server_init(&s, &pki, pki.server, NULL, max_version) ||
 	    !handshake(c, &s, NULL))
 		abort();
-	while (next_chunk(in, &chunk, &len)) {
+	while (fuzz_input_chunk(in, &chunk, &len)) {
 		if (rtc_tls_client_state(c) == RTC_TLS_CLIENT_CONNECTED &&
 		    tls_test_server_write(&s, (const uint8_t *)MESSAGE, MESSAGE_LEN))
 			server_to_client(&s, c, NULL);
@@ -215,7 +194,7 @@ static void fuzz_between_records(struct input *in, int max_version)
 	tls_test_server_free(&s);
 }
 
-static void fuzz_mutated_handshake(struct input *in)
+static void fuzz_mutated_handshake(struct fuzz_input *in)
 {
 	struct rtc_tls_client *c = new_client();
 	struct tls_test_server s;
@@ -236,13 +215,14 @@ static void fuzz_mutated_handshake(struct input *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data + 1, size ? size - 1 : 0 };
+	struct fuzz_input in = { data, size };
+	uint8_t scenario;
 
-	if (size == 0)
+	if (!fuzz_input_byte(&in, &scenario))
 		return 0;
 	if (!context)
 		setup();
-	switch (data[0] % 4) {
+	switch (scenario % 4) {
 	case 0:
 		fuzz_fake_server(&in);
 		break;
