@@ -79,7 +79,7 @@ void ice_nominate_by_peer(struct rtc_ice_agent *agent, uint64_t now, int pair)
 		p->nominate_on_success = true;
 }
 
-static int best_valid(const struct rtc_ice_agent *agent)
+int ice_best_valid(const struct rtc_ice_agent *agent)
 {
 	int best = -1;
 
@@ -122,7 +122,7 @@ void ice_nominate_timers(struct rtc_ice_agent *agent, uint64_t now)
 	if (agent->role != RTC_ICE_ROLE_CONTROLLING || agent->nominated_once ||
 	    agent->first_valid_ns == 0)
 		return;
-	best = best_valid(agent);
+	best = ice_best_valid(agent);
 	if (best < 0)
 		return;
 	/* Wait for better pairs, but not forever: a peer behind a firewall

@@ -263,6 +263,10 @@ void ice_nominate_by_peer(struct rtc_ice_agent *agent, uint64_t now, int pair);
 /* The controlling agent decides when to nominate (regular nomination). */
 void ice_nominate_timers(struct rtc_ice_agent *agent, uint64_t now);
 uint64_t ice_nominate_deadline(const struct rtc_ice_agent *agent);
+/* The pair data goes on (rtc_ice_agent_data_pair), or -1. */
+int ice_agent_data_pair(const struct rtc_ice_agent *agent);
+/* The valid, succeeded pair of highest priority, or -1. */
+int ice_best_valid(const struct rtc_ice_agent *agent);
 void ice_select_pair(struct rtc_ice_agent *agent, uint64_t now, int pair);
 
 /* ---- ice-agent-consent.c -------------------------------------------------- */

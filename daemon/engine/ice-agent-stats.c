@@ -78,7 +78,8 @@ int rtc_ice_agent_pair_stats(const struct rtc_ice_agent *agent, size_t index,
 		 agent->remote[p->remote].stats_id);
 	out->state = p->state;
 	out->nominated = p->nominated;
-	out->selected = (int)index == agent->selected;
+	/* W3C selectedCandidatePairId: the pair packets are sent on. */
+	out->selected = (int)index == ice_agent_data_pair(agent);
 	out->priority = p->priority;
 	out->requests_sent = p->requests_sent;
 	out->requests_received = p->requests_received;

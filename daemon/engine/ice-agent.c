@@ -225,6 +225,22 @@ static enum rtc_ice_gathering_state derive_gathering(const struct rtc_ice_agent 
 	return RTC_ICE_GATHERING_GATHERING;
 }
 
+/* A valid pair stays usable while a check repeats on it (the nomination
+ * does exactly that), until a check on it fails. */
+static int best_usable(const struct rtc_ice_agent *agent)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < agent->n_pairs; i++) {
+		const struct ice_pair *p = &agent->pairs[i];
+
+		if (p->valid && p->state != RTC_ICE_PAIR_FAILED &&
+		    (best < 0 || p->priority > agent->pairs[best].priority))
+			best = (int)i;
+	}
+	return best;
+}
+
 static enum rtc_ice_transport_state derive_transport(const struct rtc_ice_agent *agent)
 {
 	bool checks_done;
@@ -242,10 +258,13 @@ static enum rtc_ice_transport_state derive_transport(const struct rtc_ice_agent 
 	}
 	if (!agent->have_remote_creds)
 		return RTC_ICE_TRANSPORT_NEW;
+	/* W3C "connected": a usable connection, still checking for a better
+	 * one; data may use it before nomination (RFC 8445 12.1). */
+	if (best_usable(agent) >= 0)
+		return RTC_ICE_TRANSPORT_CONNECTED;
 	/* W3C: failed once every pair failed and the peer said no more
-	 * candidates come (RFC 8838 8: not before end-of-candidates). A valid
-	 * pair that waits for the controlling agent's nomination is not a
-	 * failure: the controlled agent is still "checking". */
+	 * candidates come (RFC 8838 8: not before end-of-candidates). A check
+	 * that succeeded, its valid pair not yet confirmed, is not a failure. */
 	if (checks_done) {
 		for (size_t i = 0; i < agent->n_pairs; i++)
 			if (agent->pairs[i].state == RTC_ICE_PAIR_SUCCEEDED)
@@ -630,11 +649,41 @@ bool rtc_ice_agent_selected_pair(const struct rtc_ice_agent *agent, uint32_t *so
 	return true;
 }
 
+/* RFC 8445 12.1: before a pair is selected, data may flow on any valid
+ * pair. Taking the best one lets DTLS start one round trip after the first
+ * check, instead of a Ta slot later when the nomination goes out. */
+int ice_agent_data_pair(const struct rtc_ice_agent *agent)
+{
+	if (agent->closed || agent->consent_expired)
+		return -1;
+	if (agent->selected >= 0)
+		return agent->selected;
+	return best_usable(agent);
+}
+
+bool rtc_ice_agent_data_pair(const struct rtc_ice_agent *agent, uint32_t *socket,
+			     struct sockaddr_storage *remote)
+{
+	int pair = ice_agent_data_pair(agent);
+	const struct ice_pair *p;
+
+	if (pair < 0)
+		return false;
+	p = &agent->pairs[pair];
+	if (socket)
+		*socket = agent->local[p->local].socket;
+	if (remote)
+		*remote = agent->remote[p->remote].addr;
+	return true;
+}
+
 void rtc_ice_agent_count_data(struct rtc_ice_agent *agent, uint64_t now, size_t sent,
 			      size_t received)
 {
-	if (agent->selected < 0)
+	int pair = ice_agent_data_pair(agent);
+
+	if (pair < 0)
 		return;
-	agent->pairs[agent->selected].bytes_sent += sent;
-	agent->pairs[agent->selected].bytes_received += received;
+	agent->pairs[pair].bytes_sent += sent;
+	agent->pairs[pair].bytes_received += received;
 }

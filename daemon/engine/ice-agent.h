@@ -243,7 +243,13 @@ enum rtc_ice_gathering_state rtc_ice_agent_gathering_state(const struct rtc_ice_
 bool rtc_ice_agent_selected_pair(const struct rtc_ice_agent *agent, uint32_t *socket,
 				 struct sockaddr_storage *remote);
 
-/* The caller counts application data on the selected pair for the stats. */
+/* Where application data goes now: the selected pair, or before one is
+ * selected the best valid pair (RFC 8445 12.1); false while none is valid,
+ * after consent expired, or once closed. */
+bool rtc_ice_agent_data_pair(const struct rtc_ice_agent *agent, uint32_t *socket,
+			     struct sockaddr_storage *remote);
+
+/* The caller counts application data on the data pair for the stats. */
 void rtc_ice_agent_count_data(struct rtc_ice_agent *agent, uint64_t now, size_t sent,
 			      size_t received);
 

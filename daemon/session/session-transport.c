@@ -46,13 +46,13 @@ static struct rtc_session_transport *transport(struct rtc_session *s)
 	return s->transport_state;
 }
 
-/* Sends on ICE's selected pair, host socket or relay alike. */
+/* Sends on ICE's data pair, host socket or relay alike. */
 static void send_selected(struct rtc_session *s, const uint8_t *data, size_t len)
 {
 	struct sockaddr_storage remote;
 	uint32_t socket;
 
-	if (!s->agent || !rtc_ice_agent_selected_pair(s->agent, &socket, &remote))
+	if (!s->agent || !rtc_ice_agent_data_pair(s->agent, &socket, &remote))
 		return;
 	rtc_ice_agent_count_data(s->agent, now_of(s), len, 0);
 	rtc_session_transmit(s, socket, &remote, data, len);
@@ -231,7 +231,7 @@ void rtc_session_transport_maybe_start(struct rtc_session *s)
 	struct sockaddr_storage remote;
 
 	if (s->closed || !s->agent || (s->transport_state && s->transport_state->dtls) ||
-	    !rtc_ice_agent_selected_pair(s->agent, &socket, &remote) ||
+	    !rtc_ice_agent_data_pair(s->agent, &socket, &remote) ||
 	    !rtc_jsep_sctp_session(s->jsep, &sess) || !(t = transport(s)))
 		return;
 	config.role = sess.dtls_client ? RTC_DTLS_CLIENT : RTC_DTLS_SERVER;

@@ -100,6 +100,15 @@ def test_without_trickle(d):
     assert rtcdtest.pump(lambda: connected([(bus, a), (bus, b)]), 10)
 
 
+def nominated(pc):
+    """Whether the pair data goes on is nominated: consent freshness
+    (RFC 7675) watches it from then on."""
+    stats = pc.GetStats()
+    t = [v for v in stats.values() if v["type"] == "transport"]
+    pair = t and stats.get(t[0].get("selectedCandidatePairId", ""))
+    return bool(pair and pair["nominated"])
+
+
 def test_two_daemons(d):
     with rtcdtest.Daemon() as d2:
         bus_a, bus_b = d.bus(), d2.bus()
@@ -109,6 +118,9 @@ def test_two_daemons(d):
         ta = Trickler(sig_a, {a.object_path: b})
         tb = Trickler(sig_b, {b.object_path: a})
         assert rtcdtest.pump(lambda: ta() or tb() or connected([(bus_a, a), (bus_b, b)]), 10)
+        # "connected" comes with the first valid pair, the nomination a Ta
+        # slot later (RFC 8445 12.1).
+        assert rtcdtest.pump(lambda: nominated(a), 5)
         stats = a.GetStats()
         pairs = [v for v in stats.values() if v["type"] == "candidate-pair" and
                  v.get("nominated")]
@@ -177,8 +189,8 @@ def test_ice_restart_keeps_connection(d):
 
 
 def test_peer_vanishes(d):
-    """A peer that is killed: disconnected, then failed within RFC 7675's
-    30 s without consent."""
+    """A peer that is killed once its pair is nominated: disconnected, then
+    failed within RFC 7675's 30 s without consent."""
     with rtcdtest.Daemon() as d2:
         bus_a, bus_b = d.bus(), d2.bus()
         sig_a, sig_b = rtcdtest.Signals(bus_a), rtcdtest.Signals(bus_b)
@@ -186,6 +198,7 @@ def test_peer_vanishes(d):
         negotiate(bus_a, a, bus_b, b)
         ta, tb = Trickler(sig_a, {a.object_path: b}), Trickler(sig_b, {b.object_path: a})
         assert rtcdtest.pump(lambda: ta() or tb() or connected([(bus_a, a), (bus_b, b)]), 10)
+        assert rtcdtest.pump(lambda: nominated(a), 5)
         t0 = time.monotonic()
         d2.stop_rtcd(signal.SIGKILL)
         assert rtcdtest.pump(lambda: state(bus_a, a) == "disconnected", 15), state(bus_a, a)

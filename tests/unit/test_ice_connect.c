@@ -61,7 +61,7 @@ static void connect_roles(enum rtc_ice_role a, enum rtc_ice_role b)
 	net_init(&net, 7);
 	two_hosts(&net, a, b);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	CHECK(net.now < 2 * NET_S);
 	check_selected_pairs_meet(&net);
 	for (int i = 0; i < 2; i++) {
@@ -90,6 +90,37 @@ static void test_host_controlled_first(void)
 	connect_roles(CONTROLLED, CONTROLLING);
 }
 
+/* RFC 8445 12.1: data may use a valid pair before nomination. Both agents
+ * are "connected" with a data pair one round trip after their first check,
+ * before the controlling agent's nomination goes out in a later Ta slot;
+ * once selected, data moves to the selected pair. */
+static void test_data_before_nomination(void)
+{
+	struct net net;
+	uint64_t connected_at;
+	uint32_t data_socket, selected_socket;
+	struct sockaddr_storage data_remote, selected_remote;
+
+	net_init(&net, 5);
+	two_hosts(&net, CONTROLLING, CONTROLLED);
+	net_exchange_credentials(&net);
+	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	connected_at = net.now;
+	CHECK(!rtc_ice_agent_selected_pair(net.peers[0].agent, NULL, NULL));
+	for (int i = 0; i < 2; i++)
+		CHECK(rtc_ice_agent_data_pair(net.peers[i].agent, NULL, NULL));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
+	CHECK(net.now > connected_at);
+	for (int i = 0; i < 2; i++) {
+		CHECK(rtc_ice_agent_data_pair(net.peers[i].agent, &data_socket, &data_remote));
+		CHECK(rtc_ice_agent_selected_pair(net.peers[i].agent, &selected_socket,
+						  &selected_remote));
+		CHECK_INTEQ(data_socket, selected_socket);
+		CHECK(memcmp(&data_remote, &selected_remote, sizeof(data_remote)) == 0);
+	}
+	net_free(&net);
+}
+
 /* IPv6 host pairs win over IPv4 ones (RFC 8421 local preferences). */
 static void test_prefers_ipv6(void)
 {
@@ -99,7 +130,7 @@ static void test_prefers_ipv6(void)
 	net_init(&net, 3);
 	two_hosts(&net, CONTROLLING, CONTROLLED);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	CHECK(rtc_ice_agent_selected_pair(net.peers[0].agent, NULL, &remote));
 	CHECK_INTEQ(remote.ss_family, AF_INET6);
 	net_free(&net);
@@ -125,7 +156,7 @@ static void test_nat_srflx_prflx(void)
 	for (int i = 0; i < 2; i++)
 		rtc_ice_agent_local_candidates_done(net.peers[i].agent);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 10 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 10 * NET_S, net_both_selected));
 	/* Gathering goes on after the connection: the srflx request waits for
 	 * the Ta slots the checks leave. */
 	net_run_for(&net, 6 * NET_S);
@@ -174,7 +205,7 @@ static void test_both_behind_nat(void)
 	for (int i = 0; i < 2; i++)
 		rtc_ice_agent_local_candidates_done(net.peers[i].agent);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 20 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 20 * NET_S, net_both_selected));
 	net_free(&net);
 }
 
@@ -189,11 +220,11 @@ static void test_loss_and_reordering(void)
 		net.jitter_ns = 60 * NET_MS;
 		two_hosts(&net, CONTROLLING, CONTROLLED);
 		net_exchange_credentials(&net);
-		CHECK(net_run(&net, 30 * NET_S, net_both_connected));
+		CHECK(net_run(&net, 30 * NET_S, net_both_selected));
 		check_selected_pairs_meet(&net);
 		/* Consent survives the loss too. */
 		net_run_for(&net, 60 * NET_S);
-		CHECK(net_both_connected(&net));
+		CHECK(net_both_selected(&net));
 		CHECK(net.dropped > 0);
 		net_free(&net);
 	}
@@ -201,7 +232,7 @@ static void test_loss_and_reordering(void)
 
 static bool roles_differ(struct net *net)
 {
-	return net_both_connected(net) &&
+	return net_both_selected(net) &&
 	       rtc_ice_agent_role(net->peers[0].agent) != rtc_ice_agent_role(net->peers[1].agent);
 }
 
@@ -251,7 +282,7 @@ static void test_trickle_late_candidates(void)
 	CHECK(net.peers[0].gathering_complete == false);
 	net_flush_candidates(&net, 1);
 	net.peers[1].trickle_paused = false;
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	CHECK_INTEQ(rtc_ice_agent_remote_candidate_count(net.peers[0].agent), 1);
 	struct rtc_ice_candidate_stats cs;
 	rtc_ice_agent_remote_candidate_stats(net.peers[0].agent, 0, &cs);
@@ -325,7 +356,7 @@ static void test_ice_restart(void)
 	net_peer_socket(&net, 0, 1, "192.0.2.10", 5000, false);
 	net_peer_socket(&net, 1, 1, "192.0.2.20", 6000, false);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	for (int i = 0; i < 2; i++)
 		states_before[i] = net.peers[i].n_states;
 
@@ -334,13 +365,13 @@ static void test_ice_restart(void)
 	rtc_ice_agent_set_remote_credentials(net.peers[1].agent, net.peers[0].creds.ufrag,
 					     net.peers[0].creds.pwd, NULL);
 	net_run_for(&net, 2 * NET_S);   /* the answer takes a while */
-	CHECK(net_both_connected(&net));
+	CHECK(net_both_selected(&net));
 	restart_peer(&net, 1, "R1");
 	rtc_ice_agent_set_remote_credentials(net.peers[0].agent, net.peers[1].creds.ufrag,
 					     net.peers[1].creds.pwd, NULL);
 	CHECK(!renominated(&net, 0));
 	CHECK(net_run(&net, 10 * NET_S, both_reselected));
-	CHECK(net_both_connected(&net));
+	CHECK(net_both_selected(&net));
 	for (int i = 0; i < 2; i++) {
 		/* No state change at all through the restart. */
 		CHECK_INTEQ(net.peers[i].n_states, states_before[i]);
@@ -349,7 +380,7 @@ static void test_ice_restart(void)
 	}
 	check_selected_pairs_meet(&net);
 	net_run_for(&net, 40 * NET_S);
-	CHECK(net_both_connected(&net));
+	CHECK(net_both_selected(&net));
 	net_free(&net);
 }
 
@@ -375,7 +406,7 @@ static void test_consent_loss(void)
 	net_peer_socket(&net, 0, 1, "192.0.2.10", 5000, false);
 	net_peer_socket(&net, 1, 1, "192.0.2.20", 6000, false);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	net_run_for(&net, 12 * NET_S);
 	net.blackhole = true;
 	for (size_t k = 0; k < rtc_ice_agent_pair_count(net.peers[0].agent); k++) {
@@ -407,12 +438,12 @@ static void test_consent_recovers(void)
 	net_init(&net, 37);
 	two_hosts(&net, CONTROLLING, CONTROLLED);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	net.blackhole = true;
 	net_run_for(&net, 15 * NET_S);
 	CHECK_INTEQ(net_state(&net, 0), RTC_ICE_TRANSPORT_DISCONNECTED);
 	net.blackhole = false;
-	CHECK(net_run(&net, 10 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 10 * NET_S, net_both_selected));
 	net_free(&net);
 }
 
@@ -431,7 +462,7 @@ static void test_relay_only(void)
 	net_peer_socket(&net, 0, 9, "198.51.100.7", 49152, true);
 	net_peer_socket(&net, 1, 1, "192.0.2.20", 6000, false);
 	net_exchange_credentials(&net);
-	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(net_run(&net, 5 * NET_S, net_both_selected));
 	CHECK_INTEQ(net.peers[0].candidates_announced, 1);
 	CHECK(rtc_ice_agent_selected_pair(net.peers[0].agent, &socket, NULL));
 	CHECK_INTEQ(socket, 9);
@@ -446,6 +477,7 @@ int main(void)
 {
 	RUN(test_host_controlling_first);
 	RUN(test_host_controlled_first);
+	RUN(test_data_before_nomination);
 	RUN(test_prefers_ipv6);
 	RUN(test_nat_srflx_prflx);
 	RUN(test_both_behind_nat);

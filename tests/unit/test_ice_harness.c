@@ -370,6 +370,13 @@ bool net_both_connected(struct net *net)
 	return is_up(net_state(net, 0)) && is_up(net_state(net, 1));
 }
 
+bool net_both_selected(struct net *net)
+{
+	return net_both_connected(net) &&
+	       rtc_ice_agent_selected_pair(net->peers[0].agent, NULL, NULL) &&
+	       rtc_ice_agent_selected_pair(net->peers[1].agent, NULL, NULL);
+}
+
 bool net_saw_state(const struct net *net, int i, enum rtc_ice_transport_state s)
 {
 	for (unsigned k = 0; k < net->peers[i].n_states; k++)

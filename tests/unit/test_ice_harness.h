@@ -92,6 +92,9 @@ void net_run_for(struct net *net, uint64_t duration);
 /* Forwards candidates held back by trickle_paused. */
 void net_flush_candidates(struct net *net, int from);
 enum rtc_ice_transport_state net_state(const struct net *net, int i);
+/* "connected": a usable (valid) pair, nominated or not (RFC 8445 12.1). */
 bool net_both_connected(struct net *net);
+/* Connected and nomination concluded: both agents have a selected pair. */
+bool net_both_selected(struct net *net);
 /* Whether peer i ever reported state s. */
 bool net_saw_state(const struct net *net, int i, enum rtc_ice_transport_state s);
