@@ -81,6 +81,7 @@ class Results:
     def __init__(self):
         self.figures = {"throughput": {}, "open_ms": {}, "rss_kib": {}}
         self.failures = []
+        self.most_waiting = 0.0  # the largest share of a bulk run a process waited for a CPU
 
     def note(self, measure, stack, value):
         self.figures[measure][stack] = value
@@ -104,6 +105,7 @@ def bulk_line(res, label, runs, total, cpu=None):
         "all %d bytes verified" % got if not bad else "%d BAD MESSAGES" % bad))
     if cpu:
         line("", "CPU (100%% = one core): %s" % cpu)
+        res.most_waiting = max([res.most_waiting] + [w / cpu.wall for w in cpu.waited.values()])
     return statistics.median(rates)
 
 
@@ -293,6 +295,12 @@ def main():
     for stack in STACKS:
         measure(res, stack, stack, lambda: runners[stack](res))
     report(res)
+    if res.most_waiting > 0.2:
+        with open("/proc/loadavg") as f:
+            load = " ".join(f.read().split()[:3])
+        print("Note: the machine was busy (load average %s now): a process waited for a CPU "
+              "for up to %.0f%% of a bulk run, so these figures are lower than an idle "
+              "machine's; compare the stacks within this run." % (load, 100 * res.most_waiting))
     if res.failures:
         # Not a time: something did not work, and the figures above miss it.
         print("Measurements that failed:")

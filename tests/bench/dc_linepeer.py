@@ -59,7 +59,10 @@ class LineProcess:
 
     def _read(self):
         for raw in self._proc.proc.stdout:
-            msg = json.loads(raw)
+            try:
+                msg = json.loads(raw)
+            except ValueError:  # not ours (stdout is only for the protocol)
+                continue
             (self._events if "event" in msg else self._replies).put(msg)
         self._replies.put(None)
 
