@@ -2,9 +2,12 @@
 /*
  * rtcctl: look at and drive rtcd from the command line.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rtcctl.h"
 
@@ -63,6 +66,25 @@ static const struct {
 	{ "receive", rtcctl_receive },
 };
 
+/* A closed standard input, output or error would hand its number to the bus
+ * socket or to a file rtcctl opens, and what is meant for it would go there:
+ * /dev/null stands in (so `send --file -` then sends nothing). */
+static bool open_stdio(void)
+{
+	for (int fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* The lowest free number: this one, the ones below are open. */
+		int null = open("/dev/null", fd == STDIN_FILENO ? O_RDONLY : O_WRONLY);
+		if (null != fd) {
+			if (null >= 0)
+				close(null);
+			return false;
+		}
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -79,6 +101,8 @@ int main(int argc, char **argv)
 	rtc_client *client;
 	int opt, ret;
 
+	if (!open_stdio())
+		return RTCCTL_FAILED;
 	/* '+': stop at the command, whose options are its own. */
 	while ((opt = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (opt) {

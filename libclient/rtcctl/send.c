@@ -176,7 +176,9 @@ static int transfer(struct sender *s)
 					     "confirmed the transfer");
 		if (!t->failure[0] && s->record_size && (fds[1].revents & POLLOUT))
 			write_socket(s);
-		if (!t->failure[0] && !s->record_size && (fds[2].revents & (POLLIN | POLLHUP | POLLERR)))
+		/* POLLNVAL too: a closed standard input then fails in read(). */
+		if (!t->failure[0] && !s->record_size &&
+		    (fds[2].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL)))
 			read_input(s);
 	}
 	if (t->failure[0]) {
