@@ -253,10 +253,18 @@ def run_chromium(res):
         times = measure(res, "chromium", "offer -> open", lambda: page.offer_to_open(RUNS))
         if times:
             print_open(res, "chromium", times)
-        runs = measure(res, "chromium", "bulk", lambda: page.bulk(BULK_RUNS, TOTAL, SIZE))
+        cpu = dc_profile.CpuMeter({"all of Chromium": page.processes()})
+        runs = measure(res, "chromium", "bulk", lambda: page.bulk(BULK_RUNS, TOTAL, SIZE, cpu))
         if runs:
-            res.note("throughput", "chromium", bulk_line(res, "bulk", runs, TOTAL))
-    line("memory", "not measured: a pair lives in several of Chromium's processes")
+            res.note("throughput", "chromium", bulk_line(res, "bulk", runs, TOTAL, cpu))
+    with dc_chromium.Page() as page:  # a fresh browser, as for the others
+        held = measure(res, "chromium", "memory", lambda: page.hold_pairs(PAIRS))
+        if held:
+            before, after = held
+            res.note("rss_kib", "chromium", (after - before) / (2 * PAIRS))
+            line("memory, %d idle pairs" % PAIRS, "all of Chromium's processes, PSS %d -> %d "
+                 "KiB (%.1f KiB per pc; both pcs of a pair are in it)" % (
+                     before, after, (after - before) / (2 * PAIRS)))
 
 
 def report(res):

@@ -91,5 +91,22 @@
     return results;
   }
 
-  window.dcBench = { offerToOpen, bulk };
+  // count pairs connected and kept open, for the memory measurement;
+  // release() closes them. Connected a few at a time, as apps would.
+  const held = [];
+  async function hold(count) {
+    const warmup = await connect();  // one-time setup is not per connection
+    close(warmup);
+    while (held.length < count)
+      held.push(...await Promise.all(
+        Array.from({ length: Math.min(10, count - held.length) }, connect)));
+    return held.length;
+  }
+
+  function release() {
+    held.splice(0).forEach(close);
+    return true;
+  }
+
+  window.dcBench = { offerToOpen, bulk, hold, release };
 })();

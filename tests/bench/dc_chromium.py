@@ -2,9 +2,13 @@
 """Chromium<->Chromium for the data-channel benchmark: dc_chromium.js in a
 page of tests/interop/peers/chromium.py's headless browser, two
 RTCPeerConnections connected to each other and timed by the page's clock.
-Memory is not measured: a pair's state is spread over the renderer, the
-network service and the browser process, and no one process's RSS is it."""
+A pair's state is spread over the renderer, the network service and the
+browser process, so CPU and memory are those of all of Chromium's
+processes together (memory as PSS, which shares out their common pages)."""
 import os
+import time
+
+import dc_profile
 
 from peers import chromium
 
@@ -12,6 +16,7 @@ from dc_linepeer import Failed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CALL_TIMEOUT = 600.0
+EXE = "/usr/lib/chromium/chromium"
 available = chromium.available
 
 
@@ -39,11 +44,33 @@ class Page:
     def offer_to_open(self, runs):
         return [ms / 1000 for ms in self._eval("window.dcBench.offerToOpen(%d)" % runs)]
 
-    def bulk(self, runs, total, size):
-        results = self._eval("window.dcBench.bulk(%d, %d, %d)" % (runs, total, size))
+    @staticmethod
+    def processes():
+        """Chromium's processes: ours are the only ones in our namespace."""
+        return dc_profile.pids_in_our_netns(EXE)
+
+    def bulk(self, runs, total, size, meter):
+        """meter: a context manager around the transfers."""
+        with meter:
+            results = self._eval("window.dcBench.bulk(%d, %d, %d)" % (runs, total, size))
         if len(results) != runs:
             raise Failed("chromium: %d of %d runs came back" % (len(results), runs))
         return [(r["ms"] / 1000, Received(r)) for r in results]
+
+
+    def hold_pairs(self, count, settle=1.0):
+        """PSS (KiB) of all Chromium's processes before and after count
+        open pairs (2 * count peer connections) in the page."""
+        self._eval("window.dcBench.hold(1) && window.dcBench.release()")
+        time.sleep(settle)
+        before = dc_profile.pss_kib(self.processes())
+        held = self._eval("window.dcBench.hold(%d)" % count)
+        if held != count:
+            raise Failed("chromium: %s of %d pairs open" % (held, count))
+        time.sleep(settle)
+        after = dc_profile.pss_kib(self.processes())
+        self._eval("window.dcBench.release()")
+        return before, after
 
 
 class Received:

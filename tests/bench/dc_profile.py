@@ -21,8 +21,38 @@ def sched_ns(pid):
     return threads
 
 
+def pids_in_our_netns(exe):
+    """The processes running `exe` in this process's network namespace: in
+    the benchmark's private namespace, exactly those it started itself."""
+    ours = os.readlink("/proc/self/ns/net")
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/ns/net" % entry) == ours and \
+                    os.readlink("/proc/%s/exe" % entry) == exe:
+                found.append(int(entry))
+        except OSError:  # gone, or a kernel thread
+            continue
+    return found
+
+
+def pss_kib(pids):
+    """Proportional set size of processes together, in KiB: shared pages
+    are split among their sharers, so a group of processes adds up fairly."""
+    total = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/smaps_rollup" % pid) as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("Pss:"))
+        except OSError:
+            continue
+    return total
+
+
 class CpuMeter:
-    """with CpuMeter({"label": pid, ...}) as m: ...; then str(m) reads
+    """with CpuMeter({"label": pid or [pids], ...}) as m: ...; str(m) reads
     "label 93% (+5% waiting), ...": the CPU each process used over the
     interval (100% = one core busy throughout) and the time its threads were
     runnable but waited for a CPU. Much waiting means a busy machine, not a
@@ -34,16 +64,27 @@ class CpuMeter:
         self.waited = {}
         self.wall = 0.0
 
+    @staticmethod
+    def _threads(pids):
+        """sched_ns() of one process or of a group, keyed by (pid, tid)."""
+        threads = {}
+        for pid in pids if isinstance(pids, (list, tuple)) else [pids]:
+            try:
+                threads.update({(pid, t): v for t, v in sched_ns(pid).items()})
+            except OSError:  # a process of the group is gone
+                continue
+        return threads
+
     def __enter__(self):
         self._t0 = time.monotonic()
-        self._start = {k: sched_ns(p) for k, p in self.pids.items()}
+        self._start = {k: self._threads(p) for k, p in self.pids.items()}
         return self
 
     def __exit__(self, *exc):
         self.wall = time.monotonic() - self._t0
-        for k, pid in self.pids.items():
+        for k, pids in self.pids.items():
             start = self._start[k]
-            end = sched_ns(pid)
+            end = self._threads(pids)
             self.used[k] = sum(r - start.get(t, (0, 0))[0] for t, (r, _) in end.items()) / 1e9
             self.waited[k] = sum(w - start.get(t, (0, 0))[1] for t, (_, w) in end.items()) / 1e9
         return False
