@@ -23,7 +23,9 @@ pion<->pion, aiortc<->aiortc (two processes each) and Chromium<->Chromium
    descriptions (host candidates only, gathered at once).
 3. Memory: PAIRS connected pairs with one open channel each, in fresh
    processes; VmRSS of each process before (after one warm-up pair, opened
-   and closed) and after, divided by PAIRS: KiB per peer connection.
+   and closed) and after, divided by PAIRS: KiB per peer connection. For
+   Chromium, whose pairs live in several processes, the PSS of all of them,
+   divided by the 2 * PAIRS peer connections they hold.
 
 Everything runs in a private network namespace (tests/interop/peers/
 netns.py): its two veth addresses are both local, so the packets go over
