@@ -28,7 +28,9 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$tmp/address" ] && break; sleep 0.05; done
 address=$(head -n1 "$tmp/address")
 
-build/daemon/rtcd --address="$address" 2>"$tmp/rtcd.log" &
+# Both apps are on this host: loopback candidates let ICE connect even where
+# loopback is the only interface (a bare container).
+build/daemon/rtcd --address="$address" --loopback-candidates 2>"$tmp/rtcd.log" &
 pids+=($!)
 for _ in $(seq 100); do
 	busctl --address="$address" status org.rtcd.WebRTC1 >/dev/null 2>&1 && break
