@@ -83,7 +83,7 @@ class Results:
     def __init__(self):
         self.figures = {"throughput": {}, "open_ms": {}, "rss_kib": {}}
         self.failures = []
-        self.most_waiting = 0.0  # the largest share of a bulk run a process waited for a CPU
+        self.most_waiting = 0.0  # the most a stack's threads waited for a CPU, / wall time
 
     def note(self, measure, stack, value):
         self.figures[measure][stack] = value
@@ -308,9 +308,10 @@ def main():
     if res.most_waiting > 0.2:
         with open("/proc/loadavg") as f:
             load = " ".join(f.read().split()[:3])
-        print("Note: the machine was busy (load average %s now): a process waited for a CPU "
-              "for up to %.0f%% of a bulk run, so these figures are lower than an idle "
-              "machine's; compare the stacks within this run." % (load, 100 * res.most_waiting))
+        print("Note: the machine was busy (load average %s now): during a bulk run, a "
+              "stack's threads waited for a CPU for up to %.0f%% of its time (threads summed), "
+              "so these figures are lower than an idle machine's; compare the stacks within "
+              "this run." % (load, 100 * res.most_waiting))
     if res.failures:
         # Not a time: something did not work, and the figures above miss it.
         print("Measurements that failed:")

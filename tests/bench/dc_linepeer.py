@@ -11,6 +11,7 @@ import json
 import os
 import queue
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -53,8 +54,11 @@ class LineProcess:
         self._replies = queue.Queue()
         self._events = queue.Queue()
         self._pending = []  # events taken from the queue, not yet matched
+        # Its log (Pion's complains about every socket closed under it) is
+        # kept out of the figures and quoted when something fails.
+        self._log = tempfile.TemporaryFile()
         self._proc = ProcessGroup(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  bufsize=0)
+                                  stderr=self._log, bufsize=0)
         threading.Thread(target=self._read, name=name + "-reader", daemon=True).start()
 
     def _read(self):
@@ -75,10 +79,17 @@ class LineProcess:
         except (BrokenPipeError, queue.Empty):
             reply = None
         if reply is None or reply.get("id") != self._next_id:
-            raise PeerError("%s: no reply to %s" % (self.name, cmd))
+            raise PeerError("%s: no reply to %s%s" % (self.name, cmd, self.log_tail()))
         if not reply.get("ok"):
-            raise PeerError("%s: %s: %s" % (self.name, cmd, reply.get("error")))
+            raise PeerError("%s: %s: %s%s" % (self.name, cmd, reply.get("error"),
+                                               self.log_tail()))
         return reply.get("result")
+
+    def log_tail(self, lines=5):
+        """The end of the process's log, to quote in an error."""
+        self._log.seek(0)
+        tail = self._log.read().decode(errors="replace").splitlines()[-lines:]
+        return "".join("\n    | " + line for line in tail)
 
     def wait_event(self, event, timeout, **match):
         """The first event named `event` whose fields equal `match`."""
@@ -91,8 +102,8 @@ class LineProcess:
                 self._pending.append(self._events.get(
                     timeout=max(0.0, deadline - time.monotonic())))
             except queue.Empty:
-                raise Failed("%s: no %s event for %r within %.0f s" % (
-                    self.name, event, match, timeout))
+                raise Failed("%s: no %s event for %r within %.0f s%s" % (
+                    self.name, event, match, timeout, self.log_tail()))
 
     def close(self):
         try:
@@ -100,6 +111,7 @@ class LineProcess:
         except PeerError:
             pass
         self._proc.stop()
+        self._log.close()
 
 
 class Stack:
