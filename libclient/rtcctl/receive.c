@@ -40,7 +40,6 @@ struct receiver {
 	bool started;
 	uint64_t start_ns, end_ns;
 	bool ended;                /* the sender's end mark came, counts agree */
-	bool confirmed;            /* our receipt is in the socket */
 	bool eof;                  /* the daemon closed the socket: channel gone */
 };
 
@@ -130,63 +129,77 @@ static void read_socket(struct receiver *r, uint8_t *buf)
 	}
 }
 
-/* Records until the end mark, the receipt, then the sender's close. */
-static int transfer(struct receiver *r, uint8_t *buf)
+/* Records until the sender's end mark (or until the channel is gone). */
+static void receive_data(struct receiver *r, uint8_t *buf)
 {
-	struct transfer *t = &r->t;
-	uint64_t deadline = 0;
-	uint8_t receipt[64];
-	size_t receipt_size = 0;
 	struct pollfd fds[2];
 
-	while (!r->eof && !t->failure[0]) {
-		int timeout = -1;
-
-		if (r->ended && !r->confirmed) {
-			if (!receipt_size) {
-				close_output(r);
-				if (t->failure[0])
-					break;
-				receipt_size = rtcctl_transfer_format_mark(
-					receipt, sizeof(receipt), TRANSFER_DONE, r->received);
-			}
-			int sent = rtcctl_transfer_send_record(t, receipt, receipt_size);
-			if (sent < 0)
-				break;
-			if (sent > 0) {
-				r->confirmed = true;
-				deadline = rtcctl_transfer_now() + CLOSE_WAIT_MS * 1000000ull;
-			}
-		}
-		if (r->confirmed) {
-			uint64_t now = rtcctl_transfer_now();
-
-			if (now >= deadline) {
-				fprintf(stderr, "rtcctl: the sender did not close the channel "
-					"within %d s\n", CLOSE_WAIT_MS / 1000);
-				break;
-			}
-			timeout = (int)((deadline - now) / 1000000 + 1);
-		}
-		fds[1] = (struct pollfd){ .fd = t->socket,
-					  .events = POLLIN |
-						    (r->ended && !r->confirmed ? POLLOUT : 0) };
-		if (rtcctl_transfer_poll(t, fds, 2, timeout) < 0)
+	while (!r->ended && !r->eof && !r->t.failure[0]) {
+		fds[1] = (struct pollfd){ .fd = r->t.socket, .events = POLLIN };
+		if (rtcctl_transfer_poll(&r->t, fds, 2, -1) < 0)
 			break;
 		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
 			read_socket(r, buf);
 	}
-	/* Once the receipt is out, the data is safe: a sender that goes
-	 * away without closing the channel properly changes nothing. */
-	if (r->confirmed) {
-		rtcctl_transfer_report("received", r->received, r->start_ns, r->end_ns, "");
-		return RTCCTL_OK;
+}
+
+/* The receipt, then the sender's close. The data is safe by now: what goes
+ * wrong here is said, but changes nothing. */
+static void confirm(struct receiver *r, uint8_t *buf)
+{
+	struct transfer *t = &r->t;
+	uint64_t deadline = rtcctl_transfer_now() + CLOSE_WAIT_MS * 1000000ull;
+	uint8_t receipt[64];
+	size_t size = rtcctl_transfer_format_mark(receipt, sizeof(receipt), TRANSFER_DONE,
+						  r->received);
+	bool sent = false;
+	struct pollfd fds[2];
+
+	while (!r->eof && !t->failure[0]) {
+		uint64_t now = rtcctl_transfer_now();
+		int ready;
+
+		if (!sent && (ready = rtcctl_transfer_send_record(t, receipt, size)) != 0) {
+			if (ready < 0)
+				break;
+			sent = true;
+		}
+		if (now >= deadline) {
+			rtcctl_transfer_fail(t, "the sender did not close the channel within %d s",
+					     CLOSE_WAIT_MS / 1000);
+			break;
+		}
+		fds[1] = (struct pollfd){ .fd = t->socket, .events = POLLIN | (sent ? 0 : POLLOUT) };
+		if (rtcctl_transfer_poll(t, fds, 2, (int)((deadline - now) / 1000000 + 1)) < 0)
+			break;
+		if (fds[1].revents & (POLLIN | POLLHUP | POLLERR))
+			read_socket(r, buf);
 	}
-	if (!t->failure[0])
-		rtcctl_transfer_fail(t, "the data channel closed before the sender's end mark: "
-				     "the data is incomplete");
-	fprintf(stderr, "rtcctl: %s (%" PRIu64 " bytes received)\n", t->failure, r->received);
-	return RTCCTL_FAILED;
+	if (!sent)
+		fprintf(stderr, "rtcctl: could not confirm the transfer to the sender: %s\n",
+			t->failure[0] ? t->failure : "the channel closed first");
+	else if (t->failure[0])
+		fprintf(stderr, "rtcctl: %s\n", t->failure);
+}
+
+static int transfer(struct receiver *r, uint8_t *buf)
+{
+	struct transfer *t = &r->t;
+
+	receive_data(r, buf);
+	if (r->ended)
+		close_output(r);
+	if (!r->ended || t->failure[0]) {
+		if (!t->failure[0])
+			rtcctl_transfer_fail(t, "the data channel closed before the sender's end "
+					     "mark: the data is incomplete");
+		fprintf(stderr, "rtcctl: %s (%" PRIu64 " bytes received)\n", t->failure,
+			r->received);
+		return RTCCTL_FAILED;
+	}
+	rtcctl_transfer_report("received", r->received, r->start_ns, r->end_ns, "");
+	confirm(r, buf);
+	return RTCCTL_OK;
 }
 
 int rtcctl_receive(rtc_client *client, int argc, char **argv)

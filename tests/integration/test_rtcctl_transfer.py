@@ -160,7 +160,7 @@ def test_sender_vanishes(d):
     assert "bytes received)" in receive_err and not THROUGHPUT.search(receive_err), receive_err
 
 
-def receive_from_impostor(d, messages):
+def receive_from_impostor(d, messages, close=False):
     """`rtcctl receive` against a sender that breaks the protocol: a peer
     connection driven from here, its messages sent with DataChannel.Send.
     Returns the receiver's exit status, stderr and output."""
@@ -189,6 +189,8 @@ def receive_from_impostor(d, messages):
             channel = dbus.Interface(bus.get_object(BUS_NAME, ch), DC)
             for m in messages:
                 channel.Send(m, signature="v")
+            if close:
+                channel.Close()
             status = receiver.wait(TIMEOUT)
         finally:
             if receiver.poll() is None:
@@ -212,6 +214,16 @@ def test_receiver_counts_bytes(d):
     assert status == 1, (status, err)
     assert "the sender sent 5 bytes but 3 arrived: messages were lost" in err, err
     assert out == b"abc"
+
+
+def test_receiver_sender_closes_at_once(d):
+    """A sender that closes the channel right after its end mark, without
+    waiting for the receipt: the data is all there, so the receiver exits 0."""
+    status, err, out = receive_from_impostor(
+        d, [dbus.ByteArray(b"abc"), dbus.ByteArray(b"de"), dbus.String("end 5")], close=True)
+    assert status == 0, (status, err)
+    assert out == b"abcde"
+    assert THROUGHPUT.search(err) and THROUGHPUT.search(err).group(2) == "5", err
 
 
 def test_missing_file(d):
@@ -248,6 +260,7 @@ def main():
     tap = rtcdtest.Tap()
     for t in (test_file_to_file, test_stdin_to_stdout, test_empty_file, test_sender_vanishes,
               test_receiver_refuses_stray_text, test_receiver_counts_bytes,
+              test_receiver_sender_closes_at_once,
               test_missing_file, test_usage_errors):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
