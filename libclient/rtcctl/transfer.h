@@ -13,6 +13,8 @@
  *
  * The receipt is what lets the sender exit 0 knowing nothing was lost; the
  * byte counts let both ends notice messages that went missing on the way.
+ * The receiver's data is complete once "end N" matched what arrived, so a
+ * sender that closes without waiting for the receipt does not fail it.
  */
 #pragma once
 
