@@ -99,12 +99,12 @@ def bulk_line(res, label, runs, total, cpu=None):
     rates = [mbps(s, total) for s, _ in runs]
     bad = sum(rx.bad for _, rx in runs)
     got = sum(rx.bytes for _, rx in runs)
+    verdict = "all %d bytes verified" % got
     if bad or got != total * len(runs):
-        res.failures.append("%s: %d bad messages, %d of %d bytes" % (
-            label, bad, got, total * len(runs)))
+        verdict = "%d BAD MESSAGES, %d of %d bytes" % (bad, got, total * len(runs))
+        res.failures.append("%s: %s" % (label, verdict))
     line(label, "median %7.1f MB/s  min %7.1f  max %7.1f  (%d x %d MiB, %s)" % (
-        statistics.median(rates), min(rates), max(rates), len(runs), total >> 20,
-        "all %d bytes verified" % got if not bad else "%d BAD MESSAGES" % bad))
+        statistics.median(rates), min(rates), max(rates), len(runs), total >> 20, verdict))
     if cpu:
         line("", "CPU (100%% = one core): %s" % cpu)
         res.most_waiting = max([res.most_waiting] + [w / cpu.wall for w in cpu.waited.values()])
