@@ -131,13 +131,21 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[optind], commands[i].name) != 0)
 			continue;
-		client = rtc_client_new(bus, address, &error);
-		if (!client)
-			return rtcctl_fail("cannot connect to the bus", &error);
-		if (timeout_s)
-			rtc_client_set_timeout(client, (int)timeout_s * 1000);
 		int command_argc = argc - optind;
 		char **command_argv = argv + optind;
+
+		/* "rtcctl COMMAND --help" needs no bus: every command answers
+		 * its first option --help before it touches the client. */
+		if (command_argc > 1 && (strcmp(command_argv[1], "--help") == 0 ||
+					 strcmp(command_argv[1], "-h") == 0)) {
+			client = NULL;
+		} else {
+			client = rtc_client_new(bus, address, &error);
+			if (!client)
+				return rtcctl_fail("cannot connect to the bus", &error);
+			if (timeout_s)
+				rtc_client_set_timeout(client, (int)timeout_s * 1000);
+		}
 
 		/* Each command parses its own options; 0 makes glibc's getopt
 		 * start over. */

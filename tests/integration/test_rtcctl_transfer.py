@@ -256,12 +256,24 @@ def test_usage_errors(d):
     assert r.returncode == 1 and r.stderr == "rtcctl: /: Is a directory\n", r
 
 
+def test_help_without_bus(d):
+    env = dict(d.env(), RTCD_BUS_ADDRESS="unix:path=" + os.path.join(d.tmp.name, "no-bus"))
+    for command in ("send", "receive"):
+        r = subprocess.run([RTCCTL, command, "--help"], env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=TIMEOUT)
+        assert r.returncode == 0 and r.stdout.startswith("Usage: rtcctl %s " % command), r
+    # Anything else does need the bus, and says so.
+    r = subprocess.run([RTCCTL, "send", "--file", "/dev/null", "--help"], env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=TIMEOUT)
+    assert r.returncode == 1 and "cannot connect to the bus" in r.stderr, r
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_file_to_file, test_stdin_to_stdout, test_empty_file, test_sender_vanishes,
               test_receiver_refuses_stray_text, test_receiver_counts_bytes,
               test_receiver_sender_closes_at_once,
-              test_missing_file, test_usage_errors):
+              test_missing_file, test_usage_errors, test_help_without_bus):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()
