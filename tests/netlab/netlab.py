@@ -19,6 +19,13 @@ is routed to the machine's own interfaces, so no packet can leave):
     host b  eth0 10.0.2.2 ── lan 10.0.2.1  router b  wan 203.0.113.2 ─┤ br0 "public"
                                       coturn 203.0.113.10 and .11  ───┘
 
+"public" is the Internet of the lab. Its default route points at a gateway
+(203.0.113.254) that nothing answers for: a packet to an address beyond the
+lab vanishes quietly there, as on the Internet, instead of failing with
+ENETUNREACH. That matters to coturn: ICE pairs a relay with every remote
+candidate, private host addresses too, and coturn stops relaying for an
+allocation altogether after one send fails with ENETUNREACH.
+
 The routers masquerade the host behind them. "eim" (the default) is Linux's
 plain masquerade: an endpoint-independent mapping (the source port is kept,
 and one internal address:port maps to one public address:port whatever the
@@ -76,6 +83,7 @@ TURNS_PORT = 5349
 TURN_HOSTNAME = "turn.netlab.test"
 NAT_KINDS = ("eim", "symmetric")
 PUBLIC = "public"
+PUBLIC_VOID_GATEWAY = "203.0.113.254"   # never assigned: nothing answers its ARP
 IMPAIR_DEV = "imp0"
 
 _TEARDOWN_SIGNALS = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP}
@@ -400,6 +408,7 @@ class Lab:
         self._ip(PUBLIC, "link", "set", "br0", "up")
         for a in (TURN_ADDR, TURN_ALT_ADDR):
             self._ip(PUBLIC, "addr", "add", a + "/24", "dev", "br0")
+        self._ip(PUBLIC, "route", "add", "default", "via", PUBLIC_VOID_GATEWAY)
         for host in self.hosts:
             self._build_host(host)
 

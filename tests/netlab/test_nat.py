@@ -74,13 +74,18 @@ def test_filtering(lab):
 
 
 def test_no_way_out(lab):
-    """Nothing in the lab has a route beyond it, nor a link to the machine."""
+    """Nothing in the lab has a route beyond it, nor a link to the machine:
+    "public" sends what is not for the lab to a gateway nobody answers for."""
     for node in ("a", "a-router", "b-router", netlab.PUBLIC):
         r = lab.run(node, ["ip", "route", "get", "192.0.2.1"], check=False)
         if node == "a":
             assert "via 10.0.1.1" in r.stdout, r.stdout   # only to its own router
+        elif node == netlab.PUBLIC:
+            assert "via %s dev br0" % netlab.PUBLIC_VOID_GATEWAY in r.stdout, r.stdout
         else:
             assert r.returncode != 0 and "unreachable" in r.stderr, (node, r)
+    r = lab.run(netlab.PUBLIC, ["ip", "-o", "-4", "addr"])
+    assert netlab.PUBLIC_VOID_GATEWAY + "/" not in r.stdout, r.stdout
     links = {node: lab.run(node, ["ip", "-o", "link"]).stdout for node in
              ("a", "a-router", netlab.PUBLIC)}
     names = {node: sorted(line.split(":")[1].strip().split("@")[0]

@@ -16,6 +16,7 @@ def test_server_reflexive(lab, peers):
     that works has the peer's server-reflexive (or peer-reflexive) address."""
     call = peers.call(config([ice_server([stun_url(lab)])]))
     call.wait_connected(timeout=20)
+    call.wait_nominated()
     for host, peer in (("a", "b"), ("b", "a")):
         assert "srflx" in call.local_candidate_types(host), call.local_candidate_types(host)
         pair, local, remote = call.selected_pair(host)
