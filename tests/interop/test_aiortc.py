@@ -8,4 +8,5 @@ import interop
 from peers import aiortc_peer
 
 interop.main(aiortc_peer, aiortc_peer.AiortcPeer, extra=interop.with_known_issues(
-    connectivity.SCENARIOS + datachannel.SCENARIOS, connectivity.KNOWN_ISSUES))
+    connectivity.SCENARIOS, connectivity.KNOWN_ISSUES),
+    datachannel=datachannel.scenarios_for("aiortc"))

@@ -25,6 +25,6 @@ def mdns_peer():
 
 interop.main(chromium, chromium.ChromiumPeer, extra=[mdns_offer_datachannel] +
              interop.with_known_issues(connectivity.SCENARIOS +
-                                       connectivity.mdns_scenarios(mdns_peer) +
-                                       datachannel.SCENARIOS,
-                                       connectivity.KNOWN_ISSUES))
+                                       connectivity.mdns_scenarios(mdns_peer),
+                                       connectivity.KNOWN_ISSUES),
+             datachannel=datachannel.scenarios_for("chromium"))

@@ -15,5 +15,5 @@ def mdns_peer():
 
 
 interop.main(firefox, firefox.FirefoxPeer, extra=interop.with_known_issues(
-    connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer) + datachannel.SCENARIOS,
-    connectivity.KNOWN_ISSUES))
+    connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer), connectivity.KNOWN_ISSUES),
+    datachannel=datachannel.scenarios_for("firefox"))

@@ -15,5 +15,5 @@ from peers import netns, pion
 MDNS_CONFIG = {"mdns": "gather", "interfaces": [netns.RTCD_INTERFACE]}
 
 interop.main(pion, pion.PionPeer, extra=interop.with_known_issues(
-    connectivity.SCENARIOS + connectivity.mdns_scenarios(pion.PionPeer, MDNS_CONFIG) +
-    datachannel.SCENARIOS, connectivity.KNOWN_ISSUES))
+    connectivity.SCENARIOS + connectivity.mdns_scenarios(pion.PionPeer, MDNS_CONFIG),
+    connectivity.KNOWN_ISSUES), datachannel=datachannel.scenarios_for("pion"))
