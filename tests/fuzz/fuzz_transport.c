@@ -46,8 +46,9 @@
  * Beyond memory safety (ASan, UBSan, LeakSanitizer) it checks what must
  * hold for any input: DTLS delivers only records the other end sent, in
  * order; SCTP packets always fit a DTLS record; no message is larger than
- * we accept; channels and strings from the peer are valid; every failure
- * and error says why.
+ * we accept; every channel the victim announces was opened by a DCEP
+ * message of the peer, with the label, protocol and reliability it
+ * carried; every failure and error says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -87,6 +88,7 @@ int gettimeofday(struct timeval *restrict tv, void *restrict tz)
 
 /* One side of the transport: what a session holds in its transport state. */
 struct endpoint {
+	bool is_peer;
 	bool dtls_client;
 	struct rtc_dtls *dtls;
 	struct rtc_sctp *sctp;
@@ -117,6 +119,21 @@ struct pair {
 static struct rtc_cert *certs[2];
 /* Kept between inputs, one per DTLS role of the victim. */
 static struct pair pairs[2];
+
+/* DCEP messages the peer's SCTP sent (op 2) that the victim has not
+ * announced a channel for: every channel it announces must be one of them,
+ * opened with what the message says. Raw SCTP packets (op 1) can open
+ * channels too: after one, the rest of the input goes unchecked. */
+#define OPENS_MAX 64u
+static struct {
+	bool checking;
+	size_t count;
+	struct sent_open {
+		uint16_t stream;
+		size_t len;
+		uint8_t *message;
+	} sent[OPENS_MAX];
+} opens;
 
 static uint64_t hash_bytes(const uint8_t *p, size_t len)
 {
@@ -159,6 +176,78 @@ static void check_delivered(struct endpoint *ep, const uint8_t *data, size_t len
 			return;
 	}
 	abort();   /* forged, replayed, reordered or corrupted */
+}
+
+static void opens_forget(size_t i)
+{
+	free(opens.sent[i].message);
+	opens.sent[i] = opens.sent[--opens.count];
+}
+
+static void opens_reset(bool checking)
+{
+	while (opens.count)
+		opens_forget(opens.count - 1);
+	opens.checking = checking;
+}
+
+static void remember_open(uint16_t stream, const uint8_t *message, size_t len)
+{
+	struct sent_open *o;
+
+	if (!opens.checking)
+		return;
+	if (opens.count == OPENS_MAX) {
+		opens_reset(false);   /* more than we follow: stop checking */
+		return;
+	}
+	o = &opens.sent[opens.count];
+	o->message = malloc(len);
+	if (!o->message) {
+		opens_reset(false);
+		return;
+	}
+	memcpy(o->message, message, len);
+	o->stream = stream;
+	o->len = len;
+	opens.count++;
+}
+
+static bool same_string(const char *s, const char *bytes, size_t len)
+{
+	return strlen(s) == len && memcmp(s, bytes, len) == 0;
+}
+
+static bool opened_as_sent(const struct rtc_sctp_event *ev, const struct sent_open *sent)
+{
+	struct rtc_dcep_message msg;
+	const struct rtc_dcep_open *o = &msg.open;
+
+	return sent->stream == ev->stream &&
+	       rtc_dcep_decode(sent->message, sent->len, &msg, NULL) == 0 &&
+	       msg.type == RTC_DCEP_OPEN &&
+	       same_string(ev->params.label, o->label, o->label_len) &&
+	       same_string(ev->params.protocol, o->protocol, o->protocol_len) &&
+	       ev->params.ordered == o->ordered && ev->params.reliability == o->reliability &&
+	       ev->params.reliability_param == o->reliability_param &&
+	       ev->params.priority == o->priority && !ev->params.negotiated;
+}
+
+/* The victim announced a channel the peer opened: one of the peer's DCEP
+ * messages on that stream must say exactly that. (Not necessarily the
+ * oldest: an OPEN for a stream in use is refused, and a later one may
+ * succeed once the stream is free.) */
+static void check_opened(const struct rtc_sctp_event *ev)
+{
+	if (!opens.checking)
+		return;
+	for (size_t i = 0; i < opens.count; i++) {
+		if (opened_as_sent(ev, &opens.sent[i])) {
+			opens_forget(i);
+			return;
+		}
+	}
+	abort();   /* a channel the peer did not open, or not like that */
 }
 
 /* ---- SCTP packet headers (RFC 9260 section 3) ----------------------------- */
@@ -270,7 +359,7 @@ static void touch(const uint8_t *data, size_t len)
 	}
 }
 
-static void check_sctp_event(const struct rtc_sctp_event *ev)
+static void check_sctp_event(const struct endpoint *ep, const struct rtc_sctp_event *ev)
 {
 	switch (ev->type) {
 	case RTC_SCTP_EVENT_CHANNEL_OPENED:
@@ -278,6 +367,9 @@ static void check_sctp_event(const struct rtc_sctp_event *ev)
 		    !rtc_dcep_string_is_valid(ev->params.label, strlen(ev->params.label)) ||
 		    !rtc_dcep_string_is_valid(ev->params.protocol, strlen(ev->params.protocol)))
 			abort();
+		/* The peer hears of the victim's own channels (op 3). */
+		if (!ep->is_peer)
+			check_opened(ev);
 		break;
 	case RTC_SCTP_EVENT_MESSAGE:
 		if (ev->stream >= RTC_SCTP_MAX_STREAMS || ev->len > RTC_SCTP_MAX_MESSAGE_SIZE)
@@ -333,7 +425,7 @@ static bool pump_once(struct endpoint *ep)
 		}
 	}
 	while (ep->sctp && rtc_sctp_next_event(ep->sctp, &sev)) {
-		check_sctp_event(&sev);
+		check_sctp_event(ep, &sev);
 		busy = true;
 	}
 	return busy;
@@ -406,6 +498,7 @@ static void pair_init(struct pair *p, bool victim_is_client)
 {
 	endpoint_init(&p->victim, 0, victim_is_client, &p->peer);
 	endpoint_init(&p->peer, 1, !victim_is_client, &p->victim);
+	p->peer.is_peer = true;
 	p->live = true;
 }
 
@@ -492,8 +585,10 @@ static void op_sctp_packet(struct endpoint *peer, struct fuzz_input *in)
 		}
 	}
 	/* As the peer's association would: only once DTLS is up. */
-	if (rtc_dtls_state(peer->dtls) == RTC_DTLS_CONNECTED)
+	if (rtc_dtls_state(peer->dtls) == RTC_DTLS_CONNECTED) {
+		opens_reset(false);   /* this may open channels too */
 		send_record(peer, pkt, len);
+	}
 }
 
 static void op_peer_message(struct endpoint *peer, struct fuzz_input *in)
@@ -517,7 +612,9 @@ static void op_peer_message(struct endpoint *peer, struct fuzz_input *in)
 	 * not told, so that what it learns comes from the bytes alone. */
 	stream %= STREAMS;
 	rtc_sctp_open_channel(peer->sctp, now, stream, &negotiated, &err);
-	rtc_sctp_send_raw(peer->sctp, now, stream, ppids[which % 8], chunk, len, &err);
+	if (rtc_sctp_send_raw(peer->sctp, now, stream, ppids[which % 8], chunk, len, &err) == 0 &&
+	    ppids[which % 8] == RTC_SCTP_PPID_DCEP)
+		remember_open(stream, chunk, len);
 }
 
 static void op_victim_opens(struct endpoint *victim, struct fuzz_input *in)
@@ -584,6 +681,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * every input and runs LeakSanitizer, which costs most of the time. */
 	now += INPUT_GAP;
 	p = &pairs[scene & 1];
+	opens_reset(true);
 	pair_prepare(p, scene);
 	p->reusable = !(scene & 2);
 	victim = &p->victim;
@@ -605,5 +703,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		settle(victim, peer);
 	}
 	pair_finish(p);
+	opens_reset(false);
 	return 0;
 }
