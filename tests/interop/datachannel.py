@@ -79,11 +79,16 @@ def binary_message(size):
     return ("binary", random.Random(size).randbytes(size))
 
 
+def payload(message):
+    """The bytes a message puts on the wire."""
+    kind, data = message
+    return data.encode() if kind == "text" else data
+
+
 def describe(messages):
     """Messages as a short list: kind, length and a digest prefix each."""
-    return [(kind, len(data.encode() if kind == "text" else data),
-             hashlib.sha256(data.encode() if kind == "text" else data).hexdigest()[:12])
-            for kind, data in messages]
+    return [(m[0], len(payload(m)), hashlib.sha256(payload(m)).hexdigest()[:12])
+            for m in messages]
 
 
 def check_messages(got, sent, what, any_order=False):
@@ -376,7 +381,7 @@ def remote_channel(s):
         s.peer_send(dc, message)
     s.wait(lambda: len(s.rtcd_messages(path)) >= len(sent), "%d messages at rtcd" % len(sent))
     check_messages(s.rtcd_messages(path), sent, "rtcd received")
-    back = [m for m in sent if len(m[1].encode() if m[0] == "text" else m[1]) <= to_peer]
+    back = [m for m in sent if len(payload(m)) <= to_peer]
     for message in back:
         s.rtcd_send(path, message)
     s.wait(lambda: len(s.peer_messages(dc)) >= len(back),
@@ -414,8 +419,8 @@ def unreliable(s):
     check_messages(s.rtcd_messages(mine), to_peer, "rtcd got back", any_order=True)
     check_messages(s.rtcd_messages(theirs), to_rtcd, "rtcd received", any_order=True)
 
-    timed, tdc = s.open_pair("timed-rtcd", opened_by_rtcd=True, max_packet_life_time=1000)
-    info = s.peer.call("dc_state", dc=tdc)
+    timed, timed_dc = s.open_pair("timed-rtcd", opened_by_rtcd=True, max_packet_life_time=1000)
+    info = s.peer.call("dc_state", dc=timed_dc)
     # Pion leaves out what is not set, the others give null.
     check(info["ordered"] is True and info.get("max_packet_life_time") == 1000 and
           info.get("max_retransmits") is None,
