@@ -19,8 +19,6 @@
  * 64 KiB stays well inside every socket buffer (see data-channel-socket.c)
  * and under the messages any peer takes. */
 #define CHUNK (64 * 1024)
-/* How long the data may wait for ICE to settle (see transfer()). */
-#define ICE_SETTLE_MS 3000
 /* How long the channel's close may take once the receiver confirmed. */
 #define CLOSE_WAIT_MS 5000
 
@@ -150,12 +148,6 @@ static int transfer(struct sender *s)
 	struct transfer *t = &s->t;
 	struct pollfd fds[3];
 
-	/* Workaround for an rtcd bug: bulk data that flows while ICE is
-	 * still nominating (the selected pair changes right after
-	 * "connected") can make the sending side's SCTP give the association
-	 * up ("association down: lost") a few MB in. The channel opens before
-	 * that, so the data waits for "completed", a moment on a LAN. */
-	rtcctl_transfer_wait_ice_completed(t, ICE_SETTLE_MS);
 	s->start_ns = rtcctl_transfer_now();
 	while (!s->confirmed && !t->failure[0]) {
 		if (!s->record_size && s->input_done && !s->end_queued) {

@@ -72,8 +72,6 @@ static void on_event(rtc_client *client, const struct rtc_event *event, void *us
 			break;
 		if (strcmp(event->property, "IceGatheringState") == 0)
 			t->gathered = strcmp(event->value, "complete") == 0;
-		else if (strcmp(event->property, "IceConnectionState") == 0)
-			t->ice_completed = strcmp(event->value, "completed") == 0;
 		else if (strcmp(event->property, "ConnectionState") == 0 &&
 			 (strcmp(event->value, "failed") == 0 || strcmp(event->value, "closed") == 0))
 			rtcctl_transfer_fail(t, "the peer connection %s", event->value);
@@ -281,18 +279,6 @@ int rtcctl_transfer_connect(struct transfer *t, unsigned long wait_s)
 fail:
 	fprintf(stderr, "rtcctl: %s\n", t->failure);
 	return RTCCTL_FAILED;
-}
-
-void rtcctl_transfer_wait_ice_completed(struct transfer *t, int timeout_ms)
-{
-	char *state = rtc_peer_connection_get_ice_connection_state(t->pc, NULL);
-
-	if (state && strcmp(state, "completed") == 0)
-		t->ice_completed = true;
-	free(state);
-	if (!rtcctl_wait_for(t->client, &t->ice_completed, timeout_ms) && t->verbose)
-		fprintf(stderr, "rtcctl: ICE did not complete within %d ms; sending anyway\n",
-			timeout_ms);
 }
 
 int rtcctl_transfer_poll(struct transfer *t, struct pollfd *fds, nfds_t n, int timeout_ms)

@@ -67,7 +67,6 @@ struct transfer {
 	int socket;                 /* OpenSocket's end; -1 before */
 	bool verbose;
 	bool gathered;              /* IceGatheringState "complete" */
-	bool ice_completed;         /* IceConnectionState "completed" */
 	bool open;                  /* the channel's Open came */
 	bool closing;               /* the channel's Closing or Close came */
 	bool closed;                /* the channel's Close came */
@@ -98,9 +97,6 @@ int rtcctl_transfer_answer(struct transfer *t, const struct transfer_options *op
  * (t->socket, non-blocking) and delivers the messages that came before it
  * to t->on_message. Says on stderr why it failed. */
 int rtcctl_transfer_connect(struct transfer *t, unsigned long wait_s);
-
-/* Waits up to timeout_ms for IceConnectionState "completed": see send.c. */
-void rtcctl_transfer_wait_ice_completed(struct transfer *t, int timeout_ms);
 
 /* Polls fds[0..n) and dispatches the client's events; the caller leaves
  * fds[0] for the client (it is filled in here). Returns poll()'s count, or
