@@ -6,6 +6,9 @@
 
 #define QUEUE_MIN_BYTES 2048
 #define QUEUE_MIN_ENTRIES 8
+/* A drained queue keeps at most this much: a burst (a handshake flight, a
+ * bulk transfer) does not pin its peak on every idle connection. */
+#define QUEUE_KEEP_BYTES 4096
 
 void rtc_dtls_queue_init(struct rtc_dtls_queue *q, size_t max_bytes)
 {
@@ -29,8 +32,11 @@ bool rtc_dtls_queue_is_empty(const struct rtc_dtls_queue *q)
  * done when adding, so that popped data stays valid until then. */
 static void rewind_if_drained(struct rtc_dtls_queue *q)
 {
-	if (q->head == q->count)
-		q->used = q->head = q->count = 0;
+	if (q->head != q->count)
+		return;
+	if (q->capacity > QUEUE_KEEP_BYTES)
+		rtc_dtls_queue_release(q);
+	q->used = q->head = q->count = 0;
 }
 
 static int grow_bytes(struct rtc_dtls_queue *q, size_t needed)

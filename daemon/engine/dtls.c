@@ -59,6 +59,12 @@ struct rtc_dtls {
 	struct rtc_dtls_queue events;
 	uint64_t deadline;
 	uint32_t initial_retransmit_us;
+	/* OpenSSL keeps its DTLS record buffers (about 34 KiB) for the
+	 * connection's life, SSL_MODE_RELEASE_BUFFERS or not; an idle one
+	 * gives them back after IDLE_RELEASE_NS without traffic. */
+	uint64_t idle_check_ns;   /* RTC_DTLS_NO_TIMEOUT: not watching */
+	bool active;              /* traffic since the last idle check */
+	bool buffers_released;
 	/* Set by the verify callback once the peer's certificate matched. */
 	bool peer_verified;
 	bool have_srtp_keys;
@@ -126,6 +132,7 @@ static void fail(struct rtc_dtls *d, const char *step)
 	rtc_warn("dtls: %s", d->failure);
 	d->state = RTC_DTLS_FAILED;
 	d->deadline = RTC_DTLS_NO_TIMEOUT;
+	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
 	push_event(d, RTC_DTLS_EVENT_FAILED);
 }
 
@@ -292,6 +299,9 @@ static int create_context(struct rtc_dtls *d, const struct rtc_dtls_config *conf
 	SSL_CTX_set_options(d->ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION |
 				    SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	SSL_CTX_set_session_cache_mode(d->ctx, SSL_SESS_CACHE_OFF);
+	/* An idle connection gives its record buffers (about 34 KiB) back:
+	 * most of a desktop's connections are idle most of the time. */
+	SSL_CTX_set_mode(d->ctx, SSL_MODE_RELEASE_BUFFERS);
 	SSL_CTX_set_max_cert_list(d->ctx, DTLS_MAX_CERT_LIST);
 	/* Both sides demand a certificate (RFC 8827 6.5), checked by fingerprint. */
 	SSL_CTX_set_verify(d->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
@@ -337,6 +347,7 @@ int rtc_dtls_new(const struct rtc_dtls_config *config, struct rtc_dtls **out,
 	d->role = config->role;
 	d->state = RTC_DTLS_NEW;
 	d->deadline = RTC_DTLS_NO_TIMEOUT;
+	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
 	initial_ms = config->initial_retransmit_ms ? config->initial_retransmit_ms
 						   : DTLS_DEFAULT_INITIAL_RETRANSMIT_MS;
 	d->initial_retransmit_us = initial_ms >= DTLS_MAX_RETRANSMIT_US / 1000
@@ -369,6 +380,42 @@ void rtc_dtls_free(struct rtc_dtls *d)
 }
 
 /* ---- running --------------------------------------------------------------- */
+
+#define IDLE_RELEASE_NS (2 * NS_PER_S)
+
+/* OpenSSL 3.0's DTLS write path does not set its buffer up again after
+ * SSL_free_buffers (the TLS one does): every call that may write comes
+ * through here first. */
+static bool ensure_buffers(struct rtc_dtls *d)
+{
+	if (!d->buffers_released)
+		return true;
+	if (!SSL_alloc_buffers(d->ssl))
+		return false;
+	d->buffers_released = false;
+	return true;
+}
+
+static void note_activity(struct rtc_dtls *d, uint64_t now)
+{
+	d->active = true;
+	if (d->idle_check_ns == RTC_DTLS_NO_TIMEOUT)
+		d->idle_check_ns = now + IDLE_RELEASE_NS;
+}
+
+static void release_if_idle(struct rtc_dtls *d, uint64_t now)
+{
+	if (d->idle_check_ns == RTC_DTLS_NO_TIMEOUT || now < d->idle_check_ns)
+		return;
+	if (d->active || d->state != RTC_DTLS_CONNECTED || !SSL_free_buffers(d->ssl)) {
+		/* Busy, handshaking, or data pending: look again later. */
+		d->active = false;
+		d->idle_check_ns = now + IDLE_RELEASE_NS;
+		return;
+	}
+	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
+	d->buffers_released = true;
+}
 
 /* Mirrors OpenSSL's retransmission timer onto the caller's clock. */
 static void update_deadline(struct rtc_dtls *d, uint64_t now)
@@ -445,6 +492,7 @@ static void on_peer_closed(struct rtc_dtls *d)
 	ERR_clear_error();
 	d->state = RTC_DTLS_CLOSED;
 	d->deadline = RTC_DTLS_NO_TIMEOUT;
+	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
 	push_event(d, RTC_DTLS_EVENT_CLOSED);
 }
 
@@ -521,8 +569,13 @@ void rtc_dtls_handle_datagram(struct rtc_dtls *d, uint64_t now, const uint8_t *d
 		return;
 	if (len == 0)
 		return;
+	if (!ensure_buffers(d)) {
+		fail(d, "allocating record buffers");
+		return;
+	}
 	d->io.in = data;
 	d->io.in_len = len;
+	note_activity(d, now);
 	run(d, now);
 	/* Whatever OpenSSL did not read belongs to this datagram only. */
 	d->io.in = NULL;
@@ -531,8 +584,13 @@ void rtc_dtls_handle_datagram(struct rtc_dtls *d, uint64_t now, const uint8_t *d
 
 void rtc_dtls_handle_timeout(struct rtc_dtls *d, uint64_t now)
 {
+	release_if_idle(d, now);
 	if (d->deadline == RTC_DTLS_NO_TIMEOUT || now < d->deadline)
 		return;
+	if (!ensure_buffers(d)) {
+		fail(d, "allocating record buffers");
+		return;
+	}
 	/* 0: OpenSSL's own timer has not run out yet (its wall clock lags
 	 * ours), the deadline is recomputed below; -1: it gave up. */
 	if (DTLSv1_handle_timeout(d->ssl) < 0) {
@@ -547,7 +605,7 @@ void rtc_dtls_handle_timeout(struct rtc_dtls *d, uint64_t now)
 
 uint64_t rtc_dtls_next_timeout(const struct rtc_dtls *d)
 {
-	return d->deadline;
+	return d->idle_check_ns < d->deadline ? d->idle_check_ns : d->deadline;
 }
 
 int rtc_dtls_send(struct rtc_dtls *d, const uint8_t *data, size_t len,
@@ -562,6 +620,11 @@ int rtc_dtls_send(struct rtc_dtls *d, const uint8_t *data, size_t len,
 		return rtc_error_set(err, RTC_ERROR_RANGE,
 				     "dtls: %zu bytes of application data (1..%u per record)",
 				     len, RTC_DTLS_MAX_RECORD_PAYLOAD);
+	/* No clock here: the next idle check is armed already (the handshake
+	 * brought traffic), or it is armed by the next input or timeout. */
+	d->active = true;
+	if (!ensure_buffers(d))
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "dtls: out of memory");
 	ret = SSL_write(d->ssl, data, (int)len);
 	if (ret != (int)len) {
 		unsigned long code = ERR_peek_last_error();
@@ -583,7 +646,7 @@ size_t rtc_dtls_max_datagram_payload(const struct rtc_dtls *d)
 
 void rtc_dtls_close(struct rtc_dtls *d)
 {
-	if (d->state == RTC_DTLS_CONNECTED) {
+	if (d->state == RTC_DTLS_CONNECTED && ensure_buffers(d)) {
 		/* DTLS does not wait for the peer's close_notify: one call sends
 		 * ours and returns. */
 		SSL_shutdown(d->ssl);
@@ -592,6 +655,7 @@ void rtc_dtls_close(struct rtc_dtls *d)
 	if (d->state != RTC_DTLS_FAILED)
 		d->state = RTC_DTLS_CLOSED;
 	d->deadline = RTC_DTLS_NO_TIMEOUT;
+	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
 }
 
 const uint8_t *rtc_dtls_pop_datagram(struct rtc_dtls *d, size_t *len)

@@ -147,19 +147,20 @@ int ice_local_add(struct rtc_ice_agent *agent, enum rtc_sdp_candidate_type type,
 		  const struct sockaddr_storage *base, const struct sockaddr_storage *related,
 		  uint16_t local_pref, int server)
 {
+	/* Copied first: they may point into the array that is about to move. */
+	struct ice_candidate fresh = {
+		.type = type,
+		.addr = *addr,
+		.base = *base,
+		.related = related ? *related : (struct sockaddr_storage){ .ss_family = AF_UNSPEC },
+	};
 	struct ice_candidate *c;
 
-	if (agent->n_local >= ICE_MAX_LOCAL)
+	if (!ice_array_reserve((void **)&agent->local, agent->n_local, &agent->cap_local,
+			       sizeof(*agent->local), ICE_MAX_LOCAL))
 		return -1;
 	c = &agent->local[agent->n_local];
-	memset(c, 0, sizeof(*c));
-	c->type = type;
-	c->addr = *addr;
-	c->base = *base;
-	if (related)
-		c->related = *related;
-	else
-		c->related.ss_family = AF_UNSPEC;
+	*c = fresh;
 	c->socket = socket;
 	c->server = server;
 	c->priority = rtc_ice_candidate_priority(type, local_pref, ICE_COMPONENT);
@@ -204,10 +205,13 @@ int ice_remote_find(const struct rtc_ice_agent *agent, const struct sockaddr_sto
 int ice_remote_add_prflx(struct rtc_ice_agent *agent, const struct sockaddr_storage *addr,
 			 uint32_t priority)
 {
+	struct sockaddr_storage from = *addr;   /* it may point into the array */
 	struct ice_candidate *c;
 
-	if (agent->n_remote >= ICE_MAX_REMOTE)
+	if (!ice_array_reserve((void **)&agent->remote, agent->n_remote, &agent->cap_remote,
+			       sizeof(*agent->remote), ICE_MAX_REMOTE))
 		return -1;
+	addr = &from;
 	c = &agent->remote[agent->n_remote];
 	memset(c, 0, sizeof(*c));
 	c->type = RTC_SDP_CANDIDATE_PRFLX;

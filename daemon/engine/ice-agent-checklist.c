@@ -69,7 +69,8 @@ static int make_room(struct rtc_ice_agent *agent, uint64_t priority)
 {
 	int victim = -1;
 
-	if (agent->n_pairs < ICE_MAX_PAIRS)
+	if (ice_array_reserve((void **)&agent->pairs, agent->n_pairs, &agent->cap_pairs,
+			      sizeof(*agent->pairs), ICE_MAX_PAIRS))
 		return (int)agent->n_pairs++;
 	for (size_t i = 0; i < agent->n_pairs; i++) {
 		const struct ice_pair *p = &agent->pairs[i];
@@ -96,10 +97,13 @@ static int add_pair(struct rtc_ice_agent *agent, int local_base, int remote)
 	slot = make_room(agent, fresh.priority);
 	if (slot < 0)
 		return -1;
+	/* Frozen while the others are looked at: the slot may be new memory. */
+	fresh.state = RTC_ICE_PAIR_FROZEN;
+	agent->pairs[slot] = fresh;
 	/* RFC 8838 10: a new pair waits unless a pair of its foundation is
 	 * already being checked, in which case that one's result decides. */
-	fresh.state = foundation_busy(agent, &fresh) ? RTC_ICE_PAIR_FROZEN : RTC_ICE_PAIR_WAITING;
-	agent->pairs[slot] = fresh;
+	if (!foundation_busy(agent, &agent->pairs[slot]))
+		agent->pairs[slot].state = RTC_ICE_PAIR_WAITING;
 	return slot;
 }
 

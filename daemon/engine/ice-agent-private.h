@@ -120,17 +120,20 @@ struct rtc_ice_agent {
 	char prev_remote_pwd[RTC_ICE_CREDENTIAL_MAX + 1];
 	bool prev_remote_valid;
 
-	struct ice_candidate local[ICE_MAX_LOCAL];
-	size_t n_local;
-	struct ice_candidate remote[ICE_MAX_REMOTE];
-	size_t n_remote;
+	/* Grown on demand (ice_array_reserve) up to the ICE_MAX_* bounds: most
+	 * sessions need a handful of each. Adding may move them, so nobody
+	 * keeps a pointer into these across an add. */
+	struct ice_candidate *local;
+	size_t n_local, cap_local;
+	struct ice_candidate *remote;
+	size_t n_remote, cap_remote;
 	unsigned next_stats_id;
 	unsigned next_prflx_foundation;
 	bool local_done;           /* the caller added all its candidates */
 	bool remote_done;          /* end-of-candidates from the peer */
 
-	struct ice_pair pairs[ICE_MAX_PAIRS];
-	size_t n_pairs;
+	struct ice_pair *pairs;
+	size_t n_pairs, cap_pairs;
 	uint64_t next_triggered_seq;
 	uint64_t next_check_ns;    /* Ta pacing: no new check before this */
 	/* A pair was selected: Frozen and Waiting pairs are no longer checked,
@@ -263,6 +266,10 @@ void ice_nominate_by_peer(struct rtc_ice_agent *agent, uint64_t now, int pair);
 /* The controlling agent decides when to nominate (regular nomination). */
 void ice_nominate_timers(struct rtc_ice_agent *agent, uint64_t now);
 uint64_t ice_nominate_deadline(const struct rtc_ice_agent *agent);
+/* Makes room for one more element in a grown array of `*cap` elements of
+ * `size` bytes holding `count`, up to `max`; false when full or out of
+ * memory. The array may move. */
+bool ice_array_reserve(void **array, size_t count, size_t *cap, size_t size, size_t max);
 /* The pair data goes on (rtc_ice_agent_data_pair), or -1. */
 int ice_agent_data_pair(const struct rtc_ice_agent *agent);
 /* The valid, succeeded pair of highest priority, or -1. */

@@ -130,10 +130,33 @@ void rtc_ice_agent_free(struct rtc_ice_agent *agent)
 		return;
 	free(agent->transmits.items);
 	free(agent->events);
+	free(agent->local);
+	free(agent->remote);
+	free(agent->pairs);
 	free(agent);
 }
 
 /* ---- queues ----------------------------------------------------------------- */
+
+bool ice_array_reserve(void **array, size_t count, size_t *cap, size_t size, size_t max)
+{
+	size_t new_cap;
+	void *grown;
+
+	if (count < *cap)
+		return true;
+	if (*cap >= max)
+		return false;
+	new_cap = *cap ? *cap * 2 : 4;
+	if (new_cap > max)
+		new_cap = max;
+	grown = realloc(*array, new_cap * size);
+	if (!grown)
+		return false;
+	*array = grown;
+	*cap = new_cap;
+	return true;
+}
 
 /* Grows a ring buffer of `size`-byte items to hold one more, up to max. */
 static bool ring_reserve(void **items, size_t *head, size_t count, size_t *cap, size_t size,
@@ -513,7 +536,8 @@ int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,
 				     candidate->priority);
 	index = ice_remote_find(agent, &addr);
 	if (index < 0) {
-		if (agent->n_remote >= ICE_MAX_REMOTE)
+		if (!ice_array_reserve((void **)&agent->remote, agent->n_remote, &agent->cap_remote,
+				       sizeof(*agent->remote), ICE_MAX_REMOTE))
 			return rtc_error_set(err, RTC_ERROR_OPERATION,
 					     "ICE: too many remote candidates");
 		index = (int)agent->n_remote++;

@@ -137,7 +137,7 @@ int rtc_ice_config_add_server(struct rtc_ice_config *config, const char *const *
 			      unsigned n_urls, const char *username,
 			      const char *credential, struct rtc_error *err)
 {
-	struct rtc_ice_server server = { 0 };
+	struct rtc_ice_server server = { 0 }, *grown;
 
 	if (config->n_servers >= RTC_ICE_MAX_SERVERS)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "more than %d ICE servers",
@@ -158,6 +158,10 @@ int rtc_ice_config_add_server(struct rtc_ice_config *config, const char *const *
 					     urls[i]);
 	}
 	server.n_urls = n_urls;
+	grown = realloc(config->servers, (config->n_servers + 1) * sizeof(*config->servers));
+	if (!grown)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	config->servers = grown;
 	if (username && !(server.username = strdup(username)))
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	if (credential && !(server.credential = strdup(credential))) {
@@ -178,6 +182,7 @@ void rtc_ice_config_clear(struct rtc_ice_config *config)
 				       strlen(config->servers[i].credential));
 		free(config->servers[i].credential);
 	}
+	free(config->servers);
 	memset(config, 0, sizeof(*config));
 }
 

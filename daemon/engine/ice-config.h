@@ -49,7 +49,9 @@ enum rtc_ice_transport_policy {
 };
 
 struct rtc_ice_config {
-	struct rtc_ice_server servers[RTC_ICE_MAX_SERVERS];
+	/* Allocated by rtc_ice_config_add_server (most connections have none
+	 * or one: a fixed array of RTC_ICE_MAX_SERVERS would be 68 KiB each). */
+	struct rtc_ice_server *servers;
 	unsigned n_servers;
 	enum rtc_ice_transport_policy transport_policy;
 	uint8_t candidate_pool_size;

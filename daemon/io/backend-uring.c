@@ -405,7 +405,6 @@ static void uring_destroy(struct rtc_reactor *r)
 	struct rtc_uring_backend *b = backend_of(r);
 	struct io_uring_sqe *sqe = rtc_uring_get_sqe(b);
 	uint64_t give_up = rtc_reactor_clock_ns() + DESTROY_TIMEOUT_NS;
-	struct rtc_list *e;
 
 	if (sqe) {
 		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -438,10 +437,7 @@ static void uring_destroy(struct rtc_reactor *r)
 		rtc_warn("io_uring: %u operations still in flight at teardown", b->in_flight);
 	io_uring_queue_exit(&b->ring);
 
-	for (e = r->sockets.next; e != &r->sockets; e = e->next)
-		rtc_uring_udp_forget_ring(rtc_container_of(e, struct rtc_udp_socket, link));
-	for (e = r->dead_sockets.next; e != &r->dead_sockets; e = e->next)
-		rtc_uring_udp_forget_ring(rtc_container_of(e, struct rtc_udp_socket, link));
+	rtc_uring_udp_forget_buffers(b);
 	free(b->free_bgids);
 	free(b);
 }

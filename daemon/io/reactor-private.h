@@ -131,7 +131,6 @@ struct rtc_udp_socket {
 			bool in_epoll;
 		} epoll;
 		struct {
-			struct rtc_uring_buffer_ring *buffers;
 			struct msghdr recv_msg;   /* layout template of the multishot recvmsg */
 			bool recv_in_flight;
 		} uring;
@@ -159,7 +158,7 @@ struct rtc_reactor {
 	struct rtc_list idles, pending_idles;
 
 	struct rtc_signals *signals;
-	unsigned udp_receive_buffers;  /* per socket, for sockets opened next */
+	unsigned udp_receive_buffers;  /* io_uring's shared ring, made with the first socket */
 };
 
 /* timer.c */

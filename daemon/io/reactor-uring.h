@@ -41,7 +41,13 @@ struct rtc_uring_backend {
 	 * one call for all) before the next blocking wait. */
 	struct rtc_list ready, recheck;
 
-	/* Buffer group ids for the sockets' provided-buffer rings. */
+	/* The provided-buffer ring every UDP socket's multishot receive draws
+	 * from (udp-uring.c), made with the first socket. One for all: a ring
+	 * per socket would cost each peer connection its own few hundred KiB
+	 * as the kernel cycles through it. */
+	struct rtc_uring_buffer_ring *udp_buffers;
+
+	/* Buffer group ids for provided-buffer rings. */
 	uint16_t next_bgid;
 	uint16_t *free_bgids;
 	size_t n_free_bgids, cap_free_bgids;
@@ -72,7 +78,7 @@ void rtc_uring_udp_close(struct rtc_udp_socket *s);
 bool rtc_uring_udp_busy(const struct rtc_udp_socket *s);
 void rtc_uring_udp_release(struct rtc_udp_socket *s);
 void rtc_uring_udp_recv_done(struct rtc_udp_socket *s, int res, uint32_t flags);
-/* For teardown: the ring is gone, free buffer memory without unregistering. */
-void rtc_uring_udp_forget_ring(struct rtc_udp_socket *s);
+/* For teardown: the ring is gone, free the buffers without unregistering. */
+void rtc_uring_udp_forget_buffers(struct rtc_uring_backend *b);
 /* Probes whether the kernel takes provided-buffer rings (5.19+). */
 int  rtc_uring_udp_probe(struct rtc_uring_backend *b);

@@ -118,9 +118,9 @@ struct rtc_udp_stats { uint64_t packets_received, bytes_received, packets_sent,
 void rtc_udp_get_stats(const struct rtc_udp_socket *s, struct rtc_udp_stats *out);
 void rtc_udp_close(struct rtc_udp_socket *s);
 
-/* Tuning: how many receive buffers (of RTC_UDP_MAX_DATAGRAM bytes) each UDP socket
- * opened from now on gets in its io_uring provided-buffer ring; a power of two from
- * 1 to 32768, default RTC_UDP_RECEIVE_BUFFERS_DEFAULT. The epoll backend ignores it.
- * Returns 0 or -EINVAL. */
-#define RTC_UDP_RECEIVE_BUFFERS_DEFAULT 128u
+/* Tuning: how many receive buffers (of RTC_UDP_MAX_DATAGRAM bytes) the io_uring
+ * provided-buffer ring that all UDP sockets share holds; a power of two from 1 to
+ * 32768, default RTC_UDP_RECEIVE_BUFFERS_DEFAULT. Takes effect when the first socket
+ * opens; the epoll backend ignores it. Returns 0 or -EINVAL. */
+#define RTC_UDP_RECEIVE_BUFFERS_DEFAULT 256u
 int rtc_reactor_set_udp_receive_buffers(struct rtc_reactor *r, unsigned count);

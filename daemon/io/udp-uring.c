@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * UDP on io_uring. Each socket owns a ring of provided buffers (registered
- * by hand: liburing 2.3 has no io_uring_setup_buf_ring) and keeps one
- * multishot recvmsg in flight that fills them. A buffer goes back to the
- * ring as soon as the receive callback returns.
+ * UDP on io_uring. The sockets share one ring of provided buffers
+ * (registered by hand: liburing 2.3 has no io_uring_setup_buf_ring), and
+ * each keeps one multishot recvmsg in flight that takes buffers from it. A
+ * buffer goes back to the ring as soon as the receive callback returns.
  *
- * The multishot receive ends when the ring runs dry (-ENOBUFS) or the CQ
- * overflows; since every buffer is back by the time its final completion is
- * handled, re-arming it right away is safe and is counted in receive_rearms.
+ * A multishot receive ends when the ring runs dry (-ENOBUFS) or the CQ
+ * overflows; the datagrams wait in the socket meanwhile. Every buffer is
+ * back by the time a final completion is handled, so re-arming right away
+ * is safe; it is counted in receive_rearms.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -107,6 +108,11 @@ int rtc_uring_udp_probe(struct rtc_uring_backend *b)
 	return 0;
 }
 
+static struct rtc_uring_buffer_ring *buffers_of(const struct rtc_udp_socket *s)
+{
+	return rtc_uring_backend_of(s->reactor)->udp_buffers;
+}
+
 static void recv_arm(struct rtc_udp_socket *s)
 {
 	struct rtc_uring_backend *b = rtc_uring_backend_of(s->reactor);
@@ -119,18 +125,21 @@ static void recv_arm(struct rtc_udp_socket *s)
 	s->uring.recv_msg = (struct msghdr){ .msg_namelen = RECV_NAME_SIZE };
 	io_uring_prep_recvmsg_multishot(sqe, s->fd, &s->uring.recv_msg, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = s->uring.buffers->bgid;
+	sqe->buf_group = b->udp_buffers->bgid;
 	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(s, RTC_URING_RECV));
 	s->uring.recv_in_flight = true;
 }
 
 int rtc_uring_udp_open(struct rtc_udp_socket *s)
 {
-	int ret = buffer_ring_new(rtc_uring_backend_of(s->reactor), s->reactor->udp_receive_buffers,
-	                          &s->uring.buffers);
+	struct rtc_uring_backend *b = rtc_uring_backend_of(s->reactor);
 
-	if (ret < 0)
-		return ret;
+	if (!b->udp_buffers) {
+		int ret = buffer_ring_new(b, s->reactor->udp_receive_buffers, &b->udp_buffers);
+
+		if (ret < 0)
+			return ret;
+	}
 	recv_arm(s);
 	return 0;
 }
@@ -145,7 +154,7 @@ static void deliver(struct rtc_udp_socket *s, uint16_t bid, int res)
 
 	if (res <= 0 || (size_t)res > RECV_BUFFER_SIZE)
 		return;
-	out = io_uring_recvmsg_validate(buffer_address(s->uring.buffers, bid), res, msg);
+	out = io_uring_recvmsg_validate(buffer_address(buffers_of(s), bid), res, msg);
 	if (!out || (out->flags & MSG_TRUNC))
 		return;
 	namelen = out->namelen < RECV_NAME_SIZE ? out->namelen : RECV_NAME_SIZE;
@@ -163,11 +172,11 @@ void rtc_uring_udp_recv_done(struct rtc_udp_socket *s, int res, uint32_t flags)
 	if (flags & IORING_CQE_F_BUFFER) {
 		uint32_t bid = flags >> IORING_CQE_BUFFER_SHIFT;
 
-		if (bid < s->uring.buffers->entries) {
+		if (bid < buffers_of(s)->entries) {
 			deliver(s, (uint16_t)bid, res);
 			/* The socket may have been closed by the callback; it stays
 			 * allocated (and its ring registered) until the final CQE. */
-			buffer_give_back(s->uring.buffers, (uint16_t)bid);
+			buffer_give_back(buffers_of(s), (uint16_t)bid);
 		}
 	}
 	if (!final || s->closed)
@@ -231,12 +240,11 @@ bool rtc_uring_udp_busy(const struct rtc_udp_socket *s)
 
 void rtc_uring_udp_release(struct rtc_udp_socket *s)
 {
-	buffer_ring_free(rtc_uring_backend_of(s->reactor), s->uring.buffers);
-	s->uring.buffers = NULL;
+	/* Nothing of its own: the buffers are the reactor's. */
 }
 
-void rtc_uring_udp_forget_ring(struct rtc_udp_socket *s)
+void rtc_uring_udp_forget_buffers(struct rtc_uring_backend *b)
 {
-	buffer_ring_free(NULL, s->uring.buffers);
-	s->uring.buffers = NULL;
+	buffer_ring_free(NULL, b->udp_buffers);
+	b->udp_buffers = NULL;
 }
