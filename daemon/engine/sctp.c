@@ -428,6 +428,17 @@ static void free_event(struct queued_event *e)
 	free(e);
 }
 
+void rtc_sctp_abort(struct rtc_sctp *sctp, const char *why)
+{
+	if (!sctp->sock)
+		return;
+	/* Still attached: the ABORT (SO_LINGER 0) lands in our outgoing
+	 * packets, for the caller to send while DTLS can still carry it. */
+	usrsctp_close(sctp->sock);
+	sctp->sock = NULL;
+	go_down(sctp, why);
+}
+
 void rtc_sctp_free(struct rtc_sctp *sctp)
 {
 	if (!sctp)

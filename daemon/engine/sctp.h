@@ -113,6 +113,12 @@ struct rtc_sctp *rtc_sctp_new(const struct rtc_sctp_config *config, uint64_t now
  * the transport) and frees everything. NULL is fine. */
 void rtc_sctp_free(struct rtc_sctp *sctp);
 
+/* Ends the association at once with an ABORT (RFC 4960 9.1), which the
+ * caller then takes with rtc_sctp_next_packet like any other packet;
+ * every channel is closed (CHANNEL_CLOSED events, then ASSOCIATION_DOWN).
+ * The peer learns it is over even when it ignores DTLS close_notify. */
+void rtc_sctp_abort(struct rtc_sctp *sctp, const char *why);
+
 /* One packet from DTLS application data. Malformed packets are dropped by
  * usrsctp (checksum, verification tag): nothing here trusts the bytes. */
 void rtc_sctp_input(struct rtc_sctp *sctp, uint64_t now, const uint8_t *data, size_t len);

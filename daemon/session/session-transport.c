@@ -174,6 +174,11 @@ void rtc_session_transport_pump(struct rtc_session *s)
 					rtc_sctp_input(t->sctp, now_of(s), ev.data, ev.len);
 				break;
 			case RTC_DTLS_EVENT_CLOSED:
+				/* The peer's close_notify ends the association
+				 * too: its channels close (W3C), and nothing
+				 * could carry SCTP any more. */
+				if (t->sctp)
+					rtc_sctp_abort(t->sctp, "DTLS closed by the peer");
 				set_dtls_state(s, RTC_DTLS_CLOSED);
 				break;
 			case RTC_DTLS_EVENT_FAILED:
@@ -281,8 +286,17 @@ void rtc_session_transport_free(struct rtc_session *s)
 		const uint8_t *data;
 		size_t len;
 
-		/* close_notify, so the peer learns at once (W3C close()); no
-		 * events any more: the owner is going away. */
+		/* An SCTP ABORT, then close_notify, so the peer learns at once
+		 * (W3C close()) whichever it listens to; no events any more:
+		 * the owner is going away. */
+		if (t->sctp && s->dtls == RTC_DTLS_CONNECTED) {
+			struct rtc_error err = { 0 };
+
+			rtc_sctp_abort(t->sctp, "closed");
+			while (rtc_sctp_next_packet(t->sctp, &data, &len))
+				if (rtc_dtls_send(t->dtls, data, len, &err) < 0)
+					break;
+		}
 		rtc_dtls_close(t->dtls);
 		while ((data = rtc_dtls_pop_datagram(t->dtls, &len)))
 			send_selected(s, data, len);

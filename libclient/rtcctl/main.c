@@ -141,8 +141,11 @@ int main(int argc, char **argv)
 			client = NULL;
 		} else {
 			client = rtc_client_new(bus, address, &error);
-			if (!client)
-				return rtcctl_fail("cannot connect to the bus", &error);
+			if (!client) {
+				ret = rtcctl_fail("cannot connect to the bus", &error);
+				rtc_error_clear(&error);
+				return ret;
+			}
 			if (timeout_s)
 				rtc_client_set_timeout(client, (int)timeout_s * 1000);
 		}
