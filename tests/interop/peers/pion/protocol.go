@@ -4,9 +4,9 @@
 //
 //	{"id": 7, "cmd": "create_offer", "args": {"pc": 1}}
 //
-// (the arguments apart, so that a data channel's "id" is an argument like
-// any other)
-// and gets exactly one reply per request on stdout, matched by "id":
+// (the arguments apart from the envelope, so that a data channel's "id" is
+// an argument like any other) and gets exactly one reply per request on
+// stdout, matched by "id":
 //
 //	{"id": 7, "ok": true, "result": {...}}
 //	{"id": 7, "ok": false, "error": "why"}
