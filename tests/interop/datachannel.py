@@ -20,6 +20,8 @@ and the offerer's first channel open at both ends.  Then one feature:
 - many_channels: 16 channels opened by each side at once, stream ids
   unique and of one parity per side (by DTLS role), a message each way
   on each;
+- early_channels: a channel from each side created before anything is
+  negotiated (rtcd's before its offer or its answer) opens with SCTP;
 - close_by_rtcd / close_by_peer: DataChannel.Close, or the peer's
   close(), on a channel each side opened: the other side sees it close,
   rtcd's channel goes "closing" then "closed" with Closing and Close, the
@@ -131,7 +133,10 @@ class Session:
     recorded; the peer's events for this connection are in
     self.link.peer_events, both refreshed by poll()."""
 
-    def __init__(self, daemon, peer, rtcd_offers):
+    def __init__(self, daemon, peer, rtcd_offers, early=False):
+        """early: before anything is negotiated, each side opens a channel
+        ("early-rtcd", "early-peer"); self.early has them, open at both
+        ends, as (rtcd's path, the peer's dc)."""
         import rtcdtest  # only once in the namespace, as interop.main does
         self.rtcdtest = rtcdtest
         self.peer = peer
@@ -144,6 +149,9 @@ class Session:
         self.ppc = self.link.ppc
         self.pc = self.link.rtcd.pc
         try:
+            if early:
+                early_path = self.rtcd_channel("early-rtcd")
+                early_dc = self.peer.create_data_channel(self.ppc, "early-peer")["dc"]
             if rtcd_offers:
                 path = connectivity.rtcd_offers(self.link)
             else:
@@ -159,6 +167,11 @@ class Session:
                 path = self.wait_rtcd_remote_channel("ice")
             self.wait_open(path, dc, "the offerer's first channel")
             self.first = path, dc
+            if early:
+                self.early = [(early_path, self.wait_peer_remote_channel("early-rtcd")["dc"]),
+                              (self.wait_rtcd_remote_channel("early-peer"), early_dc)]
+                for p, d in self.early:
+                    self.wait_open(p, d, "a channel opened before negotiation")
         except BaseException:
             self.close()
             raise
@@ -551,6 +564,25 @@ def many_channels(s):
               "rtcd on channel %d: %r" % (n, s.rtcd_messages(path)))
 
 
+def early_channels(s):
+    """A channel from each side created before anything was negotiated
+    (rtcd's before its offer or its answer): both open at both ends once
+    SCTP is up, with the first, and carry a message each way."""
+    for n, (path, dc) in enumerate(s.early):
+        s.rtcd_send(path, ("text", "early from rtcd %d" % n))
+        s.peer_send(dc, ("binary", b"early from the peer %d" % n))
+    s.wait(lambda: all(s.peer_messages(dc) and s.rtcd_messages(path) for path, dc in s.early),
+           "a message each way on each early channel")
+    for n, (path, dc) in enumerate(s.early):
+        check(s.peer_messages(dc)[0] == ("text", "early from rtcd %d" % n),
+              "%s on early channel %d: %r" % (s.peer.name, n, s.peer_messages(dc)))
+        check(("binary", b"early from the peer %d" % n) in s.rtcd_messages(path),
+              "rtcd on early channel %d: %r" % (n, s.rtcd_messages(path)))
+
+
+early_channels.early = True  # the Session opens them
+
+
 def pc_close_by_rtcd(s):
     """PeerConnection.Close: the peer's channels close."""
     second = s.open_pair("second", opened_by_rtcd=False)
@@ -569,14 +601,14 @@ def pc_close_by_peer(s):
         check_rtcd_closed(s, path, "%s closed its connection" % s.peer.name, PC_CLOSE_TIMEOUT)
 
 
-FEATURES = [echo, remote_channel, unreliable, negotiated, many_channels, close_by_rtcd,
-            close_by_peer, pc_close_by_rtcd, pc_close_by_peer]
+FEATURES = [echo, remote_channel, unreliable, negotiated, many_channels, early_channels,
+            close_by_rtcd, close_by_peer, pc_close_by_rtcd, pc_close_by_peer]
 
 
 def scenario(feature, rtcd_offers):
     """A scenario (daemon, bus, peer) running `feature` on a new Session."""
     def run(daemon, _bus, peer):
-        with Session(daemon, peer, rtcd_offers) as s:
+        with Session(daemon, peer, rtcd_offers, getattr(feature, "early", False)) as s:
             feature(s)
     run.__name__ = "dc_%s_%s" % (feature.__name__, "rtcd_offers" if rtcd_offers else "peer_offers")
     run.__doc__ = feature.__doc__
