@@ -25,6 +25,9 @@ struct rtc_api {
 	struct rtc_bus_object *manager;
 	struct rtc_list peer_connections;
 	size_t n_peer_connections;
+	/* OpenSocket sockets of channels that are gone, still handing the
+	 * app what arrived before the close (data-channel-socket.c). */
+	struct rtc_list lingering_sockets;
 	uint64_t next_pc_number;    /* never reused while the daemon runs */
 };
 
@@ -63,14 +66,25 @@ struct rtc_api_dc {
 	bool on_transport;          /* opened on the SCTP association: init.id is its stream */
 	uint64_t buffered_amount_low_threshold;
 	struct rtc_api_dc_socket *socket;  /* OpenSocket's data plane, NULL when none */
+	/* W3C RTCDataChannelStats: payload bytes, either plane. */
+	uint32_t messages_sent, messages_received;
+	uint64_t bytes_sent, bytes_received;
 };
 
 /* The Error(name, message) signal of a channel, from a W3C error. */
 void rtc_api_dc_emit_error(struct rtc_api_dc *dc, const struct rtc_error *err);
+/* Sends one message on an open channel, counted for GetStats. */
+int rtc_api_dc_send(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len,
+		    struct rtc_error *err);
 
 /* data-channel-socket.c: OpenSocket. */
 int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error *err);
 void rtc_api_dc_socket_close(struct rtc_api_dc *dc);
+/* The channel is going away: its socket stays until the app has every
+ * record that arrived before, then the app reads end-of-file. */
+void rtc_api_dc_socket_linger(struct rtc_api_dc *dc);
+/* Daemon teardown: lingering sockets are closed, their records dropped. */
+void rtc_api_sockets_free(struct rtc_api *api);
 /* A message for the app: true when the socket took it (no signal then). */
 bool rtc_api_dc_socket_deliver(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 			       size_t len);

@@ -9,6 +9,8 @@
  * while the channel's SCTP send buffer is below a high mark (reading resumes
  * on BufferedAmountLow), and records for the app that the socket cannot take
  * wait here (bounded by the client's queued-bytes quota) until it can.
+ * When the channel closes, the socket lingers until the app has them all,
+ * then it reads end-of-file: nothing that arrived before the close is lost.
  */
 #include <errno.h>
 #include <poll.h>
@@ -34,7 +36,10 @@ struct pending_record {
 };
 
 struct rtc_api_dc_socket {
-	struct rtc_api_dc *dc;
+	struct rtc_api_dc *dc;         /* NULL once lingering */
+	struct rtc_api *api;
+	char *owner;                   /* whose quota the records take */
+	struct rtc_list link;          /* in api->lingering_sockets */
 	int fd;
 	struct rtc_watch *watch;
 	struct pending_record *head, **tail;
@@ -52,6 +57,21 @@ static void update_events(struct rtc_api_dc_socket *ds)
 	rtc_watch_update(ds->watch, events ? events : POLLOUT);
 }
 
+static void socket_free(struct rtc_api_dc_socket *ds)
+{
+	while (ds->head) {
+		struct pending_record *r = ds->head;
+		ds->head = r->next;
+		free(r);
+	}
+	rtc_bus_quota_release(ds->api->bus, ds->owner, RTC_QUOTA_QUEUED_BYTES, ds->queued);
+	rtc_list_unlink(&ds->link);
+	rtc_watch_remove(ds->watch);
+	close(ds->fd);
+	free(ds->owner);
+	free(ds);
+}
+
 void rtc_api_dc_socket_close(struct rtc_api_dc *dc)
 {
 	struct rtc_api_dc_socket *ds = dc->socket;
@@ -59,15 +79,14 @@ void rtc_api_dc_socket_close(struct rtc_api_dc *dc)
 	if (!ds)
 		return;
 	dc->socket = NULL;
-	while (ds->head) {
-		struct pending_record *r = ds->head;
-		ds->head = r->next;
-		free(r);
-	}
-	rtc_bus_quota_release(dc->pc->api->bus, dc->pc->owner, RTC_QUOTA_QUEUED_BYTES, ds->queued);
-	rtc_watch_remove(ds->watch);
-	close(ds->fd);
-	free(ds);
+	socket_free(ds);
+}
+
+void rtc_api_sockets_free(struct rtc_api *api)
+{
+	while (!rtc_list_is_empty(&api->lingering_sockets))
+		socket_free(rtc_container_of(api->lingering_sockets.next,
+					     struct rtc_api_dc_socket, link));
 }
 
 /* Writes what the socket takes; false when it is gone. */
@@ -85,8 +104,7 @@ static bool flush(struct rtc_api_dc_socket *ds)
 		if (!ds->head)
 			ds->tail = &ds->head;
 		ds->queued -= r->len;
-		rtc_bus_quota_release(ds->dc->pc->api->bus, ds->dc->pc->owner,
-				      RTC_QUOTA_QUEUED_BYTES, r->len);
+		rtc_bus_quota_release(ds->api->bus, ds->owner, RTC_QUOTA_QUEUED_BYTES, r->len);
 		free(r);
 	}
 	return true;
@@ -118,8 +136,7 @@ static bool read_records(struct rtc_api_dc_socket *ds)
 				      "a record must be 0x01 (text) or 0x02 (binary) and at most "
 				      "%u bytes of payload", RTC_SCTP_MAX_MESSAGE_SIZE);
 		} else if (dc->state == RTC_DC_OPEN) {
-			rtc_session_channel_send(dc->pc->session, dc->init.id,
-						 buf[0] == RECORD_BINARY, buf + 1, (size_t)n - 1, &err);
+			rtc_api_dc_send(dc, buf[0] == RECORD_BINARY, buf + 1, (size_t)n - 1, &err);
 		} else {
 			rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is not open");
 		}
@@ -139,6 +156,12 @@ static void on_socket(void *userdata, int fd, uint32_t revents)
 	struct rtc_api_dc_socket *ds = userdata;
 	struct rtc_api_dc *dc = ds->dc;
 
+	if (!dc) {
+		/* Lingering: done once the app has everything, or is gone. */
+		if (!flush(ds) || !ds->head || (revents & (POLLHUP | POLLERR)))
+			socket_free(ds);
+		return;
+	}
 	if (((revents & POLLIN) && !read_records(ds)) || !flush(ds) ||
 	    ((revents & (POLLHUP | POLLERR)) && !(revents & POLLIN))) {
 		/* The app closed its end: messages go back to the signal. */
@@ -175,10 +198,15 @@ int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error 
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	}
 	ds->dc = dc;
+	ds->api = dc->pc->api;
+	ds->owner = strdup(dc->pc->owner);
+	rtc_list_init(&ds->link);
 	ds->fd = sv[0];
 	ds->tail = &ds->head;
-	ds->watch = rtc_watch_add(dc->pc->api->reactor, sv[0], POLLIN, on_socket, ds);
+	ds->watch = ds->owner ? rtc_watch_add(dc->pc->api->reactor, sv[0], POLLIN, on_socket, ds)
+			      : NULL;
 	if (!ds->watch) {
+		free(ds->owner);
 		free(ds);
 		close(sv[0]);
 		close(sv[1]);
@@ -190,6 +218,23 @@ int rtc_api_dc_socket_open(struct rtc_api_dc *dc, int *app_fd, struct rtc_error 
 		rtc_session_channel_set_low_threshold(dc->pc->session, dc->init.id, SEND_LOW_MARK);
 	*app_fd = sv[1];
 	return 0;
+}
+
+void rtc_api_dc_socket_linger(struct rtc_api_dc *dc)
+{
+	struct rtc_api_dc_socket *ds = dc->socket;
+
+	if (!ds)
+		return;
+	dc->socket = NULL;
+	if (!flush(ds) || !ds->head) {
+		socket_free(ds);
+		return;
+	}
+	ds->dc = NULL;
+	rtc_list_append(&ds->api->lingering_sockets, &ds->link);
+	/* Only writing is left: what the app sends now has no channel. */
+	rtc_watch_update(ds->watch, POLLOUT);
 }
 
 void rtc_api_dc_socket_resume(struct rtc_api_dc *dc)
@@ -214,7 +259,13 @@ bool rtc_api_dc_socket_deliver(struct rtc_api_dc *dc, bool binary, const uint8_t
 	/* The app's slowness is its own to pay: bounded by its quota. */
 	if (rtc_bus_quota_take(dc->pc->api->bus, dc->pc->owner, RTC_QUOTA_QUEUED_BYTES, len + 1,
 			       &err) < 0 || !(r = malloc(sizeof(*r) + len + 1))) {
+		struct rtc_error dropped = { 0 };
+
 		rtc_warn("%s: socket reader too slow, message dropped: %s", dc->path, err.message);
+		rtc_error_set(&dropped, RTC_ERROR_OPERATION,
+			      "a %zu-byte message was dropped: the socket's reader is too slow "
+			      "(%s)", len, err.kind != RTC_ERROR_NONE ? err.message : "out of memory");
+		rtc_api_dc_emit_error(dc, &dropped);
 		return true;
 	}
 	r->next = NULL;

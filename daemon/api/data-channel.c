@@ -174,12 +174,21 @@ static void send_method(struct rtc_bus_call *call, void *data)
 		rtc_bus_reply_error(call, &err);
 		return;
 	}
-	if (rtc_session_channel_send(dc->pc->session, dc->init.id, binary, payload, (size_t)n,
-				     &err) < 0) {
+	if (rtc_api_dc_send(dc, binary, payload, (size_t)n, &err) < 0) {
 		rtc_bus_reply_error(call, &err);
 		return;
 	}
 	rtc_bus_reply_empty(call);
+}
+
+int rtc_api_dc_send(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len,
+		    struct rtc_error *err)
+{
+	if (rtc_session_channel_send(dc->pc->session, dc->init.id, binary, data, len, err) < 0)
+		return -1;
+	dc->messages_sent++;
+	dc->bytes_sent += len;
+	return 0;
 }
 
 static const struct rtc_bus_arg send_in[] = { { "data", "v" }, { NULL, NULL } };
@@ -277,7 +286,7 @@ static void dc_destroy(struct rtc_api_dc *dc)
 {
 	struct rtc_api_pc *pc = dc->pc;
 
-	rtc_api_dc_socket_close(dc);
+	rtc_api_dc_socket_linger(dc);
 	rtc_bus_object_remove(dc->object);
 	rtc_list_unlink(&dc->link);
 	pc->n_data_channels--;
@@ -441,6 +450,10 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 	DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Message");
 	DBusMessageIter it, v, a;
 
+	if (dc->state == RTC_DC_OPEN || dc->state == RTC_DC_CLOSING) {
+		dc->messages_received++;
+		dc->bytes_received += len;
+	}
 	if ((dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) ||
 	    rtc_api_dc_socket_deliver(dc, binary, data, len)) {
 		dbus_message_unref(m);

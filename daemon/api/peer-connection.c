@@ -552,8 +552,6 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 	rtc_list_for_each(pos, &pc->data_channels) {
 		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
 		const char *number = strrchr(dc->path, '/') + 1;
-		uint32_t zero32 = 0;
-		uint64_t zero64 = 0;
 		char id[32];
 
 		snprintf(id, sizeof(id), "D%s", number);
@@ -565,11 +563,11 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 			rtc_bus_dict_add_basic(&dict, "dataChannelIdentifier", DBUS_TYPE_UINT16,
 					       &dc->init.id);
 		rtc_bus_dict_add_string(&dict, "state", rtc_dc_state_to_string(dc->state));
-		/* Nothing moves before SCTP exists; the counters are real zeros. */
-		rtc_bus_dict_add_basic(&dict, "messagesSent", DBUS_TYPE_UINT32, &zero32);
-		rtc_bus_dict_add_basic(&dict, "bytesSent", DBUS_TYPE_UINT64, &zero64);
-		rtc_bus_dict_add_basic(&dict, "messagesReceived", DBUS_TYPE_UINT32, &zero32);
-		rtc_bus_dict_add_basic(&dict, "bytesReceived", DBUS_TYPE_UINT64, &zero64);
+		rtc_bus_dict_add_basic(&dict, "messagesSent", DBUS_TYPE_UINT32, &dc->messages_sent);
+		rtc_bus_dict_add_basic(&dict, "bytesSent", DBUS_TYPE_UINT64, &dc->bytes_sent);
+		rtc_bus_dict_add_basic(&dict, "messagesReceived", DBUS_TYPE_UINT32,
+				       &dc->messages_received);
+		rtc_bus_dict_add_basic(&dict, "bytesReceived", DBUS_TYPE_UINT64, &dc->bytes_received);
 		stats_close(&report, &entry, &dict);
 	}
 

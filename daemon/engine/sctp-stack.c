@@ -75,6 +75,10 @@ static int stack_init(struct rtc_error *err)
 		return 0;
 	/* Port 0: no UDP encapsulation socket. NULL: no debug printer. */
 	usrsctp_init_nothreads(0, conn_output, NULL);
+	/* The checksum: computed on output by rtc_crc32c (the CPU's crc32
+	 * instruction, not usrsctp's table loop), and not checked on input,
+	 * where DTLS has authenticated every byte already (as dcSCTP may). */
+	usrsctp_enable_crc32c_offload();
 	configure_stack();
 	rtc_list_init(&stack.dirty);
 	stack.initialized = true;

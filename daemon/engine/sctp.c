@@ -14,6 +14,7 @@
 #include <usrsctp.h>
 
 #include "common/log.h"
+#include "engine/crc32c.h"
 #include "engine/sctp-private.h"
 
 #define NS_PER_MS 1000000ull
@@ -41,6 +42,8 @@ void rtc_sctp_queue_packet(struct rtc_sctp *sctp, const void *data, size_t len)
 		return;   /* as if lost on the wire: SCTP retransmits */
 	p->len = len;
 	memcpy(p->data, data, len);
+	/* usrsctp left the checksum to us (sctp-stack.c). */
+	rtc_crc32c_sctp_fill(p->data, len);
 	rtc_list_append(&sctp->packets, &p->link);
 	sctp->last_activity = rtc_sctp_stack_clock();
 	rtc_sctp_stack_mark_dirty(sctp);

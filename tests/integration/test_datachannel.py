@@ -135,6 +135,12 @@ def test_two_daemons(d):
         stats = a.GetStats()
         t = [v for v in stats.values() if v["type"] == "transport"][0]
         assert int(stats[t["selectedCandidatePairId"]]["bytesSent"]) > 0
+        # W3C RTCDataChannelStats count payload bytes, each side its own way.
+        sent = [v for v in stats.values() if v["type"] == "data-channel" and v["label"] == "chat"][0]
+        assert (int(sent["messagesSent"]), int(sent["bytesSent"])) == (1, 6), sent
+        assert (int(sent["messagesReceived"]), int(sent["bytesReceived"])) == (0, 0), sent
+        got = [v for v in b.GetStats().values() if v["type"] == "data-channel" and v["label"] == "chat"][0]
+        assert (int(got["messagesReceived"]), int(got["bytesReceived"])) == (1, 6), got
 
 
 def test_wrong_fingerprint(d):
@@ -216,10 +222,49 @@ def test_open_socket(d):
     sa.close()
 
 
+def test_open_socket_close_keeps_data(d):
+    """A reader that is slow when the channel closes: every record that
+    arrived before the close still reaches it, then end-of-file."""
+    import socket
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
+    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+    sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
+    sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+    sa.setblocking(False)
+    # More than the app's socket buffer holds (1 MiB): the rest waits in rtcd.
+    big = [bytes([2]) + bytes([i]) * 65536 for i in range(48)]
+    pending = list(big)
+
+    def send_all():
+        while pending:
+            try:
+                sa.send(pending[0])
+                pending.pop(0)
+            except BlockingIOError:
+                return False
+        return rtcdtest.prop(bus_a, ch, DC, "BufferedAmount") == 0
+    assert rtcdtest.pump(send_all, 30), len(pending)
+    dc(bus_a, ch).Close()
+    assert rtcdtest.pump(lambda: "Close" in sig_b.members(peer), 10)
+    # The object is gone; its socket still has every record, then EOF.
+    sb.settimeout(10)
+    got = []
+    while True:
+        r = sb.recv(262145 + 16)
+        if not r:
+            break
+        got.append(r)
+    assert got == big, [len(g) for g in got]
+    sa.close()
+    sb.close()
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_echo_sizes, test_channel_from_answerer_and_close, test_negotiated_and_unreliable,
-              test_two_daemons, test_wrong_fingerprint, test_open_socket):
+              test_two_daemons, test_wrong_fingerprint, test_open_socket,
+              test_open_socket_close_keeps_data):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()

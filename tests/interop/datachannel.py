@@ -623,18 +623,11 @@ def both_roles(feature, why):
 
 
 # Known rtcd bugs these scenarios show, by peer, for interop.with_known_issues
-# (an entry makes a scenario's result not count: remove it with the fix).
-KNOWN_ISSUES = {
-    # Pion's pc.Close() sends no SCTP ABORT, only DTLS close_notify.
-    "pion": both_roles(pc_close_by_peer, (
-        "rtcd answers a peer's close_notify and closes DTLS, but not SCTP: "
-        "its channels stay open, no Closing/Close")),
-    # aiortc 1.4 ends its SCTP association, and closes its channels, only on
-    # an SCTP ABORT or SHUTDOWN; a close_notify alone ends just its DTLS.
-    "aiortc": both_roles(pc_close_by_rtcd, (
-        "rtcd's PeerConnection.Close sends close_notify but no SCTP ABORT "
-        "(rtc_sctp_free detaches the stack before usrsctp_close)")),
-}
+# (an entry makes a scenario's result not count: remove it with the fix), as
+# {peer name: {scenario name: why}}, made with both_roles. Empty: the two found
+# here (a peer's bare close_notify left rtcd's channels
+# open; rtcd's Close sent no SCTP ABORT, which aiortc needs) are fixed.
+KNOWN_ISSUES = {}
 
 
 def scenarios_for(peer_name):
