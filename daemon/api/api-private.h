@@ -11,6 +11,7 @@
 #include "engine/datachannel.h"
 #include "engine/ice-config.h"
 #include "engine/jsep.h"
+#include "io/heap-trim.h"
 #include "session/session.h"
 
 #define RTC_API_ROOT_PATH "/org/rtcd/WebRTC1"
@@ -29,6 +30,8 @@ struct rtc_api {
 	 * app what arrived before the close (data-channel-socket.c). */
 	struct rtc_list lingering_sockets;
 	uint64_t next_pc_number;    /* never reused while the daemon runs */
+	/* Connections made or closed change the heap: trim it afterwards. */
+	struct rtc_heap_trim *heap_trim;
 };
 
 struct rtc_api_pc {

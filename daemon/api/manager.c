@@ -193,8 +193,10 @@ int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
 	rtc_list_init(&api->peer_connections);
 	rtc_list_init(&api->lingering_sockets);
 	api->next_pc_number = 1;
+	api->heap_trim = rtc_heap_trim_new(reactor);
 	api->manager = rtc_bus_object_add(bus, RTC_API_ROOT_PATH, NULL, manager_interfaces, api);
 	if (!api->manager) {
+		rtc_heap_trim_free(api->heap_trim);
 		free(api);
 		return -EEXIST;
 	}
@@ -212,6 +214,7 @@ void rtc_api_free(struct rtc_api *api)
 	rtc_list_for_each_safe(pos, tmp, &api->peer_connections)
 		rtc_api_pc_close_and_free(rtc_container_of(pos, struct rtc_api_pc, link));
 	rtc_api_sockets_free(api);
+	rtc_heap_trim_free(api->heap_trim);
 	rtc_bus_object_remove(api->manager);
 	free(api);
 }

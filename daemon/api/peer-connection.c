@@ -806,6 +806,7 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 	}
 	rtc_list_append(&api->peer_connections, &pc->link);
 	api->n_peer_connections++;
+	rtc_heap_trim_soon(api->heap_trim);
 	rtc_debug("%s created for %s", pc->path, owner);
 	*out = pc;
 	return 0;
@@ -839,6 +840,7 @@ void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
 
 	rtc_list_unlink(&pc->link);
 	pc->api->n_peer_connections--;
+	rtc_heap_trim_soon(pc->api->heap_trim);
 	rtc_bus_quota_release(pc->api->bus, pc->owner, RTC_QUOTA_PEER_CONNECTIONS, 1);
 	rtc_debug("%s closed", pc->path);
 	rtc_session_free(pc->session);

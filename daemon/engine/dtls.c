@@ -415,6 +415,12 @@ static void release_if_idle(struct rtc_dtls *d, uint64_t now)
 	}
 	d->idle_check_ns = RTC_DTLS_NO_TIMEOUT;
 	d->buffers_released = true;
+	/* Our queues too, if drained: what was popped from them has been
+	 * used long since (it is valid only until the next call). */
+	if (rtc_dtls_queue_is_empty(&d->output))
+		rtc_dtls_queue_release(&d->output);
+	if (rtc_dtls_queue_is_empty(&d->events))
+		rtc_dtls_queue_release(&d->events);
 }
 
 /* Mirrors OpenSSL's retransmission timer onto the caller's clock. */

@@ -212,7 +212,13 @@ bool rtc_ice_agent_poll_transmit(struct rtc_ice_agent *agent, struct rtc_ice_tra
 		return false;
 	*out = q->items[q->head];
 	q->head = (q->head + 1) % q->cap;
-	q->count--;
+	if (--q->count == 0) {
+		/* Drained, as it is between a few checks and a consent request
+		 * every 5 s: an idle connection keeps none of its 848-byte slots. */
+		free(q->items);
+		q->items = NULL;
+		q->head = q->cap = 0;
+	}
 	return true;
 }
 
@@ -232,7 +238,11 @@ bool rtc_ice_agent_poll_event(struct rtc_ice_agent *agent, struct rtc_ice_event 
 		return false;
 	*out = agent->events[agent->events_head];
 	agent->events_head = (agent->events_head + 1) % agent->events_cap;
-	agent->events_count--;
+	if (--agent->events_count == 0) {
+		free(agent->events);
+		agent->events = NULL;
+		agent->events_head = agent->events_cap = 0;
+	}
 	return true;
 }
 

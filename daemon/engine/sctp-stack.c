@@ -62,7 +62,10 @@ static void configure_stack(void)
 	usrsctp_sysctl_set_sctp_rto_max_default(10000);
 	usrsctp_sysctl_set_sctp_init_rto_max_default(10000);
 	usrsctp_sysctl_set_sctp_delayed_sack_time_default(20);
-	usrsctp_sysctl_set_sctp_heartbeat_interval_default(10000);
+	/* ICE consent (RFC 7675) already checks the path every 5 s; SCTP's
+	 * own heartbeat at usrsctp's and dcSCTP's 30 s keeps idle connections
+	 * quiet (and their DTLS buffers released, engine/dtls.c). */
+	usrsctp_sysctl_set_sctp_heartbeat_interval_default(30000);
 	/* usrsctp's default of 512 chunks would cap the send buffer near
 	 * 600 KB of 1200-byte packets. */
 	usrsctp_sysctl_set_sctp_max_chunks_on_queue(10 * 1024);

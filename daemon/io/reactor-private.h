@@ -25,8 +25,10 @@
 #define RTC_UDP_SEND_QUEUE_MAX 1024u
 /* Queued packets that trigger a flush without waiting for the end of the iteration. */
 #define RTC_UDP_SEND_BATCH 64u
-/* Spare packet buffers a socket keeps for reuse once its queue drains. */
-#define RTC_UDP_SPARE_MAX 128u
+/* Spare packet buffers (2 KiB each) a socket keeps for reuse once its queue
+ * drains: one batch. More would pin a past burst's memory on every idle
+ * connection; malloc is cheap next to a sendmsg. */
+#define RTC_UDP_SPARE_MAX RTC_UDP_SEND_BATCH
 
 struct rtc_reactor_backend_ops {
 	const char *name;
