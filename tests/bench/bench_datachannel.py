@@ -33,7 +33,7 @@ the namespace's loopback. Targets from the issue and published figures
 for scale are printed beside the measured ones.
 
 Environment: RUNS (20), BULK_RUNS (3), TOTAL_MIB (64), SIZE (16384),
-PAIRS (200), STACKS (comma list, default all of rtcd,pion,aiortc,chromium),
+PAIRS (200), IDLE_S (8: seconds idle before memory is read), STACKS (comma list, default all of rtcd,pion,aiortc,chromium),
 PERF_DIR (if set: perf record -g of both daemons during the OpenSocket runs,
 into this directory, and their top symbols printed; needs perf),
 HEAPTRACK_DIR (if set: the answerer's daemon of the memory measurement runs
@@ -60,6 +60,10 @@ BULK_RUNS = int(os.environ.get("BULK_RUNS", "3"))
 TOTAL = int(os.environ.get("TOTAL_MIB", "64")) << 20
 SIZE = int(os.environ.get("SIZE", "16384"))
 PAIRS = int(os.environ.get("PAIRS", "200"))
+# "Idle": how long every stack's pairs sit before their memory is read (and
+# before the baseline is), long enough for idle-time releases (rtcd gives
+# DTLS buffers back after 2 s and trims its heap 5 s after the last change).
+IDLE_S = float(os.environ.get("IDLE_S", "8"))
 PERF_DIR = os.environ.get("PERF_DIR")
 HEAPTRACK_DIR = os.environ.get("HEAPTRACK_DIR")
 STACKS = os.environ.get("STACKS", "rtcd,pion,aiortc,chromium").split(",")
@@ -196,7 +200,7 @@ def run_rtcd(res):
                              heaptrack_answerer=heap)
     with d1, d2:
         sa, sb = dc_rtcd.Side(d1), dc_rtcd.Side(d2)
-        held = measure(res, "rtcd", "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS))
+        held = measure(res, "rtcd", "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS, IDLE_S))
         if held:
             before, after, growth, pairs = held
             print_memory(res, "rtcd", before, after, ("offerer's rtcd", "answerer's rtcd"))
@@ -228,7 +232,7 @@ def run_line_stack(res, name, argv, why_not):
         if runs:
             res.note("throughput", name, bulk_line(res, "bulk", runs, TOTAL, cpu))
     with dc_linepeer.Stack(name, argv()) as stack:  # fresh processes, as for rtcd
-        held = measure(res, name, "memory", lambda: dc_linepeer.hold_pairs(stack, PAIRS))
+        held = measure(res, name, "memory", lambda: dc_linepeer.hold_pairs(stack, PAIRS, IDLE_S))
         if held:
             print_memory(res, name, *held)
 
@@ -260,7 +264,7 @@ def run_chromium(res):
         if runs:
             res.note("throughput", "chromium", bulk_line(res, "bulk", runs, TOTAL, cpu))
     with dc_chromium.Page() as page:  # a fresh browser, as for the others
-        held = measure(res, "chromium", "memory", lambda: page.hold_pairs(PAIRS))
+        held = measure(res, "chromium", "memory", lambda: page.hold_pairs(PAIRS, IDLE_S))
         if held:
             before, after = held
             res.note("rss_kib", "chromium", (after - before) / (2 * PAIRS))
