@@ -53,8 +53,10 @@ static void update_events(struct rtc_api_dc_socket *ds)
 
 	if (ds->head)
 		events |= POLLOUT;
-	/* POLLHUP is reported with any mask but 0; keep POLLIN for it. */
-	rtc_watch_update(ds->watch, events ? events : POLLOUT);
+	/* Nothing to read or write: the watch sleeps (POLLOUT, always true
+	 * here, spun the loop while reading waited for SCTP). The app closing
+	 * its end meanwhile is seen when reading resumes and gets 0 bytes. */
+	rtc_watch_update(ds->watch, events);
 }
 
 static void socket_free(struct rtc_api_dc_socket *ds)

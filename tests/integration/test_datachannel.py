@@ -260,11 +260,63 @@ def test_open_socket_close_keeps_data(d):
     sb.close()
 
 
+def cpu_seconds(pid):
+    import os
+    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_open_socket_paused_sleeps(d):
+    """While reading from the app waits for the SCTP send buffer to drain
+    (the peer is stopped here), rtcd sleeps: no busy loop on the socket.
+    An idle wait costs ~0 CPU; the loop it replaces cost a whole core."""
+    import signal
+    import socket
+    import time
+    with rtcdtest.Daemon() as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+        peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+        sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
+        sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+        sa.setblocking(False)
+        d2.rtcd.send_signal(signal.SIGSTOP)
+        try:
+            record = b"\x02" + bytes(65536)
+            sent = 0
+            deadline = time.monotonic() + 10
+            # Until the socket is full: rtcd has paused reading it.
+            while time.monotonic() < deadline:
+                try:
+                    sa.send(record)
+                    sent += 1
+                except BlockingIOError:
+                    rtcdtest.pump(timeout=0.5)
+                    try:
+                        sa.send(record)
+                        sent += 1
+                    except BlockingIOError:
+                        break
+            assert rtcdtest.prop(bus_a, ch, DC, "BufferedAmount") > 1024 * 1024
+            before = cpu_seconds(d.rtcd.pid)
+            time.sleep(2)
+            used = cpu_seconds(d.rtcd.pid) - before
+            assert used < 0.5, "rtcd used %.2f s of CPU in 2 s while waiting" % used
+        finally:
+            d2.rtcd.send_signal(signal.SIGCONT)
+        # Everything still arrives once the peer runs again.
+        sb.settimeout(20)
+        for i in range(sent):
+            assert sb.recv(262145 + 16) == record, i
+        sa.close()
+        sb.close()
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_echo_sizes, test_channel_from_answerer_and_close, test_negotiated_and_unreliable,
               test_two_daemons, test_wrong_fingerprint, test_open_socket,
-              test_open_socket_close_keeps_data):
+              test_open_socket_close_keeps_data, test_open_socket_paused_sleeps):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()
