@@ -69,6 +69,9 @@ static void socket_free(struct rtc_api_dc_socket *ds)
 	rtc_bus_quota_release(ds->api->bus, ds->owner, RTC_QUOTA_QUEUED_BYTES, ds->queued);
 	rtc_list_unlink(&ds->link);
 	rtc_watch_remove(ds->watch);
+	/* End-of-file for the app now: close() alone waits for the last
+	 * reference, and an io_uring poll being cancelled holds one. */
+	shutdown(ds->fd, SHUT_RDWR);
 	close(ds->fd);
 	free(ds->owner);
 	free(ds);

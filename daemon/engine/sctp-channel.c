@@ -11,6 +11,7 @@
  * amount of a channel is what of it waits here.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -195,19 +196,78 @@ static void request_resets(struct rtc_sctp *sctp)
 	free(srs);
 }
 
+/* A set of stream ids; channels never use one at or past RTC_SCTP_MAX_STREAMS
+ * (stream_limit), and such an id would only ever be "not in the set". */
+#define STREAM_SET_WORDS (RTC_SCTP_MAX_STREAMS / 64)
+
+static bool stream_set_has(const uint64_t *set, uint16_t stream)
+{
+	return stream < RTC_SCTP_MAX_STREAMS && (set[stream / 64] >> (stream % 64) & 1);
+}
+
+static void stream_set_add(uint64_t *set, uint16_t stream)
+{
+	if (stream < RTC_SCTP_MAX_STREAMS)
+		set[stream / 64] |= 1ull << (stream % 64);
+}
+
+/* The message to offer usrsctp next, or NULL: streams take turns, each
+ * with its oldest message, starting after the stream served last, so that
+ * one channel's backlog (a bulk transfer) does not hold another's messages
+ * behind it; usrsctp's own scheduler then interleaves the streams it holds.
+ * A message usrsctp took in part comes first and alone: with explicit EOR a
+ * message is finished before another stream's may begin. Streams in
+ * `refused` had their head refused during this flush. */
+static struct outgoing_message *next_to_send(struct rtc_sctp *sctp, const uint64_t *refused)
+{
+	uint64_t seen[STREAM_SET_WORDS] = { 0 };
+	struct outgoing_message *best = NULL;
+	unsigned best_turn = UINT_MAX;
+	struct rtc_list *pos;
+
+	rtc_list_for_each(pos, &sctp->send_queue) {
+		struct outgoing_message *m = rtc_container_of(pos, struct outgoing_message, link);
+		unsigned turn;
+
+		if (m->sent > 0)
+			return stream_set_has(refused, m->stream) ? NULL : m;
+		if (stream_set_has(seen, m->stream))
+			continue;       /* not this stream's head */
+		stream_set_add(seen, m->stream);
+		if (stream_set_has(refused, m->stream))
+			continue;
+		/* Turns count from the stream after the last one served. */
+		turn = (unsigned)(uint16_t)(m->stream - sctp->last_served - 1);
+		if (turn < best_turn) {
+			best = m;
+			best_turn = turn;
+		}
+	}
+	return best;
+}
+
 void rtc_sctp_channel_flush(struct rtc_sctp *sctp)
 {
-	while (!rtc_list_is_empty(&sctp->send_queue)) {
-		struct outgoing_message *m = rtc_container_of(sctp->send_queue.next,
-							   struct outgoing_message, link);
+	uint64_t refused[STREAM_SET_WORDS] = { 0 };
+	struct outgoing_message *m;
+
+	while ((m = next_to_send(sctp, refused))) {
 		struct channel *ch = rtc_sctp_channel_get(sctp, m->stream);
+		uint16_t stream = m->stream;
 
 		if (!ch) {
 			dequeue(sctp, m, NULL);
 			continue;
 		}
-		if (!send_one(sctp, m, ch))
-			break;
+		if (!send_one(sctp, m, ch)) {
+			/* No room (for now) or taken in part: the stream waits
+			 * for the next flush, its order kept. */
+			if (stream >= RTC_SCTP_MAX_STREAMS)
+				break;
+			stream_set_add(refused, stream);
+			continue;
+		}
+		sctp->last_served = stream;
 	}
 	request_resets(sctp);
 }

@@ -89,6 +89,7 @@ struct rtc_sctp {
 	struct rtc_list inbound;    /* struct inbound_item */
 	struct rtc_list events;     /* struct queued_event */
 	struct rtc_list send_queue; /* struct outgoing_message */
+	uint16_t last_served;       /* the stream send_queue gave usrsctp last */
 	struct out_packet *last_packet; /* handed out, freed on the next call */
 	struct queued_event *last_event;
 

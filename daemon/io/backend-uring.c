@@ -89,7 +89,7 @@ static void watch_arm(struct rtc_watch *w)
 	}
 	io_uring_prep_poll_multishot(sqe, w->fd, w->events);
 	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(w, RTC_URING_WATCH));
-	w->uring.poll_in_flight = true;
+	w->uring.polls++;
 	w->uring.armed_events = w->events;
 	w->uring.failed = false;
 }
@@ -99,12 +99,15 @@ static void watch_cancel(struct rtc_watch *w)
 	struct rtc_uring_backend *b = backend_of(w->reactor);
 	struct io_uring_sqe *sqe;
 
-	if (!w->uring.poll_in_flight || w->uring.cancelling)
+	if (!w->uring.polls || w->uring.cancelling)
 		return;
 	sqe = rtc_uring_get_sqe(b);
 	if (!sqe)
 		return;  /* stays armed; its events are filtered by w->events */
-	io_uring_prep_poll_remove(sqe, rtc_uring_user_data(w, RTC_URING_WATCH));
+	/* Every poll of this watch, should a re-arm and a mask update have
+	 * raced into two: one left behind would hold the file for ever. */
+	io_uring_prep_cancel64(sqe, rtc_uring_user_data(w, RTC_URING_WATCH),
+			       IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(NULL, RTC_URING_INTERNAL));
 	w->uring.cancelling = true;
 }
@@ -146,7 +149,7 @@ static void watch_change_mask(struct rtc_watch *w)
 static void watch_update_completion(struct rtc_watch *w, int res)
 {
 	w->uring.updates_in_flight--;
-	if (res >= 0 || res == -ENOENT || w->dead || !w->uring.poll_in_flight ||
+	if (res >= 0 || res == -ENOENT || w->dead || !w->uring.polls ||
 	    w->uring.cancelling || w->events == 0)
 		return;
 	if (res == -EALREADY) {
@@ -166,7 +169,7 @@ static int uring_watch_update(struct rtc_watch *w)
 	if (w->events == 0) {
 		rtc_list_unlink(&w->uring.ready_link);
 		watch_cancel(w);
-	} else if (!w->uring.poll_in_flight) {
+	} else if (!w->uring.polls) {
 		watch_arm(w);
 	} else if (!w->uring.cancelling && w->events != w->uring.armed_events) {
 		watch_change_mask(w);
@@ -188,14 +191,16 @@ static void uring_watch_remove(struct rtc_watch *w)
 
 static bool uring_watch_busy(const struct rtc_watch *w)
 {
-	return w->uring.poll_in_flight || w->uring.updates_in_flight > 0;
+	return w->uring.polls > 0 || w->uring.updates_in_flight > 0;
 }
 
 static void watch_completion(struct rtc_uring_backend *b, struct rtc_watch *w, int res, bool final)
 {
 	if (final) {
-		w->uring.poll_in_flight = false;
-		w->uring.cancelling = false;
+		if (w->uring.polls > 0)
+			w->uring.polls--;
+		if (w->uring.polls == 0)
+			w->uring.cancelling = false;
 	}
 	if (w->dead)
 		return;
@@ -209,7 +214,7 @@ static void watch_completion(struct rtc_uring_backend *b, struct rtc_watch *w, i
 	}
 	/* A poll that ended without us asking (CQ overflow) or that we cancelled
 	 * to change its mask is armed again with the current mask. */
-	if (final && w->events && !w->uring.failed)
+	if (final && !w->uring.polls && w->events && !w->uring.failed)
 		watch_arm(w);
 }
 

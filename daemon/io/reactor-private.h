@@ -77,8 +77,10 @@ struct rtc_watch {
 			uint32_t pending;           /* revents collected this iteration */
 			uint32_t armed_events;      /* mask of the poll in flight */
 			unsigned updates_in_flight; /* mask changes not completed yet */
-			bool poll_in_flight;
-			bool cancelling;            /* a POLL_REMOVE is on its way */
+			/* Polls armed whose final completion has not come: one,
+			 * but a re-arm can race a mask update into two. */
+			unsigned polls;
+			bool cancelling;            /* a cancellation is on its way */
 			bool failed;                /* the kernel refused the poll */
 		} uring;
 	};

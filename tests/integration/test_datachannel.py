@@ -251,7 +251,10 @@ def test_open_socket_close_keeps_data(d):
     sb.settimeout(10)
     got = []
     while True:
-        r = sb.recv(262145 + 16)
+        try:
+            r = sb.recv(262145 + 16)
+        except socket.timeout:
+            raise AssertionError("no end-of-file after %d of %d records" % (len(got), len(big)))
         if not r:
             break
         got.append(r)

@@ -5,9 +5,9 @@
 router, so every packet between them is impaired once each way.
 
 In one association, at the same time:
-  - a reliable ordered channel moves 64 MiB from a to b through
+  - a reliable ordered channel moves 64 MiB (RTCD_DC_BULK_MIB) from a to b through
     DataChannel.OpenSocket, and both ends hash the same SHA-256;
-  - an unordered channel with maxRetransmits 0 carries 2000 numbered 1 KiB
+  - an unordered channel with maxRetransmits 0 carries 2000 (one per 32 KiB) numbered 1 KiB
     messages, sent spread over the bulk transfer: some are lost for good
     (none is retransmitted), the others arrive while the bulk data is still
     backlogged, not only after it.
@@ -18,6 +18,7 @@ Slow by nature: SCTP halves its congestion window on every loss, so 5% loss
 and a 100 ms round trip allow about 50-70 KiB/s (measured here: 64 MiB in
 15 to 25 minutes; unimpaired, the same transfer takes 5 s)."""
 import hashlib
+import os
 import random
 import selectors
 import socket
@@ -37,9 +38,14 @@ LOSS_PERCENT = 5
 DELAY_MS = 50
 JITTER_MS = 10
 
-BULK_BYTES = 64 << 20
+# 64 MiB as the issue asks (suite netlab-long); CI's netlab suite runs the
+# same test with 4 MiB (RTCD_DC_BULK_MIB), about a minute and a half.
+BULK_MIB = int(os.environ.get("RTCD_DC_BULK_MIB", "64"))
+BULK_BYTES = BULK_MIB << 20
 BULK_RECORD = 64 << 10          # payload bytes per message (max is 256 KiB)
-LOSSY_COUNT = 2000
+# One lossy message per 32 KiB of bulk data, at least 200: with 5% loss
+# each way, 200 all arriving has a chance of about 1e-9.
+LOSSY_COUNT = max(200, BULK_BYTES // (32 << 10))
 LOSSY_SIZE = 1024
 # Generous: no figure here is asserted, a stalled transfer only ends the wait.
 CONNECT_TIMEOUT = 60

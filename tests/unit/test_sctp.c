@@ -502,6 +502,39 @@ static void test_buffered_amount_low(void)
 	wire_down(&w);
 }
 
+/* A backlog on one channel does not hold another's messages behind it:
+ * 4 MiB queued on a reliable channel (more than usrsctp's send buffer,
+ * so most of it waits with us), then one message on an unreliable one.
+ * Streams take turns, so it arrives long before the backlog is through
+ * (first come, first served, it would be the 17th and last). */
+static void test_channels_take_turns(void)
+{
+	static const struct rtc_sctp_channel_params rt = { .label = "rt", .ordered = false,
+		.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT, .reliability_param = 0 };
+	struct rtc_error err = { 0 };
+	uint8_t *chunk = calloc(1, 256 * KIB);
+	size_t at = SIZE_MAX;
+	struct wire w;
+
+	wire_up(&w, 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 0, &reliable, &err), 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 2, &rt, &err), 2);
+	run_for(&w, 50);
+	forget_messages(&w.b);
+	for (int i = 0; i < 16; i++)
+		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 0, true, chunk, 256 * KIB, &err), 0);
+	CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 2, false, (const uint8_t *)"now", 3, &err), 0);
+	run_for(&w, 5000);
+	CHECK_INTEQ(w.b.n_messages, 17);
+	for (size_t i = 0; i < w.b.n_messages; i++)
+		if (w.b.messages[i].stream == 2)
+			at = i;
+	printf("# the unreliable message arrived as number %zu of 17\n", at + 1);
+	CHECK(at < 8);
+	free(chunk);
+	wire_down(&w);
+}
+
 static void test_bad_params(void)
 {
 	struct rtc_sctp_channel_params p = { .label = "x", .ordered = true,
@@ -674,6 +707,7 @@ int main(void)
 	RUN(test_loss);
 	RUN(test_message_size_limits);
 	RUN(test_buffered_amount_low);
+	RUN(test_channels_take_turns);
 	RUN(test_bad_params);
 	RUN(test_peer_misbehaves);
 	RUN(test_wake_from_another_call);
