@@ -104,12 +104,13 @@ static void watch_cancel(struct rtc_watch *w)
 	sqe = rtc_uring_get_sqe(b);
 	if (!sqe)
 		return;  /* stays armed; its events are filtered by w->events */
-	/* Every poll of this watch, should a re-arm and a mask update have
-	 * raced into two: one left behind would hold the file for ever. */
+	/* Every poll of this watch: one left behind would hold the file for
+	 * ever (and, for a socket, keep its peer from seeing end-of-file). */
 	io_uring_prep_cancel64(sqe, rtc_uring_user_data(w, RTC_URING_WATCH),
 			       IORING_ASYNC_CANCEL_ALL);
-	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(NULL, RTC_URING_INTERNAL));
+	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(w, RTC_URING_WATCH_CANCEL));
 	w->uring.cancelling = true;
+	w->uring.cancels_in_flight++;
 }
 
 static int uring_watch_add(struct rtc_watch *w)
@@ -183,6 +184,22 @@ static int uring_watch_update(struct rtc_watch *w)
 	return 0;
 }
 
+/* A cancellation that found no poll while one of ours lives: the poll was
+ * out of the kernel's table for a moment, being given a new mask. Without a
+ * second try it would live on, and `cancelling` would hold back every later
+ * change of this watch. */
+static void watch_cancel_completion(struct rtc_watch *w, int res)
+{
+	w->uring.cancels_in_flight--;
+	if (res != -ENOENT || w->uring.polls == 0)
+		return;     /* cancelled: the polls' final completions follow */
+	w->uring.cancelling = false;
+	if (w->dead || w->events == 0)
+		watch_cancel(w);
+	else if (w->events != w->uring.armed_events)
+		watch_change_mask(w);
+}
+
 static void uring_watch_remove(struct rtc_watch *w)
 {
 	rtc_list_unlink(&w->uring.ready_link);
@@ -191,7 +208,8 @@ static void uring_watch_remove(struct rtc_watch *w)
 
 static bool uring_watch_busy(const struct rtc_watch *w)
 {
-	return w->uring.polls > 0 || w->uring.updates_in_flight > 0;
+	return w->uring.polls > 0 || w->uring.updates_in_flight > 0 ||
+	       w->uring.cancels_in_flight > 0;
 }
 
 static void watch_completion(struct rtc_uring_backend *b, struct rtc_watch *w, int res, bool final)
@@ -364,6 +382,9 @@ static void handle_completion(struct rtc_uring_backend *b, const struct completi
 		break;
 	case RTC_URING_WATCH_UPDATE:
 		watch_update_completion(object, c->res);
+		break;
+	case RTC_URING_WATCH_CANCEL:
+		watch_cancel_completion(object, c->res);
 		break;
 	case RTC_URING_RECV:
 		rtc_uring_udp_recv_done(object, c->res, c->flags);

@@ -77,6 +77,7 @@ struct rtc_watch {
 			uint32_t pending;           /* revents collected this iteration */
 			uint32_t armed_events;      /* mask of the poll in flight */
 			unsigned updates_in_flight; /* mask changes not completed yet */
+			unsigned cancels_in_flight; /* cancellations not completed yet */
 			/* Polls armed whose final completion has not come: one,
 			 * but a re-arm can race a mask update into two. */
 			unsigned polls;

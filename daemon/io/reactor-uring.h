@@ -22,6 +22,7 @@ enum rtc_uring_tag {
 	RTC_URING_SEND = 3,            /* sendmsg of a struct rtc_udp_packet */
 	RTC_URING_TIMEOUT = 4,         /* the loop's wake-up timeout; upper bits: generation */
 	RTC_URING_WATCH_UPDATE = 5,    /* a mask change of a struct rtc_watch's poll */
+	RTC_URING_WATCH_CANCEL = 6,    /* the cancellation of a struct rtc_watch's polls */
 };
 #define RTC_URING_TAG_MASK 7u
 

@@ -486,6 +486,43 @@ static void test_watch_gains_pollout_while_full(void)
 	rtc_reactor_free(r);
 }
 
+/* A watch whose mask changes while its fd is ready, again and again, then
+ * removed and its fd closed: the peer must see end-of-file, i.e. no poll
+ * of the watch still holds the file (io_uring once left one behind when a
+ * re-arm raced a mask update, and OpenSocket's peers waited for ever). */
+static void toggle_mask(void *userdata, int fd, uint32_t revents)
+{
+	struct rtc_watch **w = userdata;
+
+	(void)fd;
+	/* Writable, always: POLLOUT comes and goes with the mask. */
+	rtc_watch_update(*w, revents & POLLOUT ? POLLIN : POLLIN | POLLOUT);
+}
+
+static void test_watch_removed_after_mask_churn_releases_fd(void)
+{
+	struct rtc_reactor *r = new_reactor();
+	struct rtc_watch *w;
+	char byte;
+	int fds[2];
+
+	CHECK_INTEQ(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+	w = rtc_watch_add(r, fds[0], POLLIN | POLLOUT, toggle_mask, &w);
+	CHECK(w != NULL);
+	for (int i = 0; i < 2000; i++) {
+		CHECK_INTEQ(rtc_reactor_iterate(r, 0), 0);
+		if (i % 3 == 0)
+			rtc_watch_update(w, POLLIN | POLLOUT);
+	}
+	rtc_watch_remove(w);
+	close(fds[0]);
+	for (int i = 0; i < 20; i++)
+		CHECK_INTEQ(rtc_reactor_iterate(r, 5), 0);
+	CHECK_INTEQ(recv(fds[1], &byte, 1, 0), 0);
+	close(fds[1]);
+	rtc_reactor_free(r);
+}
+
 static void test_watch_removal_from_callbacks(void)
 {
 	struct rtc_reactor *r = new_reactor();
@@ -1059,6 +1096,7 @@ int main(void)
 	RUN(test_watch_level_pause_resume);
 	RUN(test_watch_pollout);
 	RUN(test_watch_gains_pollout_while_full);
+	RUN(test_watch_removed_after_mask_churn_releases_fd);
 	RUN(test_watch_removal_from_callbacks);
 	RUN(test_idles);
 	RUN(test_signal_delivery);
