@@ -26,6 +26,7 @@
 
 #include "engine/sctp.h"
 #include "engine/sctp-private.h"
+#include "fake-wallclock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,15 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* usrsctp's timers are process-wide: one clock, forward only, across inputs. */
 static uint64_t now = 1000 * MS;
 
-/* usrsctp reads the wall clock to decide what a retransmission timer may
- * resend: make it ours, so that the timers do their work here too. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	(void)tz;
-	tv->tv_sec = (time_t)(now / 1000000000ull);
-	tv->tv_usec = (suseconds_t)(now % 1000000000ull / 1000);
-	return 0;
-}
+RTC_TEST_FAKE_WALLCLOCK(now)
 
 struct script {
 	const uint8_t *p;

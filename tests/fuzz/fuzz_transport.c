@@ -64,6 +64,7 @@
 #include "engine/sctp.h"
 #include "engine/sctp-private.h"
 #include "fuzz/fuzz_input.h"
+#include "fake-wallclock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -76,15 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* usrsctp's timers are process-wide: one clock, forward only, across inputs. */
 static uint64_t now = 1000 * MS;
 
-/* OpenSSL's DTLS timer and usrsctp's retransmissions read the wall clock:
- * make it ours, so that both run on the fake clock (see engine/dtls.h). */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	(void)tz;
-	tv->tv_sec = (time_t)(now / 1000000000ull);
-	tv->tv_usec = (suseconds_t)(now % 1000000000ull / 1000);
-	return 0;
-}
+RTC_TEST_FAKE_WALLCLOCK(now)
 
 /* One side of the transport: what a session holds in its transport state. */
 struct endpoint {

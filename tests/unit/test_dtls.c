@@ -24,6 +24,7 @@
 #include "engine/cert.h"
 #include "engine/dtls-queue.h"
 #include "engine/dtls.h"
+#include "fake-wallclock.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
@@ -32,12 +33,7 @@
 
 static uint64_t fake_now = 1700000000ull * NS_PER_S;
 
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	tv->tv_sec = (time_t)(fake_now / NS_PER_S);
-	tv->tv_usec = (suseconds_t)(fake_now % NS_PER_S / 1000);
-	return 0;
-}
+RTC_TEST_FAKE_WALLCLOCK(fake_now)
 
 /* ---- identities ---------------------------------------------------------- */
 

@@ -14,23 +14,14 @@
 #include "check.h"
 #include "engine/sctp.h"
 #include "engine/sctp-private.h"   /* rtc_sctp_send_raw: a peer that misbehaves */
+#include "fake-wallclock.h"
 
 #define MS 1000000ull
 #define KIB 1024u
 
 static uint64_t now = 1000 * MS;
 
-/* usrsctp reads the wall clock itself, for round-trip times and to decide
- * which chunks a retransmission timer may resend (those sent an RTO ago).
- * In the daemon both clocks run together; here its wall clock is ours, or
- * no timer would ever find anything due. */
-int gettimeofday(struct timeval *restrict tv, void *restrict tz)
-{
-	(void)tz;
-	tv->tv_sec = (time_t)(now / 1000000000ull);
-	tv->tv_usec = (suseconds_t)(now % 1000000000ull / 1000);
-	return 0;
-}
+RTC_TEST_FAKE_WALLCLOCK(now)
 
 struct message {
 	uint16_t stream;
