@@ -44,6 +44,12 @@ def find_rtcd():
     raise RuntimeError("RTCD_BINARY is not set and no built rtcd was found")
 
 
+# SIGTERM when the test process dies, so that a test killed by its timeout
+# leaves no dbus-daemon or rtcd behind (its own clean-up never runs then).
+# setpriv rather than a preexec_fn: that is unsafe in a process with threads.
+DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM"]
+
+
 class Daemon:
     """A private bus with rtcd on it. extra_args go to rtcd."""
 
@@ -81,7 +87,8 @@ class Daemon:
         # container) goes to a file, not into every test's output.
         with open(os.path.join(self.tmp.name, "dbus-daemon.log"), "ab") as log:
             self.bus_proc = subprocess.Popen(
-                ["dbus-daemon", "--config-file=" + conf, "--nofork", "--print-address=1"],
+                DIE_WITH_PARENT + ["dbus-daemon", "--config-file=" + conf, "--nofork",
+                                   "--print-address=1"],
                 stdout=subprocess.PIPE, stderr=log, stdin=subprocess.DEVNULL,
                 start_new_session=True)
         line = self.bus_proc.stdout.readline().decode().strip()
@@ -99,7 +106,7 @@ class Daemon:
         gather = [] if self.netns or any(a.startswith("--interface") for a in self.extra_args) \
             else ["--interface=lo", "--loopback-candidates"]
         self.rtcd = subprocess.Popen(
-            prefix + [find_rtcd(), "--address=" + self.address] +
+            DIE_WITH_PARENT + prefix + [find_rtcd(), "--address=" + self.address] +
             (["--verbose"] if self.verbose else []) + gather + self.extra_args,
             stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
             start_new_session=True)
