@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine/dtls.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +53,6 @@ static const enum rtc_srtp_profile default_srtp_profiles[] = {
 struct rtc_dtls {
 	enum rtc_dtls_role role;
 	enum rtc_dtls_state state;
-	SSL_CTX *ctx;
 	SSL *ssl;
 	struct rtc_dtls_bio_io io;
 	struct rtc_dtls_queue output;
@@ -270,53 +270,88 @@ static int check_config(const struct rtc_dtls_config *config, struct rtc_error *
 	return 0;
 }
 
-static int create_context(struct rtc_dtls *d, const struct rtc_dtls_config *config,
-			  struct rtc_error *err)
+/* One SSL_CTX for every connection in the process. A context costs about
+ * 10 KiB in some 700 allocations (OpenSSL 3.0 fetches its cipher, group and
+ * signature-algorithm tables for each one), and nothing in it differs
+ * between connections: the certificate, the key and the SRTP profiles are
+ * set on each SSL. Made on first use, kept for the life of the process. */
+static pthread_mutex_t shared_context_lock = PTHREAD_MUTEX_INITIALIZER;
+static SSL_CTX *shared_context;
+
+static SSL_CTX *make_shared_context(struct rtc_error *err)
+{
+	SSL_CTX *ctx = SSL_CTX_new(DTLS_method());
+
+	if (!ctx) {
+		openssl_error(err, "SSL_CTX_new");
+		return NULL;
+	}
+	/* OpenSSL 3.0 has no DTLS 1.3, and DTLS 1.0 is deprecated (RFC 8996). */
+	if (!SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION)) {
+		openssl_error(err, "restricting to DTLS 1.2");
+		goto fail;
+	}
+	if (!SSL_CTX_set_cipher_list(ctx, DTLS_CIPHERS)) {
+		openssl_error(err, "setting the cipher suites");
+		goto fail;
+	}
+	if (!SSL_CTX_set1_groups_list(ctx, DTLS_GROUPS)) {
+		openssl_error(err, "setting the ECDHE groups");
+		goto fail;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION |
+				 SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	/* An idle connection gives its record buffers (about 34 KiB) back:
+	 * most of a desktop's connections are idle most of the time. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_max_cert_list(ctx, DTLS_MAX_CERT_LIST);
+	/* Both sides demand a certificate (RFC 8827 6.5), checked by fingerprint. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_cert_verify_callback(ctx, verify_fingerprint, NULL);
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static SSL_CTX *get_shared_context(struct rtc_error *err)
+{
+	SSL_CTX *ctx;
+
+	pthread_mutex_lock(&shared_context_lock);
+	if (!shared_context)
+		shared_context = make_shared_context(err);
+	ctx = shared_context;
+	pthread_mutex_unlock(&shared_context_lock);
+	return ctx;
+}
+
+/* What is this connection's own: its certificate and key, its SRTP profiles. */
+static int create_connection(struct rtc_dtls *d, const struct rtc_dtls_config *config,
+			     struct rtc_error *err)
 {
 	char srtp_profiles[128];
+	SSL_CTX *ctx;
+	BIO *bio;
 
 	if (srtp_profile_list(config, srtp_profiles, sizeof(srtp_profiles), err) < 0)
 		return -1;
-	d->ctx = SSL_CTX_new(DTLS_method());
-	if (!d->ctx)
-		return openssl_error(err, "SSL_CTX_new");
-	/* OpenSSL 3.0 has no DTLS 1.3, and DTLS 1.0 is deprecated (RFC 8996). */
-	if (!SSL_CTX_set_min_proto_version(d->ctx, DTLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(d->ctx, DTLS1_2_VERSION))
-		return openssl_error(err, "restricting to DTLS 1.2");
-	if (!SSL_CTX_set_cipher_list(d->ctx, DTLS_CIPHERS))
-		return openssl_error(err, "setting the cipher suites");
-	if (!SSL_CTX_set1_groups_list(d->ctx, DTLS_GROUPS))
-		return openssl_error(err, "setting the ECDHE groups");
-	if (!SSL_CTX_use_certificate(d->ctx, config->certificate) ||
-	    !SSL_CTX_use_PrivateKey(d->ctx, config->private_key) ||
-	    !SSL_CTX_check_private_key(d->ctx))
-		return openssl_error(err, "using the certificate");
-	/* Returns 0 on success, unlike its neighbours. */
-	if (SSL_CTX_set_tlsext_use_srtp(d->ctx, srtp_profiles) != 0)
-		return openssl_error(err, "enabling use_srtp");
-
-	SSL_CTX_set_options(d->ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION |
-				    SSL_OP_NO_TICKET | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_session_cache_mode(d->ctx, SSL_SESS_CACHE_OFF);
-	/* An idle connection gives its record buffers (about 34 KiB) back:
-	 * most of a desktop's connections are idle most of the time. */
-	SSL_CTX_set_mode(d->ctx, SSL_MODE_RELEASE_BUFFERS);
-	SSL_CTX_set_max_cert_list(d->ctx, DTLS_MAX_CERT_LIST);
-	/* Both sides demand a certificate (RFC 8827 6.5), checked by fingerprint. */
-	SSL_CTX_set_verify(d->ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	SSL_CTX_set_cert_verify_callback(d->ctx, verify_fingerprint, NULL);
-	return 0;
-}
-
-static int create_connection(struct rtc_dtls *d, struct rtc_error *err)
-{
-	BIO *bio;
-
-	d->ssl = SSL_new(d->ctx);
+	ctx = get_shared_context(err);
+	if (!ctx)
+		return -1;
+	d->ssl = SSL_new(ctx);
 	if (!d->ssl)
 		return openssl_error(err, "SSL_new");
 	SSL_set_app_data(d->ssl, d);
+	if (!SSL_use_certificate(d->ssl, config->certificate) ||
+	    !SSL_use_PrivateKey(d->ssl, config->private_key) ||
+	    !SSL_check_private_key(d->ssl))
+		return openssl_error(err, "using the certificate");
+	/* Returns 0 on success, unlike its neighbours. */
+	if (SSL_set_tlsext_use_srtp(d->ssl, srtp_profiles) != 0)
+		return openssl_error(err, "enabling use_srtp");
 	bio = rtc_dtls_bio_new(&d->io);
 	if (!bio)
 		return openssl_error(err, "creating the datagram BIO");
@@ -360,7 +395,7 @@ int rtc_dtls_new(const struct rtc_dtls_config *config, struct rtc_dtls **out,
 	rtc_dtls_queue_init(&d->events, DTLS_EVENTS_MAX_BYTES);
 	d->io.out = &d->output;
 
-	if (create_context(d, config, err) < 0 || create_connection(d, err) < 0) {
+	if (create_connection(d, config, err) < 0) {
 		rtc_dtls_free(d);
 		return -1;
 	}
@@ -373,7 +408,6 @@ void rtc_dtls_free(struct rtc_dtls *d)
 	if (!d)
 		return;
 	SSL_free(d->ssl);
-	SSL_CTX_free(d->ctx);
 	rtc_dtls_queue_release(&d->output);
 	rtc_dtls_queue_release(&d->events);
 	free(d);
