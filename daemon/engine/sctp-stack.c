@@ -70,6 +70,12 @@ static void configure_stack(void)
 	 * 600 KB of 1200-byte packets. */
 	usrsctp_sysctl_set_sctp_max_chunks_on_queue(10 * 1024);
 	usrsctp_sysctl_set_sctp_initial_cwnd(10);   /* RFC 6928 */
+	/* Each socket hashes its associations into a table of this many
+	 * buckets (256 by default: 2 KiB per socket). Ours have exactly one
+	 * association each, so one bucket is all a lookup ever walks.
+	 * usrsctp reads it when a socket is created, so setting it after
+	 * usrsctp_init (which resets the tunables to their defaults) holds. */
+	usrsctp_tunable_set_sctp_pcbtblsize(1);
 }
 
 static int stack_init(struct rtc_error *err)
