@@ -79,6 +79,10 @@ static int queue_message(struct rtc_sctp *sctp, struct channel *ch, uint32_t ppi
 	m->sent = 0;
 	memcpy(m->data, data, len);
 	rtc_list_append(&sctp->send_queue, &m->link);
+	/* A stream that was idle starts level with the busy ones: credit
+	 * saved while idle would let it hold the others back in a burst. */
+	if (ch->queued == 0 && ch->served < sctp->fair_clock)
+		ch->served = sctp->fair_clock;
 	ch->queued++;
 	if (ppid == RTC_SCTP_PPID_STRING || ppid == RTC_SCTP_PPID_BINARY)
 		ch->buffered += len;
@@ -147,6 +151,7 @@ static bool send_one(struct rtc_sctp *sctp, struct outgoing_message *m, struct c
 		return false;
 	if (counts_as_buffered(m))
 		unbuffer(sctp, ch, (uint64_t)n);
+	ch->served += (uint64_t)n;
 	m->sent += (size_t)n;
 	if (m->sent < m->len)
 		return false;
@@ -211,10 +216,13 @@ static void stream_set_add(uint64_t *set, uint16_t stream)
 		set[stream / 64] |= 1ull << (stream % 64);
 }
 
-/* The message to offer usrsctp next, or NULL: streams take turns, each
- * with its oldest message, starting after the stream served last, so that
- * one channel's backlog (a bulk transfer) does not hold another's messages
- * behind it; usrsctp's own scheduler then interleaves the streams it holds.
+/* The message to offer usrsctp next, or NULL. Streams share usrsctp's send
+ * buffer by bytes: the head of the stream that has been handed the fewest
+ * goes first (ties: in turn, after the stream served last). Taking turns by
+ * message instead gives a channel of 1 KiB messages one message for every
+ * 64 KiB one of a bulk channel beside it, and its backlog and latency grow
+ * without bound (minutes, in the network lab). usrsctp's own scheduler
+ * then shares the wire the same way (fair bandwidth, sctp.c).
  * A message usrsctp took in part comes first and alone: with explicit EOR a
  * message is finished before another stream's may begin. Streams in
  * `refused` had their head refused during this flush. */
@@ -222,11 +230,14 @@ static struct outgoing_message *next_to_send(struct rtc_sctp *sctp, const uint64
 {
 	uint64_t seen[STREAM_SET_WORDS] = { 0 };
 	struct outgoing_message *best = NULL;
+	uint64_t best_served = UINT64_MAX;
 	unsigned best_turn = UINT_MAX;
 	struct rtc_list *pos;
 
 	rtc_list_for_each(pos, &sctp->send_queue) {
 		struct outgoing_message *m = rtc_container_of(pos, struct outgoing_message, link);
+		struct channel *ch;
+		uint64_t served;
 		unsigned turn;
 
 		if (m->sent > 0)
@@ -236,10 +247,15 @@ static struct outgoing_message *next_to_send(struct rtc_sctp *sctp, const uint64
 		stream_set_add(seen, m->stream);
 		if (stream_set_has(refused, m->stream))
 			continue;
+		ch = rtc_sctp_channel_get(sctp, m->stream);
+		if (!ch)
+			return m;       /* the flush drops it at once */
+		served = ch->served;
 		/* Turns count from the stream after the last one served. */
 		turn = (unsigned)(uint16_t)(m->stream - sctp->last_served - 1);
-		if (turn < best_turn) {
+		if (served < best_served || (served == best_served && turn < best_turn)) {
 			best = m;
+			best_served = served;
 			best_turn = turn;
 		}
 	}
@@ -259,6 +275,7 @@ void rtc_sctp_channel_flush(struct rtc_sctp *sctp)
 			dequeue(sctp, m, NULL);
 			continue;
 		}
+		sctp->fair_clock = ch->served;
 		if (!send_one(sctp, m, ch)) {
 			/* No room (for now) or taken in part: the stream waits
 			 * for the next flush, its order kept. */

@@ -36,6 +36,7 @@ struct channel {
 	bool out_reset;         /* our outgoing stream is reset */
 	bool in_reset;          /* the peer's outgoing stream is reset */
 	unsigned queued;        /* messages of this stream in the send queue */
+	uint64_t served;        /* bytes handed to usrsctp, on the fair clock */
 	uint64_t buffered;
 	uint64_t low_threshold;
 };
@@ -90,6 +91,7 @@ struct rtc_sctp {
 	struct rtc_list events;     /* struct queued_event */
 	struct rtc_list send_queue; /* struct outgoing_message */
 	uint16_t last_served;       /* the stream send_queue gave usrsctp last */
+	uint64_t fair_clock;        /* `served` of the stream chosen last */
 	struct out_packet *last_packet; /* handed out, freed on the next call */
 	struct queued_event *last_event;
 

@@ -8,9 +8,11 @@ In one association, at the same time:
   - a reliable ordered channel moves 64 MiB (RTCD_DC_BULK_MIB) from a to b through
     DataChannel.OpenSocket, and both ends hash the same SHA-256;
   - an unordered channel with maxRetransmits 0 carries 2000 (one per 32 KiB) numbered 1 KiB
-    messages, sent spread over the bulk transfer: some are lost for good
-    (none is retransmitted), the others arrive while the bulk data is still
-    backlogged, not only after it.
+    messages, sent spread over the bulk transfer (message i once b has
+    received i/2000 of the bulk data: the buffers between the apps hold
+    megabytes, so a's writes say little about where the transfer is): some
+    are lost for good (none is retransmitted), the others arrive while the
+    bulk data is still backlogged, not only after it.
 Throughput, elapsed time and the lossy channel's figures are printed as TAP
 comments; only correctness is asserted, within generous timeouts.
 
@@ -112,7 +114,7 @@ def lossy_message(i):
 class Transfer:
     """Both channels' four sockets, driven from one selector loop: the bulk
     sender writes as fast as rtcd takes records, the lossy sender sends
-    message i once the bulk sender has handed over i/LOSSY_COUNT of its
+    message i once the bulk receiver has i/LOSSY_COUNT of the bulk
     data, and both receivers read everything that arrives."""
 
     def __init__(self, bulk_tx, bulk_rx, lossy_tx, lossy_rx):
@@ -145,7 +147,7 @@ class Transfer:
 
     def _lossy_due(self):
         return (self.lossy_sent < LOSSY_COUNT and
-                self.sent >= self.lossy_sent * BULK_BYTES // LOSSY_COUNT)
+                self.received >= self.lossy_sent * BULK_BYTES // LOSSY_COUNT)
 
     def _send_lossy(self):
         while self._lossy_due():

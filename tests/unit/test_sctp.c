@@ -526,6 +526,44 @@ static void test_channels_take_turns(void)
 	wire_down(&w);
 }
 
+/* Streams share by bytes, not by messages: 64 small messages queued beside
+ * a bulk backlog of 256 KiB messages all pass within the first few of
+ * those (taking turns by message, one small message would go per bulk
+ * message: the last after the whole backlog). */
+static void test_channels_share_by_bytes(void)
+{
+	static const struct rtc_sctp_channel_params rt = { .label = "rt", .ordered = false,
+		.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT, .reliability_param = 0 };
+	struct rtc_error err = { 0 };
+	uint8_t *chunk = calloc(1, 256 * KIB);
+	size_t bulk_before_last = 0, bulk = 0, small = 0;
+	struct wire w;
+
+	wire_up(&w, 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 0, &reliable, &err), 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 2, &rt, &err), 2);
+	run_for(&w, 50);
+	forget_messages(&w.b);
+	for (int i = 0; i < 16; i++)
+		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 0, true, chunk, 256 * KIB, &err), 0);
+	for (int i = 0; i < 64; i++)
+		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 2, true, chunk, KIB, &err), 0);
+	run_for(&w, 5000);
+	CHECK_INTEQ(w.b.n_messages, 16 + 64);
+	for (size_t i = 0; i < w.b.n_messages; i++) {
+		if (w.b.messages[i].stream == 0) {
+			bulk++;
+		} else if (++small == 64) {
+			bulk_before_last = bulk;
+		}
+	}
+	printf("# the last of 64 small messages arrived after %zu of 16 bulk ones\n",
+	       bulk_before_last);
+	CHECK(bulk_before_last <= 4);
+	free(chunk);
+	wire_down(&w);
+}
+
 static void test_bad_params(void)
 {
 	struct rtc_sctp_channel_params p = { .label = "x", .ordered = true,
@@ -699,6 +737,7 @@ int main(void)
 	RUN(test_message_size_limits);
 	RUN(test_buffered_amount_low);
 	RUN(test_channels_take_turns);
+	RUN(test_channels_share_by_bytes);
 	RUN(test_bad_params);
 	RUN(test_peer_misbehaves);
 	RUN(test_wake_from_another_call);
