@@ -28,9 +28,10 @@ static struct rtc_stun_rto_params check_rto(const struct rtc_ice_agent *agent)
 	return params;
 }
 
+/* False without a password: the peer's may not have come yet. */
 static bool short_term_key(struct rtc_stun_key *key, const char *pwd)
 {
-	return rtc_stun_key_short_term(key, pwd, NULL) == RTC_STUN_OK;
+	return pwd && rtc_stun_key_short_term(key, pwd, NULL) == RTC_STUN_OK;
 }
 
 void ice_check_transmit_request(struct rtc_ice_agent *agent, int pair,

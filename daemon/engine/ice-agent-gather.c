@@ -36,7 +36,11 @@ void ice_gather_start(struct rtc_ice_agent *agent)
 			for (size_t g = 0; g < agent->n_gathers && !exists; g++)
 				exists = agent->gathers[g].local == (int)l &&
 					 agent->gathers[g].server == (int)s;
-			if (exists || agent->n_gathers >= ICE_MAX_GATHERS)
+			/* Full (or out of memory): this pair goes without. */
+			if (exists || !ice_array_reserve((void **)&agent->gathers, agent->n_gathers,
+							 &agent->cap_gathers,
+							 sizeof(*agent->gathers),
+							 ICE_MAX_GATHERS))
 				continue;
 			agent->gathers[agent->n_gathers++] = (struct ice_gather){
 				.local = (int)l, .server = (int)s,

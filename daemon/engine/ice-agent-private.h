@@ -112,12 +112,14 @@ struct rtc_ice_agent {
 	 * peer may still check with the old ones. */
 	struct rtc_ice_credentials prev_local_creds;
 	bool prev_local_valid;
-	char remote_ufrag[RTC_ICE_CREDENTIAL_MAX + 1];
-	char remote_pwd[RTC_ICE_CREDENTIAL_MAX + 1];
+	/* The peer's, on the heap (NULL until given): they may be 256
+	 * characters long, and are a few dozen. */
+	char *remote_ufrag;
+	char *remote_pwd;
 	bool have_remote_creds;
-	/* The peer's credentials before its restart, for answers still in flight
+	/* The peer's password before its restart, for answers still in flight
 	 * on the pair kept across the restart. */
-	char prev_remote_pwd[RTC_ICE_CREDENTIAL_MAX + 1];
+	char *prev_remote_pwd;
 	bool prev_remote_valid;
 
 	/* Grown on demand (ice_array_reserve) up to the ICE_MAX_* bounds: most
@@ -140,10 +142,12 @@ struct rtc_ice_agent {
 	 * only triggered checks go out (RFC 8445 8.1.2), until a restart. */
 	bool concluded;
 
-	struct sockaddr_storage servers[ICE_MAX_SERVERS];
-	size_t n_servers;
-	struct ice_gather gathers[ICE_MAX_GATHERS];
-	size_t n_gathers;
+	/* Grown on demand too: most connections have no STUN server, and
+	 * so nothing to gather. */
+	struct sockaddr_storage *servers;
+	size_t n_servers, cap_servers;
+	struct ice_gather *gathers;
+	size_t n_gathers, cap_gathers;
 
 	/* Nomination and the selected pair. */
 	int selected;              /* pair index, -1 when none */

@@ -133,6 +133,11 @@ void rtc_ice_agent_free(struct rtc_ice_agent *agent)
 	free(agent->local);
 	free(agent->remote);
 	free(agent->pairs);
+	free(agent->servers);
+	free(agent->gathers);
+	free(agent->remote_ufrag);
+	free(agent->remote_pwd);
+	free(agent->prev_remote_pwd);
 	free(agent);
 }
 
@@ -147,7 +152,10 @@ bool ice_array_reserve(void **array, size_t count, size_t *cap, size_t size, siz
 		return true;
 	if (*cap >= max)
 		return false;
-	new_cap = *cap ? *cap * 2 : 4;
+	/* From one: an idle connection typically holds one candidate of each
+	 * side and one pair, and they are a few hundred bytes each. The
+	 * doublings after that happen while connecting, not per packet. */
+	new_cap = *cap ? *cap * 2 : 1;
 	if (new_cap > max)
 		new_cap = max;
 	grown = realloc(*array, new_cap * size);
@@ -373,23 +381,41 @@ enum rtc_ice_role rtc_ice_agent_role(const struct rtc_ice_agent *agent)
 	return agent->role;
 }
 
+const char *rtc_ice_agent_remote_ufrag(const struct rtc_ice_agent *agent)
+{
+	return agent->have_remote_creds ? agent->remote_ufrag : NULL;
+}
+
 int rtc_ice_agent_set_remote_credentials(struct rtc_ice_agent *agent, const char *ufrag,
 					 const char *pwd, struct rtc_error *err)
 {
+	char *new_ufrag, *new_pwd;
+
 	if (rtc_ice_credentials_check_ufrag(ufrag, err) < 0 ||
 	    rtc_ice_credentials_check_pwd(pwd, err) < 0)
 		return -1;
 	if (agent->have_remote_creds && strcmp(agent->remote_ufrag, ufrag) == 0 &&
 	    strcmp(agent->remote_pwd, pwd) == 0)
 		return 0;
+	new_ufrag = strdup(ufrag);
+	new_pwd = strdup(pwd);
+	if (!new_ufrag || !new_pwd) {
+		free(new_ufrag);
+		free(new_pwd);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "ICE: out of memory");
+	}
 	if (agent->have_remote_creds) {
 		/* The peer restarted: a new generation of candidates and checks. */
-		memcpy(agent->prev_remote_pwd, agent->remote_pwd, sizeof(agent->prev_remote_pwd));
+		free(agent->prev_remote_pwd);
+		agent->prev_remote_pwd = agent->remote_pwd;
+		agent->remote_pwd = NULL;
 		agent->prev_remote_valid = agent->selected >= 0;
 		ice_checklist_restart(agent);
 	}
-	snprintf(agent->remote_ufrag, sizeof(agent->remote_ufrag), "%s", ufrag);
-	snprintf(agent->remote_pwd, sizeof(agent->remote_pwd), "%s", pwd);
+	free(agent->remote_ufrag);
+	free(agent->remote_pwd);
+	agent->remote_ufrag = new_ufrag;
+	agent->remote_pwd = new_pwd;
 	agent->have_remote_creds = true;
 	ice_agent_update_states(agent);
 	return 0;
@@ -475,7 +501,8 @@ int rtc_ice_agent_add_stun_server(struct rtc_ice_agent *agent, const struct sock
 	for (size_t i = 0; i < agent->n_servers; i++)
 		if (ice_addr_equal(&agent->servers[i], &addr))
 			return 0;
-	if (agent->n_servers >= ICE_MAX_SERVERS)
+	if (!ice_array_reserve((void **)&agent->servers, agent->n_servers, &agent->cap_servers,
+			       sizeof(*agent->servers), ICE_MAX_SERVERS))
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "ICE: too many STUN servers");
 	agent->servers[agent->n_servers++] = addr;
 	ice_gather_start(agent);

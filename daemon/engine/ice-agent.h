@@ -121,6 +121,10 @@ void rtc_ice_agent_close(struct rtc_ice_agent *agent);
 void rtc_ice_agent_set_role(struct rtc_ice_agent *agent, enum rtc_ice_role role);
 enum rtc_ice_role rtc_ice_agent_role(const struct rtc_ice_agent *agent);
 
+/* The peer's ufrag, as last accepted by rtc_ice_agent_set_remote_credentials;
+ * NULL before. */
+const char *rtc_ice_agent_remote_ufrag(const struct rtc_ice_agent *agent);
+
 /* The peer's a=ice-ufrag/a=ice-pwd. Different ones than before mean the
  * peer restarted ICE: its old candidates are forgotten and checking starts
  * over, while the selected pair carries on until a new one is selected. */

@@ -5,6 +5,7 @@
  * the peer's checks, role conflicts, relay-only filtering, gathering.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
@@ -321,6 +322,48 @@ static void test_stun_server_timeout(void)
 	CHECK_INTEQ(sends, 4);
 	CHECK_INTEQ(errors, 1);
 	CHECK_INTEQ(now, 5500 * MS);
+	CHECK_INTEQ(rtc_ice_agent_gathering_state(agent), RTC_ICE_GATHERING_COMPLETE);
+	rtc_ice_agent_free(agent);
+}
+
+/* Servers and their Binding requests are kept in arrays that grow: every
+ * server of the limit (8) is asked from every host socket (two here: 16
+ * requests, each sent four times), a ninth is refused, a repeated one is
+ * ignored, and a host added last is asked about too. */
+static void test_many_stun_servers(void)
+{
+	struct rtc_ice_agent *agent = agent_new(RTC_ICE_ROLE_CONTROLLING, RTC_ICE_TRANSPORT_POLICY_ALL);
+	struct rtc_error err = {0};
+	uint64_t now = 0;
+	unsigned sends = 0;
+	char ip[32];
+
+	add_host(agent, 1, "10.0.0.2", 5000, 0);
+	for (int i = 0; i < 8; i++) {
+		struct sockaddr_storage server;
+
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i + 1);
+		server = addr(ip, 3478);
+		CHECK_INTEQ(rtc_ice_agent_add_stun_server(agent, (struct sockaddr *)&server, NULL), 0);
+	}
+	{
+		struct sockaddr_storage again = addr("198.51.100.1", 3478);
+		struct sockaddr_storage ninth = addr("198.51.100.9", 3478);
+
+		CHECK_INTEQ(rtc_ice_agent_add_stun_server(agent, (struct sockaddr *)&again, NULL), 0);
+		CHECK_INTEQ(rtc_ice_agent_add_stun_server(agent, (struct sockaddr *)&ninth, &err), -1);
+		CHECK(strstr(err.message, "too many STUN servers") != NULL);
+	}
+	add_host(agent, 2, "10.0.1.2", 5001, 1);
+	rtc_ice_agent_local_candidates_done(agent);
+	while (now < 60 * S && rtc_ice_agent_deadline(agent) != UINT64_MAX) {
+		if (rtc_ice_agent_deadline(agent) > now)
+			now = rtc_ice_agent_deadline(agent);
+		rtc_ice_agent_handle_timeout(agent, now);
+		sends += drain_transmits(agent);
+	}
+	CHECK_INTEQ(sends, 16 * 4);
+	CHECK_INTEQ(drain_events(agent, RTC_ICE_EVENT_CANDIDATE_ERROR), 16);
 	CHECK_INTEQ(rtc_ice_agent_gathering_state(agent), RTC_ICE_GATHERING_COMPLETE);
 	rtc_ice_agent_free(agent);
 }
@@ -724,6 +767,7 @@ int main(void)
 	RUN(test_remote_candidate_errors);
 	RUN(test_srflx_pruned_to_base);
 	RUN(test_stun_server_timeout);
+	RUN(test_many_stun_servers);
 	RUN(test_check_request_attributes);
 	RUN(test_pacing_and_unfreezing);
 	RUN(test_checks_time_out);
