@@ -38,7 +38,9 @@ struct rtc_session {
 	struct rtc_ice_agent *agent;    /* from the first local description on */
 	struct rtc_timer *timer;
 
-	struct rtc_session_socket sockets[RTC_SESSION_MAX_SOCKETS];
+	/* One per local address, allocated once when gathering starts: each
+	 * is its UDP socket's callback data, so they never move. */
+	struct rtc_session_socket *sockets;
 	size_t n_sockets;
 	uint32_t port_cursor;
 
@@ -52,10 +54,10 @@ struct rtc_session {
 	size_t n_mdns_names;
 	bool local_candidates_done;
 
-	char local_ufrag[257], remote_ufrag[257];
+	/* Ours, to see a restart; the peer's is the agent's to know. */
+	char local_ufrag[RTC_ICE_UFRAG_LEN + 1];
 	char local_mid[33];
 	int local_mline;
-	bool role_set;
 	bool gather_pending;
 	bool remote_done_pending;        /* end-of-candidates waits for mDNS lookups */             /* gathering starts at the next iteration */
 	bool closed;

@@ -393,6 +393,15 @@ static void gather(struct rtc_session *s)
 		rtc_warn("session: cannot list local addresses: %s", strerror(-n));
 		n = 0;
 	}
+	/* Once per session (the agent is made once), so the sockets are
+	 * counted before they are opened, and never move after. */
+	if (n > 0) {
+		s->sockets = calloc((size_t)n, sizeof(*s->sockets));
+		if (!s->sockets) {
+			rtc_warn("session: no memory for %d host sockets", n);
+			n = 0;
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		struct rtc_session_socket *sock = &s->sockets[s->n_sockets];
 		struct rtc_ice_local_candidate c = { .type = RTC_SDP_CANDIDATE_HOST };
@@ -477,18 +486,18 @@ static int follow_remote(struct rtc_session *s, struct rtc_error *err)
 {
 	struct rtc_jsep_ice_section remote;
 	const struct rtc_sdp_candidate *c;
+	const char *known_ufrag;
 
 	if (!s->agent || !rtc_jsep_remote_ice(s->jsep, &remote))
 		return 0;
 	/* RFC 8445 6.1.1: the offerer controls, and a full agent always
 	 * controls a lite one. Fixed by the first negotiation (and repaired by
 	 * role conflicts after), chosen again only when the peer restarts. */
-	if (!s->role_set || strcmp(remote.ufrag, s->remote_ufrag) != 0) {
+	known_ufrag = rtc_ice_agent_remote_ufrag(s->agent);
+	if (!known_ufrag || strcmp(remote.ufrag, known_ufrag) != 0) {
 		bool controlling = rtc_jsep_we_offered(s->jsep) || remote.ice_lite;
 		rtc_ice_agent_set_role(s->agent, controlling ? RTC_ICE_ROLE_CONTROLLING
 							     : RTC_ICE_ROLE_CONTROLLED);
-		s->role_set = true;
-		snprintf(s->remote_ufrag, sizeof(s->remote_ufrag), "%s", remote.ufrag);
 	}
 	if (rtc_ice_agent_set_remote_credentials(s->agent, remote.ufrag, remote.pwd, err) < 0)
 		return -1;
@@ -613,6 +622,7 @@ void rtc_session_free(struct rtc_session *s)
 	rtc_ice_agent_free(s->agent);
 	rtc_timer_free(s->timer);
 	rtc_jsep_free(s->jsep);
+	free(s->sockets);
 	free(s);
 }
 
