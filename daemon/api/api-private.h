@@ -52,6 +52,7 @@ struct rtc_api_pc {
 	size_t n_data_channels;
 	uint64_t next_dc_number;
 	uint32_t data_channels_opened, data_channels_closed;
+	unsigned receive_holds;         /* OpenSockets whose reader is behind */
 };
 
 struct rtc_api_dc_socket;

@@ -7,8 +7,11 @@
  *
  * Backpressure both ways is the socket's: records from the app are read only
  * while the channel's SCTP send buffer is below a high mark (reading resumes
- * on BufferedAmountLow), and records for the app that the socket cannot take
- * wait here (bounded by the client's queued-bytes quota) until it can.
+ * on BufferedAmountLow); records for the app that the socket cannot take
+ * wait here, and past a high mark the association stops taking data from
+ * SCTP, whose window then closes: the peer waits for the app, nothing is
+ * dropped. SCTP has one window for all streams, so the association's other
+ * channels wait too while this reader is behind.
  * When the channel closes, the socket lingers until the app has them all,
  * then it reads end-of-file: nothing that arrived before the close is lost.
  */
@@ -28,6 +31,10 @@
 /* Reading from the app stops above this much in the SCTP send buffer. */
 #define SEND_HIGH_MARK (1024u * 1024u)
 #define SEND_LOW_MARK (256u * 1024u)
+/* Records waiting here for the app beyond which SCTP stops receiving, and
+ * below which it starts again. The socket itself holds 1 MiB more. */
+#define RECEIVE_HIGH_MARK (1024u * 1024u)
+#define RECEIVE_LOW_MARK (256u * 1024u)
 
 struct pending_record {
 	struct pending_record *next;
@@ -45,7 +52,21 @@ struct rtc_api_dc_socket {
 	struct pending_record *head, **tail;
 	uint64_t queued;               /* bytes in the pending records */
 	bool reading_paused;
+	bool holding_receive;          /* one of the pc's receive_holds */
 };
+
+/* The association receives while no socket of its connection holds it. */
+static void hold_receive(struct rtc_api_dc_socket *ds, bool hold)
+{
+	struct rtc_api_pc *pc;
+
+	if (!ds->dc || ds->holding_receive == hold)
+		return;
+	pc = ds->dc->pc;
+	ds->holding_receive = hold;
+	if (hold ? pc->receive_holds++ == 0 : --pc->receive_holds == 0)
+		rtc_session_channel_hold_receiving(pc->session, hold);
+}
 
 static void update_events(struct rtc_api_dc_socket *ds)
 {
@@ -61,6 +82,7 @@ static void update_events(struct rtc_api_dc_socket *ds)
 
 static void socket_free(struct rtc_api_dc_socket *ds)
 {
+	hold_receive(ds, false);
 	while (ds->head) {
 		struct pending_record *r = ds->head;
 		ds->head = r->next;
@@ -112,6 +134,8 @@ static bool flush(struct rtc_api_dc_socket *ds)
 		rtc_bus_quota_release(ds->api->bus, ds->owner, RTC_QUOTA_QUEUED_BYTES, r->len);
 		free(r);
 	}
+	if (ds->queued <= RECEIVE_LOW_MARK)
+		hold_receive(ds, false);
 	return true;
 }
 
@@ -236,6 +260,9 @@ void rtc_api_dc_socket_linger(struct rtc_api_dc *dc)
 		socket_free(ds);
 		return;
 	}
+	/* The channel is closed: nothing more comes for this socket, and
+	 * what it holds must not keep the connection's other channels. */
+	hold_receive(ds, false);
 	ds->dc = NULL;
 	rtc_list_append(&ds->api->lingering_sockets, &ds->link);
 	/* Only writing is left: what the app sends now has no channel. */
@@ -280,9 +307,12 @@ bool rtc_api_dc_socket_deliver(struct rtc_api_dc *dc, bool binary, const uint8_t
 	*ds->tail = r;
 	ds->tail = &r->next;
 	ds->queued += r->len;
-	if (!flush(ds))
+	if (!flush(ds)) {
 		rtc_api_dc_socket_close(dc);
-	else
-		update_events(ds);
+		return true;
+	}
+	if (ds->queued > RECEIVE_HIGH_MARK)
+		hold_receive(ds, true);
+	update_events(ds);
 	return true;
 }

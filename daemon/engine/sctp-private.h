@@ -60,7 +60,7 @@ struct inbound_item {
 	uint16_t stream;
 	uint32_t ppid;
 	size_t len;
-	void *data;             /* malloc()ed by usrsctp, ours to free */
+	void *data;             /* malloc()ed by read_available, ours to free */
 };
 
 struct out_packet {
@@ -109,6 +109,7 @@ struct rtc_sctp {
 	uint64_t last_activity;   /* ns: when a packet last went in or out */
 	struct rtc_list dirty_link; /* on the stack's list while it has work */
 	bool in_call;             /* a public call on this association is running */
+	bool receive_held;        /* leave data in usrsctp: a reader is behind */
 };
 
 /* sctp-stack.c: usrsctp's process-wide state. */

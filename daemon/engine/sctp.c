@@ -28,6 +28,10 @@
  * buffer holds our largest message several times over, for throughput. */
 #define SEND_BUFFER_SIZE (1024 * 1024)
 #define RECEIVE_BUFFER_SIZE (1024 * 1024)
+/* One read from usrsctp: a 16 or 64 KiB message in one piece; larger ones
+ * come in pieces and are put together (on_data). Under malloc's mmap
+ * threshold, so a read costs no system call. */
+#define RECEIVE_CHUNK (64 * 1024)
 /* DTLS over UDP over IPv6 in a 1280-byte path, as libwebrtc assumes. */
 #define SCTP_PATH_MTU 1200
 
@@ -98,23 +102,52 @@ void rtc_sctp_push_error(struct rtc_sctp *sctp, uint16_t stream, enum rtc_error_
 	va_end(ap);
 }
 
-/* usrsctp's receive callback: it runs inside usrsctp, so only queue. */
-static int on_receive(struct socket *sock, union sctp_sockstore addr, void *data,
-		      size_t len, struct sctp_rcvinfo rcv, int flags, void *ulp_info)
+/* usrsctp says the socket changed (readable, writable, error); from inside
+ * usrsctp, so the reading waits for rtc_sctp_process. */
+static void on_upcall(struct socket *sock, void *arg, int flags)
 {
-	struct rtc_sctp *sctp = rtc_sctp_stack_lookup((uintptr_t)ulp_info);
+	struct rtc_sctp *sctp = rtc_sctp_stack_lookup((uintptr_t)arg);
 
 	(void)sock;
-	(void)addr;
-	/* NULL data: usrsctp reports the socket's end; notifications say why. */
-	if (!data)
-		return 1;
-	if (!sctp) {
-		free(data);
-		return 1;
+	(void)flags;
+	if (sctp)
+		rtc_sctp_stack_mark_dirty(sctp);
+}
+
+/* Takes what usrsctp has for us, unless receiving is held (a reader
+ * downstream is behind): then it stays in usrsctp's receive buffer, the
+ * window we advertise closes, and the peer waits instead of us dropping
+ * or buffering without end. Until the association is up, notifications
+ * are always read. */
+static void read_available(struct rtc_sctp *sctp)
+{
+	while (sctp->sock && !(sctp->receive_held && sctp->state == ASSOC_UP)) {
+		struct sctp_rcvinfo rcv = { 0 };
+		struct sockaddr_conn from;
+		socklen_t from_len = sizeof(from), info_len = sizeof(rcv);
+		unsigned int info_type = 0;
+		int flags = 0;
+		uint8_t *buf = malloc(RECEIVE_CHUNK), *fit;
+		ssize_t n;
+
+		if (!buf)
+			return;   /* read on the next call */
+		n = usrsctp_recvv(sctp->sock, buf, RECEIVE_CHUNK, (struct sockaddr *)&from,
+				  &from_len, &rcv, &info_len, &info_type, &flags);
+		if (n <= 0) {
+			/* Nothing more (EWOULDBLOCK), or the socket's end:
+			 * the notifications before it said why. */
+			free(buf);
+			return;
+		}
+		fit = realloc(buf, (size_t)n);
+		if (fit)
+			buf = fit;
+		if (info_type != SCTP_RECVV_RCVINFO)
+			memset(&rcv, 0, sizeof(rcv));
+		rtc_sctp_queue_inbound(sctp, buf, (size_t)n, rcv.rcv_sid, ntohl(rcv.rcv_ppid),
+				       flags);
 	}
-	rtc_sctp_queue_inbound(sctp, data, len, rcv.rcv_sid, ntohl(rcv.rcv_ppid), flags);
-	return 1;
 }
 
 static void go_down(struct rtc_sctp *sctp, const char *why)
@@ -275,6 +308,7 @@ static void on_data(struct rtc_sctp *sctp, struct inbound_item *in)
 
 void rtc_sctp_process(struct rtc_sctp *sctp)
 {
+	read_available(sctp);
 	while (!rtc_list_is_empty(&sctp->inbound)) {
 		struct inbound_item *in = rtc_container_of(sctp->inbound.next,
 							   struct inbound_item, link);
@@ -332,6 +366,9 @@ static int configure_socket(struct rtc_sctp *sctp, struct rtc_error *err)
 		       "SCTP_ENABLE_STREAM_RESET", err) ||
 	    /* Messages go out at once, not batched for a fuller packet. */
 	    set_option(sctp, IPPROTO_SCTP, SCTP_NODELAY, &on, sizeof(on), "SCTP_NODELAY", err) ||
+	    /* Each read says which stream and PPID it is. */
+	    set_option(sctp, IPPROTO_SCTP, SCTP_RECVRCVINFO, &on, sizeof(on),
+		       "SCTP_RECVRCVINFO", err) ||
 	    /* Large messages are handed over in pieces as the buffer frees. */
 	    set_option(sctp, IPPROTO_SCTP, SCTP_EXPLICIT_EOR, &on, sizeof(on),
 		       "SCTP_EXPLICIT_EOR", err) ||
@@ -391,10 +428,16 @@ struct rtc_sctp *rtc_sctp_new(const struct rtc_sctp_config *config, uint64_t now
 	}
 	rtc_sctp_enter(sctp, now);
 	sctp->last_activity = now;
-	sctp->sock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, on_receive, NULL, 0,
-				    (void *)sctp->id);
+	/* No receive callback: usrsctp's would take every message out of its
+	 * buffer at once, leaving no way to make a fast peer wait for a slow
+	 * reader. We read when told to (the upcall) and while not held. */
+	sctp->sock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0, NULL);
 	if (!sctp->sock) {
 		rtc_error_set(err, RTC_ERROR_OPERATION, "usrsctp_socket: %s", strerror(errno));
+		goto fail;
+	}
+	if (usrsctp_set_upcall(sctp->sock, on_upcall, (void *)sctp->id) < 0) {
+		rtc_error_set(err, RTC_ERROR_OPERATION, "usrsctp_set_upcall: %s", strerror(errno));
 		goto fail;
 	}
 	if (configure_socket(sctp, err) < 0)
@@ -497,6 +540,21 @@ void rtc_sctp_handle_timeout(struct rtc_sctp *sctp, uint64_t now)
 {
 	rtc_sctp_enter(sctp, now);
 	rtc_sctp_leave(sctp);
+}
+
+void rtc_sctp_hold_receiving(struct rtc_sctp *sctp, uint64_t now, bool hold)
+{
+	if (sctp->receive_held == hold)
+		return;
+	rtc_sctp_enter(sctp, now);
+	sctp->receive_held = hold;
+	/* Released: what waited in usrsctp is read as we leave. */
+	rtc_sctp_leave(sctp);
+}
+
+bool rtc_sctp_receiving_held(const struct rtc_sctp *sctp)
+{
+	return sctp->receive_held;
 }
 
 static bool has_unacked_data(const struct rtc_sctp *sctp)

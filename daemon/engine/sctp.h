@@ -129,6 +129,15 @@ void rtc_sctp_handle_timeout(struct rtc_sctp *sctp, uint64_t now);
  * and a 1 s tick when idle (heartbeats can be a little late). */
 uint64_t rtc_sctp_deadline(const struct rtc_sctp *sctp);
 
+/* Holds (or releases) the reading of data: while held, what arrives
+ * stays in usrsctp's receive buffer (1 MiB), the window advertised to the
+ * peer closes, and the peer stops sending: on every channel of the
+ * association, since SCTP has one window for all. For a reader that is
+ * behind (OpenSocket), so that nothing is dropped and nothing piles up
+ * here. Notifications behind held data wait too. */
+void rtc_sctp_hold_receiving(struct rtc_sctp *sctp, uint64_t now, bool hold);
+bool rtc_sctp_receiving_held(const struct rtc_sctp *sctp);
+
 /* The next packet for DTLS, valid until the next rtc_sctp_next_packet() or
  * rtc_sctp_free(). False when there is none. */
 bool rtc_sctp_next_packet(struct rtc_sctp *sctp, const uint8_t **data, size_t *len);

@@ -366,3 +366,14 @@ void rtc_session_channel_set_low_threshold(struct rtc_session *s, uint16_t strea
 		rtc_sctp_set_buffered_amount_low_threshold(s->transport_state->sctp, stream,
 							   threshold);
 }
+
+void rtc_session_channel_hold_receiving(struct rtc_session *s, bool hold)
+{
+	if (!rtc_session_sctp_ready(s))
+		return;
+	rtc_sctp_hold_receiving(s->transport_state->sctp, now_of(s), hold);
+	/* Called while a message is being delivered, too: what the release
+	 * read (and the window update) goes out at the next iteration, not
+	 * from inside this one. */
+	on_sctp_wake(s);
+}

@@ -103,6 +103,9 @@ int rtc_session_channel_close(struct rtc_session *s, uint16_t stream, struct rtc
 uint64_t rtc_session_channel_buffered_amount(const struct rtc_session *s, uint16_t stream);
 void rtc_session_channel_set_low_threshold(struct rtc_session *s, uint16_t stream,
 					   uint64_t threshold);
+/* Stops (or restarts) taking data from the SCTP association: a reader
+ * downstream is behind, and the peer is to wait (rtc_sctp_hold_receiving). */
+void rtc_session_channel_hold_receiving(struct rtc_session *s, bool hold);
 enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s);
 
 /* W3C close(): ICE stops, sockets close, states become "closed". */

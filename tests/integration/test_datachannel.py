@@ -223,8 +223,8 @@ def test_open_socket(d):
 
 
 def test_open_socket_close_keeps_data(d):
-    """A reader that is slow when the channel closes: every record that
-    arrived before the close still reaches it, then end-of-file."""
+    """A reader that is behind when the channel closes: every record sent
+    before the close still reaches it, then end-of-file."""
     import socket
     bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
     assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
@@ -246,18 +246,25 @@ def test_open_socket_close_keeps_data(d):
         return rtcdtest.prop(bus_a, ch, DC, "BufferedAmount") == 0
     assert rtcdtest.pump(send_all, 30), len(pending)
     dc(bus_a, ch).Close()
-    assert rtcdtest.pump(lambda: "Close" in sig_b.members(peer), 10)
-    # The object is gone; its socket still has every record, then EOF.
-    sb.settimeout(10)
+    # The close is behind the data: b's rtcd stopped taking data from SCTP
+    # once its reader was 1 MiB behind, and SCTP resets a stream only after
+    # what was sent before the reset. So it comes while the reader catches
+    # up; the socket still gives every record, then end-of-file.
+    sb.setblocking(False)
     got = []
-    while True:
-        try:
-            r = sb.recv(262145 + 16)
-        except socket.timeout:
-            raise AssertionError("no end-of-file after %d of %d records" % (len(got), len(big)))
-        if not r:
-            break
-        got.append(r)
+
+    def read_some():
+        while True:
+            try:
+                r = sb.recv(262145 + 16)
+            except BlockingIOError:
+                return False
+            if not r:
+                return True
+            got.append(r)
+    assert rtcdtest.pump(read_some, 20), "no end-of-file after %d of %d records" % (
+        len(got), len(big))
+    assert rtcdtest.pump(lambda: "Close" in sig_b.members(peer), 10)
     assert got == big, [len(g) for g in got]
     sa.close()
     sb.close()
@@ -315,11 +322,81 @@ def test_open_socket_paused_sleeps(d):
         sb.close()
 
 
+def test_open_socket_slow_reader_loses_nothing(d):
+    """An app that stops reading its socket: the receiving rtcd stops taking
+    data from SCTP, the window closes, and the sender's app is held back
+    (its socket fills) instead of the receiver dropping what its quota
+    cannot hold (4 MiB here, far less than what is sent). Once the app reads
+    again, every record arrives, in order; no Error on the way. While held,
+    neither daemon spins."""
+    import socket
+    import time
+    total_records = 256                  # 16 MiB: four times the quota
+    with rtcdtest.Daemon(extra_args=["--max-queued-bytes=%d" % (4 << 20)]) as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+        peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+        sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
+        sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+        sa.setblocking(False)
+        sb.setblocking(False)
+
+        def record(i):
+            return bytes([2]) + i.to_bytes(4, "big") + bytes([i & 0xff]) * 65531
+
+        sent = [0]
+        last_progress = [time.monotonic()]
+
+        def send_some():
+            while sent[0] < total_records:
+                try:
+                    sa.send(record(sent[0]))
+                except BlockingIOError:
+                    return
+                sent[0] += 1
+                last_progress[0] = time.monotonic()
+
+        # The receiving app sleeps: send until nothing has moved for 2 s.
+        deadline = time.monotonic() + 30
+        while time.monotonic() - last_progress[0] < 2 and time.monotonic() < deadline:
+            send_some()
+            rtcdtest.pump(timeout=0.1)
+        assert sent[0] < total_records, "nothing held the sender back"
+        held = sent[0]
+        before = (cpu_seconds(d.rtcd.pid), cpu_seconds(d2.rtcd.pid))
+        time.sleep(2)
+        used = [cpu_seconds(p) - b for p, b in zip((d.rtcd.pid, d2.rtcd.pid), before)]
+        assert max(used) < 0.5, "while held, the daemons used %s s of CPU in 2 s" % used
+        assert rtcdtest.pump(lambda: False, 0.2) is False
+        assert "Error" not in sig_b.members(peer), "the receiver dropped something"
+
+        # The app reads again: everything arrives, in order.
+        got = 0
+        deadline = time.monotonic() + 60
+        while got < total_records and time.monotonic() < deadline:
+            send_some()
+            while True:
+                try:
+                    r = sb.recv(262145 + 16)
+                except BlockingIOError:
+                    break
+                assert r == record(got), "record %d: %d bytes, starts %r" % (got, len(r), r[:6])
+                got += 1
+            rtcdtest.pump(timeout=0.01)
+        assert got == total_records, "%d of %d records (held at %d)" % (got, total_records, held)
+        assert "Error" not in sig_b.members(peer), "the receiver dropped something"
+        print("# held back at %d of %d records sent (64 KiB each); all %d arrived" % (
+            held, total_records, got))
+        sa.close()
+        sb.close()
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_echo_sizes, test_channel_from_answerer_and_close, test_negotiated_and_unreliable,
               test_two_daemons, test_wrong_fingerprint, test_open_socket,
-              test_open_socket_close_keeps_data, test_open_socket_paused_sleeps):
+              test_open_socket_close_keeps_data, test_open_socket_paused_sleeps,
+              test_open_socket_slow_reader_loses_nothing):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     tap.done()
