@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "io/reactor-private.h"
 
 /* After the last change; engine/dtls.c releases idle buffers after 2 s. */
 #define QUIET_NS (5ull * 1000000000ull)
@@ -18,9 +19,13 @@ struct rtc_heap_trim {
 
 static void on_timer(void *userdata)
 {
-	struct mallinfo2 info = mallinfo2();
+	struct rtc_heap_trim *t = userdata;
+	struct mallinfo2 info;
 
-	(void)userdata;
+	/* The send packets kept from the last burst are the reactor's; with
+	 * things quiet, the next burst can allocate its own. */
+	rtc_udp_release_spares(t->reactor);
+	info = mallinfo2();
 	if (info.fordblks < WORTH_BYTES)
 		return;
 	malloc_trim(0);

@@ -8,6 +8,7 @@
  * leaves in the middle stays resident until malloc_trim(3), which also
  * releases whole free pages inside the heap. One trim per burst of changes,
  * and none at all while nothing changes: an idle daemon stays asleep.
+ * The reactor's spare send packets go first (io/udp.c).
  */
 #ifndef RTC_IO_HEAP_TRIM_H
 #define RTC_IO_HEAP_TRIM_H

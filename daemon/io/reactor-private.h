@@ -25,9 +25,10 @@
 #define RTC_UDP_SEND_QUEUE_MAX 1024u
 /* Queued packets that trigger a flush without waiting for the end of the iteration. */
 #define RTC_UDP_SEND_BATCH 64u
-/* Spare packet buffers (2 KiB each) a socket keeps for reuse once its queue
- * drains: one batch. More would pin a past burst's memory on every idle
- * connection; malloc is cheap next to a sendmsg. */
+/* Spare packet buffers (2 KiB each) the reactor keeps for reuse once they
+ * come back from the kernel: one batch, shared by all sockets. A socket
+ * sending in bulk reuses the same few; an idle connection holds none (a
+ * pool per socket pinned at least one on every socket that ever sent). */
 #define RTC_UDP_SPARE_MAX RTC_UDP_SEND_BATCH
 
 struct rtc_reactor_backend_ops {
@@ -108,7 +109,8 @@ struct rtc_idle {
 };
 
 struct rtc_udp_packet {
-	struct rtc_list link;          /* socket's queue or spare list; unlinked in flight */
+	struct rtc_list link;          /* the socket's queue; unlinked in flight */
+	struct rtc_udp_packet *next_spare;  /* in reactor->spare_packets */
 	struct rtc_udp_socket *socket;
 	struct msghdr msg;
 	struct iovec iov;
@@ -129,8 +131,7 @@ struct rtc_udp_socket {
 	bool closed;
 	struct rtc_udp_stats stats;
 	struct rtc_list queued;        /* packets waiting for the next flush */
-	struct rtc_list spare;         /* allocated packets not in use */
-	unsigned n_queued, n_in_flight, n_spare;
+	unsigned n_queued, n_in_flight;
 	union {
 		struct {
 			bool in_epoll;
@@ -153,6 +154,10 @@ struct rtc_reactor {
 
 	struct rtc_list watches, dead_watches;
 	struct rtc_list sockets, dead_sockets, sockets_to_flush;
+	/* Send packets not in use, for any socket (a stack: the most recently
+	 * used, likeliest still in cache, goes out first). */
+	struct rtc_udp_packet *spare_packets;
+	unsigned n_spare_packets;
 
 	struct rtc_list timers, due_timers;
 	struct rtc_timer **heap;       /* min-heap on (deadline, seq) */
@@ -182,6 +187,9 @@ void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
                      const struct sockaddr *from, socklen_t fromlen);
 /* Marks a packet as handed to the kernel / given back by it (0 or -errno). */
 void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result);
+/* Frees the spare send packets, for a quiet moment (io/heap-trim.c): a
+ * burst's worth would otherwise stay until the next burst. */
+void rtc_udp_release_spares(struct rtc_reactor *r);
 
 /* watch.c */
 void rtc_watches_sweep(struct rtc_reactor *r, bool force);

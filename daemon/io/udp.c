@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * UDP sockets, the backend-independent half: opening and binding, the send
- * queue with its packet pool, statistics and the graveyard of closed sockets.
+ * queue and the reactor's pool of send packets, statistics and the graveyard
+ * of closed sockets.
  * Receiving and the actual send syscalls are the backends' job.
  */
 #include <errno.h>
@@ -76,7 +77,6 @@ static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 	s->userdata = userdata;
 	rtc_list_init(&s->flush_link);
 	rtc_list_init(&s->queued);
-	rtc_list_init(&s->spare);
 	ret = r->ops->udp_open(s);
 	if (ret < 0) {
 		free(s);
@@ -141,25 +141,37 @@ int rtc_udp_local_address(const struct rtc_udp_socket *s, struct sockaddr_storag
 	return 0;
 }
 
-static struct rtc_udp_packet *take_packet(struct rtc_udp_socket *s)
+static struct rtc_udp_packet *take_packet(struct rtc_reactor *r)
 {
-	struct rtc_list *e = rtc_list_pop(&s->spare);
+	struct rtc_udp_packet *p = r->spare_packets;
 
-	if (e) {
-		s->n_spare--;
-		return rtc_container_of(e, struct rtc_udp_packet, link);
-	}
-	return malloc(sizeof(struct rtc_udp_packet));
+	if (!p)
+		return malloc(sizeof(struct rtc_udp_packet));
+	r->spare_packets = p->next_spare;
+	r->n_spare_packets--;
+	return p;
 }
 
-static void give_back_packet(struct rtc_udp_socket *s, struct rtc_udp_packet *p)
+static void give_back_packet(struct rtc_reactor *r, struct rtc_udp_packet *p)
 {
-	if (s->n_spare >= RTC_UDP_SPARE_MAX) {
+	if (r->n_spare_packets >= RTC_UDP_SPARE_MAX) {
 		free(p);
 		return;
 	}
-	rtc_list_append(&s->spare, &p->link);
-	s->n_spare++;
+	p->next_spare = r->spare_packets;
+	r->spare_packets = p;
+	r->n_spare_packets++;
+}
+
+void rtc_udp_release_spares(struct rtc_reactor *r)
+{
+	while (r->spare_packets) {
+		struct rtc_udp_packet *p = r->spare_packets;
+
+		r->spare_packets = p->next_spare;
+		free(p);
+	}
+	r->n_spare_packets = 0;
 }
 
 static void flush(struct rtc_udp_socket *s, bool submit_now)
@@ -193,7 +205,7 @@ int rtc_udp_send(struct rtc_udp_socket *s, const void *data, size_t len,
 		if (s->n_queued + s->n_in_flight >= RTC_UDP_SEND_QUEUE_MAX)
 			return -ENOBUFS;
 	}
-	p = take_packet(s);
+	p = take_packet(s->reactor);
 	if (!p)
 		return -ENOMEM;
 
@@ -246,7 +258,7 @@ void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result)
 		s->stats.send_errors++;
 	}
 	s->n_in_flight--;
-	give_back_packet(s, p);
+	give_back_packet(s->reactor, p);
 }
 
 void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
@@ -278,7 +290,7 @@ void rtc_udp_close(struct rtc_udp_socket *s)
 	while ((e = rtc_list_pop(&s->queued))) {
 		s->n_queued--;
 		s->stats.send_errors++;
-		give_back_packet(s, rtc_container_of(e, struct rtc_udp_packet, link));
+		give_back_packet(r, rtc_container_of(e, struct rtc_udp_packet, link));
 	}
 	rtc_list_unlink(&s->flush_link);
 	s->closed = true;
@@ -293,8 +305,6 @@ static void free_socket(struct rtc_udp_socket *s)
 
 	s->reactor->ops->udp_release(s);
 	while ((e = rtc_list_pop(&s->queued)))
-		free(rtc_container_of(e, struct rtc_udp_packet, link));
-	while ((e = rtc_list_pop(&s->spare)))
 		free(rtc_container_of(e, struct rtc_udp_packet, link));
 	close(s->fd);
 	free(s);
@@ -325,4 +335,7 @@ void rtc_udp_sweep(struct rtc_reactor *r, bool force)
 		rtc_list_unlink(&s->link);
 		free_socket(s);
 	}
+	/* Teardown: nothing is in flight any more, the pool goes too. */
+	if (force)
+		rtc_udp_release_spares(r);
 }
