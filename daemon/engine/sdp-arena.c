@@ -7,10 +7,13 @@
 #include <string.h>
 
 /* Most descriptions fit in one or two chunks; large allocations get a chunk
- * of their own. */
-/* A data-only description parses into a few KiB; each connection keeps
- * several, so small chunks (more come as needed) keep idle ones cheap. */
+ * of their own. A data-only description takes a few KiB; each connection
+ * keeps several, so small chunks (more come as needed) keep idle ones cheap. */
 #define CHUNK_SIZE (4 * 1024)
+/* After a first chunk of the expected size, what comes is a few lines
+ * (trickled candidates added to a description) or a wrong guess: chunks
+ * of a quarter of the first, and at least this. */
+#define LATER_CHUNK_MIN 1024
 #define ALIGNMENT alignof(max_align_t)
 
 struct chunk {
@@ -21,11 +24,29 @@ struct chunk {
 
 struct rtc_sdp_arena {
 	struct chunk *chunks;
+	size_t first_chunk_size, chunk_size;
 };
 
 struct rtc_sdp_arena *rtc_sdp_arena_new(void)
 {
-	return calloc(1, sizeof(struct rtc_sdp_arena));
+	struct rtc_sdp_arena *arena = calloc(1, sizeof(*arena));
+
+	if (arena)
+		arena->first_chunk_size = arena->chunk_size = CHUNK_SIZE;
+	return arena;
+}
+
+struct rtc_sdp_arena *rtc_sdp_arena_new_sized(size_t expected)
+{
+	struct rtc_sdp_arena *arena = calloc(1, sizeof(*arena));
+
+	if (!arena)
+		return NULL;
+	if (expected > SIZE_MAX / 4)
+		expected = CHUNK_SIZE;
+	arena->first_chunk_size = (expected + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
+	arena->chunk_size = expected / 4 > LATER_CHUNK_MIN ? expected / 4 : LATER_CHUNK_MIN;
+	return arena;
 }
 
 void rtc_sdp_arena_free(struct rtc_sdp_arena *arena)
@@ -44,7 +65,7 @@ void rtc_sdp_arena_free(struct rtc_sdp_arena *arena)
 void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
 {
 	struct chunk *c = arena->chunks;
-	size_t need, chunk_size;
+	size_t need, chunk_size, usual;
 	void *p;
 
 	if (size == 0)
@@ -54,7 +75,8 @@ void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
 	need = (size + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
 
 	if (!c || c->size - c->used < need) {
-		chunk_size = need > CHUNK_SIZE ? need : CHUNK_SIZE;
+		usual = c ? arena->chunk_size : arena->first_chunk_size;
+		chunk_size = need > usual ? need : usual;
 		c = malloc(sizeof(*c) + chunk_size);
 		if (!c)
 			return NULL;
@@ -62,7 +84,7 @@ void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
 		c->size = chunk_size;
 		/* A big private chunk goes behind the current one, so the
 		 * space left in the current one is still used. */
-		if (need > CHUNK_SIZE && arena->chunks) {
+		if (need > usual && arena->chunks) {
 			c->next = arena->chunks->next;
 			arena->chunks->next = c;
 		} else {

@@ -12,6 +12,10 @@
 struct rtc_sdp_arena;
 
 struct rtc_sdp_arena *rtc_sdp_arena_new(void);
+/* For a caller that can tell how much it will allocate: the first chunk is
+ * `expected` bytes, so a right guess is one allocation with little spare,
+ * and what is added later comes in smaller chunks. */
+struct rtc_sdp_arena *rtc_sdp_arena_new_sized(size_t expected);
 void rtc_sdp_arena_free(struct rtc_sdp_arena *arena);
 
 /* Zeroed memory aligned for any type, or NULL when out of memory (or when

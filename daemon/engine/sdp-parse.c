@@ -12,6 +12,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* Parsed, a description takes about four times its text (measured on the
+ * captured browser descriptions: 3.6 to 4.3 for data-only ones, up to 5
+ * for audio and video); the rest is for what is added to it later. */
+#define PARSED_PER_TEXT_BYTE 4
+#define PARSED_EXTRA 1024
+/* Trickled candidates and end-of-candidates, before the array doubles. */
+#define MEDIA_SPARE_ATTRIBUTES 4
+
 struct parser {
 	const char *next, *end;         /* the text not yet read */
 	unsigned line_no;
@@ -88,6 +96,40 @@ static int reserve(struct parser *p, void *items, size_t *cap, size_t n, size_t 
 {
 	if (rtc_sdp_arena_reserve(p->arena, items, cap, n, size) < 0)
 		return out_of_memory(p);
+	return 0;
+}
+
+/* The a= lines from the current one to the end of its part (the next m=
+ * line or the end of the text). Only a capacity: the lines are checked
+ * when they are read. */
+static size_t count_attribute_lines(const struct parser *p)
+{
+	const char *line = p->next, *nl;
+	size_t n = 1;
+
+	while (line < p->end && *line != 'm') {
+		n += *line == 'a';
+		nl = memchr(line, '\n', (size_t)(p->end - line));
+		if (!nl)
+			break;
+		line = nl + 1;
+	}
+	return n;
+}
+
+/* Sizes a part's attribute array once, at its first a= line: doubling it
+ * line by line would leave each smaller copy behind in the arena, a fifth
+ * of a small description's memory. A media section gets room for a few
+ * more: JSEP adds the trickled candidates to the description it keeps. */
+static int reserve_attributes(struct parser *p, struct rtc_sdp_attr **items, size_t *cap,
+			      size_t spare)
+{
+	size_t count = count_attribute_lines(p) + spare;
+
+	*items = rtc_sdp_arena_alloc(p->arena, count * sizeof(**items));
+	if (!*items)
+		return out_of_memory(p);
+	*cap = count;
 	return 0;
 }
 
@@ -237,12 +279,13 @@ static int parse_media_line(struct parser *p)
 }
 
 static int parse_attribute(struct parser *p, struct rtc_sdp_attr **items, size_t *n,
-			   size_t *cap)
+			   size_t *cap, size_t spare)
 {
 	struct rtc_sdp_attr *a;
 	char *colon = strchr(p->value, ':');
 
-	if (reserve(p, items, cap, *n, sizeof(**items)) < 0)
+	if (*cap == 0 ? reserve_attributes(p, items, cap, spare) < 0
+		      : reserve(p, items, cap, *n, sizeof(**items)) < 0)
 		return -1;
 	a = &(*items)[*n];
 	memset(a, 0, sizeof(*a));
@@ -340,7 +383,7 @@ static int parse_session_line(struct parser *p)
 		s->key = p->value;
 		return 0;
 	case 'a':
-		return parse_attribute(p, &s->attrs, &s->n_attrs, &s->cap_attrs);
+		return parse_attribute(p, &s->attrs, &s->n_attrs, &s->cap_attrs, 0);
 	}
 	return fail(p, "unexpected '%c='", p->type);
 }
@@ -365,7 +408,8 @@ static int parse_media_part_line(struct parser *p, struct rtc_sdp_media *m)
 		m->key = p->value;
 		return 0;
 	case 'a':
-		return parse_attribute(p, &m->attrs, &m->n_attrs, &m->cap_attrs);
+		return parse_attribute(p, &m->attrs, &m->n_attrs, &m->cap_attrs,
+				       MEDIA_SPARE_ATTRIBUTES);
 	}
 	return fail(p, "unexpected '%c='", p->type);
 }
@@ -434,7 +478,7 @@ int rtc_sdp_parse(const char *text, size_t len, struct rtc_sdp_session **out,
 		return rtc_error_set(err, RTC_ERROR_SYNTAX,
 				     "the description has %zu bytes, more than the %d allowed",
 				     len, RTC_SDP_MAX_SIZE);
-	p.arena = rtc_sdp_arena_new();
+	p.arena = rtc_sdp_arena_new_sized(len * PARSED_PER_TEXT_BYTE + PARSED_EXTRA);
 	p.s = p.arena ? rtc_sdp_arena_alloc(p.arena, sizeof(*p.s)) : NULL;
 	if (!p.s) {
 		rtc_sdp_arena_free(p.arena);

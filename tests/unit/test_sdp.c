@@ -763,6 +763,87 @@ static void test_limits(void)
 	free(text);
 }
 
+/* Attribute arrays are sized from the lines ahead of them: a section with
+ * none, one with many, one with one, and the session's; every line lands
+ * in its part, in order, and lines added after parsing (as JSEP adds
+ * trickled candidates) grow the arrays past their spare room. */
+static void test_attribute_arrays(void)
+{
+	char text[8192], value[32], *p = text;
+	struct rtc_sdp_session *s = NULL;
+	struct rtc_error err = { 0 };
+
+	p += sprintf(p, HEAD "a=ice-options:trickle\r\na=x-session:1\r\n");
+	p += sprintf(p, APP);
+	p += sprintf(p, APP);
+	for (int i = 0; i < 40; i++)
+		p += sprintf(p, "a=x-%d:%d\r\n", i, i);
+	p += sprintf(p, APP "a=mid:2\r\n");
+	CHECK(rtc_sdp_parse(text, (size_t)(p - text), &s, &err) == 0);
+	if (!s) {
+		printf("# %s\n", err.message);
+		return;
+	}
+	CHECK_INTEQ(s->n_attrs, 2);
+	CHECK_STREQ(s->attrs[1].name, "x-session");
+	CHECK_INTEQ(s->n_media, 3);
+	CHECK_INTEQ(s->media[0]->n_attrs, 0);
+	CHECK_INTEQ(s->media[1]->n_attrs, 40);
+	CHECK_INTEQ(s->media[2]->n_attrs, 1);
+	for (size_t i = 0; i < s->media[1]->n_attrs; i++) {
+		snprintf(value, sizeof(value), "%zu", i);
+		CHECK_STREQ(s->media[1]->attrs[i].value, value);
+		CHECK_INTEQ(s->media[1]->attrs[i].line, 9 + i);
+	}
+	CHECK_STREQ(s->media[2]->attrs[0].value, "2");
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(value, sizeof(value), "%d", 100 + i);
+		for (size_t m = 0; m < s->n_media; m++)
+			CHECK(rtc_sdp_add_attr(s, s->media[m], "x-added", value, &err) == 0);
+	}
+	CHECK_INTEQ(s->media[0]->n_attrs, 20);
+	CHECK_INTEQ(s->media[1]->n_attrs, 60);
+	CHECK_INTEQ(s->media[2]->n_attrs, 21);
+	CHECK_STREQ(s->media[1]->attrs[39].value, "39");
+	CHECK_STREQ(s->media[1]->attrs[59].value, "119");
+	CHECK_STREQ(s->media[2]->attrs[0].value, "2");
+	check_round_trip(s, NULL, false);
+	rtc_sdp_free(s);
+}
+
+/* The largest description allowed, made of long attribute lines: parsed
+ * whole, whatever the first guess of its size. */
+static void test_large_description(void)
+{
+	size_t size = RTC_SDP_MAX_SIZE, line = 60000;
+	char *text = malloc(size), *p = text;
+	struct rtc_sdp_session *s = NULL;
+	size_t lines = 0;
+
+	if (!text) {
+		CHECK(text != NULL);
+		return;
+	}
+	p += sprintf(p, HEAD APP);
+	while ((size_t)(text + size - p) > line + 16) {
+		p += sprintf(p, "a=x:");
+		memset(p, 'v', line);
+		p += line;
+		p += sprintf(p, "\r\n");
+		lines++;
+	}
+	while ((size_t)(text + size - p) > 16) {
+		p += sprintf(p, "a=y\r\n");
+		lines++;
+	}
+	CHECK(rtc_sdp_parse(text, (size_t)(p - text), &s, NULL) == 0);
+	CHECK(s && s->n_media == 1 && s->media[0]->n_attrs == lines);
+	CHECK(s && strlen(s->media[0]->attrs[0].value) == line);
+	rtc_sdp_free(s);
+	free(text);
+}
+
 /* ---- trickled candidates ------------------------------------------------ */
 
 static void test_candidate_standalone(void)
@@ -943,6 +1024,8 @@ int main(void)
 	RUN(test_malformed);
 	RUN(test_embedded_nul);
 	RUN(test_limits);
+	RUN(test_attribute_arrays);
+	RUN(test_large_description);
 	RUN(test_candidate_standalone);
 	RUN(test_candidate_to_string);
 	RUN(test_build);
