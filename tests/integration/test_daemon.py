@@ -108,7 +108,7 @@ def main():
             tap.run(t, d)
     with rtcdtest.Daemon(start_rtcd=False) as d:
         tap.run(test_ready_notification, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

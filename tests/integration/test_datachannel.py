@@ -399,7 +399,7 @@ def main():
               test_open_socket_slow_reader_loses_nothing):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

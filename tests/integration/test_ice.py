@@ -267,7 +267,7 @@ def main():
               test_port_range, test_mdns_host_candidates, test_peer_vanishes):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

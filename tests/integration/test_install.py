@@ -120,14 +120,14 @@ def main():
     tap = rtcdtest.Tap()
     if not BUILD:
         tap.skip("install", "MESON_BUILD_ROOT is not set")
-        tap.done()
+        return tap.done()
     with tempfile.TemporaryDirectory(prefix="rtcd-install-") as dest:
         opts = install(dest)
         tap.run(test_installed_files, dest)
         tap.run(test_unit_hardening, dest)
         tap.run(test_pkg_config, dest, opts)
         tap.run(test_dbus_activation, dest)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

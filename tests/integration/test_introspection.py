@@ -6,6 +6,8 @@ import os
 import subprocess
 import xml.etree.ElementTree as ET
 
+import sys
+
 import dbus
 import rtcdtest
 from rtcdtest import BUS_NAME, ROOT, DC, PC, MANAGER
@@ -128,8 +130,8 @@ def main():
               test_properties_getall_matches_xml):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -128,7 +128,7 @@ def main():
               test_sigint_exits_cleanly):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

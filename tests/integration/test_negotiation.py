@@ -167,7 +167,7 @@ def main():
               test_data_channel_properties):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -262,7 +262,7 @@ def main():
               test_missing_file, test_usage_errors, test_help_without_bus):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -230,7 +230,7 @@ def main():
         tap.run(test_quota_peer_connections, d)
     with rtcdtest.Daemon(["--max-data-channels=4"]) as d:
         tap.run(test_quota_data_channels, d)
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

@@ -139,7 +139,7 @@ def main():
     tap = rtcdtest.Tap()
     if not shutil.which("turnserver"):
         tap.skip("turn", "coturn is not installed")
-        tap.done()
+        return tap.done()
     turn = Coturn()
     try:
         for t in (test_turn_udp, test_turn_tcp, test_turn_tls, test_turn_tls_untrusted,
@@ -148,7 +148,7 @@ def main():
                 tap.run(t, d, turn)
     finally:
         turn.close()
-    tap.done()
+    return tap.done()
 
 
 if __name__ == "__main__":

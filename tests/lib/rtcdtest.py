@@ -16,6 +16,8 @@ import sys
 import tempfile
 import time
 
+from tap import Tap  # noqa: F401 -- the tests use rtcdtest.Tap
+
 import dbus
 import dbus.mainloop.glib
 from gi.repository import GLib
@@ -232,29 +234,3 @@ def error_name(exc):
     return exc.get_dbus_name() if isinstance(exc, dbus.exceptions.DBusException) else None
 
 
-class Tap:
-    """Minimal TAP output for Python tests, so meson counts each case."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def run(self, fn, *args):
-        self.n += 1
-        try:
-            fn(*args)
-            print("ok %d - %s" % (self.n, fn.__name__), flush=True)
-        except Exception as e:  # noqa: BLE001 -- any failure fails the case
-            self.failed += 1
-            import traceback
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-            print("not ok %d - %s: %s" % (self.n, fn.__name__, e), flush=True)
-
-    def skip(self, name, why):
-        self.n += 1
-        print("ok %d - %s # SKIP %s" % (self.n, name, why), flush=True)
-
-    def done(self):
-        print("1..%d" % self.n, flush=True)
-        sys.exit(1 if self.failed else 0)

@@ -1,43 +1,15 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""TAP output and datagram helpers shared by the netlab self-tests."""
+"""Datagram helpers shared by the netlab self-tests (TAP comes from
+tests/lib/tap.py)."""
 import os
 import shutil
 import socket
 import sys
-import traceback
+
+from tap import Tap, comment  # noqa: F401 -- the lab tests use labtest.Tap
 
 # Linux's SO_RCVBUFFORCE (root may exceed net.core.rmem_max); Python lacks the name.
 SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
-
-
-class Tap:
-    """One TAP line per case; a failed case prints its traceback as comments."""
-
-    def __init__(self):
-        self.n = 0
-        self.failed = 0
-
-    def run(self, fn, *args):
-        self.n += 1
-        try:
-            fn(*args)
-            print("ok %d - %s" % (self.n, fn.__name__), flush=True)
-        except Exception as e:  # noqa: BLE001 -- any failure fails the case
-            self.failed += 1
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-            print("not ok %d - %s: %s" % (self.n, fn.__name__, e), flush=True)
-
-    def done(self):
-        print("1..%d" % self.n, flush=True)
-        return 1 if self.failed else 0
-
-
-def comment(text):
-    """Text as TAP comment lines (shown with a failing test's output)."""
-    for line in text.splitlines():
-        print("# " + line)
-    sys.stdout.flush()
 
 
 def skip_unless_able(need_turn=True):
