@@ -62,39 +62,50 @@ void rtc_sdp_arena_free(struct rtc_sdp_arena *arena)
 	free(arena);
 }
 
-void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
+/* size bytes at an offset that is a multiple of align (a power of two, at
+ * most ALIGNMENT): in the current chunk if they fit, else in a new one. */
+static void *take(struct rtc_sdp_arena *arena, size_t size, size_t align)
 {
 	struct chunk *c = arena->chunks;
-	size_t need, chunk_size, usual;
+	size_t offset, chunk_size, usual;
+
+	if (size > SIZE_MAX / 2)
+		return NULL;
+	if (c) {
+		offset = (c->used + align - 1) & ~(align - 1);
+		if (offset <= c->size && c->size - offset >= size) {
+			c->used = offset + size;
+			return c->data + offset;
+		}
+	}
+	usual = c ? arena->chunk_size : arena->first_chunk_size;
+	chunk_size = size > usual ? size : usual;
+	c = malloc(sizeof(*c) + chunk_size);
+	if (!c)
+		return NULL;
+	c->used = size;
+	c->size = chunk_size;
+	/* A big private chunk goes behind the current one, so the space left
+	 * in the current one is still used. */
+	if (size > usual && arena->chunks) {
+		c->next = arena->chunks->next;
+		arena->chunks->next = c;
+	} else {
+		c->next = arena->chunks;
+		arena->chunks = c;
+	}
+	return c->data;
+}
+
+void *rtc_sdp_arena_alloc(struct rtc_sdp_arena *arena, size_t size)
+{
 	void *p;
 
 	if (size == 0)
 		size = 1;
-	if (size > SIZE_MAX / 2)
-		return NULL;
-	need = (size + ALIGNMENT - 1) & ~(ALIGNMENT - 1);
-
-	if (!c || c->size - c->used < need) {
-		usual = c ? arena->chunk_size : arena->first_chunk_size;
-		chunk_size = need > usual ? need : usual;
-		c = malloc(sizeof(*c) + chunk_size);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->size = chunk_size;
-		/* A big private chunk goes behind the current one, so the
-		 * space left in the current one is still used. */
-		if (need > usual && arena->chunks) {
-			c->next = arena->chunks->next;
-			arena->chunks->next = c;
-		} else {
-			c->next = arena->chunks;
-			arena->chunks = c;
-		}
-	}
-	p = c->data + c->used;
-	c->used += need;
-	memset(p, 0, size);
+	p = take(arena, size, ALIGNMENT);
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 
@@ -104,7 +115,9 @@ char *rtc_sdp_arena_strndup(struct rtc_sdp_arena *arena, const char *s, size_t l
 
 	if (len == SIZE_MAX)
 		return NULL;
-	copy = rtc_sdp_arena_alloc(arena, len + 1);
+	/* Strings need no alignment: packed, they save a line's worth of
+	 * padding every two lines. */
+	copy = take(arena, len + 1, 1);
 	if (!copy)
 		return NULL;
 	memcpy(copy, s, len);
