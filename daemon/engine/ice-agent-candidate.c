@@ -44,68 +44,74 @@ uint64_t rtc_ice_pair_priority(uint32_t controlling, uint32_t controlled)
 
 /* ---- transport addresses ---------------------------------------------------- */
 
-bool ice_addr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+bool ice_addr_ip_equal(const union ice_addr *a, const union ice_addr *b)
 {
-	if (a->ss_family != b->ss_family)
+	if (a->sa.sa_family != b->sa.sa_family)
 		return false;
-	if (a->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->ss_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr,
-			      sizeof(struct in6_addr)) == 0;
+	if (a->sa.sa_family == AF_INET)
+		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
+	if (a->sa.sa_family == AF_INET6)
+		return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
 	return false;
 }
 
-uint16_t ice_addr_port(const struct sockaddr_storage *a)
+uint16_t ice_addr_port(const union ice_addr *a)
 {
-	if (a->ss_family == AF_INET)
-		return ntohs(((const struct sockaddr_in *)a)->sin_port);
-	if (a->ss_family == AF_INET6)
-		return ntohs(((const struct sockaddr_in6 *)a)->sin6_port);
+	if (a->sa.sa_family == AF_INET)
+		return ntohs(a->in.sin_port);
+	if (a->sa.sa_family == AF_INET6)
+		return ntohs(a->in6.sin6_port);
 	return 0;
 }
 
-bool ice_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+bool ice_addr_equal(const union ice_addr *a, const union ice_addr *b)
 {
 	return ice_addr_ip_equal(a, b) && ice_addr_port(a) == ice_addr_port(b);
 }
 
-bool ice_addr_copy(struct sockaddr_storage *out, const struct sockaddr *in)
+bool ice_addr_copy(union ice_addr *out, const struct sockaddr *in)
 {
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(*out));   /* AF_UNSPEC */
 	if (!in)
 		return false;
 	if (in->sa_family == AF_INET)
-		memcpy(out, in, sizeof(struct sockaddr_in));
+		memcpy(&out->in, in, sizeof(out->in));
 	else if (in->sa_family == AF_INET6)
-		memcpy(out, in, sizeof(struct sockaddr_in6));
+		memcpy(&out->in6, in, sizeof(out->in6));
 	else
 		return false;
 	return true;
 }
 
-void ice_addr_format(const struct sockaddr_storage *a, char *out, size_t size, uint16_t *port)
+void ice_addr_to_storage(const union ice_addr *a, struct sockaddr_storage *out)
+{
+	memset(out, 0, sizeof(*out));   /* AF_UNSPEC */
+	if (a->sa.sa_family == AF_INET)
+		memcpy(out, &a->in, sizeof(a->in));
+	else if (a->sa.sa_family == AF_INET6)
+		memcpy(out, &a->in6, sizeof(a->in6));
+}
+
+void ice_addr_format(const union ice_addr *a, char *out, size_t size, uint16_t *port)
 {
 	const void *ip = NULL;
 
-	if (a->ss_family == AF_INET)
-		ip = &((const struct sockaddr_in *)a)->sin_addr;
-	else if (a->ss_family == AF_INET6)
-		ip = &((const struct sockaddr_in6 *)a)->sin6_addr;
-	if (!ip || !inet_ntop(a->ss_family, ip, out, (socklen_t)size))
+	if (a->sa.sa_family == AF_INET)
+		ip = &a->in.sin_addr;
+	else if (a->sa.sa_family == AF_INET6)
+		ip = &a->in6.sin6_addr;
+	if (!ip || !inet_ntop(a->sa.sa_family, ip, out, (socklen_t)size))
 		snprintf(out, size, "%s", "");
 	if (port)
 		*port = ice_addr_port(a);
 }
 
-bool ice_addr_is_link_local(const struct sockaddr_storage *a)
+bool ice_addr_is_link_local(const union ice_addr *a)
 {
-	if (a->ss_family == AF_INET6)
-		return IN6_IS_ADDR_LINKLOCAL(&((const struct sockaddr_in6 *)a)->sin6_addr);
-	if (a->ss_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)a)->sin_addr.s_addr) >> 16) == 0xA9FE;
+	if (a->sa.sa_family == AF_INET6)
+		return IN6_IS_ADDR_LINKLOCAL(&a->in6.sin6_addr);
+	if (a->sa.sa_family == AF_INET)
+		return (ntohl(a->in.sin_addr.s_addr) >> 16) == 0xA9FE;
 	return false;
 }
 
@@ -113,13 +119,13 @@ bool ice_addr_is_link_local(const struct sockaddr_storage *a)
  * RFC 8421 asks to prefer IPv6 and to interleave families. The interface
  * rank dominates, then routable over link-local, then IPv6 over IPv4, so
  * every combination gets its own value (the RFC wants them unique). */
-uint16_t ice_local_preference(const struct sockaddr_storage *addr, uint8_t interface_rank)
+uint16_t ice_local_preference(const union ice_addr *addr, uint8_t interface_rank)
 {
 	uint16_t pref = (uint16_t)(0xFFFF - ((uint16_t)interface_rank << 8));
 
 	if (ice_addr_is_link_local(addr))
 		pref -= 128;
-	if (addr->ss_family != AF_INET6)
+	if (addr->sa.sa_family != AF_INET6)
 		pref -= 64;
 	return pref;
 }
@@ -143,8 +149,8 @@ static void local_foundation(struct rtc_ice_agent *agent, struct ice_candidate *
 }
 
 int ice_local_add(struct rtc_ice_agent *agent, enum rtc_sdp_candidate_type type,
-		  uint32_t socket, const struct sockaddr_storage *addr,
-		  const struct sockaddr_storage *base, const struct sockaddr_storage *related,
+		  uint32_t socket, const union ice_addr *addr,
+		  const union ice_addr *base, const union ice_addr *related,
 		  uint16_t local_pref, int server)
 {
 	/* Copied first: they may point into the array that is about to move. */
@@ -152,7 +158,7 @@ int ice_local_add(struct rtc_ice_agent *agent, enum rtc_sdp_candidate_type type,
 		.type = type,
 		.addr = *addr,
 		.base = *base,
-		.related = related ? *related : (struct sockaddr_storage){ .ss_family = AF_UNSPEC },
+		.related = related ? *related : (union ice_addr){ .sa.sa_family = AF_UNSPEC },
 	};
 	struct ice_candidate *c;
 
@@ -174,7 +180,7 @@ void ice_local_refoundation(struct rtc_ice_agent *agent, int index)
 	local_foundation(agent, &agent->local[index]);
 }
 
-int ice_local_find(const struct rtc_ice_agent *agent, const struct sockaddr_storage *addr)
+int ice_local_find(const struct rtc_ice_agent *agent, const union ice_addr *addr)
 {
 	for (size_t i = 0; i < agent->n_local; i++)
 		if (ice_addr_equal(&agent->local[i].addr, addr))
@@ -194,7 +200,7 @@ int ice_local_find_base(const struct rtc_ice_agent *agent, uint32_t socket)
 	return -1;
 }
 
-int ice_remote_find(const struct rtc_ice_agent *agent, const struct sockaddr_storage *addr)
+int ice_remote_find(const struct rtc_ice_agent *agent, const union ice_addr *addr)
 {
 	for (size_t i = 0; i < agent->n_remote; i++)
 		if (ice_addr_equal(&agent->remote[i].addr, addr))
@@ -202,10 +208,10 @@ int ice_remote_find(const struct rtc_ice_agent *agent, const struct sockaddr_sto
 	return -1;
 }
 
-int ice_remote_add_prflx(struct rtc_ice_agent *agent, const struct sockaddr_storage *addr,
+int ice_remote_add_prflx(struct rtc_ice_agent *agent, const union ice_addr *addr,
 			 uint32_t priority)
 {
-	struct sockaddr_storage from = *addr;   /* it may point into the array */
+	union ice_addr from = *addr;   /* it may point into the array */
 	struct ice_candidate *c;
 
 	if (!ice_array_reserve((void **)&agent->remote, agent->n_remote, &agent->cap_remote,
@@ -216,8 +222,8 @@ int ice_remote_add_prflx(struct rtc_ice_agent *agent, const struct sockaddr_stor
 	memset(c, 0, sizeof(*c));
 	c->type = RTC_SDP_CANDIDATE_PRFLX;
 	c->addr = *addr;
-	c->base.ss_family = AF_UNSPEC;
-	c->related.ss_family = AF_UNSPEC;
+	c->base.sa.sa_family = AF_UNSPEC;
+	c->related.sa.sa_family = AF_UNSPEC;
 	c->priority = priority;
 	c->server = -1;
 	c->stats_id = agent->next_stats_id++;
@@ -253,10 +259,10 @@ void ice_local_announce(struct rtc_ice_agent *agent, int index)
 	sdp.transport_kind = RTC_SDP_TRANSPORT_UDP;
 	sdp.priority = c->priority;
 	sdp.address = address;
-	sdp.address_kind = c->addr.ss_family == AF_INET6 ? RTC_SDP_ADDRESS_IPV6
+	sdp.address_kind = c->addr.sa.sa_family == AF_INET6 ? RTC_SDP_ADDRESS_IPV6
 							  : RTC_SDP_ADDRESS_IPV4;
 	sdp.type = c->type;
-	if (c->type != RTC_SDP_CANDIDATE_HOST && c->related.ss_family != AF_UNSPEC) {
+	if (c->type != RTC_SDP_CANDIDATE_HOST && c->related.sa.sa_family != AF_UNSPEC) {
 		ice_addr_format(&c->related, related, sizeof(related), &sdp.related_port);
 		sdp.related_address = related;
 		sdp.has_related_port = true;

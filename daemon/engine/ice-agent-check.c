@@ -177,12 +177,14 @@ static void learn_local_prflx(struct rtc_ice_agent *agent, const struct ice_pair
 			      const struct rtc_stun_msg *msg)
 {
 	const struct ice_candidate *base = &agent->local[p->local];
-	struct sockaddr_storage mapped;
+	struct sockaddr_storage xor_mapped;
+	union ice_addr mapped;
 
-	if (rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped, NULL) !=
-	    RTC_STUN_OK)
+	if (rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &xor_mapped, NULL) !=
+		    RTC_STUN_OK ||
+	    !ice_addr_copy(&mapped, (const struct sockaddr *)&xor_mapped))
 		return;
-	if (mapped.ss_family != base->addr.ss_family || ice_local_find(agent, &mapped) >= 0)
+	if (mapped.sa.sa_family != base->addr.sa.sa_family || ice_local_find(agent, &mapped) >= 0)
 		return;
 	ice_local_add(agent, RTC_SDP_CANDIDATE_PRFLX, base->socket, &mapped, &base->addr, NULL,
 		      (uint16_t)(base->priority >> 8), -1);
@@ -231,7 +233,7 @@ static void check_error(struct rtc_ice_agent *agent, int pair, const struct rtc_
 }
 
 bool ice_check_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-			       const struct sockaddr_storage *from, const struct rtc_stun_msg *msg)
+			       const union ice_addr *from, const struct rtc_stun_msg *msg)
 {
 	for (size_t i = 0; i < agent->n_pairs; i++) {
 		struct ice_pair *p = &agent->pairs[i];
@@ -262,7 +264,7 @@ bool ice_check_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32
 /* ---- the peer's checks (7.3) ------------------------------------------------ */
 
 static void respond(struct rtc_ice_agent *agent, uint32_t socket,
-		    const struct sockaddr_storage *to, const struct rtc_stun_msg *req,
+		    const union ice_addr *to, const struct rtc_stun_msg *req,
 		    const struct rtc_stun_key *key, uint16_t error, const char *reason)
 {
 	uint8_t buf[RTC_ICE_MAX_PACKET];
@@ -277,8 +279,7 @@ static void respond(struct rtc_ice_agent *agent, uint32_t socket,
 			rtc_stun_builder_add_unknown_attributes(&b, req->unknown,
 								req->unknown_count);
 	} else {
-		rtc_stun_builder_add_address(&b, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS,
-					     (const struct sockaddr *)to);
+		rtc_stun_builder_add_address(&b, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &to->sa);
 	}
 	if (key)
 		rtc_stun_builder_add_integrity(&b, key, RTC_STUN_INTEGRITY_SHA1);
@@ -331,7 +332,7 @@ static bool role_conflict(struct rtc_ice_agent *agent, const struct rtc_stun_msg
 }
 
 void ice_check_handle_request(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-			      const struct sockaddr_storage *from, const struct rtc_stun_msg *msg)
+			      const union ice_addr *from, const struct rtc_stun_msg *msg)
 {
 	char username[2 * RTC_ICE_CREDENTIAL_MAX + 2];
 	struct rtc_stun_key key;
@@ -342,7 +343,7 @@ void ice_check_handle_request(struct rtc_ice_agent *agent, uint64_t now, uint32_
 
 	base = ice_local_find_base(agent, socket);
 	if (base < 0 || !ice_local_allowed(agent, &agent->local[base]) ||
-	    from->ss_family != agent->local[base].addr.ss_family)
+	    from->sa.sa_family != agent->local[base].addr.sa.sa_family)
 		return;
 	if (msg->method != RTC_STUN_BINDING)
 		return respond(agent, socket, from, msg, NULL, 400, "Bad Request");

@@ -47,9 +47,9 @@ static bool can_pair(const struct rtc_ice_agent *agent, int local, int remote)
 {
 	const struct ice_candidate *l = &agent->local[local], *r = &agent->remote[remote];
 
-	if (l->addr.ss_family != r->addr.ss_family)
+	if (l->addr.sa.sa_family != r->addr.sa.sa_family)
 		return false;
-	if (l->addr.ss_family == AF_INET6 &&
+	if (l->addr.sa.sa_family == AF_INET6 &&
 	    ice_addr_is_link_local(&l->addr) != ice_addr_is_link_local(&r->addr))
 		return false;
 	return ice_local_allowed(agent, l);

@@ -106,7 +106,7 @@ uint64_t ice_consent_deadline(const struct rtc_ice_agent *agent)
 }
 
 bool ice_consent_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-				 const struct sockaddr_storage *from,
+				 const union ice_addr *from,
 				 const struct rtc_stun_msg *msg)
 {
 	struct ice_pair *p;

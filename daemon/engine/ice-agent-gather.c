@@ -31,7 +31,7 @@ void ice_gather_start(struct rtc_ice_agent *agent)
 		for (size_t s = 0; s < agent->n_servers; s++) {
 			bool exists = false;
 
-			if (agent->servers[s].ss_family != agent->local[l].addr.ss_family)
+			if (agent->servers[s].sa.sa_family != agent->local[l].addr.sa.sa_family)
 				continue;
 			for (size_t g = 0; g < agent->n_gathers && !exists; g++)
 				exists = agent->gathers[g].local == (int)l &&
@@ -93,7 +93,7 @@ static void candidate_error(struct rtc_ice_agent *agent, const struct ice_gather
 {
 	struct rtc_ice_event ev = {.type = RTC_ICE_EVENT_CANDIDATE_ERROR};
 
-	ev.candidate_error.server = agent->servers[g->server];
+	ice_addr_to_storage(&agent->servers[g->server], &ev.candidate_error.server);
 	ev.candidate_error.code = code;
 	snprintf(ev.candidate_error.text, sizeof(ev.candidate_error.text), "%s", text);
 	ice_agent_emit(agent, &ev);
@@ -146,16 +146,18 @@ static void learn_srflx(struct rtc_ice_agent *agent, const struct ice_gather *g,
 			const struct rtc_stun_msg *msg)
 {
 	const struct ice_candidate *base = &agent->local[g->local];
-	struct sockaddr_storage mapped, base_addr = base->addr;
+	union ice_addr mapped, base_addr = base->addr;
+	struct sockaddr_storage answer;
 	uint16_t local_pref = (uint16_t)(base->priority >> 8);
 	int index;
 
-	if (rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &mapped, NULL) !=
+	if (rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_XOR_MAPPED_ADDRESS, &answer, NULL) !=
 		    RTC_STUN_OK &&
-	    rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_MAPPED_ADDRESS, &mapped, NULL) !=
+	    rtc_stun_msg_get_address(msg, RTC_STUN_ATTR_MAPPED_ADDRESS, &answer, NULL) !=
 		    RTC_STUN_OK)
 		return;
-	if (mapped.ss_family != base_addr.ss_family)
+	if (!ice_addr_copy(&mapped, (const struct sockaddr *)&answer) ||
+	    mapped.sa.sa_family != base_addr.sa.sa_family)
 		return;
 	index = ice_local_find(agent, &mapped);
 	if (index >= 0 && agent->local[index].type == RTC_SDP_CANDIDATE_PRFLX) {
@@ -184,7 +186,7 @@ static void learn_srflx(struct rtc_ice_agent *agent, const struct ice_gather *g,
 }
 
 bool ice_gather_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-				const struct sockaddr_storage *from,
+				const union ice_addr *from,
 				const struct rtc_stun_msg *msg)
 {
 	for (size_t i = 0; i < agent->n_gathers; i++) {

@@ -25,7 +25,7 @@ void ice_select_pair(struct rtc_ice_agent *agent, uint64_t now, int pair)
 	}
 	agent->selected = pair;
 	ev.selected.socket = agent->local[p->local].socket;
-	ev.selected.remote = agent->remote[p->remote].addr;
+	ice_addr_to_storage(&agent->remote[p->remote].addr, &ev.selected.remote);
 	ice_agent_emit(agent, &ev);
 	ice_consent_start(agent, now);
 }

@@ -39,15 +39,25 @@
 /* RFC 8445 5.1.2.1: one component, and rtcp-mux makes it 1. */
 #define ICE_COMPONENT 1
 
+/* A transport address: IPv4 or IPv6 and a port (AF_UNSPEC: none), in the
+ * 28 bytes they need rather than a sockaddr_storage's 128; a candidate
+ * holds three. The agent's callers speak sockaddr; it converts at its
+ * edges (ice_addr_copy, ice_addr_to_storage). */
+union ice_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
 struct ice_candidate {
 	enum rtc_sdp_candidate_type type;
-	struct sockaddr_storage addr;
+	union ice_addr addr;
 	/* Local: the base (host address for srflx/prflx; the candidate itself
 	 * for host and relay). Unused for remote candidates. */
-	struct sockaddr_storage base;
+	union ice_addr base;
 	/* raddr/rport: the base of a srflx, what the TURN server saw for a
 	 * relay, the peer's raddr for a remote one; AF_UNSPEC when none. */
-	struct sockaddr_storage related;
+	union ice_addr related;
 	uint32_t priority;
 	uint32_t socket;           /* local only */
 	char foundation[33];
@@ -144,7 +154,7 @@ struct rtc_ice_agent {
 
 	/* Grown on demand too: most connections have no STUN server, and
 	 * so nothing to gather. */
-	struct sockaddr_storage *servers;
+	union ice_addr *servers;
 	size_t n_servers, cap_servers;
 	struct ice_gather *gathers;
 	size_t n_gathers, cap_gathers;
@@ -174,7 +184,7 @@ struct rtc_ice_agent {
 /* Queues a datagram; dropped (with a warning) when the caller stopped
  * draining the queue. */
 void ice_agent_transmit(struct rtc_ice_agent *agent, uint32_t socket,
-			const struct sockaddr_storage *to, const uint8_t *data, size_t len);
+			const union ice_addr *to, const uint8_t *data, size_t len);
 void ice_agent_emit(struct rtc_ice_agent *agent, const struct rtc_ice_event *event);
 /* Re-derives the gathering and transport states and emits their changes. */
 void ice_agent_update_states(struct rtc_ice_agent *agent);
@@ -183,31 +193,32 @@ uint64_t ice_agent_timer(const struct rtc_ice_agent *agent, uint64_t value, uint
 
 /* ---- ice-agent-candidate.c ----------------------------------------------- */
 
-bool ice_addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
-bool ice_addr_ip_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
-/* Copies a sockaddr_in/in6 of the right length; false for anything else. */
-bool ice_addr_copy(struct sockaddr_storage *out, const struct sockaddr *in);
+bool ice_addr_equal(const union ice_addr *a, const union ice_addr *b);
+bool ice_addr_ip_equal(const union ice_addr *a, const union ice_addr *b);
+/* Copies a sockaddr_in/in6; false (and AF_UNSPEC) for anything else. */
+bool ice_addr_copy(union ice_addr *out, const struct sockaddr *in);
+void ice_addr_to_storage(const union ice_addr *a, struct sockaddr_storage *out);
 /* "192.0.2.1" / "2001:db8::1" and the port. */
-void ice_addr_format(const struct sockaddr_storage *a, char *out, size_t size, uint16_t *port);
-uint16_t ice_addr_port(const struct sockaddr_storage *a);
-bool ice_addr_is_link_local(const struct sockaddr_storage *a);
+void ice_addr_format(const union ice_addr *a, char *out, size_t size, uint16_t *port);
+uint16_t ice_addr_port(const union ice_addr *a);
+bool ice_addr_is_link_local(const union ice_addr *a);
 
-uint16_t ice_local_preference(const struct sockaddr_storage *addr, uint8_t interface_rank);
+uint16_t ice_local_preference(const union ice_addr *addr, uint8_t interface_rank);
 /* Appends a local candidate (the foundation derived per RFC 8445 5.1.1.3)
  * and returns its index, or -1 when full. server is the STUN server index
  * for srflx, -1 otherwise. */
 int ice_local_add(struct rtc_ice_agent *agent, enum rtc_sdp_candidate_type type,
-		  uint32_t socket, const struct sockaddr_storage *addr,
-		  const struct sockaddr_storage *base, const struct sockaddr_storage *related,
+		  uint32_t socket, const union ice_addr *addr,
+		  const union ice_addr *base, const union ice_addr *related,
 		  uint16_t local_pref, int server);
 /* After a candidate changed type (prflx found to be srflx). */
 void ice_local_refoundation(struct rtc_ice_agent *agent, int index);
-int ice_local_find(const struct rtc_ice_agent *agent, const struct sockaddr_storage *addr);
+int ice_local_find(const struct rtc_ice_agent *agent, const union ice_addr *addr);
 /* The host or relay candidate that is the base on this socket. */
 int ice_local_find_base(const struct rtc_ice_agent *agent, uint32_t socket);
-int ice_remote_find(const struct rtc_ice_agent *agent, const struct sockaddr_storage *addr);
+int ice_remote_find(const struct rtc_ice_agent *agent, const union ice_addr *addr);
 /* A peer-reflexive remote candidate (RFC 8445 7.3.1.3); -1 when full. */
-int ice_remote_add_prflx(struct rtc_ice_agent *agent, const struct sockaddr_storage *addr,
+int ice_remote_add_prflx(struct rtc_ice_agent *agent, const union ice_addr *addr,
 			 uint32_t priority);
 /* Whether the transport policy lets this local candidate be used at all. */
 bool ice_local_allowed(const struct rtc_ice_agent *agent, const struct ice_candidate *c);
@@ -247,10 +258,10 @@ void ice_check_send(struct rtc_ice_agent *agent, uint64_t now, int pair);
 void ice_check_timers(struct rtc_ice_agent *agent, uint64_t now);
 uint64_t ice_check_deadline(const struct rtc_ice_agent *agent);
 void ice_check_handle_request(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-			      const struct sockaddr_storage *from, const struct rtc_stun_msg *msg);
+			      const union ice_addr *from, const struct rtc_stun_msg *msg);
 /* True if the response belonged to a check. */
 bool ice_check_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-			       const struct sockaddr_storage *from, const struct rtc_stun_msg *msg);
+			       const union ice_addr *from, const struct rtc_stun_msg *msg);
 /* Builds an authenticated Binding request on a pair (a check or a consent
  * request) with the given tid and queues it. */
 void ice_check_transmit_request(struct rtc_ice_agent *agent, int pair,
@@ -287,7 +298,7 @@ void ice_consent_timers(struct rtc_ice_agent *agent, uint64_t now);
 uint64_t ice_consent_deadline(const struct rtc_ice_agent *agent);
 /* True if the response answered the consent request. */
 bool ice_consent_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-				 const struct sockaddr_storage *from,
+				 const union ice_addr *from,
 				 const struct rtc_stun_msg *msg);
 
 /* ---- ice-agent-gather.c --------------------------------------------------- */
@@ -297,7 +308,7 @@ void ice_gather_start(struct rtc_ice_agent *agent);
 void ice_gather_timers(struct rtc_ice_agent *agent, uint64_t now);
 uint64_t ice_gather_deadline(const struct rtc_ice_agent *agent);  /* retransmissions */
 bool ice_gather_handle_response(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
-				const struct sockaddr_storage *from,
+				const union ice_addr *from,
 				const struct rtc_stun_msg *msg);
 bool ice_gather_pending(const struct rtc_ice_agent *agent);
 /* Sends one Binding request not yet sent, for a Ta slot; false if none. */

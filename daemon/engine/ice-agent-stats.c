@@ -40,7 +40,7 @@ static void fill_candidate(const struct ice_candidate *c, bool remote,
 	out->type = c->type;
 	out->priority = c->priority;
 	memcpy(out->foundation, c->foundation, sizeof(out->foundation));
-	if (c->related.ss_family != AF_UNSPEC)
+	if (c->related.sa.sa_family != AF_UNSPEC)
 		ice_addr_format(&c->related, out->related_address, sizeof(out->related_address),
 				&out->related_port);
 }

@@ -193,7 +193,7 @@ static bool ring_reserve(void **items, size_t *head, size_t count, size_t *cap, 
 }
 
 void ice_agent_transmit(struct rtc_ice_agent *agent, uint32_t socket,
-			const struct sockaddr_storage *to, const uint8_t *data, size_t len)
+			const union ice_addr *to, const uint8_t *data, size_t len)
 {
 	struct ice_transmit_queue *q = &agent->transmits;
 	struct rtc_ice_transmit *t;
@@ -207,7 +207,7 @@ void ice_agent_transmit(struct rtc_ice_agent *agent, uint32_t socket,
 	}
 	t = &q->items[(q->head + q->count++) % q->cap];
 	t->socket = socket;
-	t->to = *to;
+	ice_addr_to_storage(to, &t->to);
 	t->len = len;
 	memcpy(t->data, data, len);
 }
@@ -451,7 +451,7 @@ int rtc_ice_agent_add_local_candidate(struct rtc_ice_agent *agent,
 				      const struct rtc_ice_local_candidate *candidate,
 				      struct rtc_error *err)
 {
-	struct sockaddr_storage addr;
+	union ice_addr addr, related;
 	int index;
 
 	if (candidate->type != RTC_SDP_CANDIDATE_HOST && candidate->type != RTC_SDP_CANDIDATE_RELAY)
@@ -472,17 +472,14 @@ int rtc_ice_agent_add_local_candidate(struct rtc_ice_agent *agent,
 	if (ice_local_find_base(agent, candidate->socket) >= 0)
 		return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
 				     "ICE: socket %u already has a candidate", candidate->socket);
+	/* A relay's related address is what the TURN server saw; none (or
+	 * anything but IPv4 and IPv6) leaves it AF_UNSPEC. */
+	ice_addr_copy(&related, (const struct sockaddr *)&candidate->related);
 	index = ice_local_add(agent, candidate->type, candidate->socket, &addr, &addr,
-			      candidate->type == RTC_SDP_CANDIDATE_RELAY ? &candidate->related : NULL,
+			      candidate->type == RTC_SDP_CANDIDATE_RELAY ? &related : NULL,
 			      ice_local_preference(&addr, candidate->interface_rank), -1);
 	if (index < 0)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "ICE: too many local candidates");
-	if (candidate->type == RTC_SDP_CANDIDATE_RELAY)
-		agent->local[index].related.ss_family =
-			candidate->related.ss_family == AF_INET ||
-					candidate->related.ss_family == AF_INET6
-				? candidate->related.ss_family
-				: AF_UNSPEC;
 	ice_local_announce(agent, index);
 	ice_checklist_pair_local(agent, index);
 	ice_gather_start(agent);
@@ -493,7 +490,7 @@ int rtc_ice_agent_add_local_candidate(struct rtc_ice_agent *agent,
 int rtc_ice_agent_add_stun_server(struct rtc_ice_agent *agent, const struct sockaddr *server,
 				  struct rtc_error *err)
 {
-	struct sockaddr_storage addr;
+	union ice_addr addr;
 
 	if (!ice_addr_copy(&addr, server) || ice_addr_port(&addr) == 0)
 		return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
@@ -527,22 +524,18 @@ static bool from_other_generation(const struct rtc_ice_agent *agent,
 	return false;
 }
 
-static int remote_address(const struct rtc_sdp_candidate *c, struct sockaddr_storage *out)
+static int remote_address(const struct rtc_sdp_candidate *c, union ice_addr *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (c->address_kind == RTC_SDP_ADDRESS_IPV4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)out;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(c->port);
-		return inet_pton(AF_INET, c->address, &in->sin_addr) == 1 ? 0 : -1;
+		out->in.sin_family = AF_INET;
+		out->in.sin_port = htons(c->port);
+		return inet_pton(AF_INET, c->address, &out->in.sin_addr) == 1 ? 0 : -1;
 	}
 	if (c->address_kind == RTC_SDP_ADDRESS_IPV6) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out;
-
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(c->port);
-		return inet_pton(AF_INET6, c->address, &in6->sin6_addr) == 1 ? 0 : -1;
+		out->in6.sin6_family = AF_INET6;
+		out->in6.sin6_port = htons(c->port);
+		return inet_pton(AF_INET6, c->address, &out->in6.sin6_addr) == 1 ? 0 : -1;
 	}
 	return -1;
 }
@@ -551,7 +544,7 @@ int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,
 				       const struct rtc_sdp_candidate *candidate,
 				       struct rtc_error *err)
 {
-	struct sockaddr_storage addr;
+	union ice_addr addr;
 	struct ice_candidate *c;
 	int index;
 
@@ -590,7 +583,7 @@ int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,
 	c->type = candidate->type;
 	c->priority = candidate->priority;
 	snprintf(c->foundation, sizeof(c->foundation), "%s", candidate->foundation);
-	c->related.ss_family = AF_UNSPEC;
+	c->related.sa.sa_family = AF_UNSPEC;
 	if (candidate->related_address) {
 		struct rtc_sdp_candidate related = *candidate;
 
@@ -599,7 +592,7 @@ int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,
 		related.address_kind = strchr(candidate->related_address, ':')
 					       ? RTC_SDP_ADDRESS_IPV6 : RTC_SDP_ADDRESS_IPV4;
 		if (remote_address(&related, &c->related) < 0)
-			c->related.ss_family = AF_UNSPEC;
+			c->related.sa.sa_family = AF_UNSPEC;
 	}
 	ice_checklist_recompute(agent);
 	ice_checklist_pair_remote(agent, index);
@@ -618,7 +611,7 @@ void rtc_ice_agent_remote_candidates_done(struct rtc_ice_agent *agent)
 void rtc_ice_agent_handle_packet(struct rtc_ice_agent *agent, uint64_t now, uint32_t socket,
 				 const struct sockaddr *from, const uint8_t *data, size_t len)
 {
-	struct sockaddr_storage source;
+	union ice_addr source;
 	struct rtc_stun_msg msg;
 
 	if (agent->closed || !ice_addr_copy(&source, from))
@@ -706,7 +699,7 @@ bool rtc_ice_agent_selected_pair(const struct rtc_ice_agent *agent, uint32_t *so
 	if (socket)
 		*socket = agent->local[p->local].socket;
 	if (remote)
-		*remote = agent->remote[p->remote].addr;
+		ice_addr_to_storage(&agent->remote[p->remote].addr, remote);
 	return true;
 }
 
@@ -734,7 +727,7 @@ bool rtc_ice_agent_data_pair(const struct rtc_ice_agent *agent, uint32_t *socket
 	if (socket)
 		*socket = agent->local[p->local].socket;
 	if (remote)
-		*remote = agent->remote[p->remote].addr;
+		ice_addr_to_storage(&agent->remote[p->remote].addr, remote);
 	return true;
 }
 
