@@ -51,6 +51,20 @@ def connect_pair(d, d2=None, init=None):
     return bus_a, bus_b, sig_a, sig_b, a, b, ch
 
 
+def socket_pair(d, d2=None):
+    """connect_pair's names, b's end of the "chat" channel once it is open
+    at both ends, and an OpenSocket on each end, non-blocking."""
+    import socket
+    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
+    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
+    sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
+    sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+    sa.setblocking(False)
+    sb.setblocking(False)
+    return bus_a, bus_b, sig_a, sig_b, a, b, ch, peer, sa, sb
+
+
 def test_echo_sizes(d):
     bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
     assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
@@ -171,14 +185,8 @@ def test_open_socket(d):
     """OpenSocket: records on a SOCK_SEQPACKET socket instead of signals,
     both ways, up to 256 KiB, with the socket's backpressure."""
     import socket
-    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
-    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
-    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
-    sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
-    sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
+    bus_a, bus_b, sig_a, sig_b, a, b, ch, peer, sa, sb = socket_pair(d)
     assert sa.type == socket.SOCK_SEQPACKET
-    sa.setblocking(False)
-    sb.setblocking(False)
     sent = [b"\x01hello", b"\x02" + bytes(range(256)) * 1024, b"\x02",
             b"\x01" + "é".encode() * 1000]
     for r in sent:
@@ -225,13 +233,7 @@ def test_open_socket(d):
 def test_open_socket_close_keeps_data(d):
     """A reader that is behind when the channel closes: every record sent
     before the close still reaches it, then end-of-file."""
-    import socket
-    bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d)
-    assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
-    peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
-    sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
-    sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
-    sa.setblocking(False)
+    bus_a, bus_b, sig_a, sig_b, a, b, ch, peer, sa, sb = socket_pair(d)
     # More than the app's socket buffer holds (1 MiB): the rest waits in rtcd.
     big = [bytes([2]) + bytes([i]) * 65536 for i in range(48)]
     pending = list(big)
@@ -250,7 +252,6 @@ def test_open_socket_close_keeps_data(d):
     # once its reader was 1 MiB behind, and SCTP resets a stream only after
     # what was sent before the reset. So it comes while the reader catches
     # up; the socket still gives every record, then end-of-file.
-    sb.setblocking(False)
     got = []
 
     def read_some():
@@ -284,12 +285,7 @@ def test_open_socket_paused_sleeps(d):
     import socket
     import time
     with rtcdtest.Daemon() as d2:
-        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
-        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
-        peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
-        sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
-        sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
-        sa.setblocking(False)
+        bus_a, bus_b, sig_a, sig_b, a, b, ch, peer, sa, sb = socket_pair(d, d2)
         d2.rtcd.send_signal(signal.SIGSTOP)
         try:
             record = b"\x02" + bytes(65536)
@@ -329,17 +325,10 @@ def test_open_socket_slow_reader_loses_nothing(d):
     cannot hold (4 MiB here, far less than what is sent). Once the app reads
     again, every record arrives, in order; no Error on the way. While held,
     neither daemon spins."""
-    import socket
     import time
     total_records = 256                  # 16 MiB: four times the quota
     with rtcdtest.Daemon(extra_args=["--max-queued-bytes=%d" % (4 << 20)]) as d2:
-        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
-        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch) and len(remote_channels(sig_b, b)) == 2, 5)
-        peer = [p for p in remote_channels(sig_b, b) if rtcdtest.prop(bus_b, p, DC, "Label") == "chat"][0]
-        sa = socket.socket(fileno=dc(bus_a, ch).OpenSocket().take())
-        sb = socket.socket(fileno=dc(bus_b, peer).OpenSocket().take())
-        sa.setblocking(False)
-        sb.setblocking(False)
+        bus_a, bus_b, sig_a, sig_b, a, b, ch, peer, sa, sb = socket_pair(d, d2)
 
         def record(i):
             return bytes([2]) + i.to_bytes(4, "big") + bytes([i & 0xff]) * 65531

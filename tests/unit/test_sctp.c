@@ -493,6 +493,25 @@ static void test_buffered_amount_low(void)
 	wire_down(&w);
 }
 
+static const struct rtc_sctp_channel_params unreliable_rt = { .label = "rt", .ordered = false,
+	.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT, .reliability_param = 0 };
+
+/* A reliable channel on stream 0 and an unreliable one on stream 2, open,
+ * with a backlog of 16 x 256 KiB queued on the reliable one (more than
+ * usrsctp's send buffer: most of it waits with us). */
+static void bulk_beside_unreliable(struct wire *w, const uint8_t *chunk)
+{
+	struct rtc_error err = { 0 };
+
+	wire_up(w, 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w->a.sctp, now, 0, &reliable, &err), 0);
+	CHECK_INTEQ(rtc_sctp_open_channel(w->a.sctp, now, 2, &unreliable_rt, &err), 2);
+	run_for(w, 50);
+	forget_messages(&w->b);
+	for (int i = 0; i < 16; i++)
+		CHECK_INTEQ(rtc_sctp_send(w->a.sctp, now, 0, true, chunk, 256 * KIB, &err), 0);
+}
+
 /* A backlog on one channel does not hold another's messages behind it:
  * 4 MiB queued on a reliable channel (more than usrsctp's send buffer,
  * so most of it waits with us), then one message on an unreliable one.
@@ -500,20 +519,12 @@ static void test_buffered_amount_low(void)
  * (first come, first served, it would be the 17th and last). */
 static void test_channels_take_turns(void)
 {
-	static const struct rtc_sctp_channel_params rt = { .label = "rt", .ordered = false,
-		.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT, .reliability_param = 0 };
 	struct rtc_error err = { 0 };
 	uint8_t *chunk = calloc(1, 256 * KIB);
 	size_t at = SIZE_MAX;
 	struct wire w;
 
-	wire_up(&w, 0);
-	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 0, &reliable, &err), 0);
-	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 2, &rt, &err), 2);
-	run_for(&w, 50);
-	forget_messages(&w.b);
-	for (int i = 0; i < 16; i++)
-		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 0, true, chunk, 256 * KIB, &err), 0);
+	bulk_beside_unreliable(&w, chunk);
 	CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 2, false, (const uint8_t *)"now", 3, &err), 0);
 	run_for(&w, 5000);
 	CHECK_INTEQ(w.b.n_messages, 17);
@@ -532,20 +543,12 @@ static void test_channels_take_turns(void)
  * message: the last after the whole backlog). */
 static void test_channels_share_by_bytes(void)
 {
-	static const struct rtc_sctp_channel_params rt = { .label = "rt", .ordered = false,
-		.reliability = RTC_DCEP_PARTIAL_RELIABLE_REXMIT, .reliability_param = 0 };
 	struct rtc_error err = { 0 };
 	uint8_t *chunk = calloc(1, 256 * KIB);
 	size_t bulk_before_last = 0, bulk = 0, small = 0;
 	struct wire w;
 
-	wire_up(&w, 0);
-	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 0, &reliable, &err), 0);
-	CHECK_INTEQ(rtc_sctp_open_channel(w.a.sctp, now, 2, &rt, &err), 2);
-	run_for(&w, 50);
-	forget_messages(&w.b);
-	for (int i = 0; i < 16; i++)
-		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 0, true, chunk, 256 * KIB, &err), 0);
+	bulk_beside_unreliable(&w, chunk);
 	for (int i = 0; i < 64; i++)
 		CHECK_INTEQ(rtc_sctp_send(w.a.sctp, now, 2, true, chunk, KIB, &err), 0);
 	run_for(&w, 5000);
