@@ -2,7 +2,7 @@
 /*
  * The epoll backend, for kernels or sandboxes without io_uring. Watches are
  * level-triggered epoll registrations; UDP sockets are drained with recvmmsg
- * in batches and queued packets leave with sendmmsg.
+ * in batches and queued packets leave with sendmmsg, runs of them as GSO sends.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -234,31 +234,67 @@ static struct rtc_udp_packet *dequeue(struct rtc_udp_socket *s)
 	return rtc_container_of(e, struct rtc_udp_packet, link);
 }
 
+/* The kernel is done with a message of `n` packets at the queue's head:
+ * sent (UDP sends all of it or nothing) or failed with -errno. */
+static void message_done(struct rtc_udp_socket *s, unsigned n, int error)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct rtc_udp_packet *p = dequeue(s);
+
+		rtc_udp_packet_sent(p, error < 0 ? error : (int)p->iov.iov_len);
+	}
+}
+
+/* One sendmmsg per SEND_BATCH packets: a message per packet, or per run of
+ * them that leaves as one GSO send. sendmmsg is synchronous, so a refused
+ * GSO send is simply built again without GSO, in its place in the queue. */
 static void epoll_udp_flush(struct rtc_udp_socket *s, bool submit_now)
 {
 	while (s->n_queued > 0) {
 		struct mmsghdr msgs[SEND_BATCH];
-		unsigned n = 0;
+		unsigned run[SEND_BATCH];            /* packets in each message */
+		struct iovec iov[SEND_BATCH];        /* the GSO messages' iovecs */
+		union rtc_udp_gso_control control[SEND_BATCH];
+		unsigned n = 0, packets = 0;
+		struct rtc_list *e = s->queued.next;
 		int sent;
 
-		for (struct rtc_list *e = s->queued.next; e != &s->queued && n < SEND_BATCH; e = e->next) {
+		while (e != &s->queued && packets < SEND_BATCH) {
 			struct rtc_udp_packet *p = rtc_container_of(e, struct rtc_udp_packet, link);
+			unsigned k = rtc_udp_gso_run_length(p, SEND_BATCH - packets);
 
-			msgs[n].msg_hdr = p->msg;
+			if (k > 1)
+				rtc_udp_gso_prepare(&msgs[n].msg_hdr, &iov[packets], &control[n], p, k);
+			else
+				msgs[n].msg_hdr = p->msg;
 			msgs[n].msg_len = 0;
-			n++;
+			run[n++] = k;
+			packets += k;
+			while (k-- > 0)
+				e = e->next;
 		}
 		sent = sendmmsg(s->fd, msgs, n, MSG_DONTWAIT);
 		if (sent < 0) {
-			if (errno == EINTR)
+			int error = errno;
+
+			if (error == EINTR)
 				continue;
-			/* The first packet of the batch failed (a full socket buffer,
-			 * an unreachable address): count it, drop it, go on. */
-			rtc_udp_packet_sent(dequeue(s), -errno);
+			if (run[0] > 1 && rtc_udp_gso_refused(error)) {
+				rtc_udp_gso_give_up(s, error);
+				continue;
+			}
+			/* The first message of the batch failed (a full socket
+			 * buffer, an unreachable address): count it, drop it, go on. */
+			message_done(s, run[0], -error);
 			continue;
 		}
-		for (int i = 0; i < sent; i++)
-			rtc_udp_packet_sent(dequeue(s), (int)msgs[i].msg_len);
+		for (int i = 0; i < sent; i++) {
+			if (run[i] > 1) {
+				s->stats.gso_sends++;
+				s->gso = RTC_UDP_GSO_ON;
+			}
+			message_done(s, run[i], 0);
+		}
 	}
 }
 

@@ -113,8 +113,20 @@ int  rtc_udp_local_address(const struct rtc_udp_socket *s, struct sockaddr_stora
 int  rtc_udp_send(struct rtc_udp_socket *s, const void *data, size_t len,
                   const struct sockaddr *to, socklen_t tolen);   /* copies data; 0 or -errno */
 void rtc_udp_flush(struct rtc_udp_socket *s);
+/* Queued datagrams to one destination, of one size but the last (which may be
+ * shorter), leave in one sendmsg with UDP GSO (UDP_SEGMENT) when the kernel
+ * takes it: up to 64 of them and 65,000 bytes. On the wire they are the same
+ * datagrams in the same order. A socket whose GSO send is refused (route MTU,
+ * no checksum offload, IPsec) sends those datagrams again one by one and stops
+ * using GSO; none is lost. rtc_udp_disable_gso makes a socket send one
+ * datagram per sendmsg from now on (for measurements and comparisons). */
+void rtc_udp_disable_gso(struct rtc_udp_socket *s);
+/* packets_sent and bytes_sent count datagrams on the wire, whatever the sends
+ * that carried them; gso_sends counts the sends that carried more than one,
+ * gso_refusals the times the kernel refused GSO (at most one: GSO stops). */
 struct rtc_udp_stats { uint64_t packets_received, bytes_received, packets_sent,
-                       bytes_sent, send_errors, receive_rearms; };
+                       bytes_sent, send_errors, receive_rearms,
+                       gso_sends, gso_refusals; };
 void rtc_udp_get_stats(const struct rtc_udp_socket *s, struct rtc_udp_stats *out);
 void rtc_udp_close(struct rtc_udp_socket *s);
 

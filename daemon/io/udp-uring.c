@@ -199,22 +199,48 @@ void rtc_uring_udp_recv_done(struct rtc_udp_socket *s, int res, uint32_t flags)
 	recv_arm(s);
 }
 
+/* Prepares the send of the run of `n` packets at the head of the queue: one
+ * SENDMSG of the packet's own msghdr, or of a GSO send's. The completion
+ * names the first packet either way (rtc_udp_packet_sent). */
+static bool prepare_send(struct rtc_udp_socket *s, struct io_uring_sqe *sqe, unsigned n)
+{
+	struct rtc_udp_packet *p = rtc_container_of(s->queued.next, struct rtc_udp_packet, link);
+	struct rtc_udp_gso_send *g = n > 1 ? rtc_udp_gso_send_new(p, n) : NULL;
+
+	if (g) {
+		io_uring_prep_sendmsg(sqe, s->fd, &g->msg, 0);
+	} else {
+		/* One packet, or no memory for the GSO send: it goes alone. */
+		io_uring_prep_sendmsg(sqe, s->fd, &p->msg, 0);
+		rtc_list_unlink(&p->link);
+		s->n_queued--;
+		s->n_in_flight++;
+	}
+	io_uring_sqe_set_data64(sqe, rtc_uring_user_data(p, RTC_URING_SEND));
+	return g != NULL;
+}
+
+/* SQEs without links may complete out of order, but the kernel issues them
+ * in order and a UDP send is done when issued unless the socket buffer is
+ * full, so packets keep their order on the wire. A GSO send refused by the
+ * kernel is the exception: its packets are sent again behind what followed
+ * it. The first GSO send of a socket is therefore sent alone, and the rest
+ * of the queue waits for its completion (one loop iteration, once per
+ * socket); a refusal after GSO worked (the route changed) may reorder one run. */
 void rtc_uring_udp_flush(struct rtc_udp_socket *s, bool submit_now)
 {
 	struct rtc_uring_backend *b = rtc_uring_backend_of(s->reactor);
-	struct rtc_list *e;
 
-	while ((e = s->queued.next) != &s->queued) {
-		struct rtc_udp_packet *p = rtc_container_of(e, struct rtc_udp_packet, link);
+	while (s->n_queued > 0 && s->gso != RTC_UDP_GSO_PROBING) {
+		const struct rtc_udp_packet *p =
+			rtc_container_of(s->queued.next, struct rtc_udp_packet, link);
+		unsigned n = rtc_udp_gso_run_length(p, RTC_UDP_GSO_MAX_SEGMENTS);
 		struct io_uring_sqe *sqe = rtc_uring_get_sqe(b);
 
 		if (!sqe)
 			break;         /* stays queued for the next flush */
-		io_uring_prep_sendmsg(sqe, s->fd, &p->msg, 0);
-		io_uring_sqe_set_data64(sqe, rtc_uring_user_data(p, RTC_URING_SEND));
-		rtc_list_unlink(&p->link);
-		s->n_queued--;
-		s->n_in_flight++;
+		if (prepare_send(s, sqe, n) && s->gso == RTC_UDP_GSO_UNTRIED)
+			s->gso = RTC_UDP_GSO_PROBING;
 	}
 	if (submit_now)
 		io_uring_submit(&b->ring);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * UDP sockets, the backend-independent half: opening and binding, the send
- * queue and the reactor's pool of send packets, statistics and the graveyard
- * of closed sockets.
+ * queue and the reactor's pool of send packets, which runs of it leave as one
+ * GSO send, statistics and the graveyard of closed sockets.
  * Receiving and the actual send syscalls are the backends' job.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +63,18 @@ fail:
 	return ret;
 }
 
+/* Kernels before 4.18 know no UDP_SEGMENT, and they would not refuse the
+ * cmsg either: IPv4 and IPv6 skip control messages of other levels, so a
+ * run would leave as one oversized datagram. The socket option came with the
+ * cmsg; asking for it tells them apart. */
+static bool kernel_knows_gso(int fd)
+{
+	int size = 0;
+	socklen_t len = sizeof(size);
+
+	return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, &len) == 0;
+}
+
 static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 		 void *userdata, struct rtc_udp_socket **out)
 {
@@ -77,6 +90,7 @@ static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 	s->userdata = userdata;
 	rtc_list_init(&s->flush_link);
 	rtc_list_init(&s->queued);
+	s->gso = kernel_knows_gso(fd) ? RTC_UDP_GSO_UNTRIED : RTC_UDP_GSO_OFF;
 	ret = r->ops->udp_open(s);
 	if (ret < 0) {
 		free(s);
@@ -172,6 +186,13 @@ void rtc_udp_release_spares(struct rtc_reactor *r)
 		free(p);
 	}
 	r->n_spare_packets = 0;
+	while (r->spare_gso_sends) {
+		struct rtc_udp_gso_send *g = r->spare_gso_sends;
+
+		r->spare_gso_sends = g->next_spare;
+		free(g);
+	}
+	r->n_spare_gso_sends = 0;
 }
 
 static void flush(struct rtc_udp_socket *s, bool submit_now)
@@ -210,6 +231,7 @@ int rtc_udp_send(struct rtc_udp_socket *s, const void *data, size_t len,
 		return -ENOMEM;
 
 	p->socket = s;
+	p->gso = NULL;
 	if (len > 0)
 		memcpy(p->data, data, len);
 	memcpy(&p->to, to, address_length(s->family));
@@ -247,7 +269,7 @@ void rtc_udp_flush_all(struct rtc_reactor *r)
 	}
 }
 
-void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result)
+static void count_sent(struct rtc_udp_packet *p, int result)
 {
 	struct rtc_udp_socket *s = p->socket;
 
@@ -259,6 +281,205 @@ void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result)
 	}
 	s->n_in_flight--;
 	give_back_packet(s->reactor, p);
+}
+
+static void give_back_gso_send(struct rtc_reactor *r, struct rtc_udp_gso_send *g)
+{
+	if (r->n_spare_gso_sends >= RTC_UDP_GSO_SPARE_MAX) {
+		free(g);
+		return;
+	}
+	g->next_spare = r->spare_gso_sends;
+	r->spare_gso_sends = g;
+	r->n_spare_gso_sends++;
+}
+
+/* The run goes back to the head of the queue, in order, to leave one by
+ * one. A closed socket's flush already ran: it is flushed again here, its
+ * fd stays open while anything is in flight. */
+static void requeue_refused(struct rtc_udp_socket *s, struct rtc_udp_gso_send *g)
+{
+	struct rtc_udp_packet *first = rtc_container_of(g->packets.next, struct rtc_udp_packet, link);
+
+	first->gso = NULL;
+	rtc_list_splice(&g->packets, &s->queued);
+	rtc_list_splice(&s->queued, &g->packets);
+	s->n_in_flight -= g->n_packets;
+	s->n_queued += g->n_packets;
+	if (s->closed)
+		s->reactor->ops->udp_flush(s, false);
+	else if (!rtc_list_is_linked(&s->flush_link))
+		rtc_list_append(&s->reactor->sockets_to_flush, &s->flush_link);
+}
+
+static void gso_send_done(struct rtc_udp_socket *s, struct rtc_udp_gso_send *g, int result)
+{
+	struct rtc_list *e;
+
+	if (result < 0 && rtc_udp_gso_refused(-result)) {
+		rtc_udp_gso_give_up(s, -result);
+		requeue_refused(s, g);
+	} else {
+		/* An error that is not GSO's (a full buffer, a firewall)
+		 * proves nothing: the next run tries again. */
+		if (s->gso == RTC_UDP_GSO_PROBING)
+			s->gso = result >= 0 ? RTC_UDP_GSO_ON : RTC_UDP_GSO_UNTRIED;
+		if (result >= 0)
+			s->stats.gso_sends++;
+		/* UDP sends all of it or nothing: each datagram counts its own
+		 * length, or the error. */
+		while ((e = rtc_list_pop(&g->packets))) {
+			struct rtc_udp_packet *p = rtc_container_of(e, struct rtc_udp_packet, link);
+
+			p->gso = NULL;
+			count_sent(p, result >= 0 ? (int)p->iov.iov_len : result);
+		}
+	}
+	give_back_gso_send(s->reactor, g);
+}
+
+void rtc_udp_packet_sent(struct rtc_udp_packet *p, int result)
+{
+	if (p->gso)
+		gso_send_done(p->socket, p->gso, result);
+	else
+		count_sent(p, result);
+}
+
+/* ---- GSO ---------------------------------------------------------------- */
+
+static bool same_destination(const struct rtc_udp_packet *a, const struct rtc_udp_packet *b)
+{
+	if (a->to.ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)&a->to, *y = (const void *)&b->to;
+
+		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+	} else {
+		const struct sockaddr_in6 *x = (const void *)&a->to, *y = (const void *)&b->to;
+
+		return x->sin6_port == y->sin6_port && x->sin6_scope_id == y->sin6_scope_id &&
+		       x->sin6_flowinfo == y->sin6_flowinfo &&
+		       memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0;
+	}
+}
+
+unsigned rtc_udp_gso_run_length(const struct rtc_udp_packet *first, unsigned max)
+{
+	const struct rtc_udp_socket *s = first->socket;
+	size_t segment = first->iov.iov_len, total = segment;
+	unsigned n = 1;
+
+	if (max > RTC_UDP_GSO_MAX_SEGMENTS)
+		max = RTC_UDP_GSO_MAX_SEGMENTS;
+	if (s->gso != RTC_UDP_GSO_UNTRIED && s->gso != RTC_UDP_GSO_ON)
+		return 1;
+	/* The kernel cuts the payload every `segment` bytes: an empty datagram
+	 * would vanish from the run, so it never starts or joins one. */
+	if (segment == 0)
+		return 1;
+	for (const struct rtc_list *e = first->link.next; e != &s->queued && n < max; e = e->next) {
+		const struct rtc_udp_packet *p = rtc_container_of(e, struct rtc_udp_packet, link);
+		size_t len = p->iov.iov_len;
+
+		if (len == 0 || len > segment || total + len > RTC_UDP_GSO_MAX_BYTES ||
+		    !same_destination(first, p))
+			break;
+		total += len;
+		n++;
+		if (len < segment)
+			break;         /* a shorter one ends the run */
+	}
+	return n;
+}
+
+void rtc_udp_gso_prepare(struct msghdr *msg, struct iovec *iov, union rtc_udp_gso_control *control,
+                         const struct rtc_udp_packet *first, unsigned n)
+{
+	const struct rtc_list *e = &first->link;
+	struct cmsghdr *cm;
+
+	for (unsigned i = 0; i < n; i++, e = e->next)
+		iov[i] = rtc_container_of(e, struct rtc_udp_packet, link)->iov;
+	*msg = first->msg;
+	msg->msg_iov = iov;
+	msg->msg_iovlen = n;
+	memset(control, 0, sizeof(*control));
+	msg->msg_control = control->buf;
+	msg->msg_controllen = sizeof(control->buf);
+	cm = CMSG_FIRSTHDR(msg);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	*(uint16_t *)(void *)CMSG_DATA(cm) = (uint16_t)first->iov.iov_len;
+}
+
+/* A GSO send that failed for another reason with one of these errors (an
+ * EINVAL about the address) costs the socket GSO for nothing worse than
+ * sending one by one, as it did before GSO. */
+bool rtc_udp_gso_refused(int error)
+{
+	switch (error) {
+	case EINVAL:
+		/* The segment and its headers are larger than the route's MTU
+		 * (a tunnel, a VPN): without GSO the kernel fragments, with it
+		 * it refuses. Also a socket without UDP checksums (SO_NO_CHECK,
+		 * possible on an adopted fd): the segments need them. */
+	case EIO:
+		/* The route's device does not offload UDP checksums (GSO
+		 * leaves them to it) or the route goes through IPsec (xfrm),
+		 * which cannot take a GSO packet. */
+	case ENOPROTOOPT:
+	case EOPNOTSUPP:
+		/* Not from Linux's own UDP, which knows UDP_SEGMENT since 4.18
+		 * (checked when the socket opens), but from what emulates its
+		 * socket API (gVisor-like sandboxes, seccomp policies) and
+		 * does not implement the cmsg. */
+		return true;
+	default:
+		return false;
+	}
+}
+
+void rtc_udp_gso_give_up(struct rtc_udp_socket *s, int error)
+{
+	if (s->gso == RTC_UDP_GSO_OFF)
+		return;
+	rtc_info("udp: fd %d: the kernel refused a GSO send (%s); one datagram per send from now on",
+	         s->fd, strerror(error));
+	s->gso = RTC_UDP_GSO_OFF;
+	s->stats.gso_refusals++;
+}
+
+struct rtc_udp_gso_send *rtc_udp_gso_send_new(struct rtc_udp_packet *first, unsigned n)
+{
+	struct rtc_udp_socket *s = first->socket;
+	struct rtc_reactor *r = s->reactor;
+	struct rtc_udp_gso_send *g = r->spare_gso_sends;
+
+	if (g) {
+		r->spare_gso_sends = g->next_spare;
+		r->n_spare_gso_sends--;
+	} else if (!(g = malloc(sizeof(*g)))) {
+		return NULL;
+	}
+	rtc_udp_gso_prepare(&g->msg, g->iov, &g->control, first, n);
+	rtc_list_init(&g->packets);
+	g->n_packets = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct rtc_list *e = s->queued.next;
+
+		rtc_list_unlink(e);
+		rtc_list_append(&g->packets, e);
+	}
+	s->n_queued -= n;
+	s->n_in_flight += n;
+	first->gso = g;
+	return g;
+}
+
+void rtc_udp_disable_gso(struct rtc_udp_socket *s)
+{
+	s->gso = RTC_UDP_GSO_OFF;
 }
 
 void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
@@ -285,7 +506,11 @@ void rtc_udp_close(struct rtc_udp_socket *s)
 		return;
 	r = s->reactor;
 	/* Whatever is queued goes out first: a caller that sends a last
-	 * packet (a DTLS close_notify, an RTCP BYE) and closes means it. */
+	 * packet (a DTLS close_notify, an RTCP BYE) and closes means it. It
+	 * does not wait behind a first GSO send whose fate is unknown: a
+	 * closed socket has no later sends that GSO would speed up. */
+	if (s->gso != RTC_UDP_GSO_ON)
+		s->gso = RTC_UDP_GSO_OFF;
 	flush(s, false);
 	while ((e = rtc_list_pop(&s->queued))) {
 		s->n_queued--;

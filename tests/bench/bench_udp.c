@@ -2,9 +2,11 @@
 /*
  * UDP throughput through the reactor, per backend: one socket sends
  * 1200-byte datagrams to another on loopback as fast as the loop turns
- * (a batch per iteration), the other receives them. Prints packets/s sent
- * and received for io_uring and epoll, and their ratio. It measures; it
- * never fails on a figure (the host is shared and noisy).
+ * (a batch per iteration), the other receives them; once with UDP GSO (the
+ * batch leaves in one send) and once one datagram per send
+ * (rtc_udp_disable_gso). Prints packets/s sent and received for each, the
+ * GSO/one-by-one ratio per backend and the io_uring/epoll ratio. It
+ * measures; it never fails on a figure (the host is shared and noisy).
  *
  *     bench-udp [seconds per backend, default 1]
  */
@@ -61,7 +63,8 @@ static void pump(void *userdata)
 	rtc_idle_schedule(b->pump);
 }
 
-static int run_backend(enum rtc_reactor_backend backend, double seconds, struct result *out)
+static int run_backend(enum rtc_reactor_backend backend, bool gso, double seconds,
+                       struct result *out)
 {
 	struct bench b = { 0 };
 	struct sockaddr_in loopback = { .sin_family = AF_INET };
@@ -79,6 +82,8 @@ static int run_backend(enum rtc_reactor_backend backend, double seconds, struct 
 		ret = rtc_udp_open(b.r, (struct sockaddr *)&loopback, sizeof(loopback), on_receive, &b, &b.rx);
 	if (ret == 0)
 		ret = rtc_udp_local_address(b.rx, &b.to, &b.to_len);
+	if (ret == 0 && !gso)
+		rtc_udp_disable_gso(b.tx);
 	b.pump = ret == 0 ? rtc_idle_new(b.r, pump, &b) : NULL;
 	if (ret < 0 || !b.pump) {
 		rtc_reactor_free(b.r);
@@ -105,6 +110,13 @@ static int run_backend(enum rtc_reactor_backend backend, double seconds, struct 
 	return ret;
 }
 
+static void print_ratio(const char *what, const struct result *a, const struct result *b)
+{
+	if (a->ran && b->ran && b->sent_per_s > 0 && b->received_per_s > 0)
+		printf("%-24s sent %.2fx  received %.2fx\n", what,
+		       a->sent_per_s / b->sent_per_s, a->received_per_s / b->received_per_s);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -114,28 +126,32 @@ int main(int argc, char **argv)
 		{ RTC_REACTOR_URING, "io_uring" },
 		{ RTC_REACTOR_EPOLL, "epoll" },
 	};
-	struct result results[2] = { 0 };
+	/* [backend][0: GSO, 1: one by one] */
+	struct result results[2][2] = { 0 };
 	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
 
 	if (!(seconds > 0 && seconds <= 60))
 		seconds = 1.0;
-	printf("udp-reactor: %d-byte datagrams on 127.0.0.1, %d per iteration, %.1f s per backend\n",
+	printf("udp-reactor: %d-byte datagrams on 127.0.0.1, %d per iteration, %.1f s per run\n",
 	       PACKET_SIZE, BATCH, seconds);
 	for (size_t i = 0; i < 2; i++) {
-		int ret = run_backend(backends[i].backend, seconds, &results[i]);
+		for (int mode = 0; mode < 2; mode++) {
+			struct result *res = &results[i][mode];
+			int ret = run_backend(backends[i].backend, mode == 0, seconds, res);
+			const char *how = mode == 0 ? "GSO" : "one by one";
 
-		if (ret < 0 || !results[i].ran) {
-			printf("%-8s  unavailable: %s\n", backends[i].name, strerror(-ret));
-			continue;
+			if (ret < 0 || !res->ran) {
+				printf("%-8s %-10s  unavailable: %s\n", backends[i].name, how, strerror(-ret));
+				continue;
+			}
+			printf("%-8s %-10s  sent %10.0f pkt/s  received %10.0f pkt/s  (send errors %llu, receive re-arms %llu)\n",
+			       backends[i].name, how, res->sent_per_s, res->received_per_s,
+			       (unsigned long long)res->send_errors, (unsigned long long)res->rearms);
 		}
-		printf("%-8s  sent %10.0f pkt/s  received %10.0f pkt/s  (send errors %llu, receive re-arms %llu)\n",
-		       backends[i].name, results[i].sent_per_s, results[i].received_per_s,
-		       (unsigned long long)results[i].send_errors,
-		       (unsigned long long)results[i].rearms);
 	}
-	if (results[0].ran && results[1].ran && results[1].sent_per_s > 0 && results[1].received_per_s > 0)
-		printf("io_uring/epoll  sent %.2fx  received %.2fx\n",
-		       results[0].sent_per_s / results[1].sent_per_s,
-		       results[0].received_per_s / results[1].received_per_s);
+	print_ratio("io_uring GSO/one by one", &results[0][0], &results[0][1]);
+	print_ratio("epoll GSO/one by one", &results[1][0], &results[1][1]);
+	print_ratio("io_uring/epoll (GSO)", &results[0][0], &results[1][0]);
+	print_ratio("io_uring/epoll (one)", &results[0][1], &results[1][1]);
 	return 0;
 }
