@@ -12,10 +12,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -363,6 +367,77 @@ static void test_refused_gso_falls_back(void)
 	rtc_reactor_free(r);
 }
 
+/* Brings the loopback of a fresh network namespace up with a small MTU:
+ * 0, or -errno (not root: the caller skips). */
+static int loopback_with_mtu(int mtu)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int fd, ret = 0;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		return -errno;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	ifr.ifr_mtu = mtu;
+	if (ioctl(fd, SIOCSIFMTU, &ifr) < 0)
+		ret = -errno;
+	ifr.ifr_flags = IFF_UP;
+	if (ret == 0 && ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The refusal a small MTU makes (a VPN, a tunnel): 1400-byte segments on a
+ * 1280-byte path. Sent alone, each datagram is fragmented and reassembled;
+ * as a GSO send the kernel refuses them (EMSGSIZE on Linux 6.1, which must
+ * count as a refusal or the whole run is lost). In a child process of its
+ * own network namespace, which goes away with it. */
+static void test_refused_on_small_mtu(void)
+{
+	pid_t child;
+	int status = 0;
+
+	fflush(stdout);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		struct rtc_reactor *r;
+		struct rtc_udp_socket *tx;
+		struct receiver rx;
+		const struct receiver *rxs[] = { &rx };
+		const int expected[] = { 20 };
+		struct rtc_udp_stats st;
+		int ret = loopback_with_mtu(1280);
+
+		if (ret < 0) {
+			printf("# skipped: no network namespace with a small MTU: %s\n", strerror(-ret));
+			fflush(stdout);
+			_exit(0);
+		}
+		r = new_reactor();
+		tx = open_sender(r);
+		open_receiver(r, &rx);
+		for (uint32_t seq = 0; seq < 20; seq++)
+			send_one(tx, &rx, 1400, seq);
+		deliver(r, rxs, 1, expected);
+		CHECK_INTEQ(rx.n, 20);
+		CHECK_INTEQ(rx.corrupt, 0);
+		for (int i = 0; i < rx.n && i < 20; i++)
+			CHECK_INTEQ(rx.got[i].seq, i);
+		rtc_udp_get_stats(tx, &st);
+		CHECK_INTEQ(st.packets_sent, 20);
+		CHECK_INTEQ(st.gso_refusals, 1);
+		CHECK_INTEQ(st.gso_sends, 0);
+		rtc_reactor_free(r);
+		fflush(stdout);
+		_exit(rtc_test_case_failed);
+	}
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /* Closing right after a burst sends all of it, also while a first GSO send
  * is in flight (io_uring) and when the kernel refuses it after the close:
  * the closed socket sends the refused datagrams one by one. Order is only
@@ -471,6 +546,7 @@ int main(void)
 	RUN(test_burst_over_ipv6);
 	RUN(test_runs_break_on_size_and_destination);
 	RUN(test_refused_gso_falls_back);
+	RUN(test_refused_on_small_mtu);
 	RUN(test_close_sends_whole_burst);
 	RUN(test_close_sends_whole_refused_burst);
 	RUN(test_gso_disabled);
