@@ -88,6 +88,10 @@ depmod -b "$root" "$kver"
 
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
+# The firmware's last words ("Booting from ROM..") end without a newline and
+# the kernel is quiet: end that line, so that the first marker is a line of
+# its own (it was glued to it now and then, and not found).
+echo
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
