@@ -23,6 +23,7 @@
 #include "check.h"
 #include "engine/jsep.h"
 #include "engine/sdp.h"
+#include "sdp-samples.h"
 
 /* ---- helpers ---- */
 
@@ -192,21 +193,6 @@ static inline void free_snapshot(struct snapshot *s)
 	CHECK(snapshot_equal(before, &after_)); \
 	free_snapshot(&after_); \
 } while (0)
-
-/* $SDP_SAMPLES, else tests/data/sdp found from this file's path, which
- * meson gives the compiler relative to the build directory tests run in. */
-static inline void samples_dir(char *dir, size_t size)
-{
-	const char *env = getenv("SDP_SAMPLES");
-	const char *unit = strstr(__FILE__, "unit/test_jsep.h");
-
-	if (env)
-		snprintf(dir, size, "%s", env);
-	else if (unit)
-		snprintf(dir, size, "%.*sdata/sdp", (int)(unit - __FILE__), __FILE__);
-	else
-		snprintf(dir, size, "tests/data/sdp");
-}
 
 static inline char *read_sample(const char *name)
 {

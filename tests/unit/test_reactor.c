@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "reactor-fixture.h"
 #include "io/reactor.h"
 #include "io/reactor-private.h"
 
@@ -36,19 +37,6 @@ static const char *expected_backend(void)
 static bool on_uring(void)
 {
 	return strcmp(expected_backend(), "io_uring") == 0;
-}
-
-static struct rtc_reactor *new_reactor(void)
-{
-	struct rtc_reactor *r = NULL;
-	int ret = rtc_reactor_new(RTC_REACTOR_AUTO, &r);
-
-	CHECK_INTEQ(ret, 0);
-	if (!r) {
-		printf("Bail out! cannot create a reactor: %s\n", strerror(-ret));
-		exit(1);
-	}
-	return r;
 }
 
 /* Iterates until *done or the time limit; returns whether *done happened. */

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "engine/sdp.h"
+#include "sdp-samples.h"
 
 static struct rtc_sdp_session *parse(const char *text)
 {
@@ -521,21 +522,6 @@ static void check_webrtc_facts(const char *name, const struct rtc_sdp_session *s
 	CHECK(candidates > 0);
 	if (strstr(name, "mdns"))
 		CHECK(fqdn_candidates > 0);
-}
-
-/* $SDP_SAMPLES, else tests/data/sdp found from this file's path, which
- * meson gives the compiler relative to the build directory the tests run in. */
-static void samples_dir(char *dir, size_t size)
-{
-	const char *env = getenv("SDP_SAMPLES");
-	const char *unit = strstr(__FILE__, "unit/test_sdp.c");
-
-	if (env)
-		snprintf(dir, size, "%s", env);
-	else if (unit)
-		snprintf(dir, size, "%.*sdata/sdp", (int)(unit - __FILE__), __FILE__);
-	else
-		snprintf(dir, size, "tests/data/sdp");
 }
 
 static void test_samples(void)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "reactor-fixture.h"
 #include "io/reactor.h"
 
 #define MS 1000000ull
@@ -42,19 +43,6 @@ struct receiver {
 	int n;
 	int corrupt;
 };
-
-static struct rtc_reactor *new_reactor(void)
-{
-	struct rtc_reactor *r = NULL;
-	int ret = rtc_reactor_new(RTC_REACTOR_AUTO, &r);
-
-	CHECK_INTEQ(ret, 0);
-	if (!r) {
-		printf("Bail out! cannot create a reactor: %s\n", strerror(-ret));
-		exit(1);
-	}
-	return r;
-}
 
 static struct sockaddr_in loopback4(void)
 {
