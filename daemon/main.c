@@ -15,7 +15,7 @@
 #include "bus/bus.h"
 #include "common/log.h"
 #include "common/sd-notify.h"
-#include "engine/tls-client.h"
+#include "engine/turn/tls-client.h"
 #include "config.h"
 #include "io/reactor.h"
 #include "io/resolver.h"

@@ -8,9 +8,9 @@
 #include "api/api.h"
 #include "bus/bus.h"
 #include "common/list.h"
-#include "engine/datachannel.h"
-#include "engine/ice-config.h"
-#include "engine/jsep.h"
+#include "engine/sctp/datachannel.h"
+#include "engine/ice/ice-config.h"
+#include "engine/jsep/jsep.h"
 #include "io/heap-trim.h"
 #include "session/session.h"
 

@@ -63,7 +63,7 @@ static bool get_negotiated(void *data, DBusMessageIter *iter)
 
 static bool get_ready_state(void *data, DBusMessageIter *iter)
 {
-	const char *s = rtc_dc_state_to_string(dc_of(data)->state);
+	const char *s = rtc_dc_state_name(dc_of(data)->state);
 
 	return append_basic(iter, DBUS_TYPE_STRING, &s);
 }
@@ -170,7 +170,7 @@ static void send_method(struct rtc_bus_call *call, void *data)
 	}
 	if (dc->state != RTC_DC_OPEN) {
 		rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is %s, not open",
-			      rtc_dc_state_to_string(dc->state));
+			      rtc_dc_state_name(dc->state));
 		rtc_bus_reply_error(call, &err);
 		return;
 	}

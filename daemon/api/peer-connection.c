@@ -29,7 +29,7 @@ static bool append_string(DBusMessageIter *iter, const char *s)
 
 static bool get_signaling_state(void *data, DBusMessageIter *iter)
 {
-	return append_string(iter, rtc_signaling_state_to_string(
+	return append_string(iter, rtc_signaling_state_name(
 					   rtc_jsep_signaling_state(pc_of(data)->jsep)));
 }
 
@@ -74,7 +74,7 @@ static bool append_description(DBusMessageIter *iter, bool have, enum rtc_sdp_ty
 			       const char *sdp)
 {
 	DBusMessageIter st;
-	const char *type_str = have ? rtc_sdp_type_to_string(type) : "";
+	const char *type_str = have ? rtc_sdp_type_name(type) : "";
 
 	if (!have)
 		sdp = "";
@@ -137,7 +137,7 @@ static char *describe(bool have, enum rtc_sdp_type type, const char *sdp)
 {
 	char *s = NULL;
 
-	if (have && asprintf(&s, "%s\n%s", rtc_sdp_type_to_string(type), sdp) < 0)
+	if (have && asprintf(&s, "%s\n%s", rtc_sdp_type_name(type), sdp) < 0)
 		s = NULL;
 	return s;
 }
@@ -458,7 +458,7 @@ static void candidate_stats(DBusMessageIter *report, const struct rtc_ice_candid
 	rtc_bus_dict_add_string(&dict, "address", c->address);
 	rtc_bus_dict_add_basic(&dict, "port", DBUS_TYPE_UINT32, &port);
 	rtc_bus_dict_add_string(&dict, "protocol", c->protocol);
-	rtc_bus_dict_add_string(&dict, "candidateType", rtc_sdp_candidate_type_to_string(c->type));
+	rtc_bus_dict_add_string(&dict, "candidateType", rtc_sdp_candidate_type_name(c->type));
 	rtc_bus_dict_add_basic(&dict, "priority", DBUS_TYPE_UINT32, &c->priority);
 	rtc_bus_dict_add_string(&dict, "foundation", c->foundation);
 	if (c->related_address[0]) {
@@ -562,7 +562,7 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 		if (dc->init.id != RTC_DC_UNSET)
 			rtc_bus_dict_add_basic(&dict, "dataChannelIdentifier", DBUS_TYPE_UINT16,
 					       &dc->init.id);
-		rtc_bus_dict_add_string(&dict, "state", rtc_dc_state_to_string(dc->state));
+		rtc_bus_dict_add_string(&dict, "state", rtc_dc_state_name(dc->state));
 		rtc_bus_dict_add_basic(&dict, "messagesSent", DBUS_TYPE_UINT32, &dc->messages_sent);
 		rtc_bus_dict_add_basic(&dict, "bytesSent", DBUS_TYPE_UINT64, &dc->bytes_sent);
 		rtc_bus_dict_add_basic(&dict, "messagesReceived", DBUS_TYPE_UINT32,

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "engine/srtp-keys.h"
+#include "engine/dtls/srtp-keys.h"
 
 struct rtc_offload_kernel;
 

@@ -12,7 +12,7 @@
 
 #include "common/list.h"
 #include "common/log.h"
-#include "engine/mdns.h"
+#include "engine/mdns/mdns.h"
 #include "io/interfaces.h"
 #include "io/reactor.h"
 
@@ -58,7 +58,7 @@ static void pump(struct rtc_mdns_service *svc)
 			free(l);
 		}
 	}
-	next = rtc_mdns_next_timeout(svc->mdns);
+	next = rtc_mdns_deadline(svc->mdns);
 	if (next == UINT64_MAX)
 		rtc_timer_disarm(svc->timer);
 	else
@@ -79,7 +79,7 @@ static void on_packet(void *userdata, struct rtc_udp_socket *s, const uint8_t *d
 	struct rtc_mdns_service *svc = userdata;
 	struct rtc_error err = { 0 };
 
-	if (rtc_mdns_receive(svc->mdns, rtc_reactor_now(svc->reactor), data, len, from, &err) < 0)
+	if (rtc_mdns_handle_receive(svc->mdns, rtc_reactor_now(svc->reactor), data, len, from, &err) < 0)
 		rtc_debug("mdns: dropped a malformed packet: %s", err.message);
 	pump(svc);
 }

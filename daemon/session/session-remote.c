@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "engine/mdns.h"
+#include "engine/mdns/mdns.h"
 #include "session/mdns-service.h"
 #include "session/session-private.h"
 

@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "engine/cert.h"
-#include "engine/dtls.h"
-#include "engine/sctp.h"
+#include "engine/dtls/cert.h"
+#include "engine/dtls/dtls.h"
+#include "engine/sctp/sctp.h"
 #include "io/reactor.h"
 #include "session/session-private.h"
 
@@ -72,7 +72,7 @@ static void sctp_events(struct rtc_session *s, struct rtc_session_transport *t)
 {
 	struct rtc_sctp_event ev;
 
-	while (t->sctp && rtc_sctp_next_event(t->sctp, &ev)) {
+	while (t->sctp && rtc_sctp_poll_event(t->sctp, &ev)) {
 		switch (ev.type) {
 		case RTC_SCTP_EVENT_ASSOCIATION_UP:
 			t->sctp_announced = true;
@@ -151,13 +151,13 @@ void rtc_session_transport_pump(struct rtc_session *s)
 	for (int round = 0; round < 64; round++) {
 		bool busy = false;
 
-		while (t->sctp && rtc_sctp_next_packet(t->sctp, &data, &len)) {
+		while (t->sctp && rtc_sctp_poll_transmit(t->sctp, &data, &len)) {
 			struct rtc_error err = { 0 };
 			if (rtc_dtls_send(t->dtls, data, len, &err) < 0)
 				rtc_debug("session: SCTP packet not sent: %s", err.message);
 			busy = true;
 		}
-		while ((data = rtc_dtls_pop_datagram(t->dtls, &len))) {
+		while ((data = rtc_dtls_poll_transmit(t->dtls, &len))) {
 			send_selected(s, data, len);
 			busy = true;
 		}
@@ -171,7 +171,7 @@ void rtc_session_transport_pump(struct rtc_session *s)
 				break;
 			case RTC_DTLS_EVENT_DATA:
 				if (t->sctp)
-					rtc_sctp_input(t->sctp, now_of(s), ev.data, ev.len);
+					rtc_sctp_handle_receive(t->sctp, now_of(s), ev.data, ev.len);
 				break;
 			case RTC_DTLS_EVENT_CLOSED:
 				/* The peer's close_notify ends the association
@@ -204,7 +204,7 @@ uint64_t rtc_session_transport_deadline(const struct rtc_session *s)
 		return d;
 	if (t->more)
 		return 0;
-	d = rtc_dtls_next_timeout(t->dtls);
+	d = rtc_dtls_deadline(t->dtls);
 	if (t->sctp && rtc_sctp_deadline(t->sctp) < d)
 		d = rtc_sctp_deadline(t->sctp);
 	return d;
@@ -217,7 +217,7 @@ void rtc_session_transport_timeouts(struct rtc_session *s)
 
 	if (!t || !t->dtls)
 		return;
-	if (now >= rtc_dtls_next_timeout(t->dtls))
+	if (now >= rtc_dtls_deadline(t->dtls))
 		rtc_dtls_handle_timeout(t->dtls, now);
 	if (t->sctp && now >= rtc_sctp_deadline(t->sctp))
 		rtc_sctp_handle_timeout(t->sctp, now);
@@ -253,7 +253,7 @@ void rtc_session_transport_maybe_start(struct rtc_session *s)
 	set_dtls_state(s, RTC_DTLS_CONNECTING);
 	rtc_dtls_start(t->dtls, now_of(s));
 	for (size_t i = 0; i < t->n_early; i++) {
-		rtc_dtls_handle_datagram(t->dtls, now_of(s), t->early[i].data, t->early[i].len);
+		rtc_dtls_handle_receive(t->dtls, now_of(s), t->early[i].data, t->early[i].len);
 		free(t->early[i].data);
 	}
 	t->n_early = 0;
@@ -267,7 +267,7 @@ void rtc_session_transport_receive(struct rtc_session *s, const uint8_t *data, s
 		return;
 	rtc_ice_agent_count_data(s->agent, now_of(s), 0, len);
 	if (t->dtls) {
-		rtc_dtls_handle_datagram(t->dtls, now_of(s), data, len);
+		rtc_dtls_handle_receive(t->dtls, now_of(s), data, len);
 		return;
 	}
 	if (t->n_early < EARLY_DATAGRAMS && (t->early[t->n_early].data = malloc(len))) {
@@ -293,12 +293,12 @@ void rtc_session_transport_free(struct rtc_session *s)
 			struct rtc_error err = { 0 };
 
 			rtc_sctp_abort(t->sctp, "closed");
-			while (rtc_sctp_next_packet(t->sctp, &data, &len))
+			while (rtc_sctp_poll_transmit(t->sctp, &data, &len))
 				if (rtc_dtls_send(t->dtls, data, len, &err) < 0)
 					break;
 		}
 		rtc_dtls_close(t->dtls);
-		while ((data = rtc_dtls_pop_datagram(t->dtls, &len)))
+		while ((data = rtc_dtls_poll_transmit(t->dtls, &len)))
 			send_selected(s, data, len);
 	}
 	rtc_sctp_free(t->sctp);

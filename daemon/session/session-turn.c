@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "engine/tls-client.h"
-#include "engine/turn-stream.h"
-#include "engine/turn.h"
+#include "engine/turn/tls-client.h"
+#include "engine/turn/turn-stream.h"
+#include "engine/turn/turn.h"
 #include "io/reactor.h"
 #include "io/tcp.h"
 #include "session/session-private.h"
@@ -69,7 +69,7 @@ static void tls_flush(struct rtc_session_turn *t)
 	uint8_t buf[16384];
 	size_t n;
 
-	while (t->tls && t->tcp && (n = rtc_tls_client_pull_output(t->tls, buf, sizeof(buf))))
+	while (t->tls && t->tcp && (n = rtc_tls_client_poll_transmit(t->tls, buf, sizeof(buf))))
 		if (rtc_tcp_send(t->tcp, buf, n) < 0)
 			rtc_debug("turn: %s: send queue full, dropped %zu bytes", t->url, n);
 }
@@ -168,7 +168,7 @@ static bool from_server(struct rtc_session_turn *t, const uint8_t *data, size_t 
 	struct rtc_turn_data in;
 	enum rtc_turn_input r;
 
-	r = rtc_turn_client_handle_packet(t->client, rtc_reactor_now(s->reactor), data, len, &in);
+	r = rtc_turn_client_handle_receive(t->client, rtc_reactor_now(s->reactor), data, len, &in);
 	if (r == RTC_TURN_INPUT_PEER_DATA)
 		rtc_session_deliver(s, t->id, in.data, in.len, (struct sockaddr *)&in.peer);
 	flush(t);
@@ -279,7 +279,7 @@ static void on_tcp_data(void *userdata, struct rtc_tcp_stream *tcp, const uint8_
 			rtc_session_pump(t->session);
 		return;
 	}
-	if (rtc_tls_client_receive(t->tls, data, len, &err) < 0) {
+	if (rtc_tls_client_handle_receive(t->tls, data, len, &err) < 0) {
 		drop_connection(t, err.message);
 		return;
 	}

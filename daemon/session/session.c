@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "engine/demux.h"
+#include "engine/pc/demux.h"
 #include "io/reactor.h"
 #include "io/resolver.h"
 
@@ -191,7 +191,7 @@ void rtc_session_deliver(struct rtc_session *s, uint32_t socket_id, const uint8_
 {
 	switch (rtc_demux_classify(data, len)) {
 	case RTC_PACKET_STUN:
-		rtc_ice_agent_handle_packet(s->agent, rtc_reactor_now(s->reactor), socket_id, from,
+		rtc_ice_agent_handle_receive(s->agent, rtc_reactor_now(s->reactor), socket_id, from,
 					    data, len);
 		break;
 	case RTC_PACKET_DTLS:

@@ -13,11 +13,11 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "engine/dtls.h"
-#include "engine/ice-agent.h"
-#include "engine/sctp.h"
-#include "engine/ice-config.h"
-#include "engine/jsep.h"
+#include "engine/dtls/dtls.h"
+#include "engine/ice/ice-agent.h"
+#include "engine/sctp/sctp.h"
+#include "engine/ice/ice-config.h"
+#include "engine/jsep/jsep.h"
 #include "io/interfaces.h"
 
 struct rtc_reactor;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/dcep.h"
+#include "engine/sctp/dcep.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

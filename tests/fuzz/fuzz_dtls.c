@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/cert.h"
-#include "engine/dtls.h"
+#include "engine/dtls/cert.h"
+#include "engine/dtls/dtls.h"
 #include "fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -69,7 +69,7 @@ static void discard_output(struct rtc_dtls *d)
 {
 	size_t len;
 
-	while (rtc_dtls_pop_datagram(d, &len))
+	while (rtc_dtls_poll_transmit(d, &len))
 		if (len > 65535)
 			abort();
 }
@@ -82,7 +82,7 @@ static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now,
 	size_t len;
 	bool moved = false;
 
-	while ((p = rtc_dtls_pop_datagram(from, &len))) {
+	while ((p = rtc_dtls_poll_transmit(from, &len))) {
 		uint8_t copy[2048];
 		const uint8_t *flip;
 		size_t flip_len;
@@ -93,7 +93,7 @@ static bool forward(struct rtc_dtls *from, struct rtc_dtls *to, uint64_t now,
 		if (mutate && fuzz_input_chunk(mutate, &flip, &flip_len))
 			for (size_t i = 0; i < flip_len && i < len; i++)
 				copy[i] ^= flip[i];
-		rtc_dtls_handle_datagram(to, now, copy, len);
+		rtc_dtls_handle_receive(to, now, copy, len);
 		moved = true;
 	}
 	return moved;
@@ -135,7 +135,7 @@ static void fuzz_lone_endpoint(enum rtc_dtls_role role, struct fuzz_input *in)
 
 	rtc_dtls_start(d, now);
 	while (fuzz_input_chunk(in, &datagram, &len)) {
-		rtc_dtls_handle_datagram(d, now, datagram, len);
+		rtc_dtls_handle_receive(d, now, datagram, len);
 		drain_events(d, false);
 		discard_output(d);
 		now += 10 * 1000 * 1000;
@@ -159,7 +159,7 @@ static void fuzz_connected_pair(struct fuzz_input *in)
 		struct rtc_dtls *target = to_server ? server : client;
 		struct rtc_dtls *other = to_server ? client : server;
 
-		rtc_dtls_handle_datagram(target, 0, datagram, len);
+		rtc_dtls_handle_receive(target, 0, datagram, len);
 		if (rtc_dtls_state(other) == RTC_DTLS_CONNECTED &&
 		    rtc_dtls_send(other, (const uint8_t *)MESSAGE, strlen(MESSAGE), NULL) == 0)
 			forward(other, target, 0, NULL);

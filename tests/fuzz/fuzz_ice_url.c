@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/ice-config.h"
+#include "engine/ice/ice-config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

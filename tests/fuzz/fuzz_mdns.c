@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/mdns.h"
+#include "engine/mdns/mdns.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -81,10 +81,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rtc_mdns_resolve(m, 0, "0f4e8c1a-2b3d-4c5e-8f70-a1b2c3d4e5f6.local", NULL);
 	rtc_mdns_resolve(m, 0, "peer.local", NULL);
 	drain(m);
-	rtc_mdns_receive(m, 2000000000ull, data, size, (struct sockaddr *)&from, NULL);
+	rtc_mdns_handle_receive(m, 2000000000ull, data, size, (struct sockaddr *)&from, NULL);
 	drain(m);
 	from.sin_port = htons(40000);
-	rtc_mdns_receive(m, 4000000000ull, data, size, (struct sockaddr *)&from, NULL);
+	rtc_mdns_handle_receive(m, 4000000000ull, data, size, (struct sockaddr *)&from, NULL);
 	drain(m);
 	rtc_mdns_handle_timeout(m, 10000000000ull);
 	drain(m);

@@ -24,8 +24,8 @@
 
 #include <usrsctp.h>
 
-#include "engine/sctp.h"
-#include "engine/sctp-private.h"
+#include "engine/sctp/sctp.h"
+#include "engine/sctp/sctp-private.h"
 #include "fake-wallclock.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -71,7 +71,7 @@ static void drain_events(struct rtc_sctp *sctp)
 {
 	struct rtc_sctp_event ev;
 
-	while (rtc_sctp_next_event(sctp, &ev)) {
+	while (rtc_sctp_poll_event(sctp, &ev)) {
 		/* Touch what an event hands out, so ASan sees bad lifetimes. */
 		if (ev.type == RTC_SCTP_EVENT_MESSAGE && ev.len) {
 			volatile uint8_t sink = ev.data[0] ^ ev.data[ev.len - 1];
@@ -93,7 +93,7 @@ static void pump(struct pair *pr)
 		size_t len;
 
 		moved = false;
-		while (rtc_sctp_next_packet(pr->peer, &d, &len)) {
+		while (rtc_sctp_poll_transmit(pr->peer, &d, &len)) {
 			uint8_t copy[2048];
 
 			if (len > sizeof(copy))
@@ -103,16 +103,16 @@ static void pump(struct pair *pr)
 				memcpy(pr->peer_header, copy, 8);
 				pr->have_header = true;
 			}
-			rtc_sctp_input(pr->victim, now, copy, len);
+			rtc_sctp_handle_receive(pr->victim, now, copy, len);
 			moved = true;
 		}
-		while (rtc_sctp_next_packet(pr->victim, &d, &len)) {
+		while (rtc_sctp_poll_transmit(pr->victim, &d, &len)) {
 			uint8_t copy[2048];
 
 			if (len > sizeof(copy))
 				abort();
 			memcpy(copy, d, len);
-			rtc_sctp_input(pr->peer, now, copy, len);
+			rtc_sctp_handle_receive(pr->peer, now, copy, len);
 			moved = true;
 		}
 		drain_events(pr->victim);
@@ -145,7 +145,7 @@ static void raw_packet(struct pair *pr, struct script *s)
 		crc = usrsctp_crc32c(pkt, len);
 		memcpy(pkt + 8, &crc, 4);
 	}
-	rtc_sctp_input(pr->victim, now, pkt, len);
+	rtc_sctp_handle_receive(pr->victim, now, pkt, len);
 	pump(pr);
 }
 

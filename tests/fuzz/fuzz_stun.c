@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/stun.h"
-#include "engine/turn.h"
-#include "engine/turn-stream.h"
+#include "engine/stun/stun.h"
+#include "engine/turn/turn.h"
+#include "engine/turn/turn-stream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -123,7 +123,7 @@ static void feed_turn_client(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	if (rtc_turn_client_poll_transmit(c, &tx) && size >= 20 && (copy[0] & 0xC0) == 0)
 		memcpy(copy + 8, tx.data + 8, 12);
-	if (rtc_turn_client_handle_packet(c, 1, copy, size, &in) == RTC_TURN_INPUT_PEER_DATA &&
+	if (rtc_turn_client_handle_receive(c, 1, copy, size, &in) == RTC_TURN_INPUT_PEER_DATA &&
 	    (in.data < copy || in.data + in.len > copy + size))
 		abort();
 	while (rtc_turn_client_poll_event(c, &ev))

@@ -22,9 +22,9 @@
 
 #include <openssl/err.h>
 
-#include "engine/tls-client.h"
+#include "engine/turn/tls-client.h"
 #include "fuzz/fuzz_input.h"
-#include "unit/test_tls_server.h"
+#include "engine/turn/test-tls-server.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -103,7 +103,7 @@ static void discard_output(struct rtc_tls_client *c)
 {
 	uint8_t buf[4096];
 
-	while (rtc_tls_client_pull_output(c, buf, sizeof(buf)))
+	while (rtc_tls_client_poll_transmit(c, buf, sizeof(buf)))
 		;
 }
 
@@ -116,7 +116,7 @@ static void fuzz_fake_server(struct fuzz_input *in)
 	rtc_tls_client_start(c);
 	discard_output(c);
 	while (fuzz_input_chunk(in, &chunk, &len)) {
-		rtc_tls_client_receive(c, chunk, len, NULL);
+		rtc_tls_client_handle_receive(c, chunk, len, NULL);
 		drain_events(c, false);
 		read_plaintext(c, false, &offset);
 		discard_output(c);
@@ -138,7 +138,7 @@ static void server_to_client(struct tls_test_server *s, struct rtc_tls_client *c
 		if (mutate && fuzz_input_chunk(mutate, &flip, &flip_len))
 			for (size_t i = 0; i < flip_len && i < (size_t)got; i++)
 				buf[i] ^= flip[i];
-		rtc_tls_client_receive(c, buf, (size_t)got, NULL);
+		rtc_tls_client_handle_receive(c, buf, (size_t)got, NULL);
 	}
 }
 
@@ -147,7 +147,7 @@ static void client_to_server(struct rtc_tls_client *c, struct tls_test_server *s
 	uint8_t buf[4096];
 	size_t n;
 
-	while ((n = rtc_tls_client_pull_output(c, buf, sizeof(buf))))
+	while ((n = rtc_tls_client_poll_transmit(c, buf, sizeof(buf))))
 		BIO_write(s->in, buf, (int)n);
 }
 
@@ -182,7 +182,7 @@ static void fuzz_between_records(struct fuzz_input *in, int max_version)
 		if (rtc_tls_client_state(c) == RTC_TLS_CLIENT_CONNECTED &&
 		    tls_test_server_write(&s, (const uint8_t *)MESSAGE, MESSAGE_LEN))
 			server_to_client(&s, c, NULL);
-		rtc_tls_client_receive(c, chunk, len, NULL);
+		rtc_tls_client_handle_receive(c, chunk, len, NULL);
 		drain_events(c, true);
 		read_plaintext(c, true, &offset);
 		client_to_server(c, &s);

@@ -57,12 +57,12 @@
 
 #include <usrsctp.h>
 
-#include "engine/cert.h"
-#include "engine/dcep.h"
-#include "engine/demux.h"
-#include "engine/dtls.h"
-#include "engine/sctp.h"
-#include "engine/sctp-private.h"
+#include "engine/dtls/cert.h"
+#include "engine/sctp/dcep.h"
+#include "engine/pc/demux.h"
+#include "engine/dtls/dtls.h"
+#include "engine/sctp/sctp.h"
+#include "engine/sctp/sctp-private.h"
 #include "fuzz/fuzz_input.h"
 #include "fake-wallclock.h"
 
@@ -325,7 +325,7 @@ static void send_record(struct endpoint *ep, const uint8_t *data, size_t len)
 static void receive_datagram(struct endpoint *ep, const uint8_t *data, size_t len)
 {
 	if (rtc_demux_classify(data, len) == RTC_PACKET_DTLS)
-		rtc_dtls_handle_datagram(ep->dtls, now, data, len);
+		rtc_dtls_handle_receive(ep->dtls, now, data, len);
 }
 
 static void start_sctp(struct endpoint *ep)
@@ -389,12 +389,12 @@ static bool pump_once(struct endpoint *ep)
 	size_t len;
 	bool busy = false;
 
-	while (ep->sctp && rtc_sctp_next_packet(ep->sctp, &data, &len)) {
+	while (ep->sctp && rtc_sctp_poll_transmit(ep->sctp, &data, &len)) {
 		note_sctp_packet(ep, data, len);
 		send_record(ep, data, len);
 		busy = true;
 	}
-	while ((data = rtc_dtls_pop_datagram(ep->dtls, &len))) {
+	while ((data = rtc_dtls_poll_transmit(ep->dtls, &len))) {
 		receive_datagram(ep->peer, data, len);
 		busy = true;
 	}
@@ -407,7 +407,7 @@ static bool pump_once(struct endpoint *ep)
 		case RTC_DTLS_EVENT_DATA:
 			check_delivered(ep, dev.data, dev.len);
 			if (ep->sctp)
-				rtc_sctp_input(ep->sctp, now, dev.data, dev.len);
+				rtc_sctp_handle_receive(ep->sctp, now, dev.data, dev.len);
 			break;
 		case RTC_DTLS_EVENT_CLOSED:
 			break;
@@ -417,7 +417,7 @@ static bool pump_once(struct endpoint *ep)
 			break;
 		}
 	}
-	while (ep->sctp && rtc_sctp_next_event(ep->sctp, &sev)) {
+	while (ep->sctp && rtc_sctp_poll_event(ep->sctp, &sev)) {
 		check_sctp_event(ep, &sev);
 		busy = true;
 	}
@@ -446,7 +446,7 @@ static void advance(struct endpoint *a, struct endpoint *b, unsigned ticks)
 		for (size_t k = 0; k < 2; k++) {
 			struct endpoint *ep = both[k];
 
-			if (now >= rtc_dtls_next_timeout(ep->dtls))
+			if (now >= rtc_dtls_deadline(ep->dtls))
 				rtc_dtls_handle_timeout(ep->dtls, now);
 			if (ep->sctp && now >= rtc_sctp_deadline(ep->sctp))
 				rtc_sctp_handle_timeout(ep->sctp, now);
@@ -480,7 +480,7 @@ static void endpoint_free(struct endpoint *ep)
 	size_t len;
 
 	rtc_dtls_close(ep->dtls);
-	while (rtc_dtls_pop_datagram(ep->dtls, &len))
+	while (rtc_dtls_poll_transmit(ep->dtls, &len))
 		;
 	rtc_sctp_free(ep->sctp);
 	rtc_dtls_free(ep->dtls);

@@ -39,7 +39,7 @@ def find_rtcd():
     path = os.environ.get("RTCD_BINARY")
     if path:
         return path
-    for candidate in ("build/daemon/rtcd", "build-lead/daemon/rtcd"):
+    for candidate in ("build/daemon/rtcd", "build-asan/daemon/rtcd"):
         p = os.path.join(SRC, candidate)
         if os.path.exists(p):
             return p

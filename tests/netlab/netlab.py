@@ -190,7 +190,7 @@ def _find_impair():
         return path
     here = os.path.dirname(os.path.abspath(__file__))
     src = os.path.dirname(os.path.dirname(here))
-    for build in ("build", "build-lead"):
+    for build in ("build", "build-asan"):
         p = os.path.join(src, build, "tests", "netlab", "impair")
         if os.path.exists(p):
             return p

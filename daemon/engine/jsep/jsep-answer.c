@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * createAnswer (RFC 9429 sections 5.3.1 and 5.3.2): the first data section
+ * of the remote offer is accepted, every other section is rejected (port 0,
+ * same mid, proto and formats) until rtcd has media, and stays out of the
+ * BUNDLE group.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/jsep/jsep-private.h"
+
+/* The answerer chooses the DTLS roles (RFC 8842 section 5.2). To actpass
+ * we are client, as browsers are, unless a DTLS association for this mid
+ * exists: then we keep our role (RFC 8842 section 5.5). A missing a=setup
+ * means active (RFC 4145 section 4). */
+static enum rtc_sdp_setup answer_setup(const struct rtc_jsep *jsep,
+				       const struct rtc_sdp_session *offer,
+				       const struct rtc_sdp_media *data)
+{
+	switch (rtc_sdp_setup(offer, jsep_transport_media(offer, data))) {
+	case RTC_SDP_SETUP_ACTIVE:
+	case RTC_SDP_SETUP_NONE:
+		return RTC_SDP_SETUP_PASSIVE;
+	case RTC_SDP_SETUP_PASSIVE:
+		return RTC_SDP_SETUP_ACTIVE;
+	case RTC_SDP_SETUP_ACTPASS:
+	case RTC_SDP_SETUP_HOLDCONN:    /* refused by jsep_validate_remote() */
+		break;
+	}
+	if (jsep->has_sctp_session && strcmp(jsep->sctp_session.mid, rtc_sdp_media_mid(data)) == 0)
+		return jsep->sctp_session.dtls_client ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE;
+	return RTC_SDP_SETUP_ACTIVE;
+}
+
+/* RFC 8839 section 4.4.1.1.1: new credentials in the offer for a section
+ * already negotiated mean an ICE restart, and the answer restarts too. */
+static bool remote_restarts_ice(const struct rtc_jsep *jsep, const struct rtc_sdp_session *offer,
+				const struct rtc_sdp_media *data)
+{
+	const struct rtc_sdp_session *current = jsep->current_remote.sdp;
+	const struct rtc_sdp_media *before;
+	const char *old_ufrag, *new_ufrag;
+
+	if (!current)
+		return false;
+	before = rtc_sdp_media_by_mid(current, rtc_sdp_media_mid(data));
+	if (!before)
+		return false;
+	old_ufrag = rtc_sdp_ice_ufrag(current, jsep_transport_media(current, before));
+	new_ufrag = rtc_sdp_ice_ufrag(offer, jsep_transport_media(offer, data));
+	return old_ufrag && new_ufrag && strcmp(old_ufrag, new_ufrag) != 0;
+}
+
+static bool in_bundle_group(const struct rtc_sdp_session *s, const char *mid)
+{
+	const struct rtc_sdp_attr *a;
+
+	for (a = rtc_sdp_session_attr(s, "group", NULL); a; a = rtc_sdp_session_attr(s, "group", a)) {
+		if (a->kind != RTC_SDP_ATTR_GROUP || strcmp(a->group->semantics, "BUNDLE") != 0)
+			continue;
+		for (size_t i = 0; i < a->group->n_mids; i++)
+			if (strcmp(a->group->mids[i], mid) == 0)
+				return true;
+	}
+	return false;
+}
+
+int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error *err)
+{
+	const struct rtc_sdp_session *offer = jsep->pending_remote.sdp;
+	const struct rtc_sdp_media *data = NULL;
+	struct jsep_plan plan = { .setup = RTC_SDP_SETUP_ACTIVE };
+	int ret;
+
+	if (jsep->state != RTC_SIGNALING_HAVE_REMOTE_OFFER &&
+	    jsep->state != RTC_SIGNALING_HAVE_LOCAL_PRANSWER)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
+				     "cannot create an answer in state %s",
+				     rtc_signaling_state_name(jsep->state));
+
+	plan.sections = calloc(offer->n_media ? offer->n_media : 1, sizeof(*plan.sections));
+	if (!plan.sections)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	for (size_t i = 0; i < offer->n_media; i++) {
+		const struct rtc_sdp_media *m = offer->media[i];
+		struct jsep_section *section = &plan.sections[plan.n_sections++];
+
+		if (!data && jsep_media_is_data(m) && jsep_media_is_active(m)) {
+			data = m;
+			section->mid = rtc_sdp_media_mid(m);
+			section->legacy_from = jsep_media_is_legacy_data(m) ? m : NULL;
+		} else {
+			section->rejected = m;
+		}
+	}
+
+	jsep_local_ice(jsep, &plan.ice);
+	if (data) {
+		plan.setup = answer_setup(jsep, offer, data);
+		plan.bundle = in_bundle_group(offer, rtc_sdp_media_mid(data));
+		if (remote_restarts_ice(jsep, offer, data) &&
+		    rtc_ice_credentials_generate(&plan.ice, err) < 0) {
+			free(plan.sections);
+			return -1;
+		}
+	}
+	ret = jsep_plan_write(jsep, &plan, out, err);
+	free(plan.sections);
+	return ret;
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * JSEP against descriptions real peers made (tests/data/sdp/: Chromium,
+ * Firefox, aiortc, Pion): our answers to their offers, their answers to
+ * our offer, and our re-offer after a remote offer with media sections.
+ */
+#include "engine/jsep/test-jsep.h"
+
+/* ---- the real samples ---- */
+
+static const char *attr_value(const struct rtc_sdp_media *m, const char *name)
+{
+	const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, name, NULL);
+
+	return a ? (a->value ? a->value : "") : NULL;
+}
+
+/* Our answer to a browser's or library's offer: the data section accepted
+ * with its mid, everything else rejected, the session as the offer says. */
+static void answer_sample(const char *name)
+{
+	struct rtc_jsep *jsep = new_jsep(false);
+	struct rtc_sdp_session *offer = NULL, *answer = NULL;
+	const struct rtc_sdp_media *odata = NULL;
+	struct rtc_jsep_sctp_session session;
+	const struct rtc_sdp_group *bundle;
+	char *text = read_sample(name), *ours = NULL;
+	uint64_t size;
+
+	if (!text || !(offer = parse(text))) {
+		CHECK(false);
+		goto out;
+	}
+	OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_OFFER, text, ERR));
+	ours = create_answer(jsep);
+	OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_ANSWER, ours, ERR));
+	answer = parse(ours);
+	if (!answer) {
+		CHECK(false);
+		goto out;
+	}
+	CHECK_INTEQ(answer->n_media, offer->n_media);
+	for (size_t i = 0; i < offer->n_media && i < answer->n_media; i++) {
+		const struct rtc_sdp_media *o = offer->media[i], *a = answer->media[i];
+
+		CHECK_STREQ(rtc_sdp_media_mid(a), rtc_sdp_media_mid(o));
+		CHECK_STREQ(a->type, o->type);
+		CHECK_STREQ(a->proto, o->proto);
+		if (o->kind == RTC_SDP_MEDIA_APPLICATION && !odata) {
+			odata = o;
+			CHECK_INTEQ(a->port, 9);
+			CHECK_INTEQ(rtc_sdp_setup(answer, a), RTC_SDP_SETUP_ACTIVE);
+			CHECK(rtc_sdp_media_max_message_size(a, &size) && size == 262144);
+			CHECK_STREQ(rtc_sdp_fingerprint(answer, a)->hex, rtc_jsep_fingerprint(jsep));
+			if (strcmp(o->proto, "DTLS/SCTP") == 0) {
+				CHECK(rtc_sdp_media_sctpmap(a) &&
+				      rtc_sdp_media_sctpmap(a)->number == 5000);
+				CHECK(a->n_fmts == 1 && !strcmp(a->fmts[0], "5000"));
+			} else {
+				CHECK_STREQ(attr_value(a, "sctp-port"), "5000");
+			}
+			continue;
+		}
+		/* Rejected: port 0, formats echoed with their rtpmaps, the mid,
+		 * our transport lines, and nothing about media. */
+		CHECK_INTEQ(a->port, 0);
+		CHECK_INTEQ(a->n_fmts, o->n_fmts);
+		for (size_t f = 0; f < a->n_fmts && f < o->n_fmts; f++)
+			CHECK_STREQ(a->fmts[f], o->fmts[f]);
+		CHECK_STREQ(rtc_sdp_media_mid(a), rtc_sdp_media_mid(o));
+		CHECK(attr_value(a, "ice-ufrag") && attr_value(a, "ice-pwd"));
+		CHECK(rtc_sdp_fingerprint(answer, a) != NULL);
+		for (size_t k = 0; k < a->n_attrs; k++) {
+			const char *n = a->attrs[k].name;
+			bool allowed = !strcmp(n, "mid") || !strcmp(n, "ice-ufrag") ||
+				       !strcmp(n, "ice-pwd") || !strcmp(n, "fingerprint") ||
+				       !strcmp(n, "setup") || !strcmp(n, "rtpmap") ||
+				       !strcmp(n, "rtcp-mux");
+			if (!allowed)
+				printf("# unexpected a=%s in a rejected section\n", n);
+			CHECK(allowed);
+		}
+		{
+			size_t n_rtpmap_o = 0, n_rtpmap_a = 0;
+			for (size_t k = 0; k < o->n_attrs; k++)
+				n_rtpmap_o += !strcmp(o->attrs[k].name, "rtpmap");
+			for (size_t k = 0; k < a->n_attrs; k++)
+				n_rtpmap_a += !strcmp(a->attrs[k].name, "rtpmap");
+			CHECK_INTEQ(n_rtpmap_a, n_rtpmap_o);
+		}
+	}
+	CHECK(odata != NULL);
+	bundle = rtc_sdp_group(answer, "BUNDLE");
+	CHECK(bundle && bundle->n_mids == 1 && odata &&
+	      !strcmp(bundle->mids[0], rtc_sdp_media_mid(odata)));
+
+	CHECK(rtc_jsep_sctp_session(jsep, &session));
+	if (odata) {
+		const struct rtc_sdp_media *t = odata;
+
+		CHECK_STREQ(session.mid, rtc_sdp_media_mid(odata));
+		CHECK(session.dtls_client);
+		CHECK_INTEQ(session.local_port, 5000);
+		CHECK_INTEQ(session.remote_port, 5000);
+		if (!rtc_sdp_media_max_message_size(odata, &size))
+			size = 65536;
+		CHECK_INTEQ(session.remote_max_message_size, size);
+		CHECK_STREQ(session.remote_ice_ufrag, rtc_sdp_ice_ufrag(offer, t));
+		CHECK_STREQ(session.remote_ice_pwd, rtc_sdp_ice_pwd(offer, t));
+		CHECK_STREQ(session.remote_fingerprint, rtc_sdp_fingerprint(offer, t)->hex);
+	}
+out:
+	if (rtc_test_case_failed)
+		printf("# ... in %s\n", name);
+	rtc_sdp_free(offer);
+	rtc_sdp_free(answer);
+	free(text);
+	free(ours);
+	rtc_jsep_free(jsep);
+}
+
+static void test_answers_to_sample_offers(void)
+{
+	char names[32][128];
+	size_t n = list_samples("-offer-", names, 32);
+
+	/* Chromium (two), Firefox, aiortc and Pion, each with and without media. */
+	CHECK(n >= 8);
+	for (size_t i = 0; i < n; i++)
+		answer_sample(names[i]);
+}
+
+/* The samples' answers fit our data-only offer (one section, mid 0). */
+static void test_sample_answers_as_remote(void)
+{
+	char names[32][128];
+	size_t n = list_samples("-answer-", names, 32);
+
+	CHECK(n >= 4);
+	for (size_t i = 0; i < n; i++) {
+		struct rtc_jsep *jsep = new_jsep(true);
+		struct rtc_sdp_session *s;
+		struct rtc_jsep_sctp_session session;
+		char *text = read_sample(names[i]);
+		uint64_t size;
+
+		OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_OFFER, NULL, ERR));
+		OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_ANSWER, text, ERR));
+		s = text ? parse(text) : NULL;
+		CHECK(s && rtc_jsep_sctp_session(jsep, &session));
+		if (s && s->n_media == 1 && rtc_jsep_sctp_session(jsep, &session)) {
+			const struct rtc_sdp_media *m = s->media[0];
+
+			CHECK_INTEQ(session.dtls_client,
+				    rtc_sdp_setup(s, m) == RTC_SDP_SETUP_PASSIVE);
+			CHECK_STREQ(session.remote_ice_ufrag, rtc_sdp_ice_ufrag(s, m));
+			CHECK_STREQ(session.remote_fingerprint, rtc_sdp_fingerprint(s, m)->hex);
+			if (!rtc_sdp_media_max_message_size(m, &size))
+				size = 65536;
+			CHECK_INTEQ(session.remote_max_message_size, size);
+		}
+		if (rtc_test_case_failed)
+			printf("# ... in %s\n", names[i]);
+		rtc_sdp_free(s);
+		free(text);
+		rtc_jsep_free(jsep);
+	}
+}
+
+/* Media sections from a remote offer stay rejected, in place, in our own
+ * re-offers; the data section keeps its mid "2". */
+static void test_reoffer_after_media_offer(void)
+{
+	char *text = read_sample("chromium-offer-av-datachannel.sdp"), *offer;
+	struct rtc_jsep *jsep = new_jsep(false);
+	struct rtc_sdp_session *s;
+
+	if (!text) {
+		CHECK(false);
+		rtc_jsep_free(jsep);
+		return;
+	}
+	OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_OFFER, text, ERR));
+	OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_ANSWER, NULL, ERR));
+	offer = create_offer(jsep, false);
+	s = parse(offer);
+	CHECK(s && s->n_media == 3);
+	if (s && s->n_media == 3) {
+		CHECK(s->media[0]->port == 0 && !strcmp(rtc_sdp_media_mid(s->media[0]), "0"));
+		CHECK(s->media[1]->port == 0 && !strcmp(rtc_sdp_media_mid(s->media[1]), "1"));
+		CHECK(s->media[2]->port == 9 && !strcmp(rtc_sdp_media_mid(s->media[2]), "2"));
+		CHECK(rtc_sdp_group(s, "BUNDLE") && rtc_sdp_group(s, "BUNDLE")->n_mids == 1);
+		CHECK_INTEQ(rtc_sdp_setup(s, s->media[2]), RTC_SDP_SETUP_ACTPASS);
+	}
+	rtc_sdp_free(s);
+	free(offer);
+	free(text);
+	rtc_jsep_free(jsep);
+}
+
+int main(void)
+{
+	RUN(test_answers_to_sample_offers);
+	RUN(test_sample_answers_as_remote);
+	RUN(test_reoffer_after_media_offer);
+	return rtc_test_done();
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What the files of the sdp module share and nobody else needs: the lexical
+ * rules of RFC 8866 and the typed attribute parsers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/error.h"
+#include "engine/sdp/sdp.h"
+#include "engine/base/arena.h"
+
+/* RFC 8866 token: visible ASCII except the separators "(),/:;<=>?@[\]. */
+bool rtc_sdp_is_token(const char *s);
+/* Visible characters only (no SP, no controls), at least one: non-ws-string. */
+bool rtc_sdp_is_word(const char *s);
+/* A byte-string: nothing that would end the line (NUL, CR, LF). */
+bool rtc_sdp_is_text(const char *s);
+
+/* token *("/" token), as in "UDP/TLS/RTP/SAVPF". */
+bool rtc_sdp_is_proto(const char *s);
+
+/* RFC 8839 ice-char: ALPHA / DIGIT / "+" / "/" (ASCII, whatever the locale). */
+bool rtc_sdp_is_ice_char(char c);
+
+/* Decimal digits only, at least one, at most max. */
+int rtc_sdp_parse_uint(const char *s, uint64_t max, uint64_t *out);
+
+/* Cuts the next field off *cursor at the next SP, NUL-terminating it in
+ * place. Returns NULL when nothing is left; an empty string for an empty
+ * field (two spaces, or a trailing one), which no caller accepts. */
+char *rtc_sdp_next_field(char **cursor);
+
+/* Validates attr->value (NULL for a flag) against the grammar of
+ * attr->name and fills attr->kind and its typed form. Unknown names are
+ * RTC_SDP_ATTR_OTHER and always valid. Errors go to *err without a line
+ * number ("a=fingerprint: ..."); the caller adds it. */
+int rtc_sdp_attr_classify(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
+			  struct rtc_error *err);
+
+/* The value of an a=candidate line, everything after "candidate:". */
+int rtc_sdp_candidate_parse_value(struct rtc_arena *arena, const char *value,
+				  struct rtc_sdp_candidate *out, struct rtc_error *err);
