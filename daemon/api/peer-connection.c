@@ -525,7 +525,17 @@ static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now
 		if (rtc_jsep_local_ice(pc->jsep, &local))
 			rtc_bus_dict_add_string(&dict, "iceLocalUsernameFragment", local.ufrag);
 	}
-	rtc_bus_dict_add_string(&dict, "dtlsState", "new");
+	rtc_bus_dict_add_string(&dict, "dtlsState",
+				rtc_dtls_state_name(rtc_session_dtls_state(pc->session)));
+	{
+		/* Not W3C's: what the transport refused to take. */
+		struct rtc_pc_stats st;
+		rtc_session_stats(pc->session, &st);
+		rtc_bus_dict_add_basic(&dict, "packetsDiscardedUnvalidated", DBUS_TYPE_UINT64,
+				       &st.dropped_unvalidated);
+		rtc_bus_dict_add_basic(&dict, "packetsDiscardedUnknown", DBUS_TYPE_UINT64,
+				       &st.dropped_unknown);
+	}
 	if (selected[0])
 		rtc_bus_dict_add_string(&dict, "selectedCandidatePairId", selected);
 	stats_close(report, &entry, &dict);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * A session: one peer connection's engine run on the reactor. It owns the
- * signalling state (engine/jsep), the ICE agent (engine/ice-agent), the UDP
- * sockets of its host candidates and the timer that drives them, and turns
- * what the engine wants done into socket sends and what the sockets bring
- * into engine input. It speaks no D-Bus: the API layer calls it and hears
- * back through the callbacks, in the order W3C fires the matching events.
+ * A session: one peer connection's engine (engine/pc) run on the reactor.
+ * The pc is the whole protocol side; the session is its I/O: the UDP
+ * sockets of its host candidates, TCP and TLS streams to TURN servers, name
+ * resolution, the daemon's mDNS service, and the timer that drives it. It
+ * speaks no D-Bus: the API layer calls it and hears back through the
+ * callbacks, in the order W3C fires the matching events.
  */
 #pragma once
 
@@ -13,11 +13,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
-#include "engine/dtls/dtls.h"
-#include "engine/ice/ice-agent.h"
-#include "engine/sctp/sctp.h"
-#include "engine/ice/ice-config.h"
-#include "engine/jsep/jsep.h"
+#include "engine/pc/pc.h"
 #include "io/interfaces.h"
 
 struct rtc_reactor;
@@ -107,6 +103,8 @@ void rtc_session_channel_set_low_threshold(struct rtc_session *s, uint16_t strea
  * downstream is behind, and the peer is to wait (rtc_sctp_hold_receiving). */
 void rtc_session_channel_hold_receiving(struct rtc_session *s, bool hold);
 enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s);
+/* Datagrams the pc dropped (not WebRTC; from unvalidated sources). */
+void rtc_session_stats(const struct rtc_session *s, struct rtc_pc_stats *out);
 
 /* W3C close(): ICE stops, sockets close, states become "closed". */
 void rtc_session_close(struct rtc_session *s);

@@ -731,6 +731,22 @@ bool rtc_ice_agent_data_pair(const struct rtc_ice_agent *agent, uint32_t *socket
 	return true;
 }
 
+bool rtc_ice_agent_validated(const struct rtc_ice_agent *agent, uint32_t socket,
+			     const struct sockaddr *from)
+{
+	union ice_addr addr;
+
+	if (!ice_addr_copy(&addr, from))
+		return false;
+	for (size_t i = 0; i < agent->n_pairs; i++) {
+		const struct ice_pair *p = &agent->pairs[i];
+		if (p->valid && agent->local[p->local].socket == socket &&
+		    ice_addr_equal(&agent->remote[p->remote].addr, &addr))
+			return true;
+	}
+	return false;
+}
+
 void rtc_ice_agent_count_data(struct rtc_ice_agent *agent, uint64_t now, size_t sent,
 			      size_t received)
 {

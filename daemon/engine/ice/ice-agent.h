@@ -253,6 +253,12 @@ bool rtc_ice_agent_selected_pair(const struct rtc_ice_agent *agent, uint32_t *so
 bool rtc_ice_agent_data_pair(const struct rtc_ice_agent *agent, uint32_t *socket,
 			     struct sockaddr_storage *remote);
 
+/* A check on a pair from our `socket` to `from` succeeded: the peer there
+ * proved it holds the ICE credentials, so what it sends besides STUN may be
+ * taken (RFC 8445 11: data only from validated addresses). */
+bool rtc_ice_agent_validated(const struct rtc_ice_agent *agent, uint32_t socket,
+			     const struct sockaddr *from);
+
 /* The caller counts application data on the data pair for the stats. */
 void rtc_ice_agent_count_data(struct rtc_ice_agent *agent, uint64_t now, size_t sent,
 			      size_t received);
