@@ -33,7 +33,9 @@ the namespace's loopback. Targets from the issue and published figures
 for scale are printed beside the measured ones.
 
 Environment: RUNS (20), BULK_RUNS (3), TOTAL_MIB (64), SIZE (16384),
-PAIRS (200), IDLE_S (8: seconds idle before memory is read), STACKS (comma list, default all of rtcd,pion,aiortc,chromium),
+PAIRS (200), IDLE_S (8: seconds idle before memory is read), STACKS (comma list, default all of rtcd,pion,aiortc,chromium;
+rtcd-baseline is rtcd again with the daemon at $RTCD_BASELINE, e.g. a build of the commit
+before a change: STACKS=rtcd,rtcd-baseline RTCD_BASELINE=../base/build/daemon/rtcd),
 PERF_DIR (if set: perf record -g of both daemons during the OpenSocket runs,
 into this directory, and their top symbols printed; needs perf),
 HEAPTRACK_DIR (if set: the answerer's daemon of the memory measurement runs
@@ -147,8 +149,8 @@ def print_profile(profiler):
             print("      " + row.strip())
 
 
-def run_rtcd(res):
-    print("rtcd<->rtcd: two daemons, one peer connection in each (%s)" % dc_rtcd.binary(),
+def run_rtcd(res, name="rtcd"):
+    print("%s: rtcd<->rtcd, two daemons, one peer connection in each (%s)" % (name, dc_rtcd.binary()),
           flush=True)
     s, rx = dc_rtcd.app_ceiling(TOTAL, SIZE)
     line("app ceiling (socketpair)", "%7.1f MB/s  (this process's OpenSocket reader and "
@@ -156,10 +158,10 @@ def run_rtcd(res):
     d1, d2 = dc_rtcd.daemons(netns.RTCD_INTERFACE, ["--max-peer-connections=%d" % (PAIRS + 10)])
     with d1, d2:
         sa, sb = dc_rtcd.Side(d1), dc_rtcd.Side(d2)
-        got = measure(res, "rtcd", "offer -> open", lambda: dc_rtcd.offer_to_open(sa, sb, RUNS))
+        got = measure(res, name, "offer -> open", lambda: dc_rtcd.offer_to_open(sa, sb, RUNS))
         if got:
             times, phases = got
-            print_open(res, "rtcd", times)
+            print_open(res, name, times)
             line("", "offerer's steps, medians from CreateOffer: %s" % ", ".join(
                 "%s %s" % (what, "%.1f ms" % (statistics.median(ts) * 1000)
                            if None not in ts else "not seen")
@@ -179,17 +181,17 @@ def run_rtcd(res):
                 return runs, cpu, profiler
             finally:
                 pair.close()
-        got = measure(res, "rtcd", "bulk, OpenSocket",
+        got = measure(res, name, "bulk, OpenSocket",
                       lambda: bulk(dc_rtcd.bulk_socket, PERF_DIR))
         if got:
             runs, cpu, profiler = got
-            res.note("throughput", "rtcd", bulk_line(res, "bulk, OpenSocket", runs, TOTAL, cpu))
+            res.note("throughput", name, bulk_line(res, "bulk, OpenSocket", runs, TOTAL, cpu))
             if PERF_DIR:
                 print_profile(profiler)
-        got = measure(res, "rtcd", "bulk, D-Bus Send(ay)", lambda: bulk(dc_rtcd.bulk_dbus))
+        got = measure(res, name, "bulk, D-Bus Send(ay)", lambda: bulk(dc_rtcd.bulk_dbus))
         if got:
             runs, cpu, _ = got
-            res.note("throughput", "rtcd (D-Bus Send)",
+            res.note("throughput", name + " (D-Bus Send)",
                      bulk_line(res, "bulk, D-Bus Send(ay)", runs, TOTAL, cpu))
 
     # Memory in two fresh daemons: the bulk runs' freed heap would hide growth.
@@ -200,10 +202,10 @@ def run_rtcd(res):
                              heaptrack_answerer=heap)
     with d1, d2:
         sa, sb = dc_rtcd.Side(d1), dc_rtcd.Side(d2)
-        held = measure(res, "rtcd", "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS, IDLE_S))
+        held = measure(res, name, "memory", lambda: dc_rtcd.hold_pairs(sa, sb, PAIRS, IDLE_S))
         if held:
             before, after, growth, pairs = held
-            print_memory(res, "rtcd", before, after, ("offerer's rtcd", "answerer's rtcd"))
+            print_memory(res, name, before, after, ("offerer's rtcd", "answerer's rtcd"))
             line("", "growth by kind of memory, per pc: %s" % ", ".join(
                 "%s %.1f KiB" % (k, v / (2 * PAIRS)) for k, v in growth.items()))
             for p in pairs:
@@ -213,6 +215,24 @@ def run_rtcd(res):
              "allocation sites at the heap's peak, %d pairs held; %s.zst)" % (PAIRS, heap))
         for site in dc_profile.heaptrack_peaks(heap + ".zst"):
             print("      " + site)
+
+
+def run_rtcd_baseline(res):
+    """The same as rtcd, with the daemon of $RTCD_BASELINE (another build,
+    say of the commit before a change), so both are measured in one run."""
+    path = os.environ.get("RTCD_BASELINE")
+    if not path:
+        print("rtcd-baseline: skipped: set RTCD_BASELINE to another build's rtcd", flush=True)
+        return
+    saved = os.environ.get("RTCD_BINARY")
+    os.environ["RTCD_BINARY"] = path
+    try:
+        run_rtcd(res, "rtcd-baseline")
+    finally:
+        if saved is None:
+            del os.environ["RTCD_BINARY"]
+        else:
+            os.environ["RTCD_BINARY"] = saved
 
 
 def run_line_stack(res, name, argv, why_not):
@@ -304,7 +324,8 @@ def main():
     print("  %d CPUs, load average %s at the start" % (os.cpu_count(), " ".join(load)),
           flush=True)
     res = Results()
-    runners = {"rtcd": run_rtcd, "pion": run_pion, "aiortc": run_aiortc,
+    runners = {"rtcd": run_rtcd, "rtcd-baseline": run_rtcd_baseline, "pion": run_pion,
+               "aiortc": run_aiortc,
                "chromium": run_chromium}
     for stack in STACKS:
         measure(res, stack, stack, lambda: runners[stack](res))
