@@ -359,9 +359,11 @@ enum rtc_pc_output_type rtc_pc_poll_output(struct rtc_pc *pc, uint64_t now,
 		pc_relay_poll_events(pc);
 		if (pc->events)
 			continue;
-		pc_transport_maybe_start(pc, now);
-		if (pc->events)
-			continue;
+		if (!pc->dtls) {
+			pc_transport_maybe_start(pc, now);
+			if (pc->dtls || pc->events)
+				continue;       /* its first flight, its state */
+		}
 		return quiet(pc, now, out, deadline(pc));
 	}
 }
