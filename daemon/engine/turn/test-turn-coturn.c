@@ -196,6 +196,38 @@ static void test_coturn(void)
 	CHECK(got && data.len == 4 && memcmp(data.data, "nahc", 4) == 0);
 	CHECK(got && buf[0] == 0x40);   /* it came as ChannelData */
 
+	/* rtc_turn_client_send to a peer without a permission: coturn drops
+	 * data that comes before it, so the client holds the datagram until
+	 * the permission is there. The first one arrives, once. */
+	struct sockaddr_in peer2 = { .sin_family = AF_INET };
+	socklen_t peer2_len = sizeof(peer2);
+	int peer2_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Another IP than the first peer's: its permission would cover it. */
+	inet_pton(AF_INET, "127.0.0.2", &peer2.sin_addr);
+	CHECK(bind(peer2_fd, (struct sockaddr *)&peer2, sizeof(peer2)) == 0 &&
+	      getsockname(peer2_fd, (struct sockaddr *)&peer2, &peer2_len) == 0);
+	CHECK_INTEQ(rtc_turn_client_send(c, now_ns(), (struct sockaddr *)&peer2,
+					 (const uint8_t *)"first", 5, &err), 0);
+	struct pollfd p2 = { .fd = peer2_fd, .events = POLLIN };
+	int arrived = 0;
+	for (int i = 0; i < 20; i++) {
+		step(c, 50, buf, sizeof(buf), &data);
+		while (poll(&p2, 1, 0) == 1) {
+			n = recv(peer2_fd, buf, sizeof(buf), 0);
+			CHECK(n == 5 && memcmp(buf, "first", 5) == 0);
+			arrived++;
+		}
+	}
+	CHECK_INTEQ(arrived, 1);
+	while (rtc_turn_client_poll_event(c, &ev))
+		CHECK(ev.type == RTC_TURN_EVENT_PERMISSION_CREATED ||
+		      ev.type == RTC_TURN_EVENT_CHANNEL_BOUND);
+	struct rtc_turn_client_stats st;
+	rtc_turn_client_stats(c, &st);
+	CHECK_INTEQ(st.held, 1);
+	CHECK_INTEQ(st.released, 1);
+	close(peer2_fd);
+
 	CHECK_INTEQ(rtc_turn_client_release(c, now_ns(), &err), 0);
 	CHECK(wait_event(c, RTC_TURN_EVENT_RELEASED, &ev));
 	CHECK_INTEQ(ev.error_code, 0);

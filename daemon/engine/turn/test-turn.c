@@ -3,7 +3,10 @@
  * The TURN client against a small in-test TURN server that answers
  * Allocate, Refresh, CreatePermission and ChannelBind as RFC 8656 says,
  * with long-term credentials, nonce rotation and injected failures; all on
- * a fake clock. Also ChannelData framing and the TCP stream reassembler.
+ * a fake clock. The server keeps the order of what it received, so the
+ * tests of rtc_turn_client_send can tell whether data to a peer left
+ * before its permission existed. Also ChannelData framing and the TCP
+ * stream reassembler.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -21,6 +24,18 @@
 /* ---- the fake server --------------------------------------------------- */
 
 #define MAX_PEERS 8
+#define MAX_TRACE 64
+/* In the trace, beside STUN methods: data that came as ChannelData. */
+#define TRACE_CHANNEL_DATA 0x4000
+
+/* One message from the client, as the server saw it. */
+struct trace_entry {
+	uint16_t what;             /* STUN method (RTC_STUN_SEND for a Send
+				    * indication) or TRACE_CHANNEL_DATA */
+	struct sockaddr_storage peer;   /* XOR-PEER-ADDRESS, or the channel's */
+	bool relayed;              /* data the server passed on to the peer */
+	char data[16];             /* data, as text */
+};
 
 struct fake_server {
 	const char *realm;
@@ -43,6 +58,8 @@ struct fake_server {
 	/* Failure injection: the next request of that method gets this code. */
 	uint16_t fail_method, fail_code;
 	bool silent;               /* answers nothing at all */
+	/* Peers on this IP are refused (403), as coturn's denied-peer-ip. */
+	struct sockaddr_in forbidden;
 
 	/* What happened. */
 	unsigned requests[16];     /* by method */
@@ -51,7 +68,24 @@ struct fake_server {
 	uint8_t last_data[256];
 	size_t last_len;
 	bool last_was_channel;
+	struct trace_entry trace[MAX_TRACE];
+	size_t trace_count;
 };
+
+static void trace(struct fake_server *s, uint16_t what, const struct sockaddr_storage *peer,
+		  bool relayed, const uint8_t *data, size_t len)
+{
+	if (s->trace_count == MAX_TRACE)
+		return;
+	struct trace_entry *t = &s->trace[s->trace_count++];
+	memset(t, 0, sizeof(*t));
+	t->what = what;
+	if (peer)
+		t->peer = *peer;
+	t->relayed = relayed;
+	if (data && len)
+		memcpy(t->data, data, len < sizeof(t->data) - 1 ? len : sizeof(t->data) - 1);
+}
 
 static void fake_init(struct fake_server *s, const char *password)
 {
@@ -209,6 +243,8 @@ static size_t fake_request(struct fake_server *s, uint64_t now, const struct rtc
 			return error_response(s, req, 437, "Allocation Mismatch", false, true, out, cap);
 		if (rtc_stun_msg_get_address(req, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &peer, NULL))
 			return error_response(s, req, 400, "Bad Request", false, true, out, cap);
+		if (same_peer_ip(&peer, &s->forbidden))
+			return error_response(s, req, 403, "Forbidden", false, true, out, cap);
 		size_t i = 0;
 		while (i < s->permission_count && !same_peer_ip(&s->permissions[i], &peer))
 			i++;
@@ -226,6 +262,8 @@ static size_t fake_request(struct fake_server *s, uint64_t now, const struct rtc
 		    rtc_stun_msg_get_u32(req, RTC_STUN_ATTR_CHANNEL_NUMBER, &number, NULL) ||
 		    (number >> 16) < 0x4000 || (number >> 16) > 0x4FFF)
 			return error_response(s, req, 400, "Bad Request", false, true, out, cap);
+		if (same_peer_ip(&peer, &s->forbidden))
+			return error_response(s, req, 403, "Forbidden", false, true, out, cap);
 		size_t i = 0;
 		while (i < s->channel_count && s->channel_numbers[i] != number >> 16)
 			i++;
@@ -246,20 +284,23 @@ static size_t fake_request(struct fake_server *s, uint64_t now, const struct rtc
 static size_t fake_handle(struct fake_server *s, uint64_t now, const uint8_t *in, size_t len,
 			  uint8_t *out, size_t cap)
 {
-	if (s->silent)
-		return 0;
 	uint16_t number;
 	const uint8_t *data;
 	size_t data_len;
 	if (rtc_turn_channel_data_parse(in, len, &number, &data, &data_len)) {
 		CHECK(!s->stream || len % 4 == 0);
-		for (size_t i = 0; i < s->channel_count; i++)
+		bool relayed = false;
+		for (size_t i = 0; !s->silent && i < s->channel_count; i++)
 			if (s->channel_numbers[i] == number) {
 				s->last_peer = s->channel_peers[i];
 				memcpy(s->last_data, data, data_len < 256 ? data_len : 256);
 				s->last_len = data_len;
 				s->last_was_channel = true;
+				relayed = true;
+				trace(s, TRACE_CHANNEL_DATA, &s->channel_peers[i], true, data, data_len);
 			}
+		if (!relayed)
+			trace(s, TRACE_CHANNEL_DATA, NULL, false, data, data_len);
 		return 0;
 	}
 	struct rtc_stun_msg msg;
@@ -269,16 +310,26 @@ static size_t fake_handle(struct fake_server *s, uint64_t now, const uint8_t *in
 		const struct rtc_stun_attr *a = rtc_stun_msg_find(&msg, RTC_STUN_ATTR_DATA);
 		CHECK_INTEQ(rtc_stun_msg_get_address(&msg, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &peer, NULL),
 			    RTC_STUN_OK);
-		for (size_t i = 0; a && i < s->permission_count; i++)
+		bool relayed = false;
+		for (size_t i = 0; a && !s->silent && i < s->permission_count; i++)
 			if (same_peer_ip(&s->permissions[i], &peer)) {
 				s->last_peer = peer;
 				memcpy(s->last_data, a->value, a->len < 256 ? a->len : 256);
 				s->last_len = a->len;
 				s->last_was_channel = false;
+				relayed = true;
 			}
+		/* Without a permission the server drops it (RFC 8656 10.2). */
+		trace(s, RTC_STUN_SEND, &peer, relayed, a ? a->value : NULL, a ? a->len : 0);
 		return 0;
 	}
 	if (msg.cls != RTC_STUN_REQUEST)
+		return 0;
+	struct sockaddr_storage peer;
+	bool has_peer = rtc_stun_msg_get_address(&msg, RTC_STUN_ATTR_XOR_PEER_ADDRESS, &peer,
+						 NULL) == RTC_STUN_OK;
+	trace(s, msg.method, has_peer ? &peer : NULL, false, NULL, 0);
+	if (s->silent)
 		return 0;
 	return fake_request(s, now, &msg, out, cap);
 }
@@ -774,6 +825,324 @@ static void test_tcp_stream_round_trip(void)
 	rtc_turn_client_free(h.client);
 }
 
+/* ---- rtc_turn_client_send: no data before the permission ------------------ */
+
+/* Messages from the client that the test holds before the server sees
+ * them, to answer them when it chooses. */
+struct wire {
+	uint8_t data[1500];
+	size_t len;
+};
+
+/* Takes everything the client has queued for the server, unanswered. */
+static size_t collect(struct harness *h, struct wire *out, size_t max)
+{
+	struct rtc_turn_transmit tx;
+	size_t n = 0;
+	while (rtc_turn_client_poll_transmit(h->client, &tx)) {
+		CHECK(n < max && tx.len <= sizeof(out->data));
+		if (n < max && tx.len <= sizeof(out->data)) {
+			memcpy(out[n].data, tx.data, tx.len);
+			out[n++].len = tx.len;
+		}
+		h->sent++;
+	}
+	return n;
+}
+
+/* The server takes the message; its answer, if any, goes to the client. */
+static void deliver(struct harness *h, const struct wire *w)
+{
+	uint8_t answer[1500];
+	size_t n = fake_handle(&h->server, h->now, w->data, w->len, answer, sizeof(answer));
+	if (n)
+		rtc_turn_client_handle_receive(h->client, h->now, answer, n, NULL);
+}
+
+/* A message's STUN method, or TRACE_CHANNEL_DATA. */
+static uint16_t kind(const struct wire *w)
+{
+	struct rtc_stun_msg msg;
+	if ((w->data[0] & 0xC0) == 0x40)
+		return TRACE_CHANNEL_DATA;
+	CHECK_INTEQ(rtc_stun_parse(&msg, w->data, w->len, NULL), RTC_STUN_OK);
+	return msg.method;
+}
+
+static int send_text(struct harness *h, const struct sockaddr_in *peer, const char *text)
+{
+	struct rtc_error err = { 0 };
+	return rtc_turn_client_send(h->client, h->now, (const struct sockaddr *)peer,
+				    (const uint8_t *)text, strlen(text), &err);
+}
+
+/* Where in the server's trace the first message of that kind (0: any
+ * data) for the peer's IP is; MAX_TRACE when there is none. */
+static size_t first_seen(const struct fake_server *s, uint16_t what,
+			 const struct sockaddr_in *peer)
+{
+	for (size_t i = 0; i < s->trace_count; i++) {
+		const struct trace_entry *t = &s->trace[i];
+		bool data = t->what == RTC_STUN_SEND || t->what == TRACE_CHANNEL_DATA;
+		if ((what ? t->what == what : data) && same_peer_ip(&t->peer, peer))
+			return i;
+	}
+	return MAX_TRACE;
+}
+
+/* Every datagram the server got for a peer: relayed, and with its text. */
+static bool all_relayed(const struct fake_server *s, const char *const *texts, size_t count)
+{
+	size_t seen = 0;
+	for (size_t i = 0; i < s->trace_count; i++) {
+		const struct trace_entry *t = &s->trace[i];
+		if (t->what != RTC_STUN_SEND && t->what != TRACE_CHANNEL_DATA)
+			continue;
+		if (!t->relayed || seen >= count || strcmp(t->data, texts[seen]) != 0)
+			return false;
+		seen++;
+	}
+	return seen == count;
+}
+
+static void test_send_holds_data_until_permission(void)
+{
+	struct harness h;
+	struct wire w[8];
+	struct rtc_turn_client_stats st;
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.20", 5000);
+
+	/* The first check to a new peer: CreatePermission and ChannelBind
+	 * leave, the check waits. */
+	CHECK_INTEQ(send_text(&h, &peer, "check1"), 0);
+	CHECK_INTEQ(collect(&h, w, 8), 2);
+	CHECK_INTEQ(kind(&w[0]), RTC_STUN_CREATE_PERMISSION);
+	CHECK_INTEQ(kind(&w[1]), RTC_STUN_CHANNEL_BIND);
+	/* Its retransmission waits too, and asks for nothing new. */
+	CHECK_INTEQ(send_text(&h, &peer, "check2"), 0);
+	CHECK_INTEQ(collect(&h, w + 2, 6), 0);
+
+	/* The permission's success releases both at once (same now, no
+	 * timer), as Send indications: the channel is not bound yet. */
+	deliver(&h, &w[0]);
+	CHECK_INTEQ(collect(&h, w + 2, 6), 2);
+	CHECK_INTEQ(kind(&w[2]), RTC_STUN_SEND);
+	CHECK_INTEQ(kind(&w[3]), RTC_STUN_SEND);
+	deliver(&h, &w[2]);
+	deliver(&h, &w[3]);
+	/* Then the channel: ChannelData from the next datagram on. */
+	deliver(&h, &w[1]);
+	CHECK_INTEQ(send_text(&h, &peer, "check3"), 0);
+	CHECK_INTEQ(collect(&h, w + 4, 4), 1);
+	CHECK_INTEQ(kind(&w[4]), TRACE_CHANNEL_DATA);
+	deliver(&h, &w[4]);
+
+	/* The server saw the permission before any data, and relayed all. */
+	CHECK(first_seen(&h.server, RTC_STUN_CREATE_PERMISSION, &peer) <
+	      first_seen(&h.server, 0, &peer));
+	const char *texts[] = { "check1", "check2", "check3" };
+	CHECK(all_relayed(&h.server, texts, 3));
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.held, 2);
+	CHECK_INTEQ(st.released, 2);
+	CHECK_INTEQ(st.dropped_overflow + st.dropped_failed, 0);
+	CHECK_INTEQ(h.server.requests[RTC_STUN_CREATE_PERMISSION], 1);
+	CHECK_INTEQ(h.server.requests[RTC_STUN_CHANNEL_BIND], 1);
+	rtc_turn_client_free(h.client);
+}
+
+static void test_send_released_by_channel_bind(void)
+{
+	struct harness h;
+	struct wire w[8];
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.21", 5000);
+	CHECK_INTEQ(send_text(&h, &peer, "hello"), 0);
+	CHECK_INTEQ(collect(&h, w, 8), 2);
+	/* The CreatePermission is lost; the ChannelBind installs the
+	 * permission as well (RFC 8656 12) and its success is enough. */
+	deliver(&h, &w[1]);
+	CHECK_INTEQ(collect(&h, w + 2, 6), 1);
+	CHECK_INTEQ(kind(&w[2]), TRACE_CHANNEL_DATA);
+	deliver(&h, &w[2]);
+	const char *texts[] = { "hello" };
+	CHECK(all_relayed(&h.server, texts, 1));
+	CHECK(first_seen(&h.server, RTC_STUN_CHANNEL_BIND, &peer) <
+	      first_seen(&h.server, 0, &peer));
+	rtc_turn_client_free(h.client);
+}
+
+static void test_send_not_held_once_installed(void)
+{
+	struct harness h;
+	struct wire w[8];
+	struct rtc_turn_client_stats st;
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.22", 5000);
+	CHECK_INTEQ(send_text(&h, &peer, "a"), 0);
+	pump(&h);
+	CHECK_INTEQ(h.server.channel_count, 1);
+
+	/* The permission's refresh is in flight, then retransmitted: data
+	 * does not wait for it. */
+	uint64_t refresh = rtc_turn_client_deadline(h.client);
+	h.now = refresh;
+	rtc_turn_client_handle_timeout(h.client, h.now);
+	CHECK_INTEQ(collect(&h, w, 8), 1);
+	CHECK_INTEQ(kind(&w[0]), RTC_STUN_CREATE_PERMISSION);
+	CHECK_INTEQ(send_text(&h, &peer, "b"), 0);
+	CHECK_INTEQ(collect(&h, w + 1, 7), 1);
+	CHECK_INTEQ(kind(&w[1]), TRACE_CHANNEL_DATA);
+	h.now = rtc_turn_client_deadline(h.client);
+	rtc_turn_client_handle_timeout(h.client, h.now);
+	CHECK_INTEQ(collect(&h, w + 2, 6), 1);   /* the retransmission */
+	CHECK_INTEQ(kind(&w[2]), RTC_STUN_CREATE_PERMISSION);
+	CHECK_INTEQ(send_text(&h, &peer, "c"), 0);
+	CHECK_INTEQ(collect(&h, w + 3, 5), 1);
+	CHECK_INTEQ(kind(&w[3]), TRACE_CHANNEL_DATA);
+
+	/* A second port on the same IP: the permission is there, its channel
+	 * is not yet; data leaves at once as a Send indication meanwhile. */
+	struct sockaddr_in peer2 = peer_address("192.0.2.22", 5001);
+	CHECK_INTEQ(send_text(&h, &peer2, "d"), 0);
+	CHECK_INTEQ(collect(&h, w + 4, 4), 2);
+	CHECK_INTEQ(kind(&w[4]), RTC_STUN_CHANNEL_BIND);
+	CHECK_INTEQ(kind(&w[5]), RTC_STUN_SEND);
+	for (size_t i = 1; i < 6; i++)
+		if (i != 2)
+			deliver(&h, &w[i]);
+	const char *texts[] = { "a", "b", "c", "d" };
+	CHECK(all_relayed(&h.server, texts, 4));
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.held, 1);   /* "a" only */
+	rtc_turn_client_free(h.client);
+}
+
+static void test_send_failure_drops_held_data(void)
+{
+	struct harness h;
+	struct wire w[8];
+	struct rtc_turn_client_stats st;
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.66", 5000);
+	h.server.forbidden = peer;
+
+	CHECK_INTEQ(send_text(&h, &peer, "one"), 0);
+	CHECK_INTEQ(send_text(&h, &peer, "two"), 0);
+	pump(&h);
+	/* Both refused: the data is dropped, never sent. */
+	CHECK_INTEQ(first_seen(&h.server, 0, &peer), MAX_TRACE);
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.held, 2);
+	CHECK_INTEQ(st.dropped_failed, 2);
+	CHECK_INTEQ(st.released, 0);
+	bool permission_failed = false, channel_failed = false;
+	for (size_t i = 0; i < h.event_count; i++) {
+		permission_failed |= h.events[i].type == RTC_TURN_EVENT_PERMISSION_FAILED &&
+				     h.events[i].error_code == 403;
+		channel_failed |= h.events[i].type == RTC_TURN_EVENT_CHANNEL_FAILED;
+	}
+	CHECK(permission_failed && channel_failed);
+	/* The next datagram asks again. */
+	CHECK_INTEQ(send_text(&h, &peer, "three"), 0);
+	pump(&h);
+	CHECK_INTEQ(h.server.requests[RTC_STUN_CREATE_PERMISSION], 2);
+	CHECK_INTEQ(first_seen(&h.server, 0, &peer), MAX_TRACE);
+
+	/* A server that stops answering: the requests time out (39.5 s)
+	 * and the data goes with them. */
+	struct sockaddr_in quiet = peer_address("192.0.2.67", 5000);
+	h.server.silent = true;
+	CHECK_INTEQ(send_text(&h, &quiet, "lost"), 0);
+	uint64_t t0 = h.now;
+	run_until(&h, t0 + MS(39499));
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.dropped_failed, 3);
+	run_until(&h, t0 + MS(39500));
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.dropped_failed, 4);
+	CHECK_INTEQ(first_seen(&h.server, 0, &quiet), MAX_TRACE);
+
+	/* Releasing the allocation drops what waits. */
+	h.server.silent = false;
+	CHECK_INTEQ(send_text(&h, &quiet, "late"), 0);
+	CHECK_INTEQ(collect(&h, w, 8), 2);
+	struct rtc_error err = { 0 };
+	CHECK_INTEQ(rtc_turn_client_release(h.client, h.now, &err), 0);
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.dropped_failed, 5);
+	CHECK_INTEQ(collect(&h, w, 8), 1);   /* the Refresh, nothing else */
+	CHECK_INTEQ(kind(&w[0]), RTC_STUN_REFRESH);
+	rtc_turn_client_free(h.client);
+}
+
+static void test_send_queue_bound(void)
+{
+	struct harness h;
+	struct wire w[16];
+	struct rtc_turn_client_stats st;
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.30", 5000);
+	/* Another peer, installed already: its data never waits for the
+	 * first one's. */
+	struct sockaddr_in other = peer_address("192.0.2.31", 5000);
+	CHECK_INTEQ(send_text(&h, &other, "o1"), 0);
+	pump(&h);
+
+	const char *texts[] = { "d0", "d1", "d2", "d3", "d4", "d5" };
+	for (size_t i = 0; i < 6; i++)
+		CHECK_INTEQ(send_text(&h, &peer, texts[i]), 0);
+	CHECK_INTEQ(send_text(&h, &other, "o2"), 0);
+	CHECK_INTEQ(collect(&h, w, 16), 3);
+	CHECK_INTEQ(kind(&w[0]), RTC_STUN_CREATE_PERMISSION);
+	CHECK_INTEQ(kind(&w[1]), RTC_STUN_CHANNEL_BIND);
+	CHECK_INTEQ(kind(&w[2]), TRACE_CHANNEL_DATA);    /* o2 */
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.held, 7);
+	CHECK_INTEQ(st.dropped_overflow, 6 - RTC_TURN_HELD_PER_PEER);
+
+	/* The newest four leave in their order. */
+	deliver(&h, &w[2]);
+	deliver(&h, &w[0]);
+	CHECK_INTEQ(collect(&h, w + 3, 13), RTC_TURN_HELD_PER_PEER);
+	for (size_t i = 3; i < 3 + RTC_TURN_HELD_PER_PEER; i++)
+		deliver(&h, &w[i]);
+	const char *expect[] = { "o1", "o2", "d2", "d3", "d4", "d5" };
+	CHECK(all_relayed(&h.server, expect, 6));
+	rtc_turn_client_stats(h.client, &st);
+	CHECK_INTEQ(st.released, 1 + RTC_TURN_HELD_PER_PEER);
+	rtc_turn_client_free(h.client);
+}
+
+static void test_wrap_needs_confirmed_permission(void)
+{
+	struct harness h;
+	struct rtc_error err = { 0 };
+	struct wire w[4];
+	uint8_t out[64];
+	size_t out_len = 0;
+	harness_init(&h, "secret", RTC_TURN_OVER_UDP);
+	CHECK(allocate(&h));
+	struct sockaddr_in peer = peer_address("192.0.2.40", 5000);
+	CHECK_INTEQ(rtc_turn_client_create_permission(h.client, h.now, (struct sockaddr *)&peer,
+						      &err), 0);
+	/* Requested, not confirmed: the server would drop a Send indication. */
+	CHECK_INTEQ(rtc_turn_client_wrap(h.client, (struct sockaddr *)&peer, (const uint8_t *)"x",
+					 1, out, sizeof(out), &out_len, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_INVALID_STATE);
+	CHECK_INTEQ(collect(&h, w, 4), 1);
+	deliver(&h, &w[0]);
+	CHECK_INTEQ(rtc_turn_client_wrap(h.client, (struct sockaddr *)&peer, (const uint8_t *)"x",
+					 1, out, sizeof(out), &out_len, &err), 0);
+	rtc_turn_client_free(h.client);
+}
+
 static void test_stream_errors(void)
 {
 	struct rtc_turn_stream s;
@@ -846,6 +1215,12 @@ int main(void)
 	RUN(test_timeout);
 	RUN(test_release);
 	RUN(test_forged_success_ignored);
+	RUN(test_send_holds_data_until_permission);
+	RUN(test_send_released_by_channel_bind);
+	RUN(test_send_not_held_once_installed);
+	RUN(test_send_failure_drops_held_data);
+	RUN(test_send_queue_bound);
+	RUN(test_wrap_needs_confirmed_permission);
 	RUN(test_tcp_stream_round_trip);
 	RUN(test_stream_errors);
 	RUN(test_channel_data_framing);

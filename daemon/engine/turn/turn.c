@@ -3,7 +3,8 @@
  * The TURN client (RFC 8656): one allocation, its permissions and channel
  * bindings. Each of those objects has at most one request outstanding, so
  * the request lives in the object; a request "queued" for sending is
- * picked up by poll_transmit.
+ * picked up by poll_transmit. Peer data from rtc_turn_client_send waits in
+ * one FIFO until its peer has a permission the server confirmed.
  */
 #include "engine/turn/turn.h"
 #include "engine/stun/stun-private.h"
@@ -47,6 +48,16 @@ struct turn_channel {
 	struct turn_request request;
 };
 
+/* A datagram from rtc_turn_client_send, unwrapped: whether it becomes a
+ * Send indication or ChannelData is decided when it leaves. */
+struct turn_datagram {
+	struct turn_datagram *next;
+	struct sockaddr_storage peer;
+	bool held;                /* waited for a permission (stats.released) */
+	size_t len;
+	uint8_t data[];
+};
+
 struct rtc_turn_client {
 	char *username;
 	char *password;
@@ -77,6 +88,12 @@ struct rtc_turn_client {
 
 	struct rtc_turn_event *events;
 	size_t event_head, event_count, event_cap;
+
+	/* Peer data for poll_transmit, oldest first. */
+	struct turn_datagram *data_head, *data_tail;
+	uint8_t *tx;                     /* the wrapped datagram poll_transmit gave */
+	size_t tx_cap;
+	struct rtc_turn_client_stats stats;
 };
 
 const char *rtc_turn_state_name(enum rtc_turn_state state)
@@ -153,6 +170,8 @@ static void push_event(struct rtc_turn_client *c, const struct rtc_turn_event *e
 	c->event_count++;
 }
 
+static void settle_data(struct rtc_turn_client *c);
+
 static void push_failure(struct rtc_turn_client *c, enum rtc_turn_event_type type,
 			 const struct sockaddr_storage *peer, uint16_t channel,
 			 uint16_t code, const char *reason)
@@ -219,6 +238,12 @@ void rtc_turn_client_free(struct rtc_turn_client *c)
 	free(c->permissions);
 	free(c->channels);
 	free(c->events);
+	while (c->data_head) {
+		struct turn_datagram *d = c->data_head;
+		c->data_head = d->next;
+		free(d);
+	}
+	free(c->tx);
 	memset(&c->key, 0, sizeof(c->key));
 	free(c);
 }
@@ -358,6 +383,7 @@ int rtc_turn_client_release(struct rtc_turn_client *c, uint64_t now, struct rtc_
 	for (size_t i = 0; i < c->channel_count; i++)
 		c->channels[i].request.pending = c->channels[i].request.queued = false;
 	c->state = RTC_TURN_RELEASING;
+	settle_data(c);
 	if (!send_refresh(c, now, 0)) {
 		c->state = RTC_TURN_RELEASED;
 		push_failure(c, RTC_TURN_EVENT_RELEASED, NULL, 0, 0, "");
@@ -455,22 +481,30 @@ int rtc_turn_client_bind_channel(struct rtc_turn_client *c, uint64_t now,
 
 /* ---- the data path ----------------------------------------------------- */
 
-int rtc_turn_client_wrap(struct rtc_turn_client *c, const struct sockaddr *peer,
-			 const uint8_t *data, size_t len, uint8_t *out, size_t out_cap,
-			 size_t *out_len, struct rtc_error *err)
+/* Whether the server has installed a permission for the peer: confirmed
+ * by CreatePermission or by a ChannelBind to this very address (RFC 8656
+ * 12: a channel installs the permission too). A refresh or retransmission
+ * in flight keeps it so: it was confirmed before. */
+static bool installed(struct rtc_turn_client *c, const struct sockaddr *peer)
 {
-	if (check_peer(peer, err) < 0)
-		return -1;
-	if (c->state != RTC_TURN_ALLOCATED)
-		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "TURN client is %s, not allocated",
-				     rtc_turn_state_name(c->state));
-	struct turn_permission *p = find_permission(c, peer);
-	if (!p || p->failed)
-		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
-				     "no TURN permission for this peer");
-	if (len > 0xFFFF)
-		return rtc_error_set(err, RTC_ERROR_RANGE, "%zu bytes is more than TURN carries", len);
+	const struct turn_permission *p = find_permission(c, peer);
+	const struct turn_channel *ch = find_channel(c, peer);
+	return (p && p->confirmed) || (ch && ch->confirmed);
+}
 
+/* Whether a request that would install it is still in flight. */
+static bool awaited(struct rtc_turn_client *c, const struct sockaddr *peer)
+{
+	const struct turn_permission *p = find_permission(c, peer);
+	const struct turn_channel *ch = find_channel(c, peer);
+	return (p && p->request.pending) || (ch && ch->request.pending);
+}
+
+/* Writes the message for the peer into out: ChannelData on a bound
+ * channel, else a Send indication. */
+static int frame(struct rtc_turn_client *c, const struct sockaddr *peer, const uint8_t *data,
+		 size_t len, uint8_t *out, size_t out_cap, size_t *out_len, struct rtc_error *err)
+{
 	struct turn_channel *ch = find_channel(c, peer);
 	if (ch && ch->confirmed) {
 		size_t n = rtc_turn_channel_data_write(ch->number, data, len,
@@ -490,6 +524,119 @@ int rtc_turn_client_wrap(struct rtc_turn_client *c, const struct sockaddr *peer,
 		return rtc_error_set(err, RTC_ERROR_RANGE, "Send indication: %s",
 				     rtc_stun_status_text(st));
 	return 0;
+}
+
+int rtc_turn_client_wrap(struct rtc_turn_client *c, const struct sockaddr *peer,
+			 const uint8_t *data, size_t len, uint8_t *out, size_t out_cap,
+			 size_t *out_len, struct rtc_error *err)
+{
+	if (check_peer(peer, err) < 0)
+		return -1;
+	if (c->state != RTC_TURN_ALLOCATED)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "TURN client is %s, not allocated",
+				     rtc_turn_state_name(c->state));
+	if (!installed(c, peer))
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
+				     "no confirmed TURN permission for this peer");
+	if (len > 0xFFFF)
+		return rtc_error_set(err, RTC_ERROR_RANGE, "%zu bytes is more than TURN carries", len);
+	return frame(c, peer, data, len, out, out_cap, out_len, err);
+}
+
+static void unlink_datagram(struct rtc_turn_client *c, struct turn_datagram *prev,
+			    struct turn_datagram *d)
+{
+	if (prev)
+		prev->next = d->next;
+	else
+		c->data_head = d->next;
+	if (c->data_tail == d)
+		c->data_tail = prev;
+	free(d);
+}
+
+/* Drops what can no longer leave: everything once the allocation is
+ * gone, and a peer's held data once nothing that would install its
+ * permission is in flight any more (both requests failed). */
+static void settle_data(struct rtc_turn_client *c)
+{
+	struct turn_datagram *prev = NULL, *d = c->data_head;
+	while (d) {
+		struct turn_datagram *next = d->next;
+		const struct sockaddr *peer = (const struct sockaddr *)&d->peer;
+		if (c->state != RTC_TURN_ALLOCATED ||
+		    (!installed(c, peer) && !awaited(c, peer))) {
+			c->stats.dropped_failed++;
+			unlink_datagram(c, prev, d);
+		} else {
+			prev = d;
+		}
+		d = next;
+	}
+}
+
+/* Makes room for one more of the peer's held datagrams: the oldest goes. */
+static void limit_held(struct rtc_turn_client *c, const struct sockaddr *peer)
+{
+	struct turn_datagram *prev = NULL, *oldest = NULL, *oldest_prev = NULL;
+	size_t count = 0;
+	for (struct turn_datagram *d = c->data_head; d; prev = d, d = d->next) {
+		if (!same_address(&d->peer, peer))
+			continue;
+		if (!count++) {
+			oldest = d;
+			oldest_prev = prev;
+		}
+	}
+	if (count >= RTC_TURN_HELD_PER_PEER) {
+		c->stats.dropped_overflow++;
+		unlink_datagram(c, oldest_prev, oldest);
+	}
+}
+
+int rtc_turn_client_send(struct rtc_turn_client *c, uint64_t now, const struct sockaddr *peer,
+			 const uint8_t *data, size_t len, struct rtc_error *err)
+{
+	if (check_peer(peer, err) < 0)
+		return -1;
+	if (c->state != RTC_TURN_ALLOCATED)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "TURN client is %s, not allocated",
+				     rtc_turn_state_name(c->state));
+	if (len > 0xFFFF)
+		return rtc_error_set(err, RTC_ERROR_RANGE, "%zu bytes is more than TURN carries", len);
+	/* Both at once, the first time: whichever the server confirms first
+	 * releases the data. The channel saves 32 bytes a datagram after; a
+	 * peer without one (all 4096 numbers taken) gets Send indications.
+	 * Both are idempotent and ask again after a failure. */
+	if (rtc_turn_client_create_permission(c, now, peer, err) < 0)
+		return -1;
+	rtc_turn_client_bind_channel(c, now, peer, NULL, NULL);
+
+	bool hold = !installed(c, peer);
+	if (hold)
+		limit_held(c, peer);
+	struct turn_datagram *d = malloc(sizeof(*d) + len);
+	if (!d)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	d->next = NULL;
+	copy_address(&d->peer, peer);
+	d->held = hold;
+	d->len = len;
+	if (len)
+		memcpy(d->data, data, len);
+	if (c->data_tail)
+		c->data_tail->next = d;
+	else
+		c->data_head = d;
+	c->data_tail = d;
+	if (hold)
+		c->stats.held++;
+	return 0;
+}
+
+void rtc_turn_client_stats(const struct rtc_turn_client *c, struct rtc_turn_client_stats *out)
+{
+	*out = c->stats;
 }
 
 /* ---- responses --------------------------------------------------------- */
@@ -783,7 +930,12 @@ enum rtc_turn_input rtc_turn_client_handle_receive(struct rtc_turn_client *c, ui
 	struct rtc_stun_msg msg;
 	if (rtc_stun_parse(&msg, packet, len, NULL) != RTC_STUN_OK)
 		return RTC_TURN_INPUT_MALFORMED;
-	return handle_stun(c, now, &msg, data);
+	enum rtc_turn_input r = handle_stun(c, now, &msg, data);
+	/* A failure answered may leave held data nowhere to go; a success
+	 * releases it by itself (poll_transmit looks at the permission). */
+	if (r == RTC_TURN_INPUT_HANDLED && c->data_head)
+		settle_data(c);
+	return r;
 }
 
 /* ---- time -------------------------------------------------------------- */
@@ -854,8 +1006,10 @@ void rtc_turn_client_handle_timeout(struct rtc_turn_client *c, uint64_t now)
 			push_failure(c, RTC_TURN_EVENT_REFRESH_FAILED, NULL, 0, 0, "timeout");
 		}
 	}
-	if (c->state != RTC_TURN_ALLOCATED)
+	if (c->state != RTC_TURN_ALLOCATED) {
+		settle_data(c);
 		return;
+	}
 	if (!c->alloc_request.pending && now >= c->refresh_at) {
 		uint32_t lifetime = c->requested_lifetime_s ? c->requested_lifetime_s : 600;
 		if (!send_refresh(c, now, lifetime)) {
@@ -886,6 +1040,7 @@ void rtc_turn_client_handle_timeout(struct rtc_turn_client *c, uint64_t now)
 			send_channel_bind(c, ch, now);
 		}
 	}
+	settle_data(c);
 }
 
 /* ---- outputs ----------------------------------------------------------- */
@@ -900,6 +1055,49 @@ static bool take(struct turn_request *r, struct rtc_turn_transmit *tx)
 	return true;
 }
 
+/* The oldest datagram whose peer has its permission, framed in c->tx.
+ * Those of a peer still waiting stay, in their order, and do not hold up
+ * the others. */
+static bool take_data(struct rtc_turn_client *c, struct rtc_turn_transmit *tx)
+{
+	if (c->state != RTC_TURN_ALLOCATED)
+		return false;
+	struct turn_datagram *prev = NULL, *d = c->data_head;
+	while (d) {
+		const struct sockaddr *peer = (const struct sockaddr *)&d->peer;
+		if (!installed(c, peer)) {
+			prev = d;
+			d = d->next;
+			continue;
+		}
+		/* Send indication: 20 + 24 (XOR-PEER-ADDRESS, IPv6) + 4 (DATA)
+		 * + 3 of padding around the data; ChannelData needs less. */
+		size_t need = d->len + 64;
+		if (c->tx_cap < need) {
+			uint8_t *grown = realloc(c->tx, need);
+			if (!grown)
+				return false;   /* out of memory: it waits for the next poll */
+			c->tx = grown;
+			c->tx_cap = need;
+		}
+		size_t n = 0;
+		bool framed = frame(c, peer, d->data, d->len, c->tx, c->tx_cap, &n, NULL) == 0;
+		struct turn_datagram *next = d->next;
+		if (framed && d->held)
+			c->stats.released++;
+		else if (!framed)
+			c->stats.dropped_failed++;   /* near 64 KiB: no Send indication holds it */
+		unlink_datagram(c, prev, d);
+		if (framed) {
+			tx->data = c->tx;
+			tx->len = n;
+			return true;
+		}
+		d = next;
+	}
+	return false;
+}
+
 bool rtc_turn_client_poll_transmit(struct rtc_turn_client *c, struct rtc_turn_transmit *tx)
 {
 	if (take(&c->alloc_request, tx))
@@ -910,7 +1108,7 @@ bool rtc_turn_client_poll_transmit(struct rtc_turn_client *c, struct rtc_turn_tr
 	for (size_t i = 0; i < c->channel_count; i++)
 		if (take(&c->channels[i].request, tx))
 			return true;
-	return false;
+	return take_data(c, tx);
 }
 
 bool rtc_turn_client_poll_event(struct rtc_turn_client *c, struct rtc_turn_event *ev)

@@ -12,6 +12,8 @@
  *             switch (rtc_turn_client_handle_receive(c, now, data, len, &in))
  *                 RTC_TURN_INPUT_PEER_DATA: in.peer sent in.data, in.len
  *         if (now >= rtc_turn_client_deadline(c)) rtc_turn_client_handle_timeout(c, now);
+ *         data for a peer (once ALLOCATED):
+ *             rtc_turn_client_send(c, now, peer, data, len, &err);
  *         while (rtc_turn_client_poll_transmit(c, &tx)) send tx.data to the server
  *         while (rtc_turn_client_poll_event(c, &ev)) act on ev
  *
@@ -19,8 +21,13 @@
  * and NONCE, PASSWORD-ALGORITHMS when the server offers SHA-256), follows
  * a stale nonce (438), refreshes the allocation before it expires,
  * refreshes permissions every 4 minutes (they last 5) and channel bindings
- * every 9 (they last 10). Peer data goes out as ChannelData once a
- * channel is bound to the peer, as a Send indication before.
+ * every 9 (they last 10). rtc_turn_client_send asks for the permission
+ * and a channel the first time it sees a peer and holds the peer's data
+ * until the server confirms one of them: a server drops whatever arrives
+ * for a peer without a permission (RFC 8656 9), and the sender would only
+ * find out at its own retransmission (an ICE check: 500 ms). Peer data
+ * goes out as ChannelData once a channel is bound to the peer, as a Send
+ * indication before.
  *
  * Failures of the server come out as events carrying the STUN error code
  * and reason (the daemon turns them into RTCPeerConnectionIceErrorEvent):
@@ -106,12 +113,45 @@ int rtc_turn_client_bind_channel(struct rtc_turn_client *c, uint64_t now,
 				 const struct sockaddr *peer, uint16_t *channel,
 				 struct rtc_error *err);
 
-/* Wraps data for the peer into out: ChannelData when a channel to the
- * peer is bound (confirmed by the server), else a Send indication. Needs a
- * permission for the peer's IP (requested, not necessarily confirmed:
- * RFC 8656 lets the server drop what arrives before). *out_len is the
- * byte count to hand to the server. InvalidStateError (no allocation, no
- * permission) or RangeError (out too small, data over 65535 bytes). */
+/* At most this many datagrams wait for one peer's permission; a new one
+ * pushes the oldest out (counted in dropped_overflow). The wait is one
+ * round trip to the server: room for a connectivity check, a triggered
+ * check and a DTLS flight; older ones would be stale. */
+#define RTC_TURN_HELD_PER_PEER 4
+
+/* Sends data to the peer (a transport address) through the relay: the one
+ * call per datagram; what it produces comes out of poll_transmit, so
+ * drain that after it. The first data for a peer asks the server for a
+ * permission for its IP and a channel to its address (CreatePermission
+ * and ChannelBind, each installing the permission) and holds the data, up
+ * to RTC_TURN_HELD_PER_PEER datagrams per peer; the server's first success
+ * releases them, in order, at the next poll_transmit (Send indications,
+ * or ChannelData when the channel is the one confirmed). Once the
+ * permission or channel exists, data is queued for poll_transmit at once,
+ * also while either is being refreshed or retransmitted. When both fail
+ * (error response or timeout) the held data is dropped (dropped_failed)
+ * and the next send asks again. 0, or -1 with *err: InvalidStateError
+ * unless ALLOCATED, TypeError (peer not IPv4/IPv6), RangeError (over
+ * 65535 bytes), OperationError (out of memory). */
+int rtc_turn_client_send(struct rtc_turn_client *c, uint64_t now, const struct sockaddr *peer,
+			 const uint8_t *data, size_t len, struct rtc_error *err);
+
+struct rtc_turn_client_stats {
+	uint64_t held;              /* datagrams send() held for a permission */
+	uint64_t released;          /* of those, sent once the server confirmed */
+	uint64_t dropped_overflow;  /* pushed out by newer ones (RTC_TURN_HELD_PER_PEER) */
+	uint64_t dropped_failed;    /* the permission and channel failed, or the
+				     * allocation ended, before they could leave */
+};
+void rtc_turn_client_stats(const struct rtc_turn_client *c, struct rtc_turn_client_stats *out);
+
+/* The framing alone, for a caller that manages permissions itself: wraps
+ * data for the peer into out: ChannelData when a channel to the peer is
+ * bound, else a Send indication. Needs a permission (or channel) the
+ * server has confirmed: what is sent before, the server drops. *out_len
+ * is the byte count to hand to the server. InvalidStateError (no
+ * allocation, no confirmed permission) or RangeError (out too small, data
+ * over 65535 bytes). */
 int rtc_turn_client_wrap(struct rtc_turn_client *c, const struct sockaddr *peer,
 			 const uint8_t *data, size_t len, uint8_t *out, size_t out_cap,
 			 size_t *out_len, struct rtc_error *err);
@@ -139,8 +179,10 @@ enum rtc_turn_input rtc_turn_client_handle_receive(struct rtc_turn_client *c, ui
 uint64_t rtc_turn_client_deadline(const struct rtc_turn_client *c);
 void rtc_turn_client_handle_timeout(struct rtc_turn_client *c, uint64_t now);
 
-/* The next message for the server; data stays valid until the next call
- * into the client. False when nothing is queued. */
+/* The next message for the server: requests first, then peer data from
+ * rtc_turn_client_send in the order it was sent (a peer still waiting for
+ * its permission does not hold up the others). data stays valid until the
+ * next call into the client. False when nothing is queued. */
 struct rtc_turn_transmit {
 	const uint8_t *data;
 	size_t len;
