@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * JSEP against descriptions real peers made (tests/data/sdp/: Chromium,
- * Firefox, aiortc, Pion): our answers to their offers, their answers to
- * our offer, and our re-offer after a remote offer with media sections.
+ * Firefox, aiortc, Pion, libdatachannel): our answers to their offers, their
+ * answers to our offer, and our re-offer after a remote offer with media
+ * sections.
  */
 #include "engine/jsep/test-jsep.h"
 
@@ -13,6 +14,19 @@ static const char *attr_value(const struct rtc_sdp_media *m, const char *name)
 	const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, name, NULL);
 
 	return a ? (a->value ? a->value : "") : NULL;
+}
+
+/* Some a=ice-options line of the text names "trickle". */
+static bool offers_trickle(const char *text)
+{
+	for (const char *line = strstr(text, "a=ice-options:"); line;
+	     line = strstr(line + 1, "a=ice-options:")) {
+		const char *trickle = strstr(line, "trickle"), *end = strchr(line, '\n');
+
+		if (trickle && (!end || trickle < end))
+			return true;
+	}
+	return false;
 }
 
 /* Our answer to a browser's or library's offer: the data section accepted
@@ -32,6 +46,9 @@ static void answer_sample(const char *name)
 		goto out;
 	}
 	OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_OFFER, text, ERR));
+	/* Whoever writes "trickle" among its ICE options, with spaces or
+	 * with commas as libdatachannel does, is known to trickle. */
+	CHECK_INTEQ(rtc_jsep_can_trickle_ice_candidates(jsep), offers_trickle(text));
 	ours = create_answer(jsep);
 	OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_ANSWER, ours, ERR));
 	answer = parse(ours);
@@ -124,8 +141,9 @@ static void test_answers_to_sample_offers(void)
 	char names[32][128];
 	size_t n = list_samples("-offer-", names, 32);
 
-	/* Chromium (two), Firefox, aiortc and Pion, each with and without media. */
-	CHECK(n >= 8);
+	/* Chromium (two), Firefox, aiortc, Pion and libdatachannel, each with
+	 * and without media. */
+	CHECK(n >= 10);
 	for (size_t i = 0; i < n; i++)
 		answer_sample(names[i]);
 }
@@ -136,7 +154,7 @@ static void test_sample_answers_as_remote(void)
 	char names[32][128];
 	size_t n = list_samples("-answer-", names, 32);
 
-	CHECK(n >= 4);
+	CHECK(n >= 5);
 	for (size_t i = 0; i < n; i++) {
 		struct rtc_jsep *jsep = new_jsep(true);
 		struct rtc_sdp_session *s;

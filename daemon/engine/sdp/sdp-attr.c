@@ -2,11 +2,15 @@
 /*
  * The attributes WebRTC relies on, checked against their grammars and
  * turned into typed values. Everything else stays verbatim (kind OTHER).
+ *
+ * Fields are separated by runs of SP and HTAB, and white space around a
+ * one-word value is not part of it, as libwebrtc and Firefox read them.
  */
 #include "engine/sdp/sdp-private.h"
 
 #include <ctype.h>
 #include <string.h>
+#include <strings.h>
 
 #define SYNTAX(err, ...) rtc_error_set(err, RTC_ERROR_SYNTAX, __VA_ARGS__)
 
@@ -74,6 +78,12 @@ static int parse_mid(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	return 0;
 }
 
+/* A field that may be missing, for messages. */
+static const char *or_empty(const char *s)
+{
+	return s ? s : "";
+}
+
 static int parse_group(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 		       struct rtc_error *err)
 {
@@ -84,10 +94,10 @@ static int parse_group(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(group = alloc_typed(arena, sizeof(*group), err)))
 		return -1;
-	group->semantics = rtc_sdp_next_field(&cursor);
-	if (!rtc_sdp_is_token(group->semantics))
+	group->semantics = rtc_sdp_next_word(&cursor);
+	if (!group->semantics || !rtc_sdp_is_token(group->semantics))
 		return SYNTAX(err, "a=group: missing or bad semantics");
-	while ((field = rtc_sdp_next_field(&cursor))) {
+	while ((field = rtc_sdp_next_word(&cursor))) {
 		if (!rtc_sdp_is_token(field) || strlen(field) > MAX_MID)
 			return SYNTAX(err, "a=group: bad mid '%.40s'", field);
 		if (rtc_arena_reserve(arena, &group->mids, &cap, group->n_mids,
@@ -115,18 +125,16 @@ static int parse_ice_pwd(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	return 0;
 }
 
+/* RFC 8839 separates the options with spaces; libdatachannel writes
+ * "ice2,trickle". Both are read (rtc_sdp_has_ice_option), and an option
+ * rtcd does not know is ignored whatever it looks like, as libwebrtc and
+ * Firefox ignore it. Only a list with no option at all is refused, as
+ * Firefox refuses it. */
 static int parse_ice_options(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 			     struct rtc_error *err)
 {
-	char *cursor, *field;
-
-	if (!(cursor = copy_value(arena, attr, err)))
-		return -1;
-	if (!cursor[0])
+	if (!attr->value[strspn(attr->value, RTC_SDP_ICE_OPTION_SEPARATORS)])
 		return SYNTAX(err, "a=ice-options: no option");
-	while ((field = rtc_sdp_next_field(&cursor)))
-		if (!rtc_sdp_is_token(field))
-			return SYNTAX(err, "a=ice-options: bad option '%.40s'", field);
 	return 0;
 }
 
@@ -160,13 +168,13 @@ static int parse_fingerprint(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(fp = alloc_typed(arena, sizeof(*fp), err)))
 		return -1;
-	algorithm = rtc_sdp_next_field(&cursor);
-	if (!rtc_sdp_is_token(algorithm))
+	algorithm = rtc_sdp_next_word(&cursor);
+	if (!algorithm || !rtc_sdp_is_token(algorithm))
 		return SYNTAX(err, "a=fingerprint: missing hash function");
 	for (p = algorithm; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	fp->algorithm = algorithm;
-	fp->hex = rtc_sdp_next_field(&cursor);
+	fp->hex = rtc_sdp_next_word(&cursor);
 	if (!fp->hex || cursor)
 		return SYNTAX(err, "a=fingerprint: expected '<hash-func> <hex:hex:...>'");
 
@@ -208,8 +216,9 @@ static int parse_setup(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 		[RTC_SDP_SETUP_HOLDCONN] = "holdconn",
 	};
 
+	/* libwebrtc and Firefox compare the role without case. */
 	for (size_t i = RTC_SDP_SETUP_ACTPASS; i < sizeof(roles) / sizeof(roles[0]); i++) {
-		if (strcmp(attr->value, roles[i]) == 0) {
+		if (strcasecmp(attr->value, roles[i]) == 0) {
 			attr->setup = (enum rtc_sdp_setup)i;
 			return 0;
 		}
@@ -247,14 +256,14 @@ static int parse_sctpmap(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(map = alloc_typed(arena, sizeof(*map), err)))
 		return -1;
-	number = rtc_sdp_next_field(&cursor);
-	if (rtc_sdp_parse_uint(number, UINT16_MAX, &v) < 0)
-		return SYNTAX(err, "a=sctpmap: '%.40s' is not a port number", number);
+	number = rtc_sdp_next_word(&cursor);
+	if (!number || rtc_sdp_parse_uint(number, UINT16_MAX, &v) < 0)
+		return SYNTAX(err, "a=sctpmap: '%.40s' is not a port number", or_empty(number));
 	map->number = (uint16_t)v;
-	map->app = rtc_sdp_next_field(&cursor);
+	map->app = rtc_sdp_next_word(&cursor);
 	if (!map->app || !rtc_sdp_is_token(map->app))
 		return SYNTAX(err, "a=sctpmap: missing application");
-	streams = rtc_sdp_next_field(&cursor);
+	streams = rtc_sdp_next_word(&cursor);
 	if (streams) {
 		if (cursor || rtc_sdp_parse_uint(streams, UINT16_MAX, &v) < 0)
 			return SYNTAX(err, "a=sctpmap: bad stream count");
@@ -274,11 +283,11 @@ static int parse_rtpmap(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(map = alloc_typed(arena, sizeof(*map), err)))
 		return -1;
-	pt = rtc_sdp_next_field(&cursor);
-	if (rtc_sdp_parse_uint(pt, 127, &v) < 0)
-		return SYNTAX(err, "a=rtpmap: '%.40s' is not a payload type (0-127)", pt);
+	pt = rtc_sdp_next_word(&cursor);
+	if (!pt || rtc_sdp_parse_uint(pt, 127, &v) < 0)
+		return SYNTAX(err, "a=rtpmap: '%.40s' is not a payload type (0-127)", or_empty(pt));
 	map->payload_type = (uint8_t)v;
-	encoding = rtc_sdp_next_field(&cursor);
+	encoding = rtc_sdp_next_word(&cursor);
 	if (!encoding || cursor)
 		return SYNTAX(err, "a=rtpmap: expected '<pt> <encoding>/<clock rate>'");
 	clock = strchr(encoding, '/');
@@ -312,10 +321,10 @@ static int parse_fmtp(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(fmtp = alloc_typed(arena, sizeof(*fmtp), err)))
 		return -1;
-	fmtp->format = rtc_sdp_next_field(&cursor);
-	if (!rtc_sdp_is_token(fmtp->format))
+	fmtp->format = rtc_sdp_next_word(&cursor);
+	if (!fmtp->format || !rtc_sdp_is_token(fmtp->format))
 		return SYNTAX(err, "a=fmtp: missing format");
-	fmtp->parameters = cursor ? cursor : "";
+	fmtp->parameters = cursor ? rtc_sdp_trim(cursor) : "";
 	attr->fmtp = fmtp;
 	return 0;
 }
@@ -330,14 +339,16 @@ static int parse_rtcp_fb(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(fb = alloc_typed(arena, sizeof(*fb), err)))
 		return -1;
-	fb->format = rtc_sdp_next_field(&cursor);
-	if (strcmp(fb->format, "*") != 0 && rtc_sdp_parse_uint(fb->format, 127, &pt) < 0)
-		return SYNTAX(err, "a=rtcp-fb: '%.40s' is not a payload type or '*'", fb->format);
-	fb->type = rtc_sdp_next_field(&cursor);
+	fb->format = rtc_sdp_next_word(&cursor);
+	if (!fb->format ||
+	    (strcmp(fb->format, "*") != 0 && rtc_sdp_parse_uint(fb->format, 127, &pt) < 0))
+		return SYNTAX(err, "a=rtcp-fb: '%.40s' is not a payload type or '*'",
+			      or_empty(fb->format));
+	fb->type = rtc_sdp_next_word(&cursor);
 	if (!fb->type || !rtc_sdp_is_token(fb->type))
 		return SYNTAX(err, "a=rtcp-fb: missing feedback type");
 	/* Pion writes "a=rtcp-fb:96 goog-remb " (trailing space): no parameter. */
-	fb->parameter = cursor && cursor[0] ? cursor : NULL;
+	fb->parameter = cursor ? rtc_sdp_trim(cursor) : NULL;
 	attr->rtcp_fb = fb;
 	return 0;
 }
@@ -352,7 +363,9 @@ static int parse_extmap(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(map = alloc_typed(arena, sizeof(*map), err)))
 		return -1;
-	id = rtc_sdp_next_field(&cursor);
+	id = rtc_sdp_next_word(&cursor);
+	if (!id)
+		return SYNTAX(err, "a=extmap: '' is not an extension id");
 	direction = strchr(id, '/');
 	if (direction) {
 		*direction++ = '\0';
@@ -364,10 +377,10 @@ static int parse_extmap(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (rtc_sdp_parse_uint(id, 4351, &v) < 0 || v == 0 || (v > 255 && v < 4096))
 		return SYNTAX(err, "a=extmap: '%.40s' is not an extension id", id);
 	map->id = (uint16_t)v;
-	map->uri = rtc_sdp_next_field(&cursor);
+	map->uri = rtc_sdp_next_word(&cursor);
 	if (!map->uri || !rtc_sdp_is_word(map->uri))
 		return SYNTAX(err, "a=extmap: missing URI");
-	map->attributes = cursor && cursor[0] ? cursor : NULL;
+	map->attributes = cursor ? rtc_sdp_trim(cursor) : NULL;
 	attr->extmap = map;
 	return 0;
 }
@@ -387,10 +400,10 @@ static int parse_msid(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(msid = alloc_typed(arena, sizeof(*msid), err)))
 		return -1;
-	msid->stream_id = rtc_sdp_next_field(&cursor);
-	if (!is_msid_part(msid->stream_id))
+	msid->stream_id = rtc_sdp_next_word(&cursor);
+	if (!msid->stream_id || !is_msid_part(msid->stream_id))
 		return SYNTAX(err, "a=msid: bad stream id");
-	msid->track_id = rtc_sdp_next_field(&cursor);
+	msid->track_id = rtc_sdp_next_word(&cursor);
 	if (msid->track_id && (cursor || !is_msid_part(msid->track_id)))
 		return SYNTAX(err, "a=msid: bad track id");
 	attr->msid = msid;
@@ -407,14 +420,15 @@ static int parse_ssrc(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(ssrc = alloc_typed(arena, sizeof(*ssrc), err)))
 		return -1;
-	id = rtc_sdp_next_field(&cursor);
-	if (rtc_sdp_parse_uint(id, UINT32_MAX, &v) < 0)
-		return SYNTAX(err, "a=ssrc: '%.40s' is not a 32-bit SSRC", id);
+	id = rtc_sdp_next_word(&cursor);
+	if (!id || rtc_sdp_parse_uint(id, UINT32_MAX, &v) < 0)
+		return SYNTAX(err, "a=ssrc: '%.40s' is not a 32-bit SSRC", or_empty(id));
 	ssrc->ssrc = (uint32_t)v;
 	/* The attribute part is itself "<name>[:<value>]" and the value may
 	 * contain spaces ("msid:stream track"): split at the first ':' only. */
 	if (!cursor)
 		return SYNTAX(err, "a=ssrc: missing source attribute");
+	cursor = rtc_sdp_trim(cursor);
 	colon = strchr(cursor, ':');
 	if (colon) {
 		*colon = '\0';
@@ -438,10 +452,10 @@ static int parse_ssrc_group(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 	if (!(cursor = copy_value(arena, attr, err)) ||
 	    !(group = alloc_typed(arena, sizeof(*group), err)))
 		return -1;
-	group->semantics = rtc_sdp_next_field(&cursor);
-	if (!rtc_sdp_is_token(group->semantics))
+	group->semantics = rtc_sdp_next_word(&cursor);
+	if (!group->semantics || !rtc_sdp_is_token(group->semantics))
 		return SYNTAX(err, "a=ssrc-group: missing semantics");
-	while ((field = rtc_sdp_next_field(&cursor))) {
+	while ((field = rtc_sdp_next_word(&cursor))) {
 		if (rtc_sdp_parse_uint(field, UINT32_MAX, &v) < 0)
 			return SYNTAX(err, "a=ssrc-group: '%.40s' is not a 32-bit SSRC", field);
 		if (rtc_arena_reserve(arena, &group->ssrcs, &cap, group->n_ssrcs,
@@ -470,7 +484,10 @@ static int parse_direction_flag(struct rtc_arena *arena, struct rtc_sdp_attr *at
 	return parse_direction(attr->name, &attr->direction);
 }
 
-enum value_rule { FLAG, VALUE };
+/* FLAG: no value. VALUE: a value. WORD: a value of one word, read without
+ * the white space around it ("a=mid:0 " is mid 0, as Firefox reads it):
+ * the value is kept so. */
+enum value_rule { FLAG, VALUE, WORD };
 
 static const struct {
 	const char *name;
@@ -479,16 +496,16 @@ static const struct {
 	int (*parse)(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 		     struct rtc_error *err);
 } known_attrs[] = {
-	{ "mid", RTC_SDP_ATTR_MID, VALUE, parse_mid },
+	{ "mid", RTC_SDP_ATTR_MID, WORD, parse_mid },
 	{ "group", RTC_SDP_ATTR_GROUP, VALUE, parse_group },
-	{ "ice-ufrag", RTC_SDP_ATTR_ICE_UFRAG, VALUE, parse_ice_ufrag },
-	{ "ice-pwd", RTC_SDP_ATTR_ICE_PWD, VALUE, parse_ice_pwd },
+	{ "ice-ufrag", RTC_SDP_ATTR_ICE_UFRAG, WORD, parse_ice_ufrag },
+	{ "ice-pwd", RTC_SDP_ATTR_ICE_PWD, WORD, parse_ice_pwd },
 	{ "ice-options", RTC_SDP_ATTR_ICE_OPTIONS, VALUE, parse_ice_options },
 	{ "ice-lite", RTC_SDP_ATTR_ICE_LITE, FLAG, NULL },
 	{ "fingerprint", RTC_SDP_ATTR_FINGERPRINT, VALUE, parse_fingerprint },
-	{ "setup", RTC_SDP_ATTR_SETUP, VALUE, parse_setup },
-	{ "sctp-port", RTC_SDP_ATTR_SCTP_PORT, VALUE, parse_sctp_port },
-	{ "max-message-size", RTC_SDP_ATTR_MAX_MESSAGE_SIZE, VALUE, parse_max_message_size },
+	{ "setup", RTC_SDP_ATTR_SETUP, WORD, parse_setup },
+	{ "sctp-port", RTC_SDP_ATTR_SCTP_PORT, WORD, parse_sctp_port },
+	{ "max-message-size", RTC_SDP_ATTR_MAX_MESSAGE_SIZE, WORD, parse_max_message_size },
 	{ "sctpmap", RTC_SDP_ATTR_SCTPMAP, VALUE, parse_sctpmap },
 	{ "sendrecv", RTC_SDP_ATTR_DIRECTION, FLAG, parse_direction_flag },
 	{ "sendonly", RTC_SDP_ATTR_DIRECTION, FLAG, parse_direction_flag },
@@ -507,12 +524,30 @@ static const struct {
 	{ "end-of-candidates", RTC_SDP_ATTR_END_OF_CANDIDATES, FLAG, NULL },
 };
 
+/* The value without the white space around it, in a copy when it had some. */
+static int trim_value(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
+		      struct rtc_error *err)
+{
+	size_t len = strlen(attr->value);
+	char *copy;
+
+	if (!len || (!rtc_sdp_is_space(attr->value[0]) && !rtc_sdp_is_space(attr->value[len - 1])))
+		return 0;
+	if (!(copy = copy_value(arena, attr, err)))
+		return -1;
+	attr->value = rtc_sdp_trim(copy);
+	return 0;
+}
+
 int rtc_sdp_attr_classify(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 			  struct rtc_error *err)
 {
 	attr->kind = RTC_SDP_ATTR_OTHER;
-	if (!rtc_sdp_is_token(attr->name))
-		return SYNTAX(err, "'a=%.40s' has no valid attribute name", attr->name);
+	/* A name that is no token is an attribute nobody knows, ignored by
+	 * libwebrtc and Firefox alike: kept as it is. Without a name the line
+	 * is nothing. */
+	if (!*attr->name)
+		return SYNTAX(err, "'a=' has no valid attribute name");
 	if (attr->value && !rtc_sdp_is_text(attr->value))
 		return SYNTAX(err, "a=%s: line break in value", attr->name);
 
@@ -521,8 +556,10 @@ int rtc_sdp_attr_classify(struct rtc_arena *arena, struct rtc_sdp_attr *attr,
 			continue;
 		if (known_attrs[i].rule == FLAG && attr->value)
 			return SYNTAX(err, "a=%s takes no value", attr->name);
-		if (known_attrs[i].rule == VALUE && !attr->value)
+		if (known_attrs[i].rule != FLAG && !attr->value)
 			return SYNTAX(err, "a=%s needs a value", attr->name);
+		if (known_attrs[i].rule == WORD && trim_value(arena, attr, err) < 0)
+			return -1;
 		if (known_attrs[i].parse && known_attrs[i].parse(arena, attr, err) < 0)
 			return -1;
 		attr->kind = known_attrs[i].kind;

@@ -6,6 +6,11 @@
  *   candidate:<foundation> <component> <transport> <priority> <address>
  *             <port> typ <type> [raddr <address>] [rport <port>]
  *             *(<extension name> <extension value>)
+ *
+ * Read as libwebrtc and Firefox read it: fields separated by runs of white
+ * space, keywords in any case, any foundation of up to 32 visible
+ * characters, unknown extensions kept and a last name without a value
+ * skipped.
  */
 #include "engine/sdp/sdp-private.h"
 
@@ -73,14 +78,17 @@ static int classify_address(const char *s, enum rtc_sdp_address_kind *kind)
 	return 0;
 }
 
+/* RFC 8839 has 1 to 32 ice-chars; libwebrtc and Firefox take any word, and
+ * the ICE agent only compares foundations: 1 to 32 visible ASCII characters
+ * (it keeps 32, and shows them in statistics, where text must be UTF-8). */
 static bool is_foundation(const char *s)
 {
-	size_t len = strlen(s);
+	size_t len = s ? strlen(s) : 0;
 
 	if (len < 1 || len > 32)
 		return false;
 	for (; *s; s++)
-		if (!rtc_sdp_is_ice_char(*s))
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
 			return false;
 	return true;
 }
@@ -107,18 +115,18 @@ int rtc_sdp_candidate_parse_value(struct rtc_arena *arena, const char *value,
 	if (!cursor)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 
-	c->foundation = rtc_sdp_next_field(&cursor);
+	c->foundation = rtc_sdp_next_word(&cursor);
 	if (!is_foundation(c->foundation))
-		return SYNTAX(err, "candidate: foundation '%.40s' is not 1 to 32 ice-chars",
-			      c->foundation);
+		return SYNTAX(err, "candidate: foundation '%.40s' is not 1 to 32 characters",
+			      c->foundation ? c->foundation : "");
 
-	field = rtc_sdp_next_field(&cursor);
+	field = rtc_sdp_next_word(&cursor);
 	if (!field || rtc_sdp_parse_uint(field, 256, &v) < 0 || v == 0)
 		return SYNTAX(err, "candidate: component '%.40s' is not 1 to 256",
 			      field ? field : "");
 	c->component = (uint16_t)v;
 
-	c->transport = rtc_sdp_next_field(&cursor);
+	c->transport = rtc_sdp_next_word(&cursor);
 	if (!c->transport || !rtc_sdp_is_token(c->transport))
 		return SYNTAX(err, "candidate: missing transport");
 	if (strcasecmp(c->transport, "udp") == 0)
@@ -130,28 +138,29 @@ int rtc_sdp_candidate_parse_value(struct rtc_arena *arena, const char *value,
 
 	/* RFC 8445 wants 1 to 2^31-1; anything a STUN PRIORITY can carry is
 	 * kept, the ICE agent decides what it pairs. */
-	field = rtc_sdp_next_field(&cursor);
+	field = rtc_sdp_next_word(&cursor);
 	if (!field || rtc_sdp_parse_uint(field, UINT32_MAX, &v) < 0)
 		return SYNTAX(err, "candidate: priority '%.40s' is not a 32-bit number",
 			      field ? field : "");
 	c->priority = (uint32_t)v;
 
-	c->address = rtc_sdp_next_field(&cursor);
+	c->address = rtc_sdp_next_word(&cursor);
 	if (!c->address || classify_address(c->address, &c->address_kind) < 0)
 		return SYNTAX(err, "candidate: '%.60s' is not an IP address or host name",
 			      c->address ? c->address : "");
 
-	field = rtc_sdp_next_field(&cursor);
+	field = rtc_sdp_next_word(&cursor);
 	if (parse_port(field, &c->port) < 0)
 		return SYNTAX(err, "candidate: port '%.40s' is not 0 to 65535",
 			      field ? field : "");
 
-	field = rtc_sdp_next_field(&cursor);
-	if (!field || strcmp(field, "typ") != 0)
+	/* Keywords in any case, as Firefox reads them ("typ HOST"). */
+	field = rtc_sdp_next_word(&cursor);
+	if (!field || strcasecmp(field, "typ") != 0)
 		return SYNTAX(err, "candidate: expected 'typ' after the port");
-	field = rtc_sdp_next_field(&cursor);
+	field = rtc_sdp_next_word(&cursor);
 	for (size_t i = 0; field && i < sizeof(candidate_types) / sizeof(candidate_types[0]); i++) {
-		if (strcmp(field, candidate_types[i]) == 0) {
+		if (strcasecmp(field, candidate_types[i]) == 0) {
 			c->type = (enum rtc_sdp_candidate_type)i;
 			known = true;
 		}
@@ -162,16 +171,20 @@ int rtc_sdp_candidate_parse_value(struct rtc_arena *arena, const char *value,
 
 	/* Then "name value" pairs: raddr and rport first when present, then
 	 * extensions. tcptype is an extension with a typed meaning. */
-	while ((name = rtc_sdp_next_field(&cursor))) {
-		char *val = rtc_sdp_next_field(&cursor);
+	while ((name = rtc_sdp_next_word(&cursor))) {
+		char *val = rtc_sdp_next_word(&cursor);
 
 		if (!rtc_sdp_is_word(name))
 			return SYNTAX(err, "candidate: bad extension name");
+		/* A last name without a value: libwebrtc skips it, and so does
+		 * rtcd. raddr and rport without theirs are broken. */
+		if (!val && strcasecmp(name, "raddr") != 0 && strcasecmp(name, "rport") != 0)
+			break;
 		if (!val || !rtc_sdp_is_word(val))
 			return SYNTAX(err, "candidate: '%.40s' has no value", name);
 
-		if (strcmp(name, "raddr") == 0 && !c->related_address && !c->has_related_port &&
-		    c->n_extensions == 0) {
+		if (strcasecmp(name, "raddr") == 0 && !c->related_address &&
+		    !c->has_related_port && c->n_extensions == 0) {
 			enum rtc_sdp_address_kind kind;
 
 			if (classify_address(val, &kind) < 0)
@@ -179,20 +192,21 @@ int rtc_sdp_candidate_parse_value(struct rtc_arena *arena, const char *value,
 			c->related_address = val;
 			continue;
 		}
-		if (strcmp(name, "rport") == 0 && !c->has_related_port && c->n_extensions == 0) {
+		if (strcasecmp(name, "rport") == 0 && !c->has_related_port &&
+		    c->n_extensions == 0) {
 			if (parse_port(val, &c->related_port) < 0)
 				return SYNTAX(err, "candidate: rport '%.40s' is not 0 to 65535", val);
 			c->has_related_port = true;
 			continue;
 		}
-		if (strcmp(name, "tcptype") == 0) {
+		if (strcasecmp(name, "tcptype") == 0) {
 			if (c->tcptype != RTC_SDP_TCPTYPE_NONE)
 				return SYNTAX(err, "candidate: tcptype given twice");
-			if (strcmp(val, "active") == 0)
+			if (strcasecmp(val, "active") == 0)
 				c->tcptype = RTC_SDP_TCPTYPE_ACTIVE;
-			else if (strcmp(val, "passive") == 0)
+			else if (strcasecmp(val, "passive") == 0)
 				c->tcptype = RTC_SDP_TCPTYPE_PASSIVE;
-			else if (strcmp(val, "so") == 0)
+			else if (strcasecmp(val, "so") == 0)
 				c->tcptype = RTC_SDP_TCPTYPE_SO;
 			else
 				return SYNTAX(err, "candidate: tcptype '%.40s' is not active, passive or so",
@@ -284,7 +298,7 @@ char *rtc_sdp_candidate_to_string(const struct rtc_sdp_candidate *c)
 	if (c->has_related_port)
 		fprintf(f, " rport %u", (unsigned)c->related_port);
 	for (size_t i = 0; i < c->n_extensions; i++)
-		tcptype_written |= strcmp(c->extensions[i].name, "tcptype") == 0;
+		tcptype_written |= strcasecmp(c->extensions[i].name, "tcptype") == 0;
 	/* A candidate built by the ICE agent may set tcptype alone. */
 	if (!tcptype_written && tcptype_name(c->tcptype))
 		fprintf(f, " tcptype %s", tcptype_name(c->tcptype));

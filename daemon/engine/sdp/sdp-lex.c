@@ -98,3 +98,42 @@ char *rtc_sdp_next_field(char **cursor)
 	}
 	return field;
 }
+
+bool rtc_sdp_is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+char *rtc_sdp_next_word(char **cursor)
+{
+	char *word = *cursor, *end;
+
+	if (!word)
+		return NULL;
+	while (rtc_sdp_is_space(*word))
+		word++;
+	if (!*word) {
+		*cursor = NULL;
+		return NULL;
+	}
+	for (end = word; *end && !rtc_sdp_is_space(*end); end++)
+		;
+	if (*end)
+		*end++ = '\0';
+	while (rtc_sdp_is_space(*end))
+		end++;
+	*cursor = *end ? end : NULL;
+	return word;
+}
+
+char *rtc_sdp_trim(char *s)
+{
+	size_t len;
+
+	while (rtc_sdp_is_space(*s))
+		s++;
+	len = strlen(s);
+	while (len && rtc_sdp_is_space(s[len - 1]))
+		s[--len] = '\0';
+	return s;
+}

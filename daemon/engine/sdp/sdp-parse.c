@@ -5,6 +5,13 @@
  * The input is untrusted: it is bounded in size before anything is
  * allocated, read line by line without ever looking past its end, and every
  * rejection names the line it happened on.
+ *
+ * It is read as liberally as libwebrtc and Firefox read it, because stacks
+ * write what the grammar does not allow and still connect to browsers:
+ * blank lines, a last line without its line break, runs of white space
+ * between fields, the lines of a part in any order. What cannot be
+ * understood (a media line without a port, a session line inside a media
+ * section, a second o=) is still rejected.
  */
 #include "engine/sdp/sdp-private.h"
 
@@ -59,31 +66,37 @@ static int out_of_memory(struct parser *p)
 	return rtc_error_set(p->err, RTC_ERROR_OPERATION, "out of memory parsing SDP");
 }
 
-/* Reads the next line into p->type and p->value. Returns 1, 0 at the end of
- * the text, or -1. */
+/* Reads the next line that is not blank into p->type and p->value. Blank
+ * lines (empty, or SP and HTAB alone) are skipped as Firefox skips them
+ * (descriptions joined or pasted by applications carry them) but counted,
+ * so that line numbers are those of the text. The last line may lack its
+ * line break: signalling code that trims the text drops it. Returns 1, 0
+ * at the end of the text, or -1. */
 static int read_line(struct parser *p)
 {
-	const char *start = p->next, *nl;
-	size_t len;
+	const char *start, *nl;
+	size_t len, blank;
 
-	if (start == p->end)
-		return 0;
-	p->line_no++;
-	nl = memchr(start, '\n', (size_t)(p->end - start));
-	if (!nl)
-		return fail(p, "no line break at the end of the description");
-	len = (size_t)(nl - start);
-	p->next = nl + 1;
-	if (len && start[len - 1] == '\r')
-		len--;                  /* CRLF, or LF alone (RFC 8866 section 5) */
-	if (len > RTC_SDP_MAX_LINE)
-		return fail(p, "longer than %d bytes", RTC_SDP_MAX_LINE);
+	do {
+		start = p->next;
+		if (start == p->end)
+			return 0;
+		p->line_no++;
+		nl = memchr(start, '\n', (size_t)(p->end - start));
+		len = (size_t)((nl ? nl : p->end) - start);
+		p->next = nl ? nl + 1 : p->end;
+		if (len && start[len - 1] == '\r')
+			len--;          /* CRLF, or LF alone (RFC 8866 section 5) */
+		if (len > RTC_SDP_MAX_LINE)
+			return fail(p, "longer than %d bytes", RTC_SDP_MAX_LINE);
+		for (blank = 0; blank < len && rtc_sdp_is_space(start[blank]); blank++)
+			;
+	} while (blank == len);
 	if (memchr(start, '\0', len))
 		return fail(p, "contains a NUL byte");
 	if (memchr(start, '\r', len))
 		return fail(p, "contains a carriage return inside the line");
-	if (len == 0)
-		return fail(p, "empty line");
+	/* No white space around the '=' (libwebrtc rejects it too). */
 	if (len < 2 || start[1] != '=' || start[0] < 'a' || start[0] > 'z')
 		return fail(p, "expected '<letter>=' at the start of the line");
 	p->type = start[0];
@@ -139,12 +152,12 @@ static int parse_origin(struct parser *p)
 	struct rtc_sdp_origin *o = &p->s->origin;
 	char *cursor = p->value, *id, *version, *nettype;
 
-	o->username = rtc_sdp_next_field(&cursor);
-	id = rtc_sdp_next_field(&cursor);
-	version = rtc_sdp_next_field(&cursor);
-	nettype = rtc_sdp_next_field(&cursor);
-	o->addrtype = rtc_sdp_next_field(&cursor);
-	o->address = rtc_sdp_next_field(&cursor);
+	o->username = rtc_sdp_next_word(&cursor);
+	id = rtc_sdp_next_word(&cursor);
+	version = rtc_sdp_next_word(&cursor);
+	nettype = rtc_sdp_next_word(&cursor);
+	o->addrtype = rtc_sdp_next_word(&cursor);
+	o->address = rtc_sdp_next_word(&cursor);
 	if (!o->address || cursor)
 		return fail(p, "o= needs 6 fields: <username> <sess-id> <sess-version> IN <addrtype> <address>");
 	if (!rtc_sdp_is_word(o->username))
@@ -167,9 +180,9 @@ static int parse_connection(struct parser *p, struct rtc_sdp_connection *c)
 {
 	char *cursor = p->value, *nettype;
 
-	nettype = rtc_sdp_next_field(&cursor);
-	c->addrtype = rtc_sdp_next_field(&cursor);
-	c->address = rtc_sdp_next_field(&cursor);
+	nettype = rtc_sdp_next_word(&cursor);
+	c->addrtype = rtc_sdp_next_word(&cursor);
+	c->address = rtc_sdp_next_word(&cursor);
 	if (!c->address || cursor)
 		return fail(p, "c= needs 3 fields: IN <addrtype> <address>");
 	if (strcmp(nettype, "IN") != 0)
@@ -184,20 +197,28 @@ static int parse_connection(struct parser *p, struct rtc_sdp_connection *c)
 static int parse_bandwidth(struct parser *p, struct rtc_sdp_bandwidth **items,
 			   size_t *n, size_t *cap)
 {
-	char *colon = strchr(p->value, ':');
+	char *colon = strchr(p->value, ':'), *type, *value;
 	struct rtc_sdp_bandwidth *b;
+	uint64_t v;
 
 	if (!colon)
 		return fail(p, "b= needs '<bwtype>:<bandwidth>'");
 	*colon = '\0';
+	type = rtc_sdp_trim(p->value);
+	value = rtc_sdp_trim(colon + 1);
+	if (!rtc_sdp_is_token(type))
+		return fail(p, "b= bwtype '%.40s' is not a token", type);
+	/* Applications write "b=AS:-1" for "no limit"; libwebrtc takes it so
+	 * and leaves the line out, and so does rtcd. */
+	if (strcmp(value, "-1") == 0)
+		return 0;
+	if (rtc_sdp_parse_uint(value, UINT64_MAX, &v) < 0)
+		return fail(p, "b= bandwidth '%.40s' is not a number", value);
 	if (reserve(p, items, cap, *n, sizeof(**items)) < 0)
 		return -1;
 	b = &(*items)[*n];
-	b->type = p->value;
-	if (!rtc_sdp_is_token(b->type))
-		return fail(p, "b= bwtype '%.40s' is not a token", b->type);
-	if (rtc_sdp_parse_uint(colon + 1, UINT64_MAX, &b->value) < 0)
-		return fail(p, "b= bandwidth '%.40s' is not a number", colon + 1);
+	b->type = type;
+	b->value = v;
 	(*n)++;
 	return 0;
 }
@@ -212,8 +233,8 @@ static int parse_timing(struct parser *p)
 		return -1;
 	t = &s->timings[s->n_timings];
 	memset(t, 0, sizeof(*t));
-	start = rtc_sdp_next_field(&cursor);
-	stop = rtc_sdp_next_field(&cursor);
+	start = rtc_sdp_next_word(&cursor);
+	stop = rtc_sdp_next_word(&cursor);
 	if (!stop || cursor || rtc_sdp_parse_uint(start, UINT64_MAX, &t->start) < 0 ||
 	    rtc_sdp_parse_uint(stop, UINT64_MAX, &t->stop) < 0)
 		return fail(p, "t= needs '<start time> <stop time>' in decimal");
@@ -235,7 +256,9 @@ static int parse_media_line(struct parser *p)
 		return out_of_memory(p);
 	m->line = p->line_no;
 
-	m->type = rtc_sdp_next_field(&cursor);
+	m->type = rtc_sdp_next_word(&cursor);
+	if (!m->type)
+		return fail(p, "m= needs '<media> <port> <proto> <fmt> ...'");
 	if (!rtc_sdp_is_token(m->type))
 		return fail(p, "m= media type '%.40s' is not a token", m->type);
 	if (strcmp(m->type, "audio") == 0)
@@ -247,7 +270,7 @@ static int parse_media_line(struct parser *p)
 	else
 		m->kind = RTC_SDP_MEDIA_OTHER;
 
-	port = rtc_sdp_next_field(&cursor);
+	port = rtc_sdp_next_word(&cursor);
 	if (!port)
 		return fail(p, "m= needs '<media> <port> <proto> <fmt> ...'");
 	count = strchr(port, '/');
@@ -262,13 +285,13 @@ static int parse_media_line(struct parser *p)
 		m->port_count = (uint32_t)v;
 	}
 
-	m->proto = rtc_sdp_next_field(&cursor);
+	m->proto = rtc_sdp_next_word(&cursor);
 	if (!m->proto || !cursor)
 		return fail(p, "m= needs '<media> <port> <proto> <fmt> ...'");
 	if (!rtc_sdp_is_proto(m->proto))
 		return fail(p, "m= proto '%.40s' is not a protocol name", m->proto);
 
-	while ((fmt = rtc_sdp_next_field(&cursor))) {
+	while ((fmt = rtc_sdp_next_word(&cursor))) {
 		if (!rtc_sdp_is_token(fmt))
 			return fail(p, "m= format '%.40s' is not a token", fmt);
 		if (reserve(p, &m->fmts, &m->cap_fmts, m->n_fmts, sizeof(*m->fmts)) < 0)
@@ -290,11 +313,12 @@ static int parse_attribute(struct parser *p, struct rtc_sdp_attr **items, size_t
 		return -1;
 	a = &(*items)[*n];
 	memset(a, 0, sizeof(*a));
-	a->name = p->value;
 	if (colon) {
 		*colon = '\0';
 		a->value = colon + 1;
 	}
+	/* "a=rtcp-mux " is the flag (libwebrtc and Firefox read it so). */
+	a->name = rtc_sdp_trim(p->value);
 	a->line = p->line_no;
 	if (rtc_sdp_attr_classify(p->arena, a, p->err) < 0)
 		return fail_here(p);
@@ -302,36 +326,34 @@ static int parse_attribute(struct parser *p, struct rtc_sdp_attr **items, size_t
 	return 0;
 }
 
-/* RFC 8866 section 9: the lines of the session part, in this order. Lines
- * of one type are grouped (r= belongs to the t= before it). */
-static const char session_order[] = "vosiuepcbtrzka";
+/* The line types of each part (RFC 8866 section 9) and those that may come
+ * more than once. The section orders them; libwebrtc and Firefox take a
+ * media section's lines in any order (SDP munging puts b=AS after a=mid)
+ * and Firefox the session part's too, so rtcd keeps only what changes the
+ * meaning: v=, o= and s= first, one line of a single type per part, r=
+ * right after the t= it repeats. */
+static const char session_types[] = "vosiuepcbtrzka";
 static const char session_repeatable[] = "epbtra";
-static const char media_order[] = "micbka";
+static const char media_types[] = "icbka";
 static const char media_repeatable[] = "cba";
 
-/* Checks that the current line may follow a line of type prev. */
-static int check_order(struct parser *p, const char *order, const char *repeatable,
-		       char prev, const char *part)
+/* Checks that a line of this type may come in this part, after a line of
+ * type prev and those in *seen (a bit per letter), and adds it there. */
+static int check_line_type(struct parser *p, const char *types, const char *repeatable,
+			   uint32_t *seen, char prev, const char *part)
 {
-	const char *here = strchr(order, p->type), *before = strchr(order, prev);
+	uint32_t bit = 1u << (p->type - 'a');
 
-	if (!here) {
+	if (!strchr(types, p->type)) {
 		if (!strchr("vosiuepcbtrzkam", p->type))
 			return fail(p, "unknown line type '%c='", p->type);
 		return fail(p, "'%c=' is not allowed in %s", p->type, part);
 	}
-	if (p->type == prev && !strchr(repeatable, p->type))
+	if ((*seen & bit) && !strchr(repeatable, p->type))
 		return fail(p, "second '%c=' line in %s", p->type, part);
-	/* t= may follow the r= lines of the previous t=. */
-	if (p->type == 't' && prev == 'r')
-		return 0;
 	if (p->type == 'r' && prev != 't' && prev != 'r')
 		return fail(p, "'r=' must follow a 't=' line");
-	if (here < before && strchr("vos", p->type))
-		return fail(p, "second '%c=' line in %s", p->type, part);
-	if (here < before)
-		return fail(p, "'%c=' must come before '%c=' (RFC 8866 section 9)",
-			    p->type, prev);
+	*seen |= bit;
 	return 0;
 }
 
@@ -417,17 +439,21 @@ static int parse_media_part_line(struct parser *p, struct rtc_sdp_media *m)
 
 static int parse_lines(struct parser *p)
 {
-	char prev = 0;
+	uint32_t session_seen = 1u << ('v' - 'a'), media_seen = 0;
+	char prev = 0, *cursor, *version;
 	int r;
 
 	r = read_line(p);
 	if (r < 0)
 		return -1;
 	if (r == 0 || p->type != 'v') {
-		p->line_no = 1;
+		if (r == 0)
+			p->line_no = 1;
 		return fail(p, "an SDP description starts with 'v=0'");
 	}
-	if (strcmp(p->value, "0") != 0)
+	cursor = p->value;
+	version = rtc_sdp_next_word(&cursor);
+	if (!version || cursor || strcmp(version, "0") != 0)
 		return fail(p, "SDP version '%.40s' is not supported (only 0)", p->value);
 	p->s->version = 0;
 	prev = 'v';
@@ -439,10 +465,12 @@ static int parse_lines(struct parser *p)
 			if (parse_media_line(p) < 0)
 				return -1;
 			prev = 'm';
+			media_seen = 0;
 			continue;
 		}
 		if (p->s->n_media) {
-			if (check_order(p, media_order, media_repeatable, prev, "a media section") < 0 ||
+			if (check_line_type(p, media_types, media_repeatable, &media_seen, prev,
+					    "a media section") < 0 ||
 			    parse_media_part_line(p, p->s->media[p->s->n_media - 1]) < 0)
 				return -1;
 		} else {
@@ -450,8 +478,8 @@ static int parse_lines(struct parser *p)
 			if ((prev == 'v' && p->type != 'o') || (prev == 'o' && p->type != 's'))
 				return fail(p, "expected '%c=' after '%c='",
 					    prev == 'v' ? 'o' : 's', prev);
-			if (check_order(p, session_order, session_repeatable, prev,
-					"the session part") < 0 ||
+			if (check_line_type(p, session_types, session_repeatable, &session_seen,
+					    prev, "the session part") < 0 ||
 			    parse_session_line(p) < 0)
 				return -1;
 		}

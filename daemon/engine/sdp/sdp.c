@@ -108,12 +108,13 @@ bool rtc_sdp_has_ice_option(const struct rtc_sdp_session *s, const struct rtc_sd
 	size_t len = strlen(option);
 
 	for (const char *p = a ? a->value : NULL; p && *p;) {
-		size_t field = strcspn(p, " ");
+		size_t field;
 
-		if (field == len && memcmp(p, option, len) == 0)
+		p += strspn(p, RTC_SDP_ICE_OPTION_SEPARATORS);
+		field = strcspn(p, RTC_SDP_ICE_OPTION_SEPARATORS);
+		if (field && field == len && memcmp(p, option, len) == 0)
 			return true;
 		p += field;
-		p += *p == ' ';
 	}
 	return false;
 }
@@ -376,6 +377,9 @@ int rtc_sdp_add_attr(struct rtc_sdp_session *s, struct rtc_sdp_media *m,
 	size_t *cap = m ? &m->cap_attrs : &s->cap_attrs;
 	struct rtc_sdp_attr attr = { 0 };
 
+	/* The parser keeps names that are no token; rtcd writes none. */
+	if (!rtc_sdp_is_token(name))
+		return SYNTAX(err, "'a=%.40s' has no valid attribute name", name);
 	if (!(attr.name = copy(s, name, err)) || (value && !(attr.value = copy(s, value, err))))
 		return -1;
 	if (rtc_sdp_attr_classify(s->arena, &attr, err) < 0 ||

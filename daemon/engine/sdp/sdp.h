@@ -13,8 +13,12 @@
  * freed by rtc_sdp_free(). Read the structs freely; change them only through
  * the builders below (numbers such as media->port may be assigned directly).
  *
- * Parsing is liberal where it costs nothing (LF-only line endings are
- * accepted) and strict elsewhere. Output always uses CRLF.
+ * Parsing is as liberal as libwebrtc's and Firefox's, which real stacks are
+ * written against: LF-only line endings, a last line without a line break,
+ * blank lines, runs of white space between fields, the lines of a part in
+ * any order, unknown attributes and candidate extensions, "ice2,trickle".
+ * What cannot be understood is a SyntaxError naming its line. Output always
+ * uses CRLF, single spaces and RFC 8866 order.
  */
 #pragma once
 
@@ -182,7 +186,7 @@ enum rtc_sdp_attr_kind {
 	RTC_SDP_ATTR_GROUP,
 	RTC_SDP_ATTR_ICE_UFRAG,         /* value is the ufrag (4..256 ice-chars) */
 	RTC_SDP_ATTR_ICE_PWD,           /* value is the password (22..256 ice-chars) */
-	RTC_SDP_ATTR_ICE_OPTIONS,       /* value is the token list */
+	RTC_SDP_ATTR_ICE_OPTIONS,       /* value is the option list */
 	RTC_SDP_ATTR_ICE_LITE,
 	RTC_SDP_ATTR_FINGERPRINT,
 	RTC_SDP_ATTR_SETUP,
@@ -347,6 +351,7 @@ const struct rtc_sdp_group *rtc_sdp_group(const struct rtc_sdp_session *s,
  * fingerprint and ice-options there); m may be NULL for session level only. */
 const char *rtc_sdp_ice_ufrag(const struct rtc_sdp_session *s, const struct rtc_sdp_media *m);
 const char *rtc_sdp_ice_pwd(const struct rtc_sdp_session *s, const struct rtc_sdp_media *m);
+/* Options separated by spaces or commas ("a=ice-options:ice2,trickle"). */
 bool rtc_sdp_has_ice_option(const struct rtc_sdp_session *s, const struct rtc_sdp_media *m,
 			    const char *option);
 const struct rtc_sdp_fingerprint *rtc_sdp_fingerprint(const struct rtc_sdp_session *s,
