@@ -24,6 +24,7 @@ int pc_ice_start(struct rtc_pc *pc, struct rtc_error *err)
 		.role = rtc_jsep_we_offered(pc->jsep) ? RTC_ICE_ROLE_CONTROLLING
 						       : RTC_ICE_ROLE_CONTROLLED,
 		.policy = pc->config.ice->transport_policy,
+		.random_seed = pc->config.ice_random_seed,
 	};
 	struct rtc_jsep_ice_section local;
 	struct rtc_ice_credentials creds;

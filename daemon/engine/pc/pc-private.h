@@ -56,12 +56,11 @@ struct pc_event_node {
 	struct rtc_pc_event event;
 };
 
-/* Scratch for one output: the agent's datagram, or one wrapped for TURN.
- * Allocated while output flows, freed when the pc goes quiet (an idle
- * connection should not carry it). */
+/* Scratch for one output: the agent's datagram. Allocated while output
+ * flows, freed when the pc goes quiet (an idle connection should not carry
+ * it). */
 struct pc_scratch {
 	struct rtc_ice_transmit ice;
-	uint8_t wrapped[RTC_TURN_CHANNEL_HEADER_LEN + 2048 + 64];
 };
 
 struct rtc_pc {
@@ -115,8 +114,8 @@ void pc_farewell(struct rtc_pc *pc, const struct rtc_pc_transmit *tx);
 bool pc_same_address(const struct sockaddr_storage *a, const struct sockaddr *b);
 void pc_address_string(const struct sockaddr_storage *a, char *buf, size_t size,
 		       uint16_t *port);
-/* Sends on agent socket `socket` (host, or a relay: wrapped for TURN). True
- * when out holds a transmit. */
+/* Sends on agent socket `socket`: true when out holds a transmit for a host
+ * socket; a relay's data goes to its TURN client and leaves from there. */
 bool pc_route(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 	      const struct sockaddr_storage *to, const uint8_t *data, size_t len,
 	      struct rtc_pc_transmit *out);
@@ -139,11 +138,12 @@ bool pc_relay_receive_udp(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 			  const struct sockaddr *from, const uint8_t *data, size_t len);
 void pc_relay_receive_stream(struct rtc_pc *pc, uint64_t now, struct pc_relay *r,
 			     const uint8_t *data, size_t len);
-bool pc_relay_wrap(struct rtc_pc *pc, uint64_t now, struct pc_relay *r,
-		   const struct sockaddr_storage *to, const uint8_t *data, size_t len,
-		   struct rtc_pc_transmit *out);
+/* Data for a peer through the relay; it leaves through poll_transmit. */
+void pc_relay_send(struct rtc_pc *pc, uint64_t now, struct pc_relay *r,
+		   const struct sockaddr_storage *to, const uint8_t *data, size_t len);
 bool pc_relay_poll_transmit(struct rtc_pc *pc, struct rtc_pc_transmit *out);
-void pc_relay_poll_events(struct rtc_pc *pc);
+/* The allocations' events, acted on; true when there were any. */
+bool pc_relay_poll_events(struct rtc_pc *pc);
 bool pc_relays_pending(const struct rtc_pc *pc);
 void pc_relay_timeouts(struct rtc_pc *pc, uint64_t now);
 uint64_t pc_relay_deadline(const struct rtc_pc *pc);

@@ -192,25 +192,16 @@ void pc_relay_receive_stream(struct rtc_pc *pc, uint64_t now, struct pc_relay *r
 	rtc_pc_stream_failed(pc, now, r->id, "the server sent something that is not TURN");
 }
 
-bool pc_relay_wrap(struct rtc_pc *pc, uint64_t now, struct pc_relay *r,
-		   const struct sockaddr_storage *to, const uint8_t *data, size_t len,
-		   struct rtc_pc_transmit *out)
+void pc_relay_send(struct rtc_pc *pc, uint64_t now, struct pc_relay *r,
+		   const struct sockaddr_storage *to, const uint8_t *data, size_t len)
 {
-	struct pc_scratch *scratch = pc_scratch(pc);
 	struct rtc_error err = { 0 };
-	size_t n;
 
-	if (!scratch || rtc_turn_client_state(r->client) != RTC_TURN_ALLOCATED)
-		return false;
-	/* A channel for every peer the agent talks to: 4 bytes of overhead
-	 * instead of 36, once the server confirms it (permission included). */
-	if (rtc_turn_client_bind_channel(r->client, now, (const struct sockaddr *)to, NULL,
-					 &err) < 0)
-		rtc_debug("pc: %s: no channel: %s", r->url, err.message);
-	if (rtc_turn_client_wrap(r->client, (const struct sockaddr *)to, data, len,
-				 scratch->wrapped, sizeof(scratch->wrapped), &n, &err) < 0)
-		return false;
-	return to_server(r, scratch->wrapped, n, out);
+	/* The client asks for the peer's permission and channel the first
+	 * time and holds the data until the server confirms: what it sends
+	 * comes out of pc_relay_poll_transmit. */
+	if (rtc_turn_client_send(r->client, now, (const struct sockaddr *)to, data, len, &err) < 0)
+		rtc_debug("pc: %s: %s", r->url, err.message);
 }
 
 bool pc_relay_poll_transmit(struct rtc_pc *pc, struct rtc_pc_transmit *out)
@@ -226,14 +217,17 @@ bool pc_relay_poll_transmit(struct rtc_pc *pc, struct rtc_pc_transmit *out)
 	return false;
 }
 
-void pc_relay_poll_events(struct rtc_pc *pc)
+bool pc_relay_poll_events(struct rtc_pc *pc)
 {
+	bool any = false;
+
 	for (size_t i = 0; i < pc->n_relays; i++) {
 		struct pc_relay *r = pc->relays[i];
 		struct rtc_turn_event ev;
 		struct rtc_error err = { 0 };
 
 		while (rtc_turn_client_poll_event(r->client, &ev)) {
+			any = true;
 			switch (ev.type) {
 			case RTC_TURN_EVENT_ALLOCATED: {
 				struct rtc_ice_local_candidate c = {
@@ -269,6 +263,7 @@ void pc_relay_poll_events(struct rtc_pc *pc)
 			}
 		}
 	}
+	return any;
 }
 
 bool pc_relays_pending(const struct rtc_pc *pc)
@@ -305,14 +300,17 @@ void pc_relay_close(struct rtc_pc *pc, uint64_t now)
 		struct rtc_turn_transmit tx;
 		struct rtc_pc_transmit out;
 
-		/* Free the server's resources now rather than at expiry; the
-		 * answer does not matter, the sockets close right after. */
-		if (rtc_turn_client_state(r->client) != RTC_TURN_ALLOCATED ||
-		    rtc_turn_client_release(r->client, now, NULL) < 0)
-			continue;
-		while (rtc_turn_client_poll_transmit(r->client, &tx))
-			if (to_server(r, tx.data, tx.len, &out))
-				pc_farewell(pc, &out);
+		/* What waits for the peer (a close_notify) first; then free the
+		 * server's resources now rather than at expiry: the answer
+		 * does not matter, the sockets close right after. */
+		for (int pass = 0; pass < 2; pass++) {
+			while (rtc_turn_client_poll_transmit(r->client, &tx))
+				if (to_server(r, tx.data, tx.len, &out))
+					pc_farewell(pc, &out);
+			if (pass || rtc_turn_client_state(r->client) != RTC_TURN_ALLOCATED ||
+			    rtc_turn_client_release(r->client, now, NULL) < 0)
+				break;
+		}
 	}
 }
 

@@ -131,8 +131,9 @@ bool pc_route(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 		out->len = len;
 		return true;
 	}
-	r = pc_relay_by_id(pc, socket);
-	return r && pc_relay_wrap(pc, now, r, to, data, len, out);
+	if ((r = pc_relay_by_id(pc, socket)))
+		pc_relay_send(pc, now, r, to, data, len);
+	return false;
 }
 
 /* ---- lifetime ------------------------------------------------------------- */
@@ -356,8 +357,8 @@ enum rtc_pc_output_type rtc_pc_poll_output(struct rtc_pc *pc, uint64_t now,
 		}
 		if (pc_ice_poll_name(pc))
 			continue;
-		pc_relay_poll_events(pc);
-		if (pc->events)
+		/* An allocation's relay candidate makes the agent speak. */
+		if (pc_relay_poll_events(pc))
 			continue;
 		if (!pc->dtls) {
 			pc_transport_maybe_start(pc, now);

@@ -58,6 +58,9 @@ struct rtc_pc_config {
 	 * during another's call. wake(user) then asks for poll_output soon. */
 	void (*wake)(void *user);
 	void *user;
+	/* Seeds the ICE agent's own generator (consent intervals): 0 from
+	 * OpenSSL; engine-to-engine tests pin it to replay a run exactly. */
+	uint64_t ice_random_seed;
 };
 
 int rtc_pc_new(const struct rtc_pc_config *config, struct rtc_pc **out, struct rtc_error *err);
