@@ -79,6 +79,14 @@ static bool same_address(const struct sockaddr_storage *a, const struct sockaddr
 	       x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
 }
 
+static bool same_ip(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+	return a->ss_family == AF_INET && b->ss_family == AF_INET &&
+	       x->sin_addr.s_addr == y->sin_addr.s_addr;
+}
+
 static bool is_dtls(const uint8_t *data, size_t len)
 {
 	return len > 0 && data[0] >= 20 && data[0] <= 63;
@@ -134,7 +142,6 @@ static void transmit(struct pcn *net, int i, const struct rtc_pc_transmit *tx)
 {
 	struct pcn_peer *peer = &net->peers[i];
 	struct pcn_packet *p;
-	struct sockaddr_storage attacker = net->attacker;
 
 	if (is_dtls(tx->data, tx->len)) {
 		if (peer->dtls_first_sent == RTC_NEVER)
@@ -142,12 +149,11 @@ static void transmit(struct pcn *net, int i, const struct rtc_pc_transmit *tx)
 		peer->dtls_sent++;
 		peer->client_hellos += is_client_hello(tx->data, tx->len);
 	}
-	note(net, i, 'T', tx->data[0]);
+	note(net, i, 'T', tx->len ? tx->data[0] : 0);
 	net->sent++;
 	if (tx->socket != peer->socket)
 		peer->wrong_socket++;
-	((struct sockaddr_in *)&attacker)->sin_port = ((const struct sockaddr_in *)&tx->to)->sin_port;
-	if (net->attacker.ss_family && same_address(&tx->to, &attacker))
+	if (same_ip(&tx->to, &net->attacker))
 		net->to_attacker++;     /* any of its ports */
 	if (next_random(net) % 1000 < net->loss_permille) {
 		net->lost++;
@@ -256,7 +262,7 @@ static void deliver(struct pcn *net, struct pcn_packet *p)
 		net->to_nowhere++;
 		return;
 	}
-	note(net, to, 'R', p->data[0]);
+	note(net, to, 'R', p->len ? p->data[0] : 0);
 	agent = rtc_pc_ice_agent(net->peers[to].pc);
 	if (is_dtls(p->data, p->len)) {
 		if (!agent || !rtc_ice_agent_validated(agent, net->peers[to].socket,

@@ -15,10 +15,6 @@
 #include <string.h>
 
 #include "check.h"
-#include <usrsctp.h>
-#include "engine/pc/pc-private.h"
-#include "engine/sctp/sctp-private.h"
-#include "common/log.h"
 #include "engine/pc/test-pc-harness.h"
 
 #define RELIABLE_MESSAGES 200u
@@ -265,15 +261,7 @@ static void exchange(struct pcn *net, struct xfer *x, bool with_lossy, uint64_t 
 	CHECK(x->reliable >= 0);
 	/* The DTLS client takes even streams, the server odd ones. */
 	CHECK_INTEQ(x->reliable % 2, client == 0 ? 0 : 1);
-	CHECK(pcn_run_until(net, 10 * PCN_S, peer1_has_channels));
-	for (int i = 0; i < 2 && !peer1_has_channels(net); i++) {
-		struct rtc_sctp *sc = net->peers[i].pc->sctp;
-		struct sctp_status st; socklen_t l = sizeof(st); memset(&st, 0, sizeof(st));
-		usrsctp_getsockopt(sc->sock, IPPROTO_SCTP, SCTP_STATUS, &st, &l);
-		printf("# peer %d: state %d unack %u pend %u rwnd %u rto %u state %d sendq %d packets %d\n", i, st.sstat_state, st.sstat_unackdata, st.sstat_penddata, st.sstat_rwnd, st.sstat_primary.spinfo_rto, sc->state, !rtc_list_is_empty(&sc->send_queue), !rtc_list_is_empty(&sc->packets));
-	}
-	if (!peer1_has_channels(net)) printf("# deadlines %lld %lld\n", (long long)(net->peers[0].deadline - pcn_now), (long long)(net->peers[1].deadline - pcn_now));
-	if (!peer1_has_channels(net)) printf("# at %.3f: n_opened %u ice %d %d dtls %d %d lost %u sent %u\n", (double)(pcn_now-net->start)/PCN_S, net->peers[1].n_opened, net->peers[0].ice, net->peers[1].ice, net->peers[0].dtls, net->peers[1].dtls, net->lost, net->sent);
+	CHECK(pcn_run_until(net, 30 * PCN_S, peer1_has_channels));
 	CHECK_INTEQ(net->peers[1].n_opened, with_lossy ? 2 : 1);
 	for (unsigned c = 0; c < net->peers[1].n_opened; c++) {
 		const struct rtc_sctp_channel_params *p = &net->peers[1].opened_params[c];
@@ -548,36 +536,9 @@ static void test_flight_before_answer(void)
 	pcn_free(&net);
 }
 
-static void sweep(void)
-{
-	unsigned loss = (unsigned)atoi(getenv("PCN_SWEEP"));
-	for (uint64_t seed = getenv("PCN_FROM") ? (uint64_t)atoi(getenv("PCN_FROM")) : 1; seed <= 60; seed++) {
-		struct pcn net;
-		struct xfer x = { .reliable_messages = 40 };
-		pcn_init(&net, seed * 7919);
-		net.loss_permille = loss;
-		net.delay_min = 1 * PCN_MS;
-		net.delay_max = 80 * PCN_MS;
-		int before = rtc_test_case_failed;
-		rtc_test_case_failed = 0;
-		exchange(&net, &x, true, 600 * PCN_S);
-		check_reliable(&net, &x);
-		if (rtc_test_case_failed)
-			printf("# seed %llu failed\n", (unsigned long long)seed);
-		rtc_test_case_failed |= before;
-		pcn_free(&net);
-	}
-}
-
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
-	if (getenv("PCN_VERBOSE"))
-		rtc_log_set_verbose(true);
-	if (getenv("PCN_SWEEP")) {
-		RUN(sweep);
-		return rtc_test_done();
-	}
 	RUN(test_clean_network);
 	RUN(test_loss_delay_reordering);
 	RUN(test_attacker_never_heard);
