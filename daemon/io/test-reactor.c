@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "reactor-fixture.h"
+#include "io/test-reactor-fixture.h"
 #include "io/reactor.h"
 #include "io/reactor-private.h"
 

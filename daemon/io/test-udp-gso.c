@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "reactor-fixture.h"
+#include "io/test-reactor-fixture.h"
 #include "io/reactor.h"
 
 #define MS 1000000ull
