@@ -10,14 +10,15 @@
  *
  * Two pcs run in memory, the victim and an honest peer, on one fake clock
  * and a network without loss that delivers every datagram 1 ms after it
- * left (candidates and a late answer go the same way). The harness is the
- * owner of both, as daemon/session is of one: host socket 1 at 10.0.0.1
- * port 5000 for the victim, 10.0.0.2 port 6000 for the peer. The victim is
- * driven through pc.h alone. The peer's insides are reached for what an
- * honest stack would never send: an SCTP packet of the fuzzer's, or a DCEP
- * message, encrypted by its DTLS (pc-private.h, sctp-private.h). Strangers
- * are other addresses: 10.0.0.66:7777, 10.0.0.2:6001, [fd00::66]:7777, or
- * the peer's address on a socket the victim did not validate it on.
+ * left (candidates and a late answer go the same way, in order). The
+ * harness is the owner of both, as daemon/session is of one: host socket 1
+ * at 10.0.0.1 port 5000 for the victim, 10.0.0.2 port 6000 for the peer.
+ * The victim is driven through pc.h alone. The peer's insides are reached
+ * for what an honest stack would never send: an SCTP packet of the
+ * fuzzer's, or a DCEP message, encrypted by its DTLS (pc-private.h,
+ * sctp-private.h). Strangers are other addresses: 10.0.0.66:7777,
+ * 10.0.0.2:6001, [fd00::66]:7777, or the peer's address on a socket the
+ * victim did not validate it on.
  *
  * Each input gets two new pcs, negotiated with SDP. The first byte sets
  * the scene:
@@ -163,6 +164,7 @@ static struct {
 	struct flight *flights;
 	size_t n_flights, cap_flights;
 	uint64_t seq;
+	uint64_t last_signal[2];        /* signalling is in order: nothing overtakes */
 	unsigned steps;                 /* this input's, against STEPS_PER_INPUT */
 	unsigned stuck;                 /* steps in a row without progress */
 	bool strangers_only;
@@ -465,8 +467,15 @@ static void *copy_of(const void *data, size_t len)
 static void signal_text(int to, int kind, uint64_t delay, const char *text, const char *mid,
 			int mline_index)
 {
-	struct flight *f = new_flight(to, now + delay);
+	uint64_t at = now + delay;
+	struct flight *f;
 
+	/* The answerer's candidates come after its answer, as an app sends
+	 * them. */
+	if (at < net.last_signal[to])
+		at = net.last_signal[to];
+	net.last_signal[to] = at;
+	f = new_flight(to, at);
 	f->kind = kind;
 	f->len = strlen(text);
 	f->data = copy_of(text, f->len + 1);
@@ -1217,6 +1226,7 @@ static void run_script(struct fuzz_input *in)
 	uint8_t op, arg;
 
 	while (fuzz_input_byte(in, &op)) {
+		TRACE(2, "op %u", op % 12);
 		switch (op % 12) {
 		case 0: op_datagram(in); break;
 		case 1: op_sctp_packet(in); break;
