@@ -235,6 +235,11 @@ SEEDS = {
          stun(CHECK | USE_CANDIDATE) + steps(4) +
          stun(ERROR | LAST_TID | INTEGRITY | FINGERPRINT, attr(0x0009, b"\x00\x00\x04\x57")) +
          steps(30)),
+    # The peer goes after the victim's first check succeeded, before its
+    # nomination got through: the nomination times out (a deadline left in
+    # the past had the victim's owner spin).
+    "handshake-peer-gone-before-nomination":
+        (HANDSHAKE | OFFERS | LATE_ANSWER, steps(8) + peer_goes(1) + wait(255) + wait(255)),
     "handshake-garbage": (HANDSHAKE, datagram(b"\x80garbage") + datagram(b"\xff") +
                           datagram(b"") + datagram(b"\x00\x01\x00\x00") +
                           datagram(b"\x40\x00\x00\x04abcd") + steps(30)),

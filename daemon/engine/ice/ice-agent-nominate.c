@@ -136,8 +136,13 @@ void ice_nominate_timers(struct rtc_ice_agent *agent, uint64_t now)
 
 uint64_t ice_nominate_deadline(const struct rtc_ice_agent *agent)
 {
+	/* Nothing to nominate without a valid pair, as ice_nominate_timers
+	 * finds: once the nomination's check failed (the peer went away),
+	 * the valid pair it was on is Failed, and a due time in the past
+	 * would have the owner call handle_timeout in a loop (found by
+	 * fuzz_transport). A pair that becomes valid again brings it back. */
 	if (agent->role != RTC_ICE_ROLE_CONTROLLING || agent->nominated_once ||
-	    agent->first_valid_ns == 0)
+	    agent->first_valid_ns == 0 || ice_best_valid(agent) < 0)
 		return UINT64_MAX;
 	return nomination_due(agent);
 }

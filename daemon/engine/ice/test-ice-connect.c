@@ -447,6 +447,30 @@ static void test_consent_recovers(void)
 	net_free(&net);
 }
 
+/* The peer vanishes between its answer to our first check and our
+ * nomination: the nomination's check times out, and with it goes the only
+ * valid pair. Nothing is left to nominate, so nothing is due: a deadline
+ * left in the past had the owner call handle_timeout in a loop (found by
+ * fuzz_transport). */
+static void test_nomination_lost(void)
+{
+	struct net net;
+
+	net_init(&net, 43);
+	net_peer_create(&net, 0, CONTROLLING, 200, ALL);
+	net_peer_create(&net, 1, CONTROLLED, 100, ALL);
+	net_peer_socket(&net, 0, 1, "192.0.2.10", 5000, false);
+	net_peer_socket(&net, 1, 1, "192.0.2.20", 6000, false);
+	net_exchange_credentials(&net);
+	CHECK(net_run(&net, 5 * NET_S, net_both_connected));
+	CHECK(!rtc_ice_agent_selected_pair(net.peers[0].agent, NULL, NULL));
+	net.blackhole = true;
+	net_run_for(&net, 60 * NET_S);
+	CHECK(!rtc_ice_agent_selected_pair(net.peers[0].agent, NULL, NULL));
+	CHECK(rtc_ice_agent_deadline(net.peers[0].agent) > net.now);
+	net_free(&net);
+}
+
 /* Relay-only: host candidates are neither announced nor paired; the pair
  * goes through the relay. */
 static void test_relay_only(void)
@@ -489,6 +513,7 @@ int main(void)
 	RUN(test_ice_restart);
 	RUN(test_consent_loss);
 	RUN(test_consent_recovers);
+	RUN(test_nomination_lost);
 	RUN(test_relay_only);
 	return rtc_test_done();
 }
