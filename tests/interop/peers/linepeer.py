@@ -1,6 +1,7 @@
 """A peer in a child process speaking the JSON-lines protocol of peer.py:
 requests on its stdin, replies and events on its stdout, logs on stderr.
-Used for Pion (pion/) and aiortc (aiortc_peer.py)."""
+Used for Pion (pion/), aiortc (aiortc_peer.py) and libdatachannel
+(libdatachannel.js)."""
 
 import json
 import queue

@@ -23,6 +23,12 @@ RTCD_INTERFACE = "rtc0"
 _entered = False
 
 
+def inside():
+    """Whether this process runs in the namespace enter() made (so with no
+    way out: nothing can be downloaded from here)."""
+    return _entered or os.environ.get(MARK) == str(os.getpid())
+
+
 def enter(argv=None):
     """Re-run this program in a fresh network namespace (once), then set up
     the veth pair inside it.  Returns only in the namespace; a second call
