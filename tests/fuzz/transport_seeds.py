@@ -261,6 +261,15 @@ SEEDS = {
          (datagram(FATAL_ALERT, PEER_HOST_OTHER_PORT) + datagram(BOGUS_HELLO, STRANGER) +
           stun(REQUEST | USERNAME | FINGERPRINT | USE_CANDIDATE, frm=STRANGER) +
           replay(0, PEER | SOCKET_2) + steps(1)) * 10 + datagram(FATAL_ALERT, STRANGER) * 20),
+    # More held than the pc keeps (16, 4 a source): the oldest go.
+    "strangers-flood-held":
+        (STRANGERS | HANDSHAKE | OFFERS,
+         steps(2) + b"".join(datagram(BOGUS_HELLO, frm) * 5
+                             for frm in (STRANGER, PEER_HOST_OTHER_PORT, STRANGER_V6,
+                                         PEER | SOCKET_2, STRANGER | SOCKET_2,
+                                         PEER_HOST_OTHER_PORT | SOCKET_2,
+                                         STRANGER_V6 | SOCKET_2)) + steps(4) +
+         b"".join(datagram(FATAL_ALERT, frm) * 5 for frm in (STRANGER, STRANGER_V6))),
     "strangers-connected":
         (STRANGERS | SETUP_CHANNEL,
          datagram(FATAL_ALERT, STRANGER) + replay(0, STRANGER) + replay(1, STRANGER_V6) +
