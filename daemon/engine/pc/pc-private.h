@@ -45,6 +45,7 @@ struct pc_pending_name {
 /* A datagram from a source ICE has not validated (yet). */
 struct pc_held {
 	struct pc_held *next;
+	uint64_t at;                    /* when it arrived */
 	uint32_t socket;
 	struct sockaddr_storage from;
 	size_t len;

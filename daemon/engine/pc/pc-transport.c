@@ -23,18 +23,42 @@
  * from one source must not push out another's. */
 #define HELD_MAX 16
 #define HELD_PER_SOURCE 4
+/* A held datagram older than this is stale: a live peer has retransmitted
+ * its flight by then (DTLS: after 1 s), and a stranger's should not sit
+ * uncounted for the life of the connection. */
+#define HELD_MAX_AGE_NS (3ull * 1000000000ull)
 
 static bool same_source(const struct pc_held *h, uint32_t socket, const struct sockaddr *from)
 {
 	return h->socket == socket && pc_same_address(&h->from, from);
 }
 
-static void hold(struct rtc_pc *pc, uint32_t socket, const struct sockaddr *from,
+/* Drops (and counts) what was held too long. */
+static void expire_held(struct rtc_pc *pc, uint64_t now)
+{
+	struct pc_held **pp = &pc->held;
+
+	while (*pp) {
+		struct pc_held *h = *pp;
+
+		if (now - h->at < HELD_MAX_AGE_NS) {
+			pp = &h->next;
+			continue;
+		}
+		*pp = h->next;
+		free(h);
+		pc->n_held--;
+		pc->stats.dropped_unvalidated++;
+	}
+}
+
+static void hold(struct rtc_pc *pc, uint64_t now, uint32_t socket, const struct sockaddr *from,
 		 const uint8_t *data, size_t len)
 {
 	struct pc_held *h, **tail = &pc->held;
 	size_t from_source = 0;
 
+	expire_held(pc, now);
 	for (h = pc->held; h; h = h->next) {
 		from_source += same_source(h, socket, from);
 		tail = &h->next;
@@ -60,6 +84,7 @@ static void hold(struct rtc_pc *pc, uint32_t socket, const struct sockaddr *from
 		return;
 	}
 	h->next = NULL;
+	h->at = now;
 	h->socket = socket;
 	memset(&h->from, 0, sizeof(h->from));
 	memcpy(&h->from, from, from->sa_family == AF_INET ? sizeof(struct sockaddr_in)
@@ -76,6 +101,7 @@ static void replay_held(struct rtc_pc *pc, uint64_t now)
 	struct pc_held **pp = &pc->held;
 
 	pc->recheck_held = false;
+	expire_held(pc, now);
 	while (*pp) {
 		struct pc_held *h = *pp;
 
@@ -115,13 +141,13 @@ void pc_transport_deliver(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 		break;
 	case RTC_PACKET_DTLS:
 		if (!rtc_ice_agent_validated(pc->agent, socket, from)) {
-			hold(pc, socket, from, data, len);
+			hold(pc, now, socket, from, data, len);
 			break;
 		}
 		if (!pc->dtls) {
 			/* Validated, but the answer that starts DTLS is not
 			 * applied yet: the peer's ICE can connect first. */
-			hold(pc, socket, from, data, len);
+			hold(pc, now, socket, from, data, len);
 			break;
 		}
 		rtc_ice_agent_count_data(pc->agent, now, 0, len);
@@ -366,7 +392,7 @@ void pc_transport_close(struct rtc_pc *pc, uint64_t now)
 	const uint8_t *data;
 	size_t len;
 
-	free_held(pc, false);
+	free_held(pc, true);
 	if (!pc->dtls)
 		return;
 	/* An SCTP ABORT, then close_notify, so the peer learns at once (W3C

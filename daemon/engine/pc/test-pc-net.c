@@ -443,6 +443,45 @@ static void test_attacker_never_heard(void)
 	pcn_free(&net);
 }
 
+/* A stranger's datagram after the handshake is held (its source might be a
+ * path ICE is about to validate), but not for ever: stale ones are dropped
+ * and counted, and so are those a closing pc still holds. */
+static void test_stranger_after_handshake_expires(void)
+{
+	static const uint8_t alert[] = { 21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40 };
+	struct sockaddr_storage stranger = pcn_addr("10.0.0.77", 7777);
+	struct pcn net;
+	struct xfer x = { .reliable_messages = 4 };
+	struct rtc_pc_stats before, stats;
+	struct rtc_pc *pc;
+
+	pcn_init(&net, 77);
+	net.delay_min = net.delay_max = 5 * PCN_MS;
+	exchange(&net, &x, false, 60 * PCN_S);
+	check_reliable(&net, &x);
+	pc = net.peers[0].pc;
+	rtc_pc_stats(pc, &before);
+	rtc_pc_handle_receive(pc, pcn_now, net.peers[0].socket, (struct sockaddr *)&stranger,
+			      alert, sizeof(alert));
+	pcn_pump(&net, 0);
+	rtc_pc_stats(pc, &stats);
+	CHECK_INTEQ(stats.dropped_unvalidated, before.dropped_unvalidated);     /* held */
+	/* Seconds later the next one finds the first stale. */
+	pcn_run_for(&net, 4 * PCN_S);
+	rtc_pc_handle_receive(pc, pcn_now, net.peers[0].socket, (struct sockaddr *)&stranger,
+			      alert, sizeof(alert));
+	pcn_pump(&net, 0);
+	rtc_pc_stats(pc, &stats);
+	CHECK_INTEQ(stats.dropped_unvalidated, before.dropped_unvalidated + 1);
+	CHECK(!net.peers[0].dtls_failed);
+	/* The one still held is counted when the pc closes. */
+	rtc_pc_close(pc, pcn_now);
+	rtc_pc_stats(pc, &stats);
+	CHECK_INTEQ(stats.dropped_unvalidated, before.dropped_unvalidated + 2);
+	CHECK_INTEQ(net.to_attacker, 0);
+	pcn_free(&net);
+}
+
 static void early_flight(bool attacked)
 {
 	struct pcn net;
@@ -542,6 +581,7 @@ int main(void)
 	RUN(test_clean_network);
 	RUN(test_loss_delay_reordering);
 	RUN(test_attacker_never_heard);
+	RUN(test_stranger_after_handshake_expires);
 	RUN(test_early_flight_replayed);
 	RUN(test_early_flight_replayed_under_attack);
 	RUN(test_flight_before_answer);
