@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
@@ -17,6 +18,9 @@ _Static_assert((int)RTCD_SRTP_AES128_CM_HMAC_SHA1_80 == (int)RTC_SRTP_AES128_CM_
 	       "engine and kernel number profiles alike");
 _Static_assert((int)RTCD_SRTP_DIR_RECEIVE == (int)RTC_OFFLOAD_RECEIVE &&
 	       (int)RTCD_SRTP_DIR_SEND == (int)RTC_OFFLOAD_SEND, "directions match");
+
+/* RTCD_SRTP_A_MASTER_KEY is exactly this long (kmod/uapi/rtcd_srtp.h). */
+#define UAPI_MASTER_KEY_LEN 16
 
 #define MSG_CAPACITY 512
 #define REPLY_CAPACITY 8192
@@ -252,13 +256,37 @@ int rtc_offload_kernel_detach(struct rtc_offload_kernel *k, int fd)
 	return transact(k, &r, NULL, NULL);
 }
 
+const char *rtc_offload_kernel_refuses(const struct rtc_srtp_master *m)
+{
+	const struct rtc_srtp_profile_info *info = m ? rtc_srtp_profile_info(m->profile) : NULL;
+
+	if (!info)
+		return "no master key, or an unknown SRTP profile";
+	switch ((int)m->profile) {
+	case RTCD_SRTP_AES128_CM_HMAC_SHA1_80:
+	case RTCD_SRTP_AES128_CM_HMAC_SHA1_32:
+	case RTCD_SRTP_AEAD_AES_128_GCM:
+		break;
+	default:
+		return "the kernel module does not know this SRTP profile";
+	}
+	if (m->key_len != UAPI_MASTER_KEY_LEN || m->key_len != info->master_key_len)
+		return "the kernel module takes 16-byte master keys only";
+	if (m->salt_len != info->master_salt_len)
+		return "master salt length does not fit the profile";
+	return NULL;
+}
+
 int rtc_offload_kernel_add_stream(struct rtc_offload_kernel *k, int fd,
 				  const struct rtc_offload_stream *s)
 {
+	const char *refused = rtc_offload_kernel_refuses(s->master);
 	struct request r;
 
-	if (!s->master || !rtc_srtp_profile_info(s->master->profile))
-		return -EINVAL;
+	if (refused) {
+		snprintf(k->error, sizeof(k->error), "%s", refused);
+		return -EPROTONOSUPPORT;
+	}
 	request_for(k, &r, RTCD_SRTP_CMD_ADD_STREAM, fd);
 	put_u32(&r, RTCD_SRTP_A_SSRC, s->ssrc);
 	put_u8(&r, RTCD_SRTP_A_DIRECTION, (uint8_t)s->direction);

@@ -43,6 +43,14 @@ struct rtc_offload_stream {
 	bool session_keys;		/* GCM only: master is the session key (test vectors) */
 };
 
+/*
+ * NULL if the module's UAPI can carry this master, or why not: the module
+ * knows only the profiles with 16-byte master keys, so AEAD_AES_256_GCM
+ * (32-byte key) stays with libsrtp2 rather than be cut to fit.
+ */
+const char *rtc_offload_kernel_refuses(const struct rtc_srtp_master *master);
+
+/* -EPROTONOSUPPORT, without asking the kernel, for a master it refuses. */
 int rtc_offload_kernel_add_stream(struct rtc_offload_kernel *k, int fd,
 				  const struct rtc_offload_stream *stream);
 int rtc_offload_kernel_del_stream(struct rtc_offload_kernel *k, int fd, uint32_t ssrc,

@@ -165,6 +165,18 @@ int rtc_offload_policy_place_stream(struct rtc_offload_policy *p, int fd,
 	*where = RTC_SRTP_IN_USERSPACE;
 	if (!p->has_backend)
 		return 0;
+	/* Before anything reaches the kernel: a master its UAPI cannot carry. */
+	const char *refused = rtc_offload_kernel_refuses(stream->master);
+
+	if (refused) {
+		if (p->mode == RTC_OFFLOAD_ON) {
+			rtc_err("srtp offload: kernel cannot take SSRC %08x: %s", stream->ssrc,
+				refused);
+			return -EPROTONOSUPPORT;
+		}
+		rtc_info("srtp offload: SSRC %08x stays with libsrtp2: %s", stream->ssrc, refused);
+		return 0;
+	}
 	int err = ensure_attached(p, fd);
 	if (!err)
 		err = p->backend.add_stream(p->backend.ctx, fd, stream);

@@ -5,8 +5,9 @@
  *
  *   off   never use the module.
  *   auto  use it when present, and for every stream it accepts; anything it
- *         refuses (module absent, old version, profile unknown to it, a socket
- *         it cannot hook) stays with libsrtp2. rtcd always works without it.
+ *         refuses (module absent, old version, profile unknown to it such as
+ *         AEAD_AES_256_GCM, a socket it cannot hook) stays with libsrtp2.
+ *         rtcd always works without it.
  *   on    the module must take every stream: failures are errors.
  *
  * The kernel is reached through a backend (struct rtc_offload_backend), so
@@ -64,7 +65,9 @@ enum rtc_srtp_engine {
 /*
  * Offer a stream on UDP socket fd to the kernel, attaching fd first if
  * needed. *where says who protects it; the caller keeps libsrtp2 for it when
- * RTC_SRTP_IN_USERSPACE. Returns 0, or (on mode only) the kernel's error.
+ * RTC_SRTP_IN_USERSPACE. Returns 0, or (on mode only) the kernel's error;
+ * a master rtc_offload_kernel_refuses is never sent (-EPROTONOSUPPORT in on
+ * mode, userspace in auto).
  */
 int rtc_offload_policy_place_stream(struct rtc_offload_policy *p, int fd,
 				    const struct rtc_offload_stream *stream,

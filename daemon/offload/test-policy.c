@@ -190,6 +190,66 @@ static void test_on_reports_refusal(void)
 	rtc_offload_policy_free(p);
 }
 
+/* AEAD_AES_256_GCM's 32-byte master does not fit the UAPI's 16-byte
+ * attribute: refused before the kernel is asked, in either mode. */
+static const struct rtc_srtp_master master_256 = {
+	.profile = RTC_SRTP_AEAD_AES_256_GCM, .key_len = 32, .salt_len = 12,
+};
+
+static void test_masters_the_kernel_takes(void)
+{
+	static const struct rtc_srtp_master ok[] = {
+		{ .profile = RTC_SRTP_AES128_CM_HMAC_SHA1_80, .key_len = 16, .salt_len = 14 },
+		{ .profile = RTC_SRTP_AES128_CM_HMAC_SHA1_32, .key_len = 16, .salt_len = 14 },
+		{ .profile = RTC_SRTP_AEAD_AES_128_GCM, .key_len = 16, .salt_len = 12 },
+	};
+	struct rtc_srtp_master bad = ok[2];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		CHECK(rtc_offload_kernel_refuses(&ok[i]) == NULL);
+	CHECK(rtc_offload_kernel_refuses(&master_256) != NULL);
+	CHECK(rtc_offload_kernel_refuses(NULL) != NULL);
+	bad.salt_len = 14;
+	CHECK(rtc_offload_kernel_refuses(&bad) != NULL);
+	bad = ok[0];
+	bad.key_len = 32;
+	CHECK(rtc_offload_kernel_refuses(&bad) != NULL);
+	bad.profile = (enum rtc_srtp_profile)0x0003;
+	CHECK(rtc_offload_kernel_refuses(&bad) != NULL);
+}
+
+static void test_aes_256_gcm_stays_in_userspace(void)
+{
+	struct fake_kernel k = { 0 };
+	struct rtc_offload_backend b = backend_for(&k);
+	struct rtc_offload_policy *p;
+	enum rtc_srtp_engine where = RTC_SRTP_IN_KERNEL;
+	struct rtc_offload_stream s = stream(5);
+
+	s.master = &master_256;
+	CHECK_INTEQ(rtc_offload_policy_new(RTC_OFFLOAD_AUTO, &b, 0, &p), 0);
+	CHECK_INTEQ(rtc_offload_policy_place_stream(p, 4, &s, &where), 0);
+	CHECK_INTEQ(where, RTC_SRTP_IN_USERSPACE);
+	CHECK_INTEQ(k.attach_calls + k.add_calls, 0);
+	/* The next stream, one the kernel takes, still goes there. */
+	s = stream(6);
+	CHECK_INTEQ(rtc_offload_policy_place_stream(p, 4, &s, &where), 0);
+	CHECK_INTEQ(where, RTC_SRTP_IN_KERNEL);
+	CHECK_INTEQ(k.add_calls, 1);
+	rtc_offload_policy_free(p);
+
+	struct fake_kernel k2 = { 0 };
+
+	b = backend_for(&k2);
+	s.master = &master_256;
+	where = RTC_SRTP_IN_KERNEL;
+	CHECK_INTEQ(rtc_offload_policy_new(RTC_OFFLOAD_ON, &b, 0, &p), 0);
+	CHECK_INTEQ(rtc_offload_policy_place_stream(p, 4, &s, &where), -EPROTONOSUPPORT);
+	CHECK_INTEQ(where, RTC_SRTP_IN_USERSPACE);
+	CHECK_INTEQ(k2.attach_calls + k2.add_calls, 0);
+	rtc_offload_policy_free(p);
+}
+
 int main(void)
 {
 	RUN(test_mode_names);
@@ -199,5 +259,7 @@ int main(void)
 	RUN(test_auto_attaches_once_per_socket);
 	RUN(test_auto_falls_back_on_refusal);
 	RUN(test_on_reports_refusal);
+	RUN(test_masters_the_kernel_takes);
+	RUN(test_aes_256_gcm_stays_in_userspace);
 	return rtc_test_done();
 }

@@ -189,7 +189,7 @@ void kt_fixed_keys(struct kt_keys *k, enum rtc_srtp_profile profile, const uint8
 
 void kt_random_keys(struct kt_keys *k, enum rtc_srtp_profile profile)
 {
-	uint8_t key[16], salt[14];
+	uint8_t key[RTC_SRTP_MASTER_KEY_MAX], salt[RTC_SRTP_MASTER_SALT_MAX];
 
 	kt_random_bytes(key, sizeof(key));
 	kt_random_bytes(salt, sizeof(salt));
@@ -199,7 +199,7 @@ void kt_random_keys(struct kt_keys *k, enum rtc_srtp_profile profile)
 srtp_t kt_srtp_session(const struct kt_keys *k, uint32_t ssrc, bool outbound, uint32_t roc)
 {
 	static bool initialised;
-	uint8_t material[32];
+	uint8_t material[RTC_SRTP_MASTER_KEY_MAX + RTC_SRTP_MASTER_SALT_MAX];
 	srtp_policy_t policy;
 	srtp_t session;
 
@@ -223,6 +223,10 @@ srtp_t kt_srtp_session(const struct kt_keys *k, uint32_t ssrc, bool outbound, ui
 	case RTC_SRTP_AEAD_AES_128_GCM:
 		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtp);
 		srtp_crypto_policy_set_aes_gcm_128_16_auth(&policy.rtcp);
+		break;
+	case RTC_SRTP_AEAD_AES_256_GCM:	/* the reference only: the module refuses it */
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy.rtcp);
 		break;
 	}
 	memcpy(material, k->master.key, k->master.key_len);

@@ -8,8 +8,9 @@ static const struct rtc_srtp_profile_info profiles[] = {
 	{ RTC_SRTP_AES128_CM_HMAC_SHA1_80, "SRTP_AES128_CM_SHA1_80", 16, 14, 10, 10 },
 	/* RFC 5764 section 4.1.2: SRTCP keeps the 80-bit tag with this profile. */
 	{ RTC_SRTP_AES128_CM_HMAC_SHA1_32, "SRTP_AES128_CM_SHA1_32", 16, 14, 4, 10 },
-	/* RFC 7714 section 12: 96-bit salt, 128-bit tag. */
+	/* RFC 7714 sections 12 and 14.2: 96-bit salt, 128-bit tag. */
 	{ RTC_SRTP_AEAD_AES_128_GCM, "SRTP_AEAD_AES_128_GCM", 16, 12, 16, 16 },
+	{ RTC_SRTP_AEAD_AES_256_GCM, "SRTP_AEAD_AES_256_GCM", 32, 12, 16, 16 },
 };
 
 const struct rtc_srtp_profile_info *rtc_srtp_profile_info(enum rtc_srtp_profile profile)

@@ -2,6 +2,8 @@
 /*
  * SRTP protection profiles and their key material (RFC 3711, RFC 5764,
  * RFC 7714): one table every SRTP user agrees on, libsrtp2 or the kernel.
+ * The kernel module takes only the profiles with 16-byte master keys
+ * (daemon/offload keeps AEAD_AES_256_GCM in userspace).
  */
 #pragma once
 
@@ -13,9 +15,10 @@ enum rtc_srtp_profile {
 	RTC_SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001,
 	RTC_SRTP_AES128_CM_HMAC_SHA1_32 = 0x0002,
 	RTC_SRTP_AEAD_AES_128_GCM       = 0x0007,
+	RTC_SRTP_AEAD_AES_256_GCM       = 0x0008,
 };
 
-#define RTC_SRTP_MASTER_KEY_MAX  16
+#define RTC_SRTP_MASTER_KEY_MAX  32
 #define RTC_SRTP_MASTER_SALT_MAX 14
 
 struct rtc_srtp_profile_info {

@@ -11,84 +11,15 @@
 
 _Static_assert(RTC_SRTP_RTP_ROOM == SRTP_MAX_TRAILER_LEN,
 	       "RTC_SRTP_RTP_ROOM follows libsrtp2's SRTP_MAX_TRAILER_LEN");
-_Static_assert(RTC_SRTP_KEY_MAX + RTC_SRTP_SALT_MAX <= SRTP_MAX_KEY_LEN,
+_Static_assert(RTC_SRTP_MASTER_KEY_MAX + RTC_SRTP_MASTER_SALT_MAX <= SRTP_MAX_KEY_LEN,
 	       "key and salt fit libsrtp2's key buffer");
-
-static const struct rtc_srtp_profile_params profiles[] = {
-	/* RFC 7714 section 14.2: 96-bit salts, 128-bit tags; SRTCP adds E||index. */
-	{ RTC_SRTP_PROFILE_AEAD_AES_256_GCM, "SRTP_AEAD_AES_256_GCM", 32, 12, 16, 20 },
-	{ RTC_SRTP_AEAD_AES_128_GCM, "SRTP_AEAD_AES_128_GCM", 16, 12, 16, 20 },
-	{ RTC_SRTP_AES128_CM_HMAC_SHA1_80, "SRTP_AES128_CM_SHA1_80", 16, 14, 10, 14 },
-	/* RFC 5764 section 4.1.2: SRTCP keeps the 80-bit tag. */
-	{ RTC_SRTP_AES128_CM_HMAC_SHA1_32, "SRTP_AES128_CM_SHA1_32", 16, 14, 4, 14 },
-};
 
 struct rtc_srtp {
 	srtp_t ctx;
-	uint16_t profile;
+	enum rtc_srtp_profile profile;
 	enum rtc_srtp_direction dir;
 	struct rtc_srtp_stats stats;
 };
-
-const struct rtc_srtp_profile_params *rtc_srtp_profile_params(uint16_t profile)
-{
-	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
-		if (profiles[i].profile == profile)
-			return &profiles[i];
-	return NULL;
-}
-
-static void key_fill(struct rtc_srtp_key *k, const struct rtc_srtp_profile_params *p,
-		     const uint8_t *key, const uint8_t *salt)
-{
-	memset(k, 0, sizeof(*k));
-	k->profile = p->profile;
-	k->key_len = p->key_len;
-	k->salt_len = p->salt_len;
-	memcpy(k->key, key, p->key_len);
-	memcpy(k->salt, salt, p->salt_len);
-}
-
-int rtc_srtp_key_split(uint16_t profile, const uint8_t *material, size_t len,
-		       int is_dtls_client, struct rtc_srtp_key *local,
-		       struct rtc_srtp_key *remote, struct rtc_error *err)
-{
-	const struct rtc_srtp_profile_params *p = rtc_srtp_profile_params(profile);
-
-	if (!p)
-		return rtc_error_set(err, RTC_ERROR_NOT_SUPPORTED,
-				     "SRTP profile 0x%04x is not supported", profile);
-	if (!material || len != 2u * (p->key_len + p->salt_len))
-		return rtc_error_set(err, RTC_ERROR_TYPE,
-				     "%s needs %u bytes of keying material, not %zu",
-				     p->name, 2u * (p->key_len + p->salt_len), len);
-	/* RFC 5764 section 4.2: client key, server key, client salt, server salt. */
-	const uint8_t *client_key = material;
-	const uint8_t *server_key = client_key + p->key_len;
-	const uint8_t *client_salt = server_key + p->key_len;
-	const uint8_t *server_salt = client_salt + p->salt_len;
-
-	key_fill(local, p, is_dtls_client ? client_key : server_key,
-		 is_dtls_client ? client_salt : server_salt);
-	key_fill(remote, p, is_dtls_client ? server_key : client_key,
-		 is_dtls_client ? server_salt : client_salt);
-	return 0;
-}
-
-int rtc_srtp_key_from_master(const struct rtc_srtp_master *m, struct rtc_srtp_key *out,
-			     struct rtc_error *err)
-{
-	const struct rtc_srtp_profile_params *p = rtc_srtp_profile_params((uint16_t)m->profile);
-
-	if (!p)
-		return rtc_error_set(err, RTC_ERROR_NOT_SUPPORTED,
-				     "SRTP profile 0x%04x is not supported", (unsigned)m->profile);
-	if (m->key_len != p->key_len || m->salt_len != p->salt_len)
-		return rtc_error_set(err, RTC_ERROR_TYPE, "%s: master key %u/%u bytes, want %u/%u",
-				     p->name, m->key_len, m->salt_len, p->key_len, p->salt_len);
-	key_fill(out, p, m->key, m->salt);
-	return 0;
-}
 
 /* srtp_init registers libsrtp2's ciphers once per process; never undone, as
  * any thread's session may still be using them. Another user of libsrtp2 in
@@ -105,10 +36,10 @@ static void init_libsrtp(void)
 		init_status = srtp_err_status_ok;
 }
 
-static int set_policy(srtp_policy_t *policy, uint16_t profile)
+static int set_policy(srtp_policy_t *policy, enum rtc_srtp_profile profile)
 {
 	switch (profile) {
-	case RTC_SRTP_PROFILE_AEAD_AES_256_GCM:
+	case RTC_SRTP_AEAD_AES_256_GCM:
 		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy->rtp);
 		srtp_crypto_policy_set_aes_gcm_256_16_auth(&policy->rtcp);
 		return 0;
@@ -128,19 +59,20 @@ static int set_policy(srtp_policy_t *policy, uint16_t profile)
 	return -1;
 }
 
-int rtc_srtp_new(const struct rtc_srtp_key *key, enum rtc_srtp_direction dir,
+int rtc_srtp_new(const struct rtc_srtp_master *master, enum rtc_srtp_direction dir,
 		 struct rtc_srtp **out, struct rtc_error *err)
 {
-	const struct rtc_srtp_profile_params *p = rtc_srtp_profile_params(key->profile);
+	const struct rtc_srtp_profile_info *p = rtc_srtp_profile_info(master->profile);
 
 	*out = NULL;
 	if (!p)
 		return rtc_error_set(err, RTC_ERROR_NOT_SUPPORTED,
-				     "SRTP profile 0x%04x is not supported", key->profile);
-	if (key->key_len != p->key_len || key->salt_len != p->salt_len)
+				     "SRTP profile 0x%04x is not supported",
+				     (unsigned)master->profile);
+	if (master->key_len != p->master_key_len || master->salt_len != p->master_salt_len)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "%s: key %u/%u bytes, want %u/%u",
-				     p->name, key->key_len, key->salt_len, p->key_len,
-				     p->salt_len);
+				     p->name, master->key_len, master->salt_len,
+				     p->master_key_len, p->master_salt_len);
 	if (dir != RTC_SRTP_OUTBOUND && dir != RTC_SRTP_INBOUND)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "unknown SRTP direction %d", (int)dir);
 	pthread_once(&init_once, init_libsrtp);
@@ -149,14 +81,16 @@ int rtc_srtp_new(const struct rtc_srtp_key *key, enum rtc_srtp_direction dir,
 				     (int)init_status);
 
 	/* libsrtp2 takes key || salt in one buffer and copies it at srtp_create. */
-	uint8_t master[RTC_SRTP_KEY_MAX + RTC_SRTP_SALT_MAX];
+	uint8_t key[RTC_SRTP_MASTER_KEY_MAX + RTC_SRTP_MASTER_SALT_MAX];
 	srtp_policy_t policy;
 
 	memset(&policy, 0, sizeof(policy));
-	set_policy(&policy, p->profile);
-	memcpy(master, key->key, p->key_len);
-	memcpy(master + p->key_len, key->salt, p->salt_len);
-	policy.key = master;
+	if (set_policy(&policy, p->profile) < 0)
+		return rtc_error_set(err, RTC_ERROR_NOT_SUPPORTED, "%s has no libsrtp2 policy",
+				     p->name);
+	memcpy(key, master->key, p->master_key_len);
+	memcpy(key + p->master_key_len, master->salt, p->master_salt_len);
+	policy.key = key;
 	policy.ssrc.type = dir == RTC_SRTP_OUTBOUND ? ssrc_any_outbound : ssrc_any_inbound;
 	policy.window_size = RTC_SRTP_REPLAY_WINDOW;
 	/* NACK retransmissions protect the same index again (RFC 4588 without RTX). */
@@ -166,12 +100,12 @@ int rtc_srtp_new(const struct rtc_srtp_key *key, enum rtc_srtp_direction dir,
 	struct rtc_srtp *s = calloc(1, sizeof(*s));
 
 	if (!s) {
-		OPENSSL_cleanse(master, sizeof(master));
+		OPENSSL_cleanse(key, sizeof(key));
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	}
 	srtp_err_status_t st = srtp_create(&s->ctx, &policy);
 
-	OPENSSL_cleanse(master, sizeof(master));
+	OPENSSL_cleanse(key, sizeof(key));
 	if (st != srtp_err_status_ok) {
 		free(s);
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "srtp_create(%s) failed (%d)",
@@ -186,18 +120,10 @@ int rtc_srtp_new(const struct rtc_srtp_key *key, enum rtc_srtp_direction dir,
 int rtc_srtp_new_dtls(const struct rtc_dtls_srtp_keys *keys, enum rtc_srtp_direction dir,
 		      struct rtc_srtp **out, struct rtc_error *err)
 {
-	struct rtc_srtp_key key;
-
 	*out = NULL;
 	if (!keys)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "no DTLS-SRTP keys");
-	if (rtc_srtp_key_from_master(dir == RTC_SRTP_OUTBOUND ? &keys->local : &keys->remote,
-				     &key, err) < 0)
-		return -1;
-	int r = rtc_srtp_new(&key, dir, out, err);
-
-	OPENSSL_cleanse(&key, sizeof(key));
-	return r;
+	return rtc_srtp_new(dir == RTC_SRTP_OUTBOUND ? &keys->local : &keys->remote, dir, out, err);
 }
 
 void rtc_srtp_free(struct rtc_srtp *s)
@@ -208,7 +134,7 @@ void rtc_srtp_free(struct rtc_srtp *s)
 	free(s);
 }
 
-uint16_t rtc_srtp_profile(const struct rtc_srtp *s)
+enum rtc_srtp_profile rtc_srtp_profile(const struct rtc_srtp *s)
 {
 	return s->profile;
 }

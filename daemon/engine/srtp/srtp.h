@@ -23,13 +23,10 @@
 #include "engine/dtls/dtls.h"
 #include "engine/dtls/srtp-keys.h"
 
-/* IANA's AEAD_AES_256_GCM (RFC 7714 section 14.2). srtp-keys.h's table does
- * not list it (its masters hold 16-byte keys), so this module carries its own
- * key type able to hold the 32-byte key. */
-#define RTC_SRTP_PROFILE_AEAD_AES_256_GCM 0x0008
+/* Keys, and what each profile appends (rtp_tag_len to SRTP, rtcp_tag_len
+ * plus the 4-byte E||index to SRTCP), come from srtp-keys.h's table: the
+ * four profiles of the IANA registry that rtcd speaks. */
 
-#define RTC_SRTP_KEY_MAX  32
-#define RTC_SRTP_SALT_MAX 14
 #define RTC_SRTP_REPLAY_WINDOW 1024
 
 /* Tail room a protect needs after the packet: libsrtp2's documented contract
@@ -37,42 +34,6 @@
  * profile actually appends. */
 #define RTC_SRTP_RTP_ROOM  144
 #define RTC_SRTP_RTCP_ROOM (RTC_SRTP_RTP_ROOM + 4)
-
-/* One direction's master key and salt, for any of the four profiles. */
-struct rtc_srtp_key {
-	uint16_t profile; /* IANA number: enum rtc_srtp_profile, or ..._256_GCM */
-	uint8_t key[RTC_SRTP_KEY_MAX];
-	uint8_t salt[RTC_SRTP_SALT_MAX];
-	uint8_t key_len;
-	uint8_t salt_len;
-};
-
-struct rtc_srtp_profile_params {
-	uint16_t profile;
-	const char *name;     /* as RFC 5764 / RFC 7714 spell it */
-	uint8_t key_len;      /* master key */
-	uint8_t salt_len;     /* master salt */
-	uint8_t rtp_trailer;  /* bytes SRTP appends */
-	uint8_t rtcp_trailer; /* bytes SRTCP appends: E||index and the tag */
-};
-
-/* NULL for a profile this module does not support. */
-const struct rtc_srtp_profile_params *rtc_srtp_profile_params(uint16_t profile);
-
-/*
- * RFC 5764 section 4.2: the exporter's output is client key, server key,
- * client salt, server salt. local (what we send) is the client's write key
- * and salt when we are the DTLS client, the server's otherwise; remote is
- * the other one. len must be 2 * (key_len + salt_len) for the profile.
- * Returns 0 or -1 with *err (NotSupportedError, TypeError for the length).
- */
-int rtc_srtp_key_split(uint16_t profile, const uint8_t *material, size_t len,
-		       int is_dtls_client, struct rtc_srtp_key *local,
-		       struct rtc_srtp_key *remote, struct rtc_error *err);
-
-/* The same key, from srtp-keys.h's master. Returns 0 or -1 with *err. */
-int rtc_srtp_key_from_master(const struct rtc_srtp_master *m, struct rtc_srtp_key *out,
-			     struct rtc_error *err);
 
 enum rtc_srtp_direction {
 	RTC_SRTP_OUTBOUND, /* protects: our write key */
@@ -109,17 +70,18 @@ struct rtc_srtp_stats {
 
 struct rtc_srtp;
 
-/* Returns 0, or -1 with *err: NotSupportedError for an unknown profile,
- * TypeError for key or salt lengths that do not fit it, OperationError if
- * libsrtp2 refuses. */
-int rtc_srtp_new(const struct rtc_srtp_key *key, enum rtc_srtp_direction dir,
+/* master: our write key for OUTBOUND, the peer's for INBOUND (as
+ * rtc_srtp_keys_from_dtls splits them). Returns 0, or -1 with *err:
+ * NotSupportedError for an unknown profile, TypeError for key or salt
+ * lengths that do not fit it, OperationError if libsrtp2 refuses. */
+int rtc_srtp_new(const struct rtc_srtp_master *master, enum rtc_srtp_direction dir,
 		 struct rtc_srtp **out, struct rtc_error *err);
 /* From what DTLS exported: keys->local for OUTBOUND, keys->remote for INBOUND. */
 int rtc_srtp_new_dtls(const struct rtc_dtls_srtp_keys *keys, enum rtc_srtp_direction dir,
 		      struct rtc_srtp **out, struct rtc_error *err);
 void rtc_srtp_free(struct rtc_srtp *s);
 
-uint16_t rtc_srtp_profile(const struct rtc_srtp *s);
+enum rtc_srtp_profile rtc_srtp_profile(const struct rtc_srtp *s);
 enum rtc_srtp_direction rtc_srtp_direction(const struct rtc_srtp *s);
 const struct rtc_srtp_stats *rtc_srtp_stats(const struct rtc_srtp *s);
 
