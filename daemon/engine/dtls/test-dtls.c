@@ -383,8 +383,13 @@ static bool keys_mirror(const struct rtc_dtls_srtp_keys *a, const struct rtc_dtl
 {
 	static const uint8_t zero[RTC_SRTP_MASTER_KEY_MAX];
 
-	return a && b && masters_equal(&a->local, &b->remote) &&
-	       masters_equal(&a->remote, &b->local) && a->local.key_len == 16 &&
+	const struct rtc_srtp_profile_info *info = a ? rtc_srtp_profile_info(a->local.profile)
+						     : NULL;
+
+	return a && b && info && masters_equal(&a->local, &b->remote) &&
+	       masters_equal(&a->remote, &b->local) &&
+	       a->local.key_len == info->master_key_len &&
+	       a->local.salt_len == info->master_salt_len &&
 	       a->local.profile == a->remote.profile &&
 	       memcmp(a->local.key, a->remote.key, a->local.key_len) != 0 &&
 	       memcmp(a->local.key, zero, a->local.key_len) != 0;
@@ -501,8 +506,9 @@ static void handshake_and_talk(int client)
 	run(&net);
 	check_connected_pair(&net, client);
 	keys = rtc_dtls_srtp_keys(net.peer[0].dtls);
-	CHECK(keys && keys->local.profile == RTC_SRTP_AEAD_AES_128_GCM);
-	/* RFC 7714: a 96-bit master salt with GCM. */
+	CHECK(keys && keys->local.profile == RTC_SRTP_AEAD_AES_256_GCM);
+	/* RFC 7714: a 256-bit key and a 96-bit master salt with AES-256-GCM. */
+	CHECK(keys && keys->local.key_len == 32);
 	CHECK(keys && keys->local.salt_len == 12);
 	CHECK_STREQ(rtc_dtls_cipher_name(net.peer[0].dtls), "ECDHE-ECDSA-AES128-GCM-SHA256");
 	CHECK(rtc_dtls_max_datagram_payload(net.peer[0].dtls) > 1100);
@@ -737,9 +743,10 @@ static void test_srtp_each_profile(void)
 		RTC_SRTP_AES128_CM_HMAC_SHA1_80,
 		RTC_SRTP_AEAD_AES_128_GCM,
 		RTC_SRTP_AES128_CM_HMAC_SHA1_32,
+		RTC_SRTP_AEAD_AES_256_GCM,
 	};
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++) {
 		bool mirrored = false;
 
 		/* Offered alone by the client, accepted by a default server. */
@@ -758,10 +765,23 @@ static void test_srtp_preference(void)
 		RTC_SRTP_AES128_CM_HMAC_SHA1_32, RTC_SRTP_AES128_CM_HMAC_SHA1_80 };
 	static const enum rtc_srtp_profile cm32[] = { RTC_SRTP_AES128_CM_HMAC_SHA1_32 };
 	static const enum rtc_srtp_profile gcm[] = { RTC_SRTP_AEAD_AES_128_GCM };
+	static const enum rtc_srtp_profile no_256[] = { RTC_SRTP_AEAD_AES_128_GCM,
+		RTC_SRTP_AES128_CM_HMAC_SHA1_80, RTC_SRTP_AES128_CM_HMAC_SHA1_32 };
+	static const enum rtc_srtp_profile libwebrtc[] = { RTC_SRTP_AES128_CM_HMAC_SHA1_80,
+		RTC_SRTP_AEAD_AES_256_GCM, RTC_SRTP_AEAD_AES_128_GCM };
 	bool mirrored = false;
 
-	/* Defaults on both sides: GCM, the fastest with libsrtp2 here. */
-	CHECK_INTEQ(negotiate(NULL, 0, NULL, 0, &mirrored), RTC_SRTP_AEAD_AES_128_GCM);
+	/* Defaults on both sides: AES-256-GCM; 128-GCM with a peer lacking it. */
+	CHECK_INTEQ(negotiate(NULL, 0, NULL, 0, &mirrored), RTC_SRTP_AEAD_AES_256_GCM);
+	CHECK(mirrored);
+	CHECK_INTEQ(negotiate(no_256, 3, NULL, 0, &mirrored), RTC_SRTP_AEAD_AES_128_GCM);
+	CHECK(mirrored);
+	CHECK_INTEQ(negotiate(NULL, 0, no_256, 3, &mirrored), RTC_SRTP_AEAD_AES_128_GCM);
+	/* libwebrtc's order puts CM-80 first: as DTLS client it gets our
+	 * 256-GCM, as server it picks CM-80. */
+	CHECK_INTEQ(negotiate(libwebrtc, 3, NULL, 0, &mirrored), RTC_SRTP_AEAD_AES_256_GCM);
+	CHECK(mirrored);
+	CHECK_INTEQ(negotiate(NULL, 0, libwebrtc, 3, &mirrored), RTC_SRTP_AES128_CM_HMAC_SHA1_80);
 	/* The server's order decides. */
 	CHECK_INTEQ(negotiate(gcm_cm80, 2, cm80_gcm, 2, &mirrored),
 		    RTC_SRTP_AES128_CM_HMAC_SHA1_80);
