@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The video jitter buffer with hand-made packet sequences on a fake clock:
+ * VP8-like multi-packet frames in order, reordered, duplicated and across
+ * the 16-bit wrap; a lost packet that comes back as a retransmission; a
+ * gap that never fills, which ends in dropped frames and a throttled key
+ * frame request; a jump to a complete key frame; padding; overflow of the
+ * window and of the byte budget.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine/base/sansio.h"
+#include "engine/jitter/video-jitter.h"
+
+#define MS 1000000ull
+
+static struct rtc_video_jitter *vj;
+static char payload[64];
+
+/* A packet whose bytes name it: "<seq>;" */
+static enum rtc_video_jitter_insert put(uint64_t now, uint64_t seq, uint32_t ts, bool start,
+					bool marker, bool key, bool rtx)
+{
+	struct rtc_video_packet p = {
+		.seq = seq, .timestamp = ts, .frame_start = start, .marker = marker,
+		.key_frame = key, .retransmitted = rtx, .payload = (const uint8_t *)payload,
+	};
+
+	p.len = (size_t)snprintf(payload, sizeof(payload), "%llu;", (unsigned long long)seq);
+	return rtc_video_jitter_handle_packet(vj, now, &p);
+}
+
+/* A whole frame of n packets from seq, in order. */
+static void put_frame(uint64_t now, uint64_t seq, unsigned n, uint32_t ts, bool key)
+{
+	for (unsigned i = 0; i < n; i++)
+		put(now, seq + i, ts, i == 0, i == n - 1, key, false);
+}
+
+static bool frame_is(const struct rtc_video_frame *f, const char *bytes)
+{
+	size_t n = strlen(bytes);
+
+	if (f->len != n || memcmp(f->data, bytes, n) != 0) {
+		printf("# frame \"%.*s\" != \"%s\"\n", (int)f->len, (const char *)f->data, bytes);
+		return false;
+	}
+	return true;
+}
+
+static void fresh(const struct rtc_video_jitter_config *cfg)
+{
+	rtc_video_jitter_free(vj);
+	vj = rtc_video_jitter_new(cfg, NULL);
+	rtc_video_jitter_set_rtt(vj, 40 * MS);
+}
+
+static void test_in_order(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	put_frame(0, 100, 3, 9000, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	CHECK(frame_is(&f, "100;101;102;"));
+	CHECK(f.key_frame);
+	CHECK_INTEQ(f.first_seq, 100);
+	CHECK_INTEQ(f.last_seq, 102);
+	CHECK_INTEQ(f.timestamp, 9000);
+	CHECK_INTEQ(f.packets, 3);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 0, &f));
+	put_frame(33 * MS, 103, 2, 12000, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 33 * MS, &f));
+	CHECK(frame_is(&f, "103;104;"));
+	CHECK(!f.key_frame);
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), RTC_NEVER);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_released, 2);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->key_frames_released, 1);
+	/* A packet behind what was released is late. */
+	CHECK_INTEQ(put(40 * MS, 101, 9000, false, false, true, true), RTC_VIDEO_JITTER_LATE);
+}
+
+static void test_reorder_duplicates_wrap(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	/* Key frame 65533..65535, delta 65536..65538 (0..2 on the wire),
+	 * arriving shuffled and partly twice. */
+	put(0, 65535, 1, false, true, true, false);
+	put(1, 65537, 2, false, false, false, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 1, &f));
+	put(2, 65533, 1, true, false, true, false);
+	CHECK_INTEQ(put(2, 65533, 1, true, false, true, false), RTC_VIDEO_JITTER_DUPLICATE);
+	put(3, 65538, 2, false, true, false, false);
+	put(3, 65536, 2, true, false, false, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 3, &f));
+	put(4, 65534, 1, false, false, true, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 4, &f));
+	CHECK(frame_is(&f, "65533;65534;65535;"));
+	CHECK(rtc_video_jitter_poll_frame(vj, 4, &f));
+	CHECK(frame_is(&f, "65536;65537;65538;"));
+	CHECK(!rtc_video_jitter_poll_frame(vj, 4, &f));
+	CHECK_INTEQ(put(5, 65538, 2, false, true, false, false), RTC_VIDEO_JITTER_LATE);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->packets_duplicate, 1);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 0);
+}
+
+static void test_missing_then_retransmitted(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	put_frame(0, 10, 3, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	/* Frame 13..15 loses 14; frame 16..18 is complete but depends on it. */
+	put(33 * MS, 13, 2970, true, false, false, false);
+	put(33 * MS, 15, 2970, false, true, false, false);
+	put_frame(66 * MS, 16, 3, 5940, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
+	/* 1.5 RTT (60 ms) from the first packet waiting. */
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 93 * MS);
+	rtc_video_jitter_handle_timeout(vj, 80 * MS);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 80 * MS));
+	/* The NACK's answer. */
+	CHECK_INTEQ(put(85 * MS, 14, 2970, false, false, false, true), RTC_VIDEO_JITTER_INSERTED);
+	CHECK(rtc_video_jitter_poll_frame(vj, 85 * MS, &f));
+	CHECK(frame_is(&f, "13;14;15;"));
+	CHECK(f.retransmitted);
+	CHECK_INTEQ(f.first_arrival, 33 * MS);
+	CHECK_INTEQ(f.complete_time, 85 * MS);
+	CHECK(rtc_video_jitter_poll_frame(vj, 85 * MS, &f));
+	CHECK(frame_is(&f, "16;17;18;"));
+	CHECK(!f.retransmitted);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_retransmitted, 1);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 0);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), RTC_NEVER);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->jitter, 0);
+}
+
+static void test_unrecoverable_gap_asks_key_frame(void)
+{
+	const struct rtc_video_jitter_stats *st;
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	st = rtc_video_jitter_stats(vj);
+	put_frame(0, 1, 2, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	/* 3 is lost for good; frames 5..6 and 7..8 wait behind it. */
+	put(10 * MS, 4, 900, false, true, false, false);
+	put_frame(20 * MS, 5, 2, 1800, false);
+	put_frame(30 * MS, 7, 2, 2700, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 30 * MS, &f));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 70 * MS);
+	rtc_video_jitter_handle_timeout(vj, 69 * MS);
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 5);
+	rtc_video_jitter_handle_timeout(vj, 70 * MS);
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
+	CHECK_INTEQ(st->frames_dropped, 3);
+	CHECK_INTEQ(st->timeouts, 1);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 0);   /* the request is due */
+	CHECK(rtc_video_jitter_need_key_frame(vj, 70 * MS));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 70 * MS));
+	CHECK_INTEQ(st->key_frame_requests, 1);
+	/* Deltas keep coming and cannot be decoded: dropped again after the
+	 * wait, but the next request waits out 300 ms from the last. */
+	put_frame(100 * MS, 9, 2, 9000, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 100 * MS, &f));
+	rtc_video_jitter_handle_timeout(vj, 160 * MS);
+	CHECK_INTEQ(st->frames_dropped, 4);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 160 * MS));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 370 * MS);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 370 * MS));
+	/* The key frame comes; what follows it decodes again. */
+	put_frame(400 * MS, 11, 3, 36000, true);
+	put_frame(433 * MS, 14, 1, 38970, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 433 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "11;12;13;"));
+	CHECK(rtc_video_jitter_poll_frame(vj, 433 * MS, &f));
+	CHECK(frame_is(&f, "14;"));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 1000 * MS));
+}
+
+static void test_jitter_widens_wait(void)
+{
+	const struct rtc_video_jitter_stats *st;
+	struct rtc_video_frame f;
+	uint64_t s = 1, now = 0;
+
+	fresh(NULL);
+	st = rtc_video_jitter_stats(vj);
+	/* One-packet frames every 33 ms, arriving 0 or 12 ms late by turns. */
+	for (unsigned i = 0; i < 50; i++, s++) {
+		now = i * 33 * MS + (i % 2 ? 12 * MS : 0);
+		put(now, s, i * 2970, true, true, i == 0, false);
+		CHECK(rtc_video_jitter_poll_frame(vj, now, &f));
+	}
+	CHECK(st->jitter > 10 * MS && st->jitter < 12 * MS);
+	/* A frame of two whose second packet is missing waits longer. */
+	now += 21 * MS;
+	put(now, s + 1, 50 * 2970, true, false, false, false);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 60 * MS + 3 * st->jitter);
+}
+
+static void test_jump_to_key_frame(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	put_frame(0, 1, 1, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	put(10 * MS, 2, 3000, true, false, false, false);   /* 3 lost */
+	put_frame(20 * MS, 4, 2, 6000, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 20 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "4;5;"));
+	CHECK_INTEQ(f.frames_dropped_before, 1);
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
+	/* A retransmission of 3 is too late now. */
+	CHECK_INTEQ(put(30 * MS, 3, 3000, false, true, false, true), RTC_VIDEO_JITTER_LATE);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 30 * MS));
+}
+
+static void test_start_needs_key_frame(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	/* Joined mid-stream: deltas first, then (reordered) a key frame. */
+	put_frame(0, 50, 2, 0, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 0, &f));
+	put(5 * MS, 53, 3000, false, true, true, false);
+	put(6 * MS, 52, 3000, true, false, true, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 6 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "52;53;"));
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 1);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 6 * MS));
+}
+
+static void test_padding_fills_sequence(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	put_frame(0, 1, 1, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	CHECK_INTEQ(rtc_video_jitter_handle_padding(vj, 1 * MS, 3), RTC_VIDEO_JITTER_INSERTED);
+	put_frame(2 * MS, 4, 1, 3000, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 2 * MS, &f));   /* 2 still missing */
+	rtc_video_jitter_handle_padding(vj, 3 * MS, 2);
+	CHECK(rtc_video_jitter_poll_frame(vj, 3 * MS, &f));
+	CHECK(frame_is(&f, "4;"));
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 0);
+}
+
+static void test_overflow_bounded(void)
+{
+	struct rtc_video_jitter_config cfg;
+	struct rtc_video_frame f;
+
+	rtc_video_jitter_config_default(&cfg);
+	cfg.max_packets = 16;
+	cfg.max_bytes = 100;
+	fresh(&cfg);
+	put_frame(0, 1, 1, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	/* 2 is lost; the deltas after it pile up until the window is full. */
+	for (uint64_t s = 3; s < 200; s++) {
+		put(s * MS, s, (uint32_t)s, true, true, false, false);
+		CHECK(!rtc_video_jitter_poll_frame(vj, s * MS, &f));
+		CHECK(rtc_video_jitter_held_packets(vj) <= 16);
+		CHECK(rtc_video_jitter_held_bytes(vj) <= 100);
+	}
+	CHECK(rtc_video_jitter_stats(vj)->overflows > 0);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 200 * MS));
+	/* A key frame ends it. */
+	put_frame(210 * MS, 200, 2, 200, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 210 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "200;201;"));
+	/* A key frame held when the budget overflows is jumped to. */
+	put(220 * MS, 203, 203, true, true, false, false);   /* 202 lost */
+	put(221 * MS, 204, 204, true, false, true, false);
+	for (uint64_t s = 205; s < 240; s++)
+		put(221 * MS, s, 204, false, false, true, false);
+	CHECK(rtc_video_jitter_stats(vj)->packets_discarded > 0);
+	CHECK(rtc_video_jitter_held_bytes(vj) <= 100);
+	/* A packet above the whole budget is refused. */
+	struct rtc_video_packet big = { .seq = 300, .len = 101, .payload = (const uint8_t *)"" };
+	CHECK_INTEQ(rtc_video_jitter_handle_packet(vj, 230 * MS, &big), RTC_VIDEO_JITTER_TOO_BIG);
+}
+
+int main(void)
+{
+	RUN(test_in_order);
+	RUN(test_reorder_duplicates_wrap);
+	RUN(test_missing_then_retransmitted);
+	RUN(test_unrecoverable_gap_asks_key_frame);
+	RUN(test_jitter_widens_wait);
+	RUN(test_jump_to_key_frame);
+	RUN(test_start_needs_key_frame);
+	RUN(test_padding_fills_sequence);
+	RUN(test_overflow_bounded);
+	rtc_video_jitter_free(vj);
+	return rtc_test_done();
+}
