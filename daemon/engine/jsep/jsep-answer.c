@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * createAnswer (RFC 9429 sections 5.3.1 and 5.3.2): the first data section
- * of the remote offer is accepted, every other section is rejected (port 0,
- * same mid, proto and formats) until rtcd has media, and stays out of the
- * BUNDLE group.
+ * of the remote offer and every audio/video section whose transceiver can
+ * take it are accepted, on one transport: the BUNDLE group of the first
+ * accepted section. Every other section is rejected (port 0, same mid,
+ * proto and formats), as is one outside that group, since rtcd has one
+ * transport per peer connection.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +18,9 @@
  * means active (RFC 4145 section 4). */
 static enum rtc_sdp_setup answer_setup(const struct rtc_jsep *jsep,
 				       const struct rtc_sdp_session *offer,
-				       const struct rtc_sdp_media *data)
+				       const struct rtc_sdp_media *tag)
 {
-	switch (rtc_sdp_setup(offer, jsep_transport_media(offer, data))) {
+	switch (rtc_sdp_setup(offer, jsep_transport_media(offer, tag))) {
 	case RTC_SDP_SETUP_ACTIVE:
 	case RTC_SDP_SETUP_NONE:
 		return RTC_SDP_SETUP_PASSIVE;
@@ -28,8 +30,8 @@ static enum rtc_sdp_setup answer_setup(const struct rtc_jsep *jsep,
 	case RTC_SDP_SETUP_HOLDCONN:    /* refused by jsep_validate_remote() */
 		break;
 	}
-	if (jsep->has_sctp_session && strcmp(jsep->sctp_session.mid, rtc_sdp_media_mid(data)) == 0)
-		return jsep->sctp_session.dtls_client ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE;
+	if (jsep->has_transport)
+		return jsep->transport.dtls_client ? RTC_SDP_SETUP_ACTIVE : RTC_SDP_SETUP_PASSIVE;
 	return RTC_SDP_SETUP_ACTIVE;
 }
 
@@ -52,7 +54,8 @@ static bool remote_restarts_ice(const struct rtc_jsep *jsep, const struct rtc_sd
 	return old_ufrag && new_ufrag && strcmp(old_ufrag, new_ufrag) != 0;
 }
 
-static bool in_bundle_group(const struct rtc_sdp_session *s, const char *mid)
+/* The BUNDLE group that names mid, or NULL. */
+static const struct rtc_sdp_group *bundle_of(const struct rtc_sdp_session *s, const char *mid)
 {
 	const struct rtc_sdp_attr *a;
 
@@ -61,15 +64,31 @@ static bool in_bundle_group(const struct rtc_sdp_session *s, const char *mid)
 			continue;
 		for (size_t i = 0; i < a->group->n_mids; i++)
 			if (strcmp(a->group->mids[i], mid) == 0)
-				return true;
+				return a->group;
 	}
-	return false;
+	return NULL;
+}
+
+/* The transceiver applying the offer gave this section, if it can take
+ * it. */
+static const struct jsep_transceiver *media_taker(const struct rtc_jsep *jsep,
+						  const struct rtc_sdp_media *m)
+{
+	const struct jsep_transceiver *t = jsep_transceiver_by_mid(&jsep->media,
+								   rtc_sdp_media_mid(m));
+	enum rtc_jsep_media_kind kind;
+
+	if (!t || t->pub.stopping || t->pub.stopped || !jsep_media_kind(m, &kind) ||
+	    kind != t->pub.kind || !jsep_can_answer_media(jsep, t, m))
+		return NULL;
+	return t;
 }
 
 int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error *err)
 {
 	const struct rtc_sdp_session *offer = jsep->pending_remote.sdp;
-	const struct rtc_sdp_media *data = NULL;
+	const struct rtc_sdp_media *data = NULL, *tag = NULL;
+	const struct rtc_sdp_group *group = NULL;
 	struct jsep_plan plan = { .setup = RTC_SDP_SETUP_ACTIVE };
 	int ret;
 
@@ -85,21 +104,37 @@ int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error
 	for (size_t i = 0; i < offer->n_media; i++) {
 		const struct rtc_sdp_media *m = offer->media[i];
 		struct jsep_section *section = &plan.sections[plan.n_sections++];
+		const struct jsep_transceiver *t = NULL;
+		bool take = jsep_media_is_active(m) &&
+			    ((!data && jsep_media_is_data(m)) || (t = media_taker(jsep, m)));
 
-		if (!data && jsep_media_is_data(m) && jsep_media_is_active(m)) {
-			data = m;
-			section->mid = rtc_sdp_media_mid(m);
-			section->legacy_from = jsep_media_is_legacy_data(m) ? m : NULL;
-		} else {
+		/* One transport: the first accepted section's BUNDLE group,
+		 * or that section alone. */
+		if (take && tag && (!group || bundle_of(offer, rtc_sdp_media_mid(m)) != group))
+			take = false;
+		if (!take) {
 			section->rejected = m;
+			continue;
+		}
+		if (!tag) {
+			tag = m;
+			group = bundle_of(offer, rtc_sdp_media_mid(m));
+		}
+		section->mid = rtc_sdp_media_mid(m);
+		if (t) {
+			section->transceiver = t;
+			section->offered = m;
+		} else {
+			data = m;
+			section->legacy_from = jsep_media_is_legacy_data(m) ? m : NULL;
 		}
 	}
 
 	jsep_local_ice(jsep, &plan.ice);
-	if (data) {
-		plan.setup = answer_setup(jsep, offer, data);
-		plan.bundle = in_bundle_group(offer, rtc_sdp_media_mid(data));
-		if (remote_restarts_ice(jsep, offer, data) &&
+	if (tag) {
+		plan.setup = answer_setup(jsep, offer, tag);
+		plan.bundle = group != NULL;
+		if (remote_restarts_ice(jsep, offer, tag) &&
 		    rtc_ice_credentials_generate(&plan.ice, err) < 0) {
 			free(plan.sections);
 			return -1;

@@ -136,7 +136,7 @@ bool jsep_read_sctp_session(const struct rtc_sdp_session *offer,
 
 	/* Answers have the offer's sections in the offer's order. */
 	for (i = 0; i < answer->n_media && i < offer->n_media; i++) {
-		if (jsep_media_is_data(answer->media[i]) && answer->media[i]->port != 0 &&
+		if (jsep_media_is_data(answer->media[i]) && jsep_media_is_active(answer->media[i]) &&
 		    jsep_media_is_data(offer->media[i]))
 			break;
 	}
@@ -213,10 +213,9 @@ static int add_session_lines(const struct rtc_jsep *jsep, struct rtc_sdp_session
 	return 0;
 }
 
-/* ICE credentials, certificate fingerprint and DTLS role of a section. */
-static int add_transport_lines(const struct rtc_jsep *jsep, struct rtc_sdp_session *s,
-			       struct rtc_sdp_media *m, const struct jsep_plan *plan,
-			       struct rtc_error *err)
+int jsep_add_transport_lines(const struct rtc_jsep *jsep, struct rtc_sdp_session *s,
+			     struct rtc_sdp_media *m, const struct jsep_plan *plan,
+			     struct rtc_error *err)
 {
 	if (rtc_sdp_add_attr(s, m, "ice-ufrag", plan->ice.ufrag, err) < 0 ||
 	    rtc_sdp_add_attr(s, m, "ice-pwd", plan->ice.pwd, err) < 0 ||
@@ -247,7 +246,7 @@ static int add_data_section(const struct rtc_jsep *jsep, struct rtc_sdp_session 
 	if (!m)
 		return -1;
 	if (rtc_sdp_set_connection(s, m, "IP4", "0.0.0.0", err) < 0 ||
-	    add_transport_lines(jsep, s, m, plan, err) < 0 ||
+	    jsep_add_transport_lines(jsep, s, m, plan, err) < 0 ||
 	    rtc_sdp_add_attr(s, m, "mid", section->mid, err) < 0)
 		return -1;
 	if (legacy) {
@@ -294,7 +293,7 @@ static int add_rejected_section(const struct rtc_jsep *jsep, struct rtc_sdp_sess
 	/* Our session has no c= line, so every section needs its own. */
 	if (rtc_sdp_set_connection(s, copy, "IP4", "0.0.0.0", err) < 0)
 		return -1;
-	if (add_transport_lines(jsep, s, copy, plan, err) < 0 ||
+	if (jsep_add_transport_lines(jsep, s, copy, plan, err) < 0 ||
 	    (mid && rtc_sdp_add_attr(s, copy, "mid", mid, err) < 0))
 		return -1;
 	/* aiortc also insists on rtcp-mux in every RTP section. */
@@ -341,9 +340,15 @@ int jsep_plan_write(const struct rtc_jsep *jsep, const struct jsep_plan *plan, c
 	for (size_t i = 0; i < plan->n_sections; i++) {
 		const struct jsep_section *section = &plan->sections[i];
 
-		if ((section->rejected ? add_rejected_section(jsep, s, section->rejected, plan, err)
-				       : add_data_section(jsep, s, plan, section, err)) < 0)
+		if (section->rejected)
+			ret = add_rejected_section(jsep, s, section->rejected, plan, err);
+		else if (section->transceiver)
+			ret = jsep_add_media_section(jsep, s, plan, section, err);
+		else
+			ret = add_data_section(jsep, s, plan, section, err);
+		if (ret < 0)
 			goto out;
+		ret = -1;
 	}
 	*out = serialize_versioned(jsep, s);
 	if (!*out) {
@@ -354,4 +359,58 @@ int jsep_plan_write(const struct rtc_jsep *jsep, const struct jsep_plan *plan, c
 out:
 	rtc_sdp_free(s);
 	return ret;
+}
+
+int jsep_transport_index(const struct rtc_sdp_session *s)
+{
+	const struct rtc_sdp_group *bundle = s ? rtc_sdp_group(s, "BUNDLE") : NULL;
+
+	for (size_t i = 0; bundle && i < bundle->n_mids; i++) {
+		for (size_t k = 0; k < s->n_media; k++) {
+			const char *mid = rtc_sdp_media_mid(s->media[k]);
+
+			if (mid && !strcmp(mid, bundle->mids[i]) && jsep_media_is_active(s->media[k]))
+				return (int)k;
+		}
+	}
+	for (size_t i = 0; s && i < s->n_media; i++)
+		if (jsep_media_is_active(s->media[i]) && jsep_media_is_data(s->media[i]))
+			return (int)i;
+	for (size_t i = 0; s && i < s->n_media; i++)
+		if (jsep_media_is_active(s->media[i]))
+			return (int)i;
+	return -1;
+}
+
+bool jsep_read_transport(const struct rtc_sdp_session *offer, const struct rtc_sdp_session *answer,
+			 bool we_offered, struct rtc_jsep_transport *out)
+{
+	const struct rtc_sdp_session *local = we_offered ? offer : answer;
+	const struct rtc_sdp_session *remote = we_offered ? answer : offer;
+	const struct rtc_sdp_fingerprint *fp = NULL;
+	struct rtc_jsep_transport t = { 0 };
+	enum rtc_sdp_setup setup;
+	int i = jsep_transport_index(answer);
+	const char *mid;
+
+	if (i < 0 || (size_t)i >= offer->n_media)
+		return false;
+	mid = rtc_sdp_media_mid(answer->media[i]);
+	COPY_FIELD(t.mid, mid ? mid : "");
+	t.mline_index = i;
+	/* The answerer picks the roles (RFC 8842 section 5.3); an absent
+	 * a=setup means active (RFC 4145 section 4). */
+	setup = rtc_sdp_setup(answer, jsep_transport_media(answer, answer->media[i]));
+	t.dtls_client = (setup == RTC_SDP_SETUP_ACTIVE || setup == RTC_SDP_SETUP_NONE) !=
+			we_offered;
+	read_transport(remote, remote->media[i], t.remote_ice_ufrag, sizeof(t.remote_ice_ufrag),
+		       t.remote_ice_pwd, sizeof(t.remote_ice_pwd), &fp);
+	if (fp) {
+		COPY_FIELD(t.remote_fingerprint_algorithm, fp->algorithm);
+		COPY_FIELD(t.remote_fingerprint, fp->hex);
+	}
+	read_transport(local, local->media[i], t.local_ice_ufrag, sizeof(t.local_ice_ufrag),
+		       t.local_ice_pwd, sizeof(t.local_ice_pwd), NULL);
+	*out = t;
+	return true;
 }

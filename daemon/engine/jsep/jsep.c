@@ -49,6 +49,23 @@ static int make_session_id(char out[21], struct rtc_error *err)
 	return 0;
 }
 
+/* RFC 7022: a random CNAME per peer connection, 96 bits in base64 form. */
+static int make_cname(char out[17], struct rtc_error *err)
+{
+	static const char alphabet[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t bytes[16];
+
+	if (rtc_rng_bytes(bytes, sizeof(bytes)) < 0) {
+		ERR_clear_error();
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "the random generator failed");
+	}
+	for (size_t i = 0; i < 16; i++)
+		out[i] = alphabet[bytes[i] & 63];
+	out[16] = '\0';
+	return 0;
+}
+
 int rtc_jsep_new(const struct rtc_jsep_config *config, struct rtc_jsep **out,
 		 struct rtc_error *err)
 {
@@ -60,7 +77,7 @@ int rtc_jsep_new(const struct rtc_jsep_config *config, struct rtc_jsep **out,
 	jsep->state = RTC_SIGNALING_STABLE;
 	if (rtc_cert_generate("rtcd", &jsep->cert, err) < 0 ||
 	    rtc_ice_credentials_generate(&jsep->initial_ice, err) < 0 ||
-	    make_session_id(jsep->session_id, err) < 0) {
+	    make_session_id(jsep->session_id, err) < 0 || make_cname(jsep->cname, err) < 0) {
 		rtc_jsep_free(jsep);
 		return -1;
 	}
@@ -78,6 +95,8 @@ void rtc_jsep_free(struct rtc_jsep *jsep)
 	description_clear(&jsep->pending_remote);
 	free(jsep->last_offer);
 	free(jsep->last_answer);
+	jsep_media_free(&jsep->media);
+	free(jsep->stable);
 	rtc_cert_free(jsep->cert);
 	free(jsep);
 }
@@ -94,13 +113,13 @@ static bool data_section_negotiated(const struct rtc_jsep *jsep)
 	return false;
 }
 
-/* W3C "update the negotiation-needed flag". */
-static void update_negotiation_needed(struct rtc_jsep *jsep)
+void jsep_update_negotiation_needed(struct rtc_jsep *jsep)
 {
 	if (jsep->state != RTC_SIGNALING_STABLE)
 		return;         /* updated again when the state returns to stable */
 	if (!jsep->ice_restart_requested &&
-	    (!jsep->data_channel_wanted || data_section_negotiated(jsep))) {
+	    (!jsep->data_channel_wanted || data_section_negotiated(jsep)) &&
+	    !jsep_transceivers_need_negotiation(jsep)) {
 		jsep->negotiation_needed = false;
 		return;
 	}
@@ -117,7 +136,7 @@ static void returned_to_stable(struct rtc_jsep *jsep)
 {
 	bool was_needed = jsep->negotiation_needed;
 
-	update_negotiation_needed(jsep);
+	jsep_update_negotiation_needed(jsep);
 	if (was_needed && jsep->negotiation_needed)
 		jsep->negotiation_event_due = true;
 }
@@ -129,7 +148,7 @@ void rtc_jsep_add_data_channel(struct rtc_jsep *jsep)
 	if (!jsep->data_channel_wanted)
 		jsep->generation++;
 	jsep->data_channel_wanted = true;
-	update_negotiation_needed(jsep);
+	jsep_update_negotiation_needed(jsep);
 }
 
 /* W3C restartIce(): the next offer gets new credentials, and the app is
@@ -140,7 +159,7 @@ void rtc_jsep_restart_ice(struct rtc_jsep *jsep)
 		return;
 	jsep->ice_restart_requested = true;
 	jsep->generation++;
-	update_negotiation_needed(jsep);
+	jsep_update_negotiation_needed(jsep);
 }
 
 /* The W3C task that fires the event checks again when it runs: by then the
@@ -180,6 +199,7 @@ int rtc_jsep_create_offer(struct rtc_jsep *jsep, const struct rtc_offer_options 
 
 	if (jsep->state == RTC_SIGNALING_CLOSED)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the peer connection is closed");
+	jsep_propose_mids(jsep);
 	if (jsep_create_offer(jsep, (options && options->ice_restart) ||
 				    jsep->ice_restart_requested, &text, err) < 0)
 		return -1;
@@ -203,6 +223,7 @@ int rtc_jsep_create_answer(struct rtc_jsep *jsep, char **sdp, struct rtc_error *
 
 static void rollback(struct rtc_jsep *jsep)
 {
+	jsep_media_rollback(jsep, &jsep->media);
 	description_clear(&jsep->pending_local);
 	description_clear(&jsep->pending_remote);
 	jsep->state = RTC_SIGNALING_STABLE;
@@ -227,6 +248,8 @@ static int local_text(struct rtc_jsep *jsep, enum rtc_sdp_type type, const char 
 					     "modifying it is not supported",
 					     offer ? "offer" : "answer", offer ? "Offer" : "Answer");
 	} else if (!last || last_generation != jsep->generation) {
+		if (offer)
+			jsep_propose_mids(jsep);
 		return offer ? jsep_create_offer(jsep, jsep->ice_restart_requested, out, err)
 			     : jsep_create_answer(jsep, out, err);
 	}
@@ -236,16 +259,58 @@ static int local_text(struct rtc_jsep *jsep, enum rtc_sdp_type type, const char 
 	return 0;
 }
 
-/* The common end of applying a description: an answer or pranswer settles
- * the data-channel session (NULL: none, e.g. the section was rejected). */
-static void finish_transition(struct rtc_jsep *jsep, enum rtc_sdp_type type,
-			      enum rtc_signaling_state next,
-			      const struct rtc_jsep_sctp_session *session)
+/* What applying a description changes besides the descriptions, all
+ * prepared before the commit so that the commit cannot fail. */
+struct applied {
+	struct jsep_media_state media;
+	struct jsep_transceiver *stable;        /* new rollback point, or NULL */
+	size_t n_stable;
+	bool has_session, has_transport;
+	struct rtc_jsep_sctp_session session;
+	struct rtc_jsep_transport transport;
+};
+
+/* Transceivers after sdp, and for an offer that leaves "stable" the point
+ * a rollback returns to. */
+static int prepare(struct rtc_jsep *jsep, const struct jsep_media_state *from,
+		   enum jsep_side side, enum rtc_sdp_type type, const struct rtc_sdp_session *sdp,
+		   struct applied *out, struct rtc_error *err)
 {
+	if (jsep_media_apply(jsep, from, side, type, sdp, &out->media, err) < 0)
+		return -1;
+	if (type == RTC_SDP_TYPE_OFFER && jsep->state == RTC_SIGNALING_STABLE) {
+		out->n_stable = jsep->media.n;
+		out->stable = calloc(jsep->media.n ? jsep->media.n : 1, sizeof(*out->stable));
+		if (!out->stable) {
+			jsep_media_free(&out->media);
+			return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+		}
+		if (jsep->media.n)
+			memcpy(out->stable, jsep->media.v, jsep->media.n * sizeof(*out->stable));
+	}
+	return 0;
+}
+
+/* The common end of applying a description: the transceivers, and an
+ * answer or pranswer settles the transport and the data-channel session
+ * (has_session false: none, e.g. the section was rejected). */
+static void finish_transition(struct rtc_jsep *jsep, enum rtc_sdp_type type,
+			      enum rtc_signaling_state next, struct applied *a)
+{
+	jsep_media_free(&jsep->media);
+	jsep->media = a->media;
+	if (a->stable) {
+		free(jsep->stable);
+		jsep->stable = a->stable;
+		jsep->n_stable = a->n_stable;
+	}
 	if (type != RTC_SDP_TYPE_OFFER) {
-		jsep->has_sctp_session = session != NULL;
-		if (session)
-			jsep->sctp_session = *session;
+		jsep->has_sctp_session = a->has_session;
+		if (a->has_session)
+			jsep->sctp_session = a->session;
+		jsep->has_transport = a->has_transport;
+		if (a->has_transport)
+			jsep->transport = a->transport;
 	}
 	jsep->state = next;
 	jsep->generation++;
@@ -257,9 +322,8 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 				   const char *sdp, struct rtc_error *err)
 {
 	struct jsep_description d;
-	struct rtc_jsep_sctp_session session;
+	struct applied a = { 0 };
 	enum rtc_signaling_state next;
-	bool has_session = false;
 	char *text;
 
 	if (jsep_next_state(jsep->state, JSEP_LOCAL, type, &next, err) < 0)
@@ -282,9 +346,16 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 		description_clear(&d);
 		return -1;
 	}
-	if (type != RTC_SDP_TYPE_OFFER)
-		has_session = jsep_read_sctp_session(jsep->pending_remote.sdp, d.sdp, false,
-						     &session);
+	if (type != RTC_SDP_TYPE_OFFER) {
+		a.has_session = jsep_read_sctp_session(jsep->pending_remote.sdp, d.sdp, false,
+						       &a.session);
+		a.has_transport = jsep_read_transport(jsep->pending_remote.sdp, d.sdp, false,
+						      &a.transport);
+	}
+	if (prepare(jsep, &jsep->media, JSEP_LOCAL, type, d.sdp, &a, err) < 0) {
+		description_clear(&d);
+		return -1;
+	}
 
 	/* Commit. */
 	if (type == RTC_SDP_TYPE_OFFER && jsep->ice_restart_requested) {
@@ -316,7 +387,7 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 	case RTC_SDP_TYPE_ROLLBACK:
 		break;
 	}
-	finish_transition(jsep, type, next, has_session ? &session : NULL);
+	finish_transition(jsep, type, next, &a);
 	return 0;
 }
 
@@ -324,10 +395,11 @@ int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type typ
 				    const char *sdp, struct rtc_error *err)
 {
 	enum rtc_signaling_state state = jsep->state, next;
-	struct rtc_jsep_sctp_session session;
+	struct jsep_media_state rolled = { 0 };
 	struct jsep_description d;
-	bool has_session = false;
+	struct applied a = { 0 };
 	char *text;
+	int ret;
 
 	/* W3C: a remote offer that collides with our own rolls ours back
 	 * first ("perfect negotiation"); if the offer then fails, the
@@ -356,9 +428,26 @@ int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type typ
 		description_clear(&d);
 		return -1;
 	}
-	if (type != RTC_SDP_TYPE_OFFER)
-		has_session = jsep_read_sctp_session(jsep->pending_local.sdp, d.sdp, true,
-						     &session);
+	if (type != RTC_SDP_TYPE_OFFER) {
+		a.has_session = jsep_read_sctp_session(jsep->pending_local.sdp, d.sdp, true,
+						       &a.session);
+		a.has_transport = jsep_read_transport(jsep->pending_local.sdp, d.sdp, true,
+						      &a.transport);
+	}
+	/* The implicit rollback of our offer, on a copy until the commit. */
+	if (type == RTC_SDP_TYPE_OFFER && jsep->state == RTC_SIGNALING_HAVE_LOCAL_OFFER) {
+		if (jsep_media_copy(&jsep->media, 0, &rolled, err) < 0) {
+			description_clear(&d);
+			return -1;
+		}
+		jsep_media_rollback(jsep, &rolled);
+	}
+	ret = prepare(jsep, rolled.v ? &rolled : &jsep->media, JSEP_REMOTE, type, d.sdp, &a, err);
+	jsep_media_free(&rolled);
+	if (ret < 0) {
+		description_clear(&d);
+		return -1;
+	}
 
 	/* Commit. */
 	switch (type) {
@@ -382,7 +471,7 @@ int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type typ
 	case RTC_SDP_TYPE_ROLLBACK:
 		break;
 	}
-	finish_transition(jsep, type, next, has_session ? &session : NULL);
+	finish_transition(jsep, type, next, &a);
 	return 0;
 }
 
@@ -469,6 +558,14 @@ const char *rtc_jsep_fingerprint(const struct rtc_jsep *jsep)
 const struct rtc_cert *rtc_jsep_certificate(const struct rtc_jsep *jsep)
 {
 	return jsep->cert;
+}
+
+bool rtc_jsep_transport(const struct rtc_jsep *jsep, struct rtc_jsep_transport *out)
+{
+	if (!jsep->has_transport)
+		return false;
+	*out = jsep->transport;
+	return true;
 }
 
 bool rtc_jsep_sctp_session(const struct rtc_jsep *jsep, struct rtc_jsep_sctp_session *out)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/error.h"
+#include "engine/jsep/jsep-media.h"
 
 enum rtc_sdp_type {
 	RTC_SDP_TYPE_OFFER,
@@ -46,6 +47,9 @@ enum rtc_bundle_policy {
 
 struct rtc_jsep_config {
 	enum rtc_bundle_policy bundle_policy;
+	/* Opus: ask the peer for stereo (stereo=1;sprop-stereo=1) and say we
+	 * send DTX (usedtx=1). */
+	bool opus_stereo, opus_dtx;
 };
 
 struct rtc_jsep;
@@ -114,8 +118,9 @@ bool rtc_jsep_can_trickle_ice_candidates(const struct rtc_jsep *jsep);
 
 /* ---- ICE ----------------------------------------------------------- */
 
-/* The ICE side of the transport section (the BUNDLE group's data section)
- * of the latest local or remote description. */
+/* The ICE side of the transport section (the BUNDLE group's tagged
+ * section: audio, video or data) of the latest local or remote
+ * description. */
 struct rtc_jsep_ice_section {
 	char ufrag[257], pwd[257];
 	char mid[33];
@@ -124,7 +129,7 @@ struct rtc_jsep_ice_section {
 	bool end_of_candidates;         /* remote only: a=end-of-candidates seen */
 	bool remote_description_offer;  /* remote only: the description is an offer */
 };
-/* False while there is no description, or it has no active data section. */
+/* False while there is no description, or it has no active section. */
 bool rtc_jsep_local_ice(const struct rtc_jsep *jsep, struct rtc_jsep_ice_section *out);
 bool rtc_jsep_remote_ice(const struct rtc_jsep *jsep, struct rtc_jsep_ice_section *out);
 /* The remote transport section's candidates, in order; NULL past the end. */

@@ -5,6 +5,9 @@
  * answers to our offer, and our re-offer after a remote offer with media
  * sections.
  */
+#include <ctype.h>
+#include <strings.h>
+
 #include "engine/jsep/test-jsep.h"
 
 /* ---- the real samples ---- */
@@ -29,8 +32,91 @@ static bool offers_trickle(const char *text)
 	return false;
 }
 
-/* Our answer to a browser's or library's offer: the data section accepted
- * with its mid, everything else rejected, the session as the offer says. */
+static const struct rtc_sdp_rtpmap *rtpmap_of(const struct rtc_sdp_media *m, const char *fmt)
+{
+	return rtc_sdp_media_rtpmap(m, (uint8_t)atoi(fmt));
+}
+
+static const char *fmtp_of(const struct rtc_sdp_media *m, const char *fmt)
+{
+	for (const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, "fmtp", NULL); a;
+	     a = rtc_sdp_media_attr(m, "fmtp", a))
+		if (!strcmp(a->fmtp->format, fmt))
+			return a->fmtp->parameters;
+	return NULL;
+}
+
+/* The profile (first four hex digits) and packetization-mode of H.264. */
+static void h264_of(const char *fmtp, char profile[5], char *mode)
+{
+	const char *p = fmtp ? strstr(fmtp, "profile-level-id=") : NULL;
+	const char *m = fmtp ? strstr(fmtp, "packetization-mode=") : NULL;
+
+	snprintf(profile, 5, "%s", p ? p + 17 : "4200");
+	for (char *c = profile; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	*mode = m ? m[19] : '0';
+}
+
+/* An accepted audio/video section: the offer's payload types with their
+ * rtpmaps, H.264 of the same profile and mode, RTX pointing at the right
+ * codec, the offer's extension ids, rtcp-mux, recvonly to a sendrecv or
+ * sendonly offer. */
+static void check_media_answer(const struct rtc_sdp_session *offer, const struct rtc_sdp_media *o,
+			       const struct rtc_sdp_session *answer, const struct rtc_sdp_media *a)
+{
+	CHECK(rtc_sdp_media_has(a, "rtcp-mux"));
+	CHECK(a->n_fmts > 0);
+	CHECK_INTEQ(rtc_sdp_direction(answer, a),
+		    rtc_sdp_direction(offer, o) == RTC_SDP_DIRECTION_RECVONLY
+			    ? RTC_SDP_DIRECTION_INACTIVE : RTC_SDP_DIRECTION_RECVONLY);
+	for (size_t f = 0; f < a->n_fmts; f++) {
+		const struct rtc_sdp_rtpmap *am = rtpmap_of(a, a->fmts[f]);
+		const struct rtc_sdp_rtpmap *om = rtpmap_of(o, a->fmts[f]);
+		bool offered = false;
+
+		for (size_t g = 0; g < o->n_fmts; g++)
+			offered |= !strcmp(o->fmts[g], a->fmts[f]);
+		CHECK(offered && am && om);
+		if (!am || !om)
+			continue;
+		CHECK(!strcasecmp(am->encoding, om->encoding));
+		CHECK_INTEQ(am->clock_rate, om->clock_rate);
+		CHECK(!strcasecmp(am->encoding, "opus") || !strcasecmp(am->encoding, "VP8") ||
+		      !strcasecmp(am->encoding, "H264") || !strcasecmp(am->encoding, "rtx"));
+		if (!strcasecmp(am->encoding, "H264")) {
+			char ap[5], op[5], amode, omode;
+
+			h264_of(fmtp_of(a, a->fmts[f]), ap, &amode);
+			h264_of(fmtp_of(o, a->fmts[f]), op, &omode);
+			CHECK_STREQ(ap, op);
+			CHECK_INTEQ(amode, omode);
+			CHECK(!strcmp(ap, "42e0") || !strcmp(ap, "4200"));
+		}
+		if (!strcasecmp(am->encoding, "rtx")) {
+			const char *aapt = fmtp_of(a, a->fmts[f]), *oapt = fmtp_of(o, a->fmts[f]);
+			bool apt_answered = false;
+
+			CHECK(aapt && oapt && !strcmp(aapt, oapt));
+			for (size_t g = 0; aapt && g < a->n_fmts; g++)
+				apt_answered |= !strcmp(a->fmts[g], aapt + 4);
+			CHECK(apt_answered);
+		}
+	}
+	for (const struct rtc_sdp_attr *x = rtc_sdp_media_attr(a, "extmap", NULL); x;
+	     x = rtc_sdp_media_attr(a, "extmap", x)) {
+		bool same = false;
+
+		for (const struct rtc_sdp_attr *y = rtc_sdp_media_attr(o, "extmap", NULL); y;
+		     y = rtc_sdp_media_attr(o, "extmap", y))
+			same |= y->extmap->id == x->extmap->id && !strcmp(y->extmap->uri, x->extmap->uri);
+		CHECK(same);
+	}
+}
+
+/* Our answer to a browser's or library's offer: the data section and the
+ * audio/video sections accepted with their mids, everything else rejected,
+ * the session as the offer says. */
 static void answer_sample(const char *name)
 {
 	struct rtc_jsep *jsep = new_jsep(false);
@@ -39,6 +125,7 @@ static void answer_sample(const char *name)
 	struct rtc_jsep_sctp_session session;
 	const struct rtc_sdp_group *bundle;
 	char *text = read_sample(name), *ours = NULL;
+	size_t n_media = 0;
 	uint64_t size;
 
 	if (!text || !(offer = parse(text))) {
@@ -78,6 +165,12 @@ static void answer_sample(const char *name)
 			}
 			continue;
 		}
+		if (a->port != 0) {
+			CHECK(o->kind == RTC_SDP_MEDIA_AUDIO || o->kind == RTC_SDP_MEDIA_VIDEO);
+			check_media_answer(offer, o, answer, a);
+			n_media++;
+			continue;
+		}
 		/* Rejected: port 0, formats echoed with their rtpmaps, the mid,
 		 * our transport lines, and nothing about media. */
 		CHECK_INTEQ(a->port, 0);
@@ -107,9 +200,28 @@ static void answer_sample(const char *name)
 		}
 	}
 	CHECK(odata != NULL);
+	/* Every accepted section is in the one BUNDLE group, in order. */
 	bundle = rtc_sdp_group(answer, "BUNDLE");
-	CHECK(bundle && bundle->n_mids == 1 && odata &&
-	      !strcmp(bundle->mids[0], rtc_sdp_media_mid(odata)));
+	CHECK(bundle && bundle->n_mids == n_media + 1);
+	for (size_t i = 0, k = 0; bundle && i < answer->n_media; i++)
+		if (answer->media[i]->port != 0)
+			CHECK(k < bundle->n_mids &&
+			      !strcmp(bundle->mids[k++], rtc_sdp_media_mid(answer->media[i])));
+	/* A recvonly transceiver per offered audio/video section, each a
+	 * track event when the offer sends. */
+	CHECK_INTEQ(rtc_jsep_transceiver_count(jsep), n_media);
+	for (size_t i = 0; i < rtc_jsep_transceiver_count(jsep); i++) {
+		struct rtc_jsep_transceiver t;
+		size_t index;
+
+		CHECK(rtc_jsep_transceiver_info(jsep, i, &t));
+		CHECK_INTEQ(t.direction, RTC_JSEP_RECVONLY);
+		CHECK(t.negotiated && t.has_current_direction);
+		CHECK_INTEQ(t.current_direction, RTC_JSEP_RECVONLY);
+		CHECK(t.n_codecs > 0);
+		CHECK(t.remote_ssrc != 0);
+		CHECK(rtc_jsep_take_track_event(jsep, &index) && index == i);
+	}
 
 	CHECK(rtc_jsep_sctp_session(jsep, &session));
 	if (odata) {
@@ -185,8 +297,9 @@ static void test_sample_answers_as_remote(void)
 	}
 }
 
-/* Media sections from a remote offer stay rejected, in place, in our own
- * re-offers; the data section keeps its mid "2". */
+/* Media sections from a remote offer stay, in place and negotiated (no
+ * bundle-only), in our own re-offers, recvonly; the data section keeps its
+ * mid "2". */
 static void test_reoffer_after_media_offer(void)
 {
 	char *text = read_sample("chromium-offer-av-datachannel.sdp"), *offer;
@@ -204,10 +317,12 @@ static void test_reoffer_after_media_offer(void)
 	s = parse(offer);
 	CHECK(s && s->n_media == 3);
 	if (s && s->n_media == 3) {
-		CHECK(s->media[0]->port == 0 && !strcmp(rtc_sdp_media_mid(s->media[0]), "0"));
-		CHECK(s->media[1]->port == 0 && !strcmp(rtc_sdp_media_mid(s->media[1]), "1"));
+		CHECK(s->media[0]->port == 9 && !strcmp(rtc_sdp_media_mid(s->media[0]), "0"));
+		CHECK(s->media[1]->port == 9 && !strcmp(rtc_sdp_media_mid(s->media[1]), "1"));
 		CHECK(s->media[2]->port == 9 && !strcmp(rtc_sdp_media_mid(s->media[2]), "2"));
-		CHECK(rtc_sdp_group(s, "BUNDLE") && rtc_sdp_group(s, "BUNDLE")->n_mids == 1);
+		CHECK_INTEQ(rtc_sdp_direction(s, s->media[0]), RTC_SDP_DIRECTION_RECVONLY);
+		CHECK_INTEQ(rtc_sdp_direction(s, s->media[1]), RTC_SDP_DIRECTION_RECVONLY);
+		CHECK(rtc_sdp_group(s, "BUNDLE") && rtc_sdp_group(s, "BUNDLE")->n_mids == 3);
 		CHECK_INTEQ(rtc_sdp_setup(s, s->media[2]), RTC_SDP_SETUP_ACTPASS);
 	}
 	rtc_sdp_free(s);
