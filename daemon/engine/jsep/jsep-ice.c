@@ -17,14 +17,11 @@ static struct jsep_description *latest(struct jsep_description *pending,
 	return pending->text ? pending : current->text ? current : NULL;
 }
 
-/* The section that carries the transport: the first active one (ours has
- * one data section; a peer's offer may put rejected media first). */
+/* The section that carries the transport: the BUNDLE group's first
+ * active one (audio, video or data), see jsep_transport_index(). */
 static int transport_index(const struct rtc_sdp_session *s)
 {
-	for (size_t i = 0; s && i < s->n_media; i++)
-		if (jsep_media_is_active(s->media[i]) && jsep_media_is_data(s->media[i]))
-			return (int)i;
-	return -1;
+	return jsep_transport_index(s);
 }
 
 bool rtc_jsep_local_ice(const struct rtc_jsep *jsep, struct rtc_jsep_ice_section *out)
@@ -208,8 +205,7 @@ int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
 	if (!line)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	/* Into the bundle's transport section, where ICE looks for them. */
-	ret = description_add(d, jsep_media_is_data(m) ? i : transport_index(d->sdp),
-			      "candidate", line, err);
+	ret = description_add(d, transport_index(d->sdp), "candidate", line, err);
 	free(line);
 	return ret;
 }

@@ -200,6 +200,74 @@ static int check_reoffer_keeps_sections(const struct rtc_jsep *jsep,
 	return 0;
 }
 
+/* rtcd runs every section on one transport and RTCP on the RTP flow: an
+ * answer that accepts two sections must bundle them, and accepted RTP
+ * sections must take rtcp-mux (RFC 8843, RFC 8035). */
+static int check_answer_transport(const struct rtc_sdp_session *answer, struct rtc_error *err)
+{
+	const struct rtc_sdp_group *bundle = rtc_sdp_group(answer, "BUNDLE");
+	size_t first = SIZE_MAX;
+	char name[80];
+
+	for (size_t i = 0; i < answer->n_media; i++) {
+		const struct rtc_sdp_media *m = answer->media[i];
+		const char *mid = rtc_sdp_media_mid(m);
+		bool grouped = false;
+
+		if (!jsep_media_is_active(m))
+			continue;
+		describe(m, i, name, sizeof(name));
+		if ((m->kind == RTC_SDP_MEDIA_AUDIO || m->kind == RTC_SDP_MEDIA_VIDEO) &&
+		    !rtc_sdp_media_has(m, "rtcp-mux"))
+			return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+					     "%s has no a=rtcp-mux, which rtcd requires", name);
+		for (size_t k = 0; bundle && mid && k < bundle->n_mids; k++)
+			grouped |= !strcmp(bundle->mids[k], mid);
+		if (first == SIZE_MAX) {
+			first = i;
+			continue;
+		}
+		if (!grouped)
+			return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+					     "%s is accepted outside the first BUNDLE group; rtcd "
+					     "carries every section on one transport", name);
+	}
+	if (first != SIZE_MAX && bundle) {
+		const char *mid = rtc_sdp_media_mid(answer->media[first]);
+		bool grouped = false;
+
+		for (size_t k = 0; mid && k < bundle->n_mids; k++)
+			grouped |= !strcmp(bundle->mids[k], mid);
+		if (!grouped && bundle->n_mids > 0)
+			return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+					     "m-section %zu is accepted outside the BUNDLE group; "
+					     "rtcd carries every section on one transport", first + 1);
+	}
+	return 0;
+}
+
+/* A mid keeps its media kind for the life of the session (RFC 9429 5.8). */
+static int check_kinds_kept(const struct rtc_jsep *jsep, const struct rtc_sdp_session *offer,
+			    struct rtc_error *err)
+{
+	for (size_t i = 0; i < offer->n_media; i++) {
+		const struct rtc_sdp_media *m = offer->media[i];
+		const struct jsep_transceiver *t =
+			jsep_transceiver_by_mid(&jsep->media, rtc_sdp_media_mid(m));
+		enum rtc_jsep_media_kind kind;
+		char name[80];
+
+		if (!t || t->pub.stopped || !jsep_media_is_active(m))
+			continue;
+		if (!jsep_media_kind(m, &kind) || kind != t->pub.kind)
+			return rtc_error_set(err, RTC_ERROR_INVALID_ACCESS,
+					     "%s is %s, but its mid belongs to an %s transceiver",
+					     describe(m, i, name, sizeof(name)), m->type,
+					     rtc_jsep_media_kind_name(t->pub.kind));
+	}
+	return 0;
+}
+
 int jsep_validate_remote(const struct rtc_jsep *jsep, enum rtc_sdp_type type,
 			 const struct rtc_sdp_session *sdp, struct rtc_error *err)
 {
@@ -209,6 +277,9 @@ int jsep_validate_remote(const struct rtc_jsep *jsep, enum rtc_sdp_type type,
 		if (jsep_media_is_active(sdp->media[i]) && check_transport(type, sdp, i, err) < 0)
 			return -1;
 	if (type == RTC_SDP_TYPE_OFFER)
-		return check_reoffer_keeps_sections(jsep, sdp, err);
-	return jsep_check_answer_fits_offer(jsep->pending_local.sdp, sdp, err);
+		return check_reoffer_keeps_sections(jsep, sdp, err) < 0 ||
+		       check_kinds_kept(jsep, sdp, err) < 0 ? -1 : 0;
+	if (jsep_check_answer_fits_offer(jsep->pending_local.sdp, sdp, err) < 0)
+		return -1;
+	return check_answer_transport(sdp, err);
 }
