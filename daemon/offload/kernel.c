@@ -258,9 +258,7 @@ int rtc_offload_kernel_detach(struct rtc_offload_kernel *k, int fd)
 
 const char *rtc_offload_kernel_refuses(const struct rtc_srtp_master *m)
 {
-	const struct rtc_srtp_profile_info *info = m ? rtc_srtp_profile_info(m->profile) : NULL;
-
-	if (!info)
+	if (!m || !rtc_srtp_profile_info(m->profile))
 		return "no master key, or an unknown SRTP profile";
 	switch ((int)m->profile) {
 	case RTCD_SRTP_AES128_CM_HMAC_SHA1_80:
@@ -270,18 +268,20 @@ const char *rtc_offload_kernel_refuses(const struct rtc_srtp_master *m)
 	default:
 		return "the kernel module does not know this SRTP profile";
 	}
-	if (m->key_len != UAPI_MASTER_KEY_LEN || m->key_len != info->master_key_len)
+	/* Other lengths that do not fit the profile are the kernel's to refuse. */
+	if (m->key_len > UAPI_MASTER_KEY_LEN)
 		return "the kernel module takes 16-byte master keys only";
-	if (m->salt_len != info->master_salt_len)
-		return "master salt length does not fit the profile";
 	return NULL;
 }
 
 int rtc_offload_kernel_add_stream(struct rtc_offload_kernel *k, int fd,
 				  const struct rtc_offload_stream *s)
 {
-	const char *refused = rtc_offload_kernel_refuses(s->master);
 	struct request r;
+
+	if (!s->master || !rtc_srtp_profile_info(s->master->profile))
+		return -EINVAL;
+	const char *refused = rtc_offload_kernel_refuses(s->master);
 
 	if (refused) {
 		snprintf(k->error, sizeof(k->error), "%s", refused);

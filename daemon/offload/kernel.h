@@ -46,11 +46,13 @@ struct rtc_offload_stream {
 /*
  * NULL if the module's UAPI can carry this master, or why not: the module
  * knows only the profiles with 16-byte master keys, so AEAD_AES_256_GCM
- * (32-byte key) stays with libsrtp2 rather than be cut to fit.
+ * (32-byte key) stays with libsrtp2 rather than be cut to fit. Lengths
+ * that merely do not match the profile are left for the kernel to refuse.
  */
 const char *rtc_offload_kernel_refuses(const struct rtc_srtp_master *master);
 
-/* -EPROTONOSUPPORT, without asking the kernel, for a master it refuses. */
+/* -EINVAL without a master or with a profile srtp-keys does not know;
+ * -EPROTONOSUPPORT, without asking the kernel, for one it refuses. */
 int rtc_offload_kernel_add_stream(struct rtc_offload_kernel *k, int fd,
 				  const struct rtc_offload_stream *stream);
 int rtc_offload_kernel_del_stream(struct rtc_offload_kernel *k, int fd, uint32_t ssrc,
