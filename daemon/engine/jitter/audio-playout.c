@@ -35,6 +35,7 @@ struct rtc_audio_playout {
 	int64_t next_ts;
 	uint64_t next_play;
 	bool played_any, concealing;
+	bool idle;                /* went idle: what came before stays late */
 	/* Transits (arrival - RTP time, ns) of the last `window` packets. */
 	int64_t *transits, *sorted;
 	unsigned transit_count, transit_pos;
@@ -259,8 +260,14 @@ enum rtc_audio_playout_insert rtc_audio_playout_handle_packet(struct rtc_audio_p
 		return RTC_AUDIO_PLAYOUT_TOO_BIG;
 	}
 	ts = rtc_rtp_ts_unwrap(&ap->unwrap, p->timestamp);
-	if (!ap->started)
+	if (!ap->started) {
+		if (ap->idle && p->seq < ap->next_seq) {
+			ap->stats.packets_late++;
+			ap->stats.packets_discarded++;
+			return RTC_AUDIO_PLAYOUT_LATE;
+		}
 		start(ap, now, p->seq, ts);
+	}
 	transit = (int64_t)now - rtp_time(ap, ts);
 	/* Far off the timeline (the sender jumped, or a stall longer than
 	 * any jitter) or beyond what is held: start over from here. */
@@ -362,6 +369,7 @@ bool rtc_audio_playout_poll(struct rtc_audio_playout *ap, uint64_t now,
 		return false;
 	if (!ap->held && now - ap->last_arrival >= ap->cfg.idle_after) {
 		ap->started = false;   /* the next packet starts over */
+		ap->idle = true;
 		ap->stats.resyncs++;
 		return false;
 	}

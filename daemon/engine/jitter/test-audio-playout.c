@@ -187,6 +187,9 @@ static void test_wrap_and_dtx(void)
 	/* A second of nothing: idle, no deadline, then a fresh start. */
 	run_until(3000 * MS);
 	CHECK_INTEQ(rtc_audio_playout_deadline(ap), RTC_NEVER);
+	/* A straggler from before the pause is still late. */
+	CHECK_INTEQ(arrive(3000 * MS, 65535, ts + 5 * FRAME), RTC_AUDIO_PLAYOUT_LATE);
+	CHECK_INTEQ(rtc_audio_playout_deadline(ap), RTC_NEVER);
 	arrive(3000 * MS, 65600, 12345);
 	CHECK_INTEQ(rtc_audio_playout_deadline(ap), 3000 * MS + rtc_audio_playout_stats(ap)->target_delay);
 }
