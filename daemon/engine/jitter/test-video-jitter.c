@@ -206,6 +206,28 @@ static void test_jitter_widens_wait(void)
 	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 60 * MS + 3 * st->jitter);
 }
 
+static void test_h264_access_unit_starts_twice(void)
+{
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	/* SPS+PPS in a STAP-A, then the IDR's FU-A: both start, one timestamp. */
+	put(0, 1, 0, true, false, true, false);
+	put(0, 2, 0, true, false, true, false);
+	put(0, 3, 0, false, true, true, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	CHECK(f.key_frame && frame_is(&f, "1;2;3;"));
+	/* A frame whose marker never came ends where the next timestamp
+	 * begins: it is not complete, and the next cannot follow it. */
+	put(33 * MS, 4, 2970, true, false, false, false);
+	put(33 * MS, 5, 2970, false, false, false, false);
+	put(66 * MS, 6, 5940, true, true, false, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
+	rtc_video_jitter_handle_timeout(vj, 200 * MS);
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 2);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 200 * MS));
+}
+
 static void test_jump_to_key_frame(void)
 {
 	struct rtc_video_frame f;
@@ -300,6 +322,7 @@ int main(void)
 	RUN(test_missing_then_retransmitted);
 	RUN(test_unrecoverable_gap_asks_key_frame);
 	RUN(test_jitter_widens_wait);
+	RUN(test_h264_access_unit_starts_twice);
 	RUN(test_jump_to_key_frame);
 	RUN(test_start_needs_key_frame);
 	RUN(test_padding_fills_sequence);

@@ -176,29 +176,44 @@ static void discard(struct rtc_video_jitter *vj, uint64_t to)
 		vj->end = vj->base;
 }
 
-/* Whether the frame starting at first is complete: every packet up to its
- * marker there, none of them padding, starting another frame, or of
- * another timestamp. */
-static bool frame_complete(const struct rtc_video_jitter *vj, uint64_t first, uint64_t *last)
+/* Walks the frame starting at first: true with its last packet, or false
+ * with the sequence number where it broke off. */
+static bool frame_walk(const struct rtc_video_jitter *vj, uint64_t first, uint64_t *last,
+		       uint64_t *stop)
 {
 	const struct slot *s = held(vj, first);
 	uint32_t ts;
 
+	*stop = first + 1;
 	if (!s || s->filler || !s->frame_start)
 		return false;
 	ts = s->timestamp;
 	for (uint64_t q = first; q < vj->end; q++) {
 		s = held(vj, q);
+		*stop = q;
 		if (!s || s->filler)
 			return false;
-		if (q > first && (s->frame_start || s->timestamp != ts))
+		if (s->timestamp != ts)
 			return false;
 		if (s->marker) {
 			*last = q;
 			return true;
 		}
 	}
+	*stop = vj->end;
 	return false;
+}
+
+/* Whether the frame starting at first is complete: every packet up to its
+ * marker there, none of them padding or of another timestamp. A packet of
+ * the same timestamp that says it starts a frame is still this frame's:
+ * an H.264 access unit may begin with SPS and PPS in one packet and its
+ * IDR slice, which starts too, in the next. */
+static bool frame_complete(const struct rtc_video_jitter *vj, uint64_t first, uint64_t *last)
+{
+	uint64_t stop;
+
+	return frame_walk(vj, first, last, &stop);
 }
 
 static bool is_key_start(const struct slot *s)
@@ -206,16 +221,24 @@ static bool is_key_start(const struct slot *s)
 	return s && !s->filler && s->frame_start && s->key_frame;
 }
 
-/* The first key frame from `from` on that is complete. Each walk stops at
- * the next frame's start, so this is linear in the window. */
+/* The first key frame from `from` on that is complete. A walk that broke
+ * off at some packet would break off there from any start before it too,
+ * so the search goes on from there: linear in the window. */
 static bool find_complete_key_frame(const struct rtc_video_jitter *vj, uint64_t from,
 				    uint64_t *first, uint64_t *last)
 {
-	for (uint64_t q = from; q < vj->end; q++) {
-		if (is_key_start(held(vj, q)) && frame_complete(vj, q, last)) {
+	uint64_t q = from, stop;
+
+	while (q < vj->end) {
+		if (!is_key_start(held(vj, q))) {
+			q++;
+			continue;
+		}
+		if (frame_walk(vj, q, last, &stop)) {
 			*first = q;
 			return true;
 		}
+		q = stop > q ? stop : q + 1;
 	}
 	return false;
 }
