@@ -87,7 +87,7 @@ static const struct jsep_transceiver *media_taker(const struct rtc_jsep *jsep,
 int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error *err)
 {
 	const struct rtc_sdp_session *offer = jsep->pending_remote.sdp;
-	const struct rtc_sdp_media *data = NULL, *tag = NULL;
+	const struct rtc_sdp_media *data = NULL, *tag = NULL, *only = NULL;
 	const struct rtc_sdp_group *group = NULL;
 	struct jsep_plan plan = { .setup = RTC_SDP_SETUP_ACTIVE };
 	int ret;
@@ -101,6 +101,11 @@ int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error
 	plan.sections = calloc(offer->n_media ? offer->n_media : 1, sizeof(*plan.sections));
 	if (!plan.sections)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	/* Without BUNDLE only one section can have the transport: the data
+	 * section, as before rtcd had media. */
+	for (size_t i = 0; !rtc_sdp_group(offer, "BUNDLE") && i < offer->n_media && !only; i++)
+		if (jsep_media_is_active(offer->media[i]) && jsep_media_is_data(offer->media[i]))
+			only = offer->media[i];
 	for (size_t i = 0; i < offer->n_media; i++) {
 		const struct rtc_sdp_media *m = offer->media[i];
 		struct jsep_section *section = &plan.sections[plan.n_sections++];
@@ -110,7 +115,9 @@ int jsep_create_answer(const struct rtc_jsep *jsep, char **out, struct rtc_error
 
 		/* One transport: the first accepted section's BUNDLE group,
 		 * or that section alone. */
-		if (take && tag && (!group || bundle_of(offer, rtc_sdp_media_mid(m)) != group))
+		if (take && only && m != only)
+			take = false;
+		else if (take && tag && (!group || bundle_of(offer, rtc_sdp_media_mid(m)) != group))
 			take = false;
 		if (!take) {
 			section->rejected = m;

@@ -75,7 +75,8 @@ void jsep_propose_mids(struct rtc_jsep *jsep)
 	for (size_t i = 0; i < jsep->media.n; i++) {
 		struct jsep_transceiver *t = &jsep->media.v[i];
 
-		if (t->pub.mid[0] || (t->proposed_mid[0] && !mid_taken(jsep, t->proposed_mid, t)))
+		if (t->pub.mid[0] || t->pub.stopping || t->pub.stopped ||
+		    (t->proposed_mid[0] && !mid_taken(jsep, t->proposed_mid, t)))
 			continue;
 		/* The smallest number nobody uses: "0", "1", ... */
 		for (unsigned n = 0;; n++) {

@@ -556,6 +556,146 @@ static void test_browser_answer(void)
 	rtc_jsep_free(a);
 }
 
+/* ---- remote offers written by hand ---- */
+
+#define TRANSPORT \
+	"c=IN IP4 0.0.0.0\r\na=ice-ufrag:Peer\r\na=ice-pwd:peerpasswordpeerpassword\r\n" \
+	"a=fingerprint:sha-256 B1:A3:9F:8D:04:A8:E2:20:4B:58:D7:1C:41:71:EE:89:91:06:ED:E1:23:78:A8:BA:BE:EC:AB:6D:2A:E6:19:83\r\n" \
+	"a=setup:actpass\r\n"
+#define HEAD "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+#define AUDIO(mid, extra) \
+	"m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" TRANSPORT "a=mid:" mid "\r\na=sendrecv\r\n" \
+	"a=rtpmap:111 opus/48000/2\r\n" extra
+#define DATA(mid) \
+	"m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n" TRANSPORT "a=mid:" mid "\r\n" \
+	"a=sctp-port:5000\r\n"
+#define VIDEO_H264(mid, fmtp) \
+	"m=video 9 UDP/TLS/RTP/SAVPF 100\r\n" TRANSPORT "a=mid:" mid "\r\na=sendonly\r\n" \
+	"a=rtcp-mux\r\na=rtpmap:100 H264/90000\r\na=fmtp:100 " fmtp "\r\n"
+
+/* Our answer to text: its section i, parsed (free the session). */
+static struct rtc_sdp_session *answer_to(struct rtc_jsep *jsep, const char *text)
+{
+	char *answer;
+	struct rtc_sdp_session *s;
+
+	OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_OFFER, text, ERR));
+	answer = create_answer(jsep);
+	OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_ANSWER, answer, ERR));
+	s = parse(answer);
+	free(answer);
+	return s;
+}
+
+static const char *fmtp_value(const struct rtc_sdp_media *m)
+{
+	const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, "fmtp", NULL);
+
+	return a ? a->fmtp->parameters : "";
+}
+
+static void test_remote_offer_edges(void)
+{
+	struct rtc_jsep *j;
+	struct rtc_sdp_session *s;
+
+	/* No BUNDLE: one transport, the data section's as before media. */
+	j = new_jsep(false);
+	s = answer_to(j, HEAD AUDIO("a", "a=rtcp-mux\r\n") DATA("d"));
+	CHECK(s && s->n_media == 2 && s->media[0]->port == 0 && s->media[1]->port == 9);
+	CHECK(s && !rtc_sdp_group(s, "BUNDLE"));
+	CHECK(tx(j, 0).stopped);
+	rtc_sdp_free(s);
+	rtc_jsep_free(j);
+
+	/* No BUNDLE, audio alone: taken. */
+	j = new_jsep(false);
+	s = answer_to(j, HEAD AUDIO("a", "a=rtcp-mux\r\n"));
+	CHECK(s && s->n_media == 1 && s->media[0]->port == 9);
+	CHECK(tx(j, 0).negotiated && !tx(j, 0).stopped);
+	rtc_sdp_free(s);
+	rtc_jsep_free(j);
+
+	/* No rtcp-mux: refused, the rest goes on. */
+	j = new_jsep(false);
+	s = answer_to(j, HEAD "a=group:BUNDLE a d\r\n" AUDIO("a", "") DATA("d"));
+	CHECK(s && s->n_media == 2 && s->media[0]->port == 0 && s->media[1]->port == 9);
+	CHECK(tx(j, 0).stopped && !tx(j, 0).negotiated);
+	rtc_sdp_free(s);
+	rtc_jsep_free(j);
+
+	/* H.264: Main profile is not ours; the level without asymmetry is
+	 * the lower one, with it ours. */
+	j = new_jsep(false);
+	s = answer_to(j, HEAD "a=group:BUNDLE v w x\r\n"
+			 VIDEO_H264("v", "profile-level-id=4d001f;packetization-mode=1")
+			 VIDEO_H264("w", "profile-level-id=42e00d;packetization-mode=1")
+			 VIDEO_H264("x", "profile-level-id=42C033;packetization-mode=0;level-asymmetry-allowed=1"));
+	CHECK(s && s->n_media == 3);
+	if (s && s->n_media == 3) {
+		CHECK_INTEQ(s->media[0]->port, 0);
+		CHECK_INTEQ(s->media[1]->port, 9);
+		CHECK(strstr(fmtp_value(s->media[1]), "profile-level-id=42e00d") != NULL);
+		CHECK(strstr(fmtp_value(s->media[2]), "profile-level-id=42c01f") != NULL);
+		CHECK(strstr(fmtp_value(s->media[2]), "packetization-mode=0") != NULL);
+		CHECK_INTEQ(rtc_sdp_direction(s, s->media[1]), RTC_SDP_DIRECTION_RECVONLY);
+	}
+	CHECK(tx(j, 0).stopped && !tx(j, 1).stopped && !tx(j, 2).stopped);
+	rtc_sdp_free(s);
+	rtc_jsep_free(j);
+}
+
+/* Remote descriptions rtcd cannot use: each an InvalidAccessError that
+ * changes nothing. */
+static void test_remote_refusals(void)
+{
+	struct rtc_jsep *a = new_jsep(true), *b = new_jsep(false);
+	struct snapshot before;
+	struct rtc_error err = { 0 };
+	char *offer, *answer, *bad;
+
+	add_track(a, RTC_JSEP_MEDIA_AUDIO, "s", "mic");
+	offer = create_offer(a, false);
+	OK(rtc_jsep_set_local_description(a, RTC_SDP_TYPE_OFFER, offer, ERR));
+	OK(rtc_jsep_set_remote_description(b, RTC_SDP_TYPE_OFFER, offer, ERR));
+	answer = create_answer(b);
+	take_snapshot(a, &before);
+
+	/* Two accepted sections outside one BUNDLE group. */
+	bad = remove_lines(answer, "a=group:");
+	CHECK_INTEQ(rtc_jsep_set_remote_description(a, RTC_SDP_TYPE_ANSWER, bad, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_INVALID_ACCESS);
+	CHECK(strstr(err.message, "BUNDLE") != NULL);
+	CHECK_UNCHANGED(a, &before);
+	free(bad);
+	/* An accepted audio section without rtcp-mux. */
+	bad = remove_lines(answer, "a=rtcp-mux");
+	CHECK_INTEQ(rtc_jsep_set_remote_description(a, RTC_SDP_TYPE_ANSWER, bad, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_INVALID_ACCESS);
+	CHECK(strstr(err.message, "rtcp-mux") != NULL);
+	CHECK_UNCHANGED(a, &before);
+	free(bad);
+	free_snapshot(&before);
+	OK(rtc_jsep_set_remote_description(a, RTC_SDP_TYPE_ANSWER, answer, ERR));
+	OK(rtc_jsep_set_local_description(b, RTC_SDP_TYPE_ANSWER, answer, ERR));
+
+	/* A re-offer that turns mid "0" from audio into video. */
+	free(offer);
+	offer = create_offer(a, false);
+	bad = replace(offer, "m=audio", "m=video");
+	take_snapshot(b, &before);
+	CHECK_INTEQ(rtc_jsep_set_remote_description(b, RTC_SDP_TYPE_OFFER, bad, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_INVALID_ACCESS);
+	CHECK_UNCHANGED(b, &before);
+	CHECK_INTEQ(rtc_jsep_transceiver_count(b), 1);
+	free_snapshot(&before);
+	free(bad);
+	free(offer);
+	free(answer);
+	rtc_jsep_free(a);
+	rtc_jsep_free(b);
+}
+
 int main(void)
 {
 	RUN(test_audio_video_data);
@@ -567,5 +707,7 @@ int main(void)
 	RUN(test_rollback);
 	RUN(test_api_errors);
 	RUN(test_browser_answer);
+	RUN(test_remote_offer_edges);
+	RUN(test_remote_refusals);
 	return rtc_test_done();
 }
