@@ -109,6 +109,13 @@ static void handle_event(struct rtc_session *s, const struct rtc_pc_event *ev)
 	case RTC_PC_EVENT_CHANNEL_BUFFERED_LOW:
 		cb->channel_buffered_low(s->userdata, ev->channel.stream);
 		break;
+	case RTC_PC_EVENT_TRACK:
+	case RTC_PC_EVENT_MEDIA_FRAME:
+	case RTC_PC_EVENT_KEY_FRAME_REQUEST:
+	case RTC_PC_EVENT_TARGET_BITRATE:
+		/* The D-Bus API negotiates no media sections yet: with
+		 * daemon/media (PipeWire and the codecs) these reach it. */
+		break;
 	}
 }
 

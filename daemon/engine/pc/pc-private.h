@@ -8,6 +8,8 @@
  *   pc-relay.c      TURN allocations: relay sockets of the agent
  *   pc-transport.c  what is not STUN: validation of its source, DTLS, SCTP
  *                   and the data channels
+ *   pc-media.c      media streams from JSEP's transceivers, the media API
+ *   pc-media-rtp.c  SRTP, RTP and RTCP both ways, pacer, congestion control
  */
 #pragma once
 
@@ -60,6 +62,8 @@ struct pc_event_node {
 /* Scratch for one output: the agent's datagram. Allocated while output
  * flows, freed when the pc goes quiet (an idle connection should not carry
  * it). */
+struct pc_media;
+
 struct pc_scratch {
 	struct rtc_ice_transmit ice;
 };
@@ -105,6 +109,9 @@ struct rtc_pc {
 	unsigned burst;                 /* outputs since the last TIMEOUT */
 
 	struct rtc_pc_stats stats;
+
+	/* Media: NULL until a negotiated transceiver needs it. */
+	struct pc_media *media;
 };
 
 /* pc.c */
@@ -152,6 +159,10 @@ void pc_relay_close(struct rtc_pc *pc, uint64_t now);
 void pc_relay_free(struct rtc_pc *pc);
 
 /* pc-transport.c */
+/* Sends on ICE's data pair (host socket or relay): false while there is
+ * none, or when a relay took it (it leaves through the relay's poll). */
+bool pc_send_selected(struct rtc_pc *pc, uint64_t now, const uint8_t *data, size_t len,
+		      struct rtc_pc_transmit *out);
 void pc_transport_deliver(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 			  const struct sockaddr *from, const uint8_t *data, size_t len);
 void pc_transport_maybe_start(struct rtc_pc *pc, uint64_t now);

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "engine/dtls/cert.h"
 #include "engine/pc/demux.h"
+#include "engine/pc/pc-media.h"
 #include "engine/pc/pc-private.h"
 
 /* Held datagrams: a handshake's first flight fits in a few, and a flood
@@ -153,8 +154,18 @@ void pc_transport_deliver(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 		rtc_ice_agent_count_data(pc->agent, now, 0, len);
 		rtc_dtls_handle_receive(pc->dtls, now, data, len);
 		break;
+	case RTC_PACKET_RTP:
+	case RTC_PACKET_RTCP:
+		/* Media only from where ICE validated: SRTP would reject a
+		 * stranger's anyway, but not before paying for it. */
+		if (!rtc_ice_agent_validated(pc->agent, socket, from)) {
+			pc->stats.dropped_unvalidated++;
+			break;
+		}
+		rtc_ice_agent_count_data(pc->agent, now, 0, len);
+		pc_media_receive(pc, now, data, len);
+		break;
 	default:
-		/* SRTP comes with media; anything else is not WebRTC. */
 		pc->stats.dropped_unknown++;
 		break;
 	}
@@ -203,14 +214,14 @@ static void start_sctp(struct rtc_pc *pc, uint64_t now)
  * which certificate the peer must present. */
 void pc_transport_maybe_start(struct rtc_pc *pc, uint64_t now)
 {
-	struct rtc_jsep_sctp_session sess;
+	struct rtc_jsep_transport sess;
 	struct rtc_dtls_config config = { 0 };
 	const struct rtc_cert *cert = rtc_jsep_certificate(pc->jsep);
 	struct rtc_error err = { 0 };
 
 	if (pc->closed || !pc->agent || pc->dtls || pc->dtls_state == RTC_DTLS_FAILED ||
 	    !rtc_ice_agent_data_pair(pc->agent, NULL, NULL) ||
-	    !rtc_jsep_sctp_session(pc->jsep, &sess))
+	    !rtc_jsep_transport(pc->jsep, &sess))
 		return;
 	config.role = sess.dtls_client ? RTC_DTLS_CLIENT : RTC_DTLS_SERVER;
 	config.certificate = rtc_cert_x509(cert);
@@ -228,9 +239,8 @@ void pc_transport_maybe_start(struct rtc_pc *pc, uint64_t now)
 	replay_held(pc, now);
 }
 
-/* Sends on ICE's data pair, host socket or relay alike. */
-static bool send_selected(struct rtc_pc *pc, uint64_t now, const uint8_t *data, size_t len,
-			  struct rtc_pc_transmit *out)
+bool pc_send_selected(struct rtc_pc *pc, uint64_t now, const uint8_t *data, size_t len,
+		      struct rtc_pc_transmit *out)
 {
 	struct sockaddr_storage remote;
 	uint32_t socket;
@@ -347,7 +357,7 @@ enum rtc_pc_output_type pc_transport_poll(struct rtc_pc *pc, uint64_t now,
 				rtc_debug("pc: SCTP packet not sent: %s", err.message);
 		}
 		while ((data = rtc_dtls_poll_transmit(pc->dtls, &len)))
-			if (send_selected(pc, now, data, len, &out->transmit))
+			if (pc_send_selected(pc, now, data, len, &out->transmit))
 				return out->type = RTC_PC_OUTPUT_TRANSMIT;
 		while (rtc_dtls_poll_event(pc->dtls, &ev)) {
 			dtls_event(pc, now, &ev);
@@ -408,7 +418,7 @@ void pc_transport_close(struct rtc_pc *pc, uint64_t now)
 	}
 	rtc_dtls_close(pc->dtls);
 	while ((data = rtc_dtls_poll_transmit(pc->dtls, &len)))
-		if (send_selected(pc, now, data, len, &out))
+		if (pc_send_selected(pc, now, data, len, &out))
 			pc_farewell(pc, &out);
 	pc_transport_free(pc);
 }

@@ -8,6 +8,7 @@
 
 #include "common/log.h"
 #include "engine/pc/demux.h"
+#include "engine/pc/pc-media.h"
 
 /* Outputs in a row before poll_output yields to the owner's other work. */
 #define BURST_LIMIT 1024
@@ -173,6 +174,7 @@ void rtc_pc_close(struct rtc_pc *pc, uint64_t now)
 	while (event_pop(pc, &ev))
 		;
 	rtc_jsep_close(pc->jsep);
+	pc_media_free(pc);
 	if (pc->agent)
 		rtc_ice_agent_close(pc->agent);
 	pc_ice_free(pc);
@@ -190,6 +192,7 @@ void rtc_pc_free(struct rtc_pc *pc)
 
 	if (!pc)
 		return;
+	pc_media_free(pc);
 	pc_transport_free(pc);
 	pc_relay_free(pc);
 	pc_ice_free(pc);
@@ -231,6 +234,7 @@ int rtc_pc_set_local_description(struct rtc_pc *pc, uint64_t now, enum rtc_sdp_t
 			 pc_ice_follow_remote(pc, now, &ice_err) < 0)
 			rtc_warn("pc: remote ICE refused: %s", ice_err.message);
 	}
+	pc_media_update(pc, now);
 	return 0;
 }
 
@@ -243,6 +247,7 @@ int rtc_pc_set_remote_description(struct rtc_pc *pc, uint64_t now, enum rtc_sdp_
 		return -1;
 	if (type != RTC_SDP_TYPE_ROLLBACK && pc_ice_follow_remote(pc, now, &ice_err) < 0)
 		rtc_warn("pc: remote ICE refused: %s", ice_err.message);
+	pc_media_update(pc, now);
 	return 0;
 }
 
@@ -294,6 +299,7 @@ void rtc_pc_handle_timeout(struct rtc_pc *pc, uint64_t now)
 		rtc_ice_agent_handle_timeout(pc->agent, now);
 	pc_relay_timeouts(pc, now);
 	pc_transport_timeouts(pc, now);
+	pc_media_timeouts(pc, now);
 }
 
 static uint64_t deadline(const struct rtc_pc *pc)
@@ -306,6 +312,8 @@ static uint64_t deadline(const struct rtc_pc *pc)
 	if ((t = pc_relay_deadline(pc)) < d)
 		d = t;
 	if ((t = pc_transport_deadline(pc)) < d)
+		d = t;
+	if ((t = pc_media_deadline(pc)) < d)
 		d = t;
 	return d;
 }
@@ -338,6 +346,10 @@ enum rtc_pc_output_type rtc_pc_poll_output(struct rtc_pc *pc, uint64_t now,
 		if (pc->closed || !pc->agent)
 			return quiet(pc, now, out, RTC_NEVER);
 		if (pc_transport_poll(pc, now, out) != RTC_PC_OUTPUT_TIMEOUT)
+			return out->type;
+		if (pc->events)
+			continue;
+		if (pc_media_poll(pc, now, out) != RTC_PC_OUTPUT_TIMEOUT)
 			return out->type;
 		if (pc->events)
 			continue;

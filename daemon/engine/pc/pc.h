@@ -39,6 +39,8 @@
 #include "engine/ice/ice-config.h"
 #include "engine/jsep/jsep.h"
 #include "engine/sctp/sctp.h"
+#include "engine/stream/recv-stream.h"
+#include "engine/stream/send-stream.h"
 
 /* Host sockets are the owner's, numbered below this; relays are the pc's. */
 #define RTC_PC_RELAY_SOCKET_BASE 100
@@ -141,6 +143,36 @@ void rtc_pc_channel_set_low_threshold(struct rtc_pc *pc, uint16_t stream, uint64
  * association, so the peer waits (rtc_sctp_hold_receiving). */
 void rtc_pc_channel_hold_receiving(struct rtc_pc *pc, uint64_t now, bool hold);
 
+/* ---- media (engine/stream, engine/cc) ------------------------------------ */
+
+/* Transceivers are JSEP's (rtc_jsep_add_track and the rest, through
+ * rtc_pc_jsep_mut); once an answer negotiated one that sends, its frames
+ * go in here. An encoded frame captured at capture_ns (our clock: the RTP
+ * timestamp follows from it); audio_level -1 or 0..127 (-dBov).
+ * InvalidStateError while the transceiver does not send (not negotiated,
+ * inactive, recvonly, or SRTP not keyed yet). */
+int rtc_pc_send_frame(struct rtc_pc *pc, uint64_t now, size_t transceiver,
+		      uint64_t capture_ns, const uint8_t *frame, size_t len, int audio_level,
+		      struct rtc_error *err);
+/* The decoder of the transceiver's track cannot go on: a PLI (or FIR). */
+void rtc_pc_request_key_frame(struct rtc_pc *pc, uint64_t now, size_t transceiver);
+
+/* W3C outbound-rtp, inbound-rtp, remote-*, codec for one transceiver. */
+struct rtc_pc_media_stats {
+	bool sending, receiving;
+	enum rtc_codec send_codec, recv_codec;
+	uint8_t send_payload_type, recv_payload_type;
+	uint32_t ssrc, remote_ssrc;
+	struct rtc_send_stream_stats outbound;
+	struct rtc_recv_stream_stats inbound;
+};
+/* False for an index JSEP does not have. */
+bool rtc_pc_media_stats(const struct rtc_pc *pc, size_t transceiver,
+			struct rtc_pc_media_stats *out);
+/* The congestion controller's target (candidate-pair
+ * availableOutgoingBitrate), 0 while no media is sent. */
+uint64_t rtc_pc_target_bitrate(const struct rtc_pc *pc);
+
 /* ---- driving ------------------------------------------------------------- */
 
 /* A datagram (or stream bytes, for a stream socket: from may be NULL) that
@@ -174,6 +206,11 @@ enum rtc_pc_event_type {
 	RTC_PC_EVENT_CHANNEL_CLOSING,   /* stream: the peer reset it */
 	RTC_PC_EVENT_CHANNEL_CLOSED,    /* stream */
 	RTC_PC_EVENT_CHANNEL_BUFFERED_LOW, /* stream */
+	/* Media. */
+	RTC_PC_EVENT_TRACK,             /* media.transceiver: its receiver got a track */
+	RTC_PC_EVENT_MEDIA_FRAME,       /* media.transceiver, media.frame */
+	RTC_PC_EVENT_KEY_FRAME_REQUEST, /* media.transceiver: the peer asks (PLI/FIR) */
+	RTC_PC_EVENT_TARGET_BITRATE,    /* media.bitrate: for all encoders together */
 };
 
 struct rtc_pc_event {
@@ -202,6 +239,11 @@ struct rtc_pc_event {
 			const uint8_t *data;   /* valid until the next call into the pc */
 			size_t len;
 		} channel;
+		struct {
+			size_t transceiver;
+			struct rtc_recv_frame frame;   /* data valid until the next call */
+			uint64_t bitrate;              /* bits per second */
+		} media;
 	};
 };
 
@@ -234,8 +276,12 @@ enum rtc_dtls_state rtc_pc_dtls_state(const struct rtc_pc *pc);
 struct rtc_pc_stats {
 	/* Datagrams that are not WebRTC (RFC 7983's unknown ranges, ZRTP). */
 	uint64_t dropped_unknown;
-	/* DTLS (and later media) from an address no check validated: dropped,
-	 * or held and never validated. */
+	/* DTLS and SRTP from an address no check validated: dropped, or (DTLS)
+	 * held and never validated. */
 	uint64_t dropped_unvalidated;
+	/* SRTP/SRTCP refused (authentication, replay, before keys) or that no
+	 * negotiated stream takes. */
+	uint64_t srtp_rejected;
+	uint64_t rtp_unknown_stream;
 };
 void rtc_pc_stats(const struct rtc_pc *pc, struct rtc_pc_stats *out);

@@ -159,7 +159,27 @@ static void transmit(struct pcn *net, int i, const struct rtc_pc_transmit *tx)
 		net->lost++;
 		return;
 	}
-	p = new_packet(net, pcn_now + delay(net));
+	if (pcn_now >= net->blackout_from && pcn_now < net->blackout_until) {
+		net->lost++;
+		net->blacked_out++;
+		return;
+	}
+	{
+		struct pcn_link *link = &net->links[i];
+		uint64_t start = link->free_at > pcn_now ? link->free_at : pcn_now;
+
+		if (link->bps) {
+			if (start - pcn_now > link->max_queue) {
+				link->dropped++;
+				net->lost++;
+				return;
+			}
+			link->free_at = start + (uint64_t)tx->len * 8 * PCN_S / link->bps;
+			p = new_packet(net, link->free_at + delay(net));
+		} else {
+			p = new_packet(net, pcn_now + delay(net));
+		}
+	}
 	p->from = peer->addr;
 	p->to = tx->to;
 	p->len = tx->len;
@@ -427,6 +447,25 @@ static void handle_event(struct pcn *net, int i, const struct rtc_pc_event *ev)
 	case RTC_PC_EVENT_CHANNEL_BUFFERED_LOW:
 		note(net, i, 'L', ev->channel.stream);
 		break;
+	case RTC_PC_EVENT_TRACK:
+		note(net, i, 'k', ev->media.transceiver);
+		peer->tracks++;
+		break;
+	case RTC_PC_EVENT_MEDIA_FRAME:
+		note(net, i, 'f', ev->media.frame.rtp_timestamp);
+		if (net->on_frame)
+			net->on_frame(net, i, ev->media.transceiver, &ev->media.frame);
+		break;
+	case RTC_PC_EVENT_KEY_FRAME_REQUEST:
+		note(net, i, 'K', ev->media.transceiver);
+		peer->key_frame_requests++;
+		peer->key_frame_due = true;
+		break;
+	case RTC_PC_EVENT_TARGET_BITRATE:
+		note(net, i, 'B', ev->media.bitrate);
+		peer->target_bps = ev->media.bitrate;
+		peer->target_events++;
+		break;
 	}
 }
 
@@ -529,11 +568,17 @@ int pcn_negotiate(struct pcn *net)
 	char *offer = NULL, *answer = NULL;
 	int r = -1;
 
-	rtc_jsep_add_data_channel(rtc_pc_jsep_mut(a));
+	if (!net->no_data_channel)
+		rtc_jsep_add_data_channel(rtc_pc_jsep_mut(a));
+	if (net->before_offer)
+		net->before_offer(net);
 	if (rtc_jsep_create_offer(rtc_pc_jsep_mut(a), &options, &offer, &err) < 0 ||
 	    rtc_pc_set_local_description(a, pcn_now, RTC_SDP_TYPE_OFFER, offer, &err) < 0 ||
-	    rtc_pc_set_remote_description(b, pcn_now, RTC_SDP_TYPE_OFFER, offer, &err) < 0 ||
-	    rtc_jsep_create_answer(rtc_pc_jsep_mut(b), &answer, &err) < 0 ||
+	    rtc_pc_set_remote_description(b, pcn_now, RTC_SDP_TYPE_OFFER, offer, &err) < 0)
+		goto out;
+	if (net->before_answer)
+		net->before_answer(net);
+	if (rtc_jsep_create_answer(rtc_pc_jsep_mut(b), &answer, &err) < 0 ||
 	    rtc_pc_set_local_description(b, pcn_now, RTC_SDP_TYPE_ANSWER, answer, &err) < 0)
 		goto out;
 	if (net->answer_delay) {
@@ -556,10 +601,10 @@ out:
 
 int pcn_dtls_client(const struct pcn *net)
 {
-	struct rtc_jsep_sctp_session sess;
+	struct rtc_jsep_transport sess;
 
 	for (int i = 0; i < 2; i++)
-		if (rtc_jsep_sctp_session(rtc_pc_jsep(net->peers[i].pc), &sess) && sess.dtls_client)
+		if (rtc_jsep_transport(rtc_pc_jsep(net->peers[i].pc), &sess) && sess.dtls_client)
 			return i;
 	return -1;
 }

@@ -43,6 +43,10 @@ struct pcn;
  * next call into that pc). */
 typedef void (*pcn_message_fn)(struct pcn *net, int to, uint16_t stream, bool binary,
 			       const uint8_t *data, size_t len);
+/* A media frame arrived at peer `to` on its transceiver (data lives until
+ * the next call into that pc; NULL: an audio gap to conceal). */
+typedef void (*pcn_frame_fn)(struct pcn *net, int to, size_t transceiver,
+			     const struct rtc_recv_frame *frame);
 
 struct pcn_packet {
 	uint64_t deliver_at;
@@ -88,6 +92,22 @@ struct pcn_peer {
 	/* DTLS that reached it from an address its ICE agent had not
 	 * validated at that moment (the pc must hold or drop it). */
 	unsigned dtls_in_unvalidated;
+
+	/* Media events. */
+	unsigned tracks;                /* TRACK */
+	unsigned key_frame_requests;    /* KEY_FRAME_REQUEST */
+	bool key_frame_due;             /* one came since the test last looked */
+	uint64_t target_bps;            /* the latest TARGET_BITRATE */
+	unsigned target_events;
+};
+
+/* A link with a rate: packets queue behind each other (drop-tail beyond
+ * max_queue of waiting), then take the network's delay. bps 0: no limit. */
+struct pcn_link {
+	uint64_t bps;
+	uint64_t max_queue;
+	uint64_t free_at;               /* when the last queued packet is out */
+	unsigned dropped;
 };
 
 struct pcn {
@@ -125,7 +145,19 @@ struct pcn {
 	uint64_t digest;
 
 	pcn_message_fn on_message;
+	pcn_frame_fn on_frame;
 	void *user;
+
+	/* Media: each direction's bottleneck (links[i]: what peer i sends),
+	 * and a blackout when every datagram is lost. */
+	struct pcn_link links[2];
+	uint64_t blackout_from, blackout_until;
+	unsigned blacked_out;
+	/* Called before the offer on peer 0 and before the answer on peer 1
+	 * (to add transceivers); no_data_channel leaves the channel out. */
+	void (*before_offer)(struct pcn *net);
+	void (*before_answer)(struct pcn *net);
+	bool no_data_channel;
 };
 
 struct sockaddr_storage pcn_addr(const char *ip, uint16_t port);

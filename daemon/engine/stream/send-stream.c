@@ -350,6 +350,40 @@ void rtc_send_stream_sent(struct rtc_send_stream *s, uint64_t now, uint8_t *buf,
 		rtc_rtx_cache_put(s->cache, now, buf, len, NULL);
 }
 
+size_t rtc_send_stream_padding(struct rtc_send_stream *s, uint64_t now, size_t size,
+			       uint8_t *buf, size_t cap)
+{
+	struct rtc_rtp_ext e[4];
+	uint8_t bufs[3][3];
+	struct rtc_rtp_ext_block block = { .form = RTC_RTP_EXT_AUTO, .elems = e };
+	bool rtx = s->config.rtx_payload_type >= 0;
+	struct rtc_rtp_header h = {
+		.payload_type = rtx ? (uint8_t)s->config.rtx_payload_type : s->config.payload_type,
+		.ssrc = rtx ? s->config.rtx_ssrc : s->config.ssrc,
+		.seq = rtx ? s->rtx.next_seq : s->next_seq,
+		.timestamp = s->last_rtp_ts,
+	};
+	long n;
+	unsigned pad;
+
+	if (size > s->config.mtu)
+		size = s->config.mtu;
+	if (size < s->header_size + 1)
+		size = s->header_size + 1;
+	/* RFC 3550 5.1: at most 255 padding bytes a packet. */
+	pad = (unsigned)(size - s->header_size > 255 ? 255 : size - s->header_size);
+	block.count = build_extensions(s, -1, e, bufs);
+	n = rtc_rtp_write(&h, &block, NULL, 0, pad, buf, cap, NULL);
+	if (n < 0)
+		return 0;
+	if (rtx)
+		s->rtx.next_seq++;
+	else
+		s->next_seq++;
+	(void)now;
+	return (size_t)n;
+}
+
 /* ---- RTCP ------------------------------------------------------------------ */
 
 bool rtc_send_stream_sender_report(struct rtc_send_stream *s, uint64_t now,

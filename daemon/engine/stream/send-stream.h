@@ -108,6 +108,13 @@ bool rtc_send_stream_poll_packet(struct rtc_send_stream *s, struct rtc_send_pack
 void rtc_send_stream_sent(struct rtc_send_stream *s, uint64_t now, uint8_t *buf, size_t len,
 			  bool retransmission, uint16_t twcc_seq);
 
+/* A padding-only packet of size bytes (at most the MTU) into buf, for a
+ * bandwidth probe: on the RTX stream when there is one (the receiver
+ * finds no original in it), else on the media stream with the next
+ * sequence number. Returns its length, or 0 if cap is too small. */
+size_t rtc_send_stream_padding(struct rtc_send_stream *s, uint64_t now, size_t size,
+			       uint8_t *buf, size_t cap);
+
 /* ---- RTCP ------------------------------------------------------------------ */
 
 /* An SR for now, when anything was sent; false before the first packet. */

@@ -220,7 +220,7 @@ static void test_key_frame_requests(void)
 	rtc_send_stream_free(s);
 }
 
-/* An Opus packet: TOC config 12 (SILK WB 20 ms), code 0, one frame. */
+/* An Opus packet: TOC config 9 (SILK WB 20 ms), code 0, one frame. */
 static void test_opus(void)
 {
 	struct rtc_send_stream_config c = {
@@ -229,7 +229,7 @@ static void test_opus(void)
 	};
 	struct rtc_send_stream *s;
 	struct rtc_error err;
-	uint8_t pkt[80] = { 12 << 3 };
+	uint8_t pkt[80] = { 9 << 3 };
 	static struct sent pk[4];
 	uint16_t twcc = 0;
 	struct rtc_rtp_packet p;

@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Media engine to engine: two peer connections on the in-memory network
+ * of test-pc-harness, each sending 20 ms Opus packets and 30 fps video
+ * (VP8 or H.264) to the other for 30 simulated seconds, through loss,
+ * delay and reordering, a blackout, and a rate-limited link.
+ *
+ * The frames are synthetic but carry their own number and a pattern made
+ * from it, so the receiver checks every byte of every frame it gets, and
+ * that they come in order. What must hold:
+ *   - 5 % loss, 48..52 ms delay (reordering): every video frame sent
+ *     arrives, whole (NACK and RTX); audio frames arrive or are reported
+ *     as gaps, never corrupt;
+ *   - a 500 ms blackout: the receiver asks for a key frame, the sender's
+ *     encoder is told, and frames flow again;
+ *   - a 1 Mbit/s bottleneck: the target bitrate settles within 20 % of it
+ *     by 15 s and stays there; when the link drops to 300 kbit/s the
+ *     target follows it down;
+ *   - RTT from RTCP matches the simulated 100 ms within 5 ms.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "engine/pc/test-pc-harness.h"
+
+#define AUDIO_T 0
+#define VIDEO_T 1
+#define FRAME_INTERVAL (PCN_S / 30)
+#define AUDIO_INTERVAL (20 * PCN_MS)
+#define AUDIO_BPS 32000ull
+
+struct side {
+	/* sent */
+	uint32_t video_sent, audio_sent, key_frames_sent;
+	uint64_t next_video, next_audio;
+	bool key_due;
+	/* received (from the other side) */
+	uint32_t video_got, video_bad, video_out_of_order, video_keys;
+	int64_t last_video;
+	uint32_t audio_got, audio_gaps, audio_bad;
+	uint64_t last_video_at;         /* when the last video frame arrived */
+};
+
+struct run {
+	enum rtc_codec codec;
+	bool follow_target;
+	uint64_t video_bps;             /* fixed rate unless following the target */
+	uint64_t key_every;             /* ns between periodic key frames (0: never) */
+	struct side side[2];
+};
+
+static struct run run;
+
+static uint8_t pattern(uint32_t index, size_t i)
+{
+	return (uint8_t)(index * 31u + i * 7u + 1u);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* A video frame of len bytes. VP8: the payload header's P bit says key or
+ * not, then the number, then the pattern. H.264: (SPS and PPS and) one
+ * slice, IDR or not, whose first_mb_in_slice is 0, then the same. */
+static const uint8_t sps[] = { 0, 0, 0, 1, 0x67, 0x42, 0xe0, 0x1f, 0x8c, 0x8d, 0x40 };
+static const uint8_t pps[] = { 0, 0, 0, 1, 0x68, 0xce, 0x3c, 0x80 };
+
+static size_t make_video(uint8_t *f, size_t len, uint32_t index, bool key)
+{
+	size_t body = 0;
+
+	if (run.codec == RTC_CODEC_VP8) {
+		f[0] = key ? 0x10 : 0x11;
+		body = 1;
+	} else {
+		if (key) {
+			memcpy(f, sps, sizeof(sps));
+			memcpy(f + sizeof(sps), pps, sizeof(pps));
+			body = sizeof(sps) + sizeof(pps);
+		}
+		f[body++] = 0;
+		f[body++] = 0;
+		f[body++] = 0;
+		f[body++] = 1;
+		f[body++] = key ? 0x65 : 0x41;
+		f[body++] = 0x88;       /* first_mb_in_slice 0: ue(v) "1" */
+	}
+	put32(f + body, index);
+	for (size_t i = body + 4; i < len; i++)
+		f[i] = pattern(index, i) | 0x01;  /* never 0: no start code emulation */
+	return len;
+}
+
+/* The frame's number, if every byte is as sent. */
+static bool check_video(const uint8_t *f, size_t len, uint32_t *index, bool *key)
+{
+	static uint8_t want[200000];
+	size_t body;
+
+	if (run.codec == RTC_CODEC_VP8) {
+		if (len < 5)
+			return false;
+		*key = !(f[0] & 1);
+		body = 1;
+	} else {
+		*key = len > sizeof(sps) && !memcmp(f, sps, sizeof(sps));
+		body = (*key ? sizeof(sps) + sizeof(pps) : 0) + 6;
+		if (len < body + 4)
+			return false;
+	}
+	*index = get32(f + body);
+	if (len > sizeof(want))
+		return false;
+	make_video(want, len, *index, *key);
+	return !memcmp(want, f, len);
+}
+
+/* An Opus packet: TOC config 9 (SILK WB, 20 ms), one frame; the number
+ * and the pattern follow. */
+static size_t make_audio(uint8_t *f, uint32_t index)
+{
+	size_t len = 80;
+
+	f[0] = 9 << 3;
+	put32(f + 1, index);
+	for (size_t i = 5; i < len; i++)
+		f[i] = pattern(index, i);
+	return len;
+}
+
+static void on_frame(struct pcn *net, int to, size_t transceiver,
+		     const struct rtc_recv_frame *frame)
+{
+	struct side *s = &run.side[to];
+	uint32_t index;
+	bool key;
+
+	(void)net;
+	if (transceiver == AUDIO_T) {
+		uint8_t want[128];
+
+		if (!frame->data) {
+			s->audio_gaps++;
+			return;
+		}
+		if (frame->len != 80 ||
+		    (index = get32(frame->data + 1), make_audio(want, index),
+		     memcmp(want, frame->data, 80))) {
+			s->audio_bad++;
+			return;
+		}
+		s->audio_got++;
+		return;
+	}
+	if (!check_video(frame->data, frame->len, &index, &key)) {
+		s->video_bad++;
+		return;
+	}
+	if ((int64_t)index <= s->last_video)
+		s->video_out_of_order++;
+	if (getenv("PCM_TRACE") && (int64_t)index != s->last_video + 1)
+		printf("# peer %d: frame %u after %lld at %.3f s\n", to, index,
+		       (long long)s->last_video, (double)pcn_now / PCN_S);
+	s->last_video = index;
+	s->video_got++;
+	s->video_keys += key;
+	s->last_video_at = pcn_now;
+}
+
+static void add_tracks(struct rtc_jsep *jsep)
+{
+	const char *streams[] = { "s" };
+	size_t index;
+	struct rtc_error err;
+
+	CHECK_INTEQ(rtc_jsep_add_track(jsep, RTC_JSEP_MEDIA_AUDIO, streams, 1, "mic", &index, &err),
+		    0);
+	CHECK_INTEQ(index, AUDIO_T);
+	CHECK_INTEQ(rtc_jsep_add_track(jsep, RTC_JSEP_MEDIA_VIDEO, streams, 1, "cam", &index, &err),
+		    0);
+	CHECK_INTEQ(index, VIDEO_T);
+}
+
+static void offerer_tracks(struct pcn *net)
+{
+	add_tracks(rtc_pc_jsep_mut(net->peers[0].pc));
+}
+
+static void answerer_tracks(struct pcn *net)
+{
+	add_tracks(rtc_pc_jsep_mut(net->peers[1].pc));
+}
+
+static uint64_t video_rate(const struct pcn *net, int i)
+{
+	uint64_t target = net->peers[i].target_bps;
+
+	if (!run.follow_target)
+		return run.video_bps;
+	/* The encoder takes what the audio leaves, 90 % of it. */
+	return target > AUDIO_BPS + 50000 ? (target - AUDIO_BPS) * 9 / 10 : 45000;
+}
+
+/* The two encoders of each side, on time. */
+static void encode(struct pcn *net)
+{
+	static uint8_t frame[200000];
+	struct rtc_error err;
+
+	for (int i = 0; i < 2; i++) {
+		struct side *s = &run.side[i];
+		struct pcn_peer *p = &net->peers[i];
+
+		while (s->next_audio <= pcn_now) {
+			size_t len = make_audio(frame, s->audio_sent);
+
+			if (rtc_pc_send_frame(p->pc, pcn_now, AUDIO_T, s->next_audio, frame, len, 40,
+					      &err) == 0)
+				s->audio_sent++;
+			s->next_audio += AUDIO_INTERVAL;
+		}
+		while (s->next_video <= pcn_now) {
+			bool key = s->video_sent == 0 || p->key_frame_due || s->key_due;
+			size_t len = video_rate(net, i) / 8 / 30;
+
+			if (key)
+				len *= 4;
+			if (len < 64)
+				len = 64;
+			make_video(frame, len, s->video_sent, key);
+			if (rtc_pc_send_frame(p->pc, pcn_now, VIDEO_T, s->next_video, frame, len, -1,
+					      &err) == 0) {
+				s->video_sent++;
+				s->key_frames_sent += key;
+				p->key_frame_due = false;
+				s->key_due = false;
+			} else {
+				printf("# peer %d: send_frame: %s\n", i, err.message);
+			}
+			if (run.key_every && s->video_sent % (run.key_every / FRAME_INTERVAL) == 0)
+				s->key_due = true;
+			s->next_video += FRAME_INTERVAL;
+		}
+		pcn_pump(net, i);
+	}
+}
+
+/* Runs the network with both encoders for duration. */
+static void run_media(struct pcn *net, uint64_t duration)
+{
+	uint64_t end = pcn_now + duration;
+
+	while (pcn_now < end) {
+		uint64_t next = run.side[0].next_video;
+
+		for (int i = 0; i < 2; i++) {
+			if (run.side[i].next_video < next)
+				next = run.side[i].next_video;
+			if (run.side[i].next_audio < next)
+				next = run.side[i].next_audio;
+		}
+		pcn_run_for(net, next > pcn_now ? next - pcn_now : 0);
+		encode(net);
+	}
+}
+
+/* Connected with SRTP keyed: a frame can be sent. */
+static bool media_ready(struct pcn *net)
+{
+	return pcn_both_dtls_connected(net);
+}
+
+static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
+{
+	memset(&run, 0, sizeof(run));
+	run.codec = codec;
+	run.video_bps = 1500000;
+	for (int i = 0; i < 2; i++)
+		run.side[i].last_video = -1;
+	pcn_init(net, seed);
+	net->on_frame = on_frame;
+	net->before_offer = offerer_tracks;
+	net->before_answer = answerer_tracks;
+	if (pcn_create(net) < 0 || pcn_negotiate(net) < 0)
+		return -1;
+	if (!pcn_run_until(net, 10 * PCN_S, media_ready))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		run.side[i].next_audio = pcn_now;
+		run.side[i].next_video = pcn_now;
+	}
+	return 0;
+}
+
+static void test_negotiated(void)
+{
+	struct pcn net;
+	struct rtc_pc_media_stats st;
+
+	CHECK_INTEQ(start(&net, 1, RTC_CODEC_VP8), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INTEQ(net.peers[i].tracks, 2);
+		CHECK(rtc_pc_media_stats(net.peers[i].pc, VIDEO_T, &st));
+		CHECK(st.sending);
+		CHECK_INTEQ(st.send_codec, RTC_CODEC_VP8);
+		CHECK(rtc_pc_media_stats(net.peers[i].pc, AUDIO_T, &st));
+		CHECK_INTEQ(st.send_codec, RTC_CODEC_OPUS);
+	}
+	CHECK(!rtc_pc_media_stats(net.peers[0].pc, 7, &st));
+	pcn_free(&net);
+}
+
+/* 30 s through 5 % loss with 40..60 ms of delay (which reorders). */
+static void lossy(enum rtc_codec codec, uint64_t seed)
+{
+	struct pcn net;
+
+	CHECK_INTEQ(start(&net, seed, codec), 0);
+	net.loss_permille = getenv("PCM_LOSS") ? (unsigned)atoi(getenv("PCM_LOSS")) : 50;
+	run.follow_target = getenv("PCM_FOLLOW") != NULL;
+	/* 50 ms, give or take 2: packets of one burst (a frame) pass
+	 * each other. */
+	net.delay_min = 48 * PCN_MS;
+	net.delay_max = 52 * PCN_MS;
+	for (int sec = 0; sec < 30; sec++) {
+		run_media(&net, PCN_S);
+		if (getenv("PCM_TRACE"))
+			printf("# %d s: targets %llu %llu, last frames %lld %lld of %u %u\n", sec,
+			       (unsigned long long)net.peers[0].target_bps,
+			       (unsigned long long)net.peers[1].target_bps,
+			       (long long)run.side[0].last_video, (long long)run.side[1].last_video,
+			       run.side[1].video_sent, run.side[0].video_sent);
+	}
+	/* What was sent in the last second may still be on its way. */
+	net.loss_permille = 0;
+	pcn_run_for(&net, 2 * PCN_S);
+	for (int i = 0; i < 2; i++) {
+		struct side *tx = &run.side[!i], *rx = &run.side[i];
+		struct rtc_pc_media_stats st;
+
+		printf("# peer %d got %u/%u video frames (%u bad, %u out of order), "
+		       "%u/%u audio (%u gaps, %u bad)\n", i, rx->video_got, tx->video_sent,
+		       rx->video_bad, rx->video_out_of_order, rx->audio_got, tx->audio_sent,
+		       rx->audio_gaps, rx->audio_bad);
+		CHECK(tx->video_sent >= 29 * 30);
+		CHECK_INTEQ(rx->video_got, tx->video_sent);
+		CHECK_INTEQ(rx->video_bad, 0);
+		CHECK_INTEQ(rx->video_out_of_order, 0);
+		CHECK_INTEQ(rx->audio_bad, 0);
+		/* Audio is not retransmitted: about 5 % are gaps. */
+		CHECK(rx->audio_got >= tx->audio_sent * 90 / 100);
+		CHECK(rx->audio_got + rx->audio_gaps >= tx->audio_sent * 98 / 100);
+		CHECK(rtc_pc_media_stats(net.peers[i].pc, VIDEO_T, &st));
+		CHECK(st.inbound.nack_count > 0);
+		CHECK(st.inbound.retransmitted_packets_received > 0);
+		CHECK(rtc_pc_media_stats(net.peers[!i].pc, VIDEO_T, &st));
+		CHECK(st.outbound.retransmitted_packets_sent > 0);
+	}
+	pcn_free(&net);
+}
+
+static void test_loss_vp8(void)
+{
+	lossy(RTC_CODEC_VP8, 11);
+}
+
+static void test_loss_h264(void)
+{
+	lossy(RTC_CODEC_H264, 12);
+}
+
+/* 500 ms of total loss: too long for NACKs, a key frame repairs it. */
+static void test_blackout(void)
+{
+	struct pcn net;
+	uint64_t blackout_end;
+
+	CHECK_INTEQ(start(&net, 21, RTC_CODEC_VP8), 0);
+	net.delay_min = net.delay_max = 20 * PCN_MS;
+	run_media(&net, 5 * PCN_S);
+	net.blackout_from = pcn_now;
+	net.blackout_until = blackout_end = pcn_now + 500 * PCN_MS;
+	run_media(&net, 5 * PCN_S);
+	for (int i = 0; i < 2; i++) {
+		struct rtc_pc_media_stats st;
+
+		printf("# peer %d: %u key frame requests, %u key frames received, "
+		       "last video %.3f s after the blackout\n", i, net.peers[!i].key_frame_requests,
+		       run.side[i].video_keys,
+		       (double)(run.side[i].last_video_at - blackout_end) / PCN_S);
+		CHECK(net.peers[!i].key_frame_requests >= 1);
+		CHECK(run.side[i].video_keys >= 2);
+		CHECK(run.side[i].last_video_at > blackout_end + 3 * PCN_S);
+		CHECK_INTEQ(run.side[i].video_bad, 0);
+		CHECK(rtc_pc_media_stats(net.peers[i].pc, VIDEO_T, &st));
+		CHECK(st.inbound.pli_count >= 1);
+		CHECK(rtc_pc_media_stats(net.peers[!i].pc, VIDEO_T, &st));
+		CHECK(st.outbound.pli_count >= 1);
+	}
+	pcn_free(&net);
+}
+
+/* The encoders follow the target through a 1 Mbit/s link, then 300 kbit/s. */
+static void test_bottleneck(void)
+{
+	struct pcn net;
+	uint64_t t;
+
+	CHECK_INTEQ(start(&net, 31, RTC_CODEC_VP8), 0);
+	run.follow_target = true;
+	net.delay_min = net.delay_max = 25 * PCN_MS;
+	for (int i = 0; i < 2; i++)
+		net.links[i] = (struct pcn_link){ .bps = 1000000, .max_queue = 300 * PCN_MS };
+	for (int s = 1; s <= 30; s++) {
+		run_media(&net, PCN_S);
+		t = net.peers[0].target_bps;
+		printf("# %2d s: target %llu bit/s, %u dropped at the link\n", s,
+		       (unsigned long long)t, net.links[0].dropped);
+		if (s >= 15) {
+			CHECK(t >= 800000);
+			CHECK(t <= 1200000);
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		net.links[i].bps = 300000;
+	for (int s = 1; s <= 10; s++) {
+		run_media(&net, PCN_S);
+		t = net.peers[0].target_bps;
+		printf("# %2d s at 300 kbit/s: target %llu bit/s\n", s, (unsigned long long)t);
+	}
+	CHECK(t <= 360000);
+	CHECK(t >= 150000);
+	CHECK_INTEQ(run.side[1].video_bad, 0);
+	pcn_free(&net);
+}
+
+/* RTT from SR/RR against 50 ms each way. */
+static void test_rtt(void)
+{
+	struct pcn net;
+	struct rtc_pc_media_stats st;
+
+	CHECK_INTEQ(start(&net, 41, RTC_CODEC_VP8), 0);
+	net.delay_min = net.delay_max = 50 * PCN_MS;
+	run.video_bps = 300000;
+	run_media(&net, 10 * PCN_S);
+	for (int i = 0; i < 2; i++)
+		for (size_t t = 0; t < 2; t++) {
+			CHECK(rtc_pc_media_stats(net.peers[i].pc, t, &st));
+			printf("# peer %d transceiver %zu: RTT %.3f ms over %llu reports\n", i, t,
+			       st.outbound.round_trip_time / 1e6,
+			       (unsigned long long)st.outbound.round_trip_time_measurements);
+			CHECK(st.outbound.round_trip_time_measurements >= 5);
+			CHECK(st.outbound.round_trip_time >= 95 * PCN_MS);
+			CHECK(st.outbound.round_trip_time <= 105 * PCN_MS);
+		}
+	pcn_free(&net);
+}
+
+int main(void)
+{
+	RUN(test_negotiated);
+	RUN(test_loss_vp8);
+	RUN(test_loss_h264);
+	RUN(test_blackout);
+	RUN(test_bottleneck);
+	RUN(test_rtt);
+	return rtc_test_done();
+}
