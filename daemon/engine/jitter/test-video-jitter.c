@@ -121,8 +121,9 @@ static void test_missing_then_retransmitted(void)
 	put(33 * MS, 15, 2970, false, true, false, false);
 	put_frame(66 * MS, 16, 3, 5940, false);
 	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
-	/* 1.5 RTT (60 ms) from the first packet waiting. */
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 93 * MS);
+	/* 1.5 RTT (60 ms) and a frame's time (33 ms) from the first packet
+	 * waiting. */
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 126 * MS);
 	rtc_video_jitter_handle_timeout(vj, 80 * MS);
 	CHECK(!rtc_video_jitter_need_key_frame(vj, 80 * MS));
 	/* The NACK's answer. */
@@ -151,30 +152,32 @@ static void test_unrecoverable_gap_asks_key_frame(void)
 	put_frame(0, 1, 2, 0, true);
 	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
 	/* 3 is lost for good; frames 5..6 and 7..8 wait behind it. */
-	put(10 * MS, 4, 900, false, true, false, false);
-	put_frame(20 * MS, 5, 2, 1800, false);
-	put_frame(30 * MS, 7, 2, 2700, false);
-	CHECK(!rtc_video_jitter_poll_frame(vj, 30 * MS, &f));
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 70 * MS);
-	rtc_video_jitter_handle_timeout(vj, 69 * MS);
+	put(33 * MS, 4, 2970, false, true, false, false);
+	put_frame(66 * MS, 5, 2, 5940, false);
+	put_frame(99 * MS, 7, 2, 8910, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 99 * MS, &f));
+	/* 1.5 RTT + a frame's time from 4's arrival. */
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (33 + 60 + 33) * MS);
+	rtc_video_jitter_handle_timeout(vj, 125 * MS);
 	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 5);
-	rtc_video_jitter_handle_timeout(vj, 70 * MS);
+	rtc_video_jitter_handle_timeout(vj, 126 * MS);
 	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
 	CHECK_INTEQ(st->frames_dropped, 3);
 	CHECK_INTEQ(st->timeouts, 1);
 	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 0);   /* the request is due */
-	CHECK(rtc_video_jitter_need_key_frame(vj, 70 * MS));
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 70 * MS));
+	CHECK(rtc_video_jitter_need_key_frame(vj, 126 * MS));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 126 * MS));
 	CHECK_INTEQ(st->key_frame_requests, 1);
 	/* Deltas keep coming and cannot be decoded: dropped again after the
 	 * wait, but the next request waits out 300 ms from the last. */
-	put_frame(100 * MS, 9, 2, 9000, false);
-	CHECK(!rtc_video_jitter_poll_frame(vj, 100 * MS, &f));
-	rtc_video_jitter_handle_timeout(vj, 160 * MS);
+	put_frame(132 * MS, 9, 2, 11880, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 132 * MS, &f));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (132 + 60 + 33) * MS);
+	rtc_video_jitter_handle_timeout(vj, 225 * MS);
 	CHECK_INTEQ(st->frames_dropped, 4);
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 160 * MS));
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 370 * MS);
-	CHECK(rtc_video_jitter_need_key_frame(vj, 370 * MS));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 225 * MS));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 426 * MS);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 426 * MS));
 	/* The key frame comes; what follows it decodes again. */
 	put_frame(400 * MS, 11, 3, 36000, true);
 	put_frame(433 * MS, 14, 1, 38970, false);
@@ -203,7 +206,7 @@ static void test_jitter_widens_wait(void)
 	/* A frame of two whose second packet is missing waits longer. */
 	now += 21 * MS;
 	put(now, s + 1, 50 * 2970, true, false, false, false);
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 60 * MS + 3 * st->jitter);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 60 * MS + 3 * st->jitter + 33 * MS);
 }
 
 static void test_h264_access_unit_starts_twice(void)

@@ -34,6 +34,11 @@ struct rtc_video_jitter {
 	uint64_t prev_arrival;
 	uint32_t prev_timestamp;
 	int64_t jitter;
+	/* The time between frames (ns), smoothed: a frame's last packet lost
+	 * shows only when the next frame begins. */
+	bool have_frame_ts;
+	uint32_t last_frame_ts;
+	int64_t frame_interval;
 	/* Key frame requests: one is wanted, and when the last went out. */
 	bool key_pending, key_requested;
 	uint64_t key_last_request;
@@ -78,6 +83,7 @@ struct rtc_video_jitter *rtc_video_jitter_new(const struct rtc_video_jitter_conf
 	}
 	if (vj->cfg.max_wait < vj->cfg.min_wait)
 		vj->cfg.max_wait = vj->cfg.min_wait;
+	vj->frame_interval = 33 * (int64_t)MS;   /* 30 fps until frames say otherwise */
 	vj->slots = calloc(vj->cfg.max_packets, sizeof(*vj->slots));
 	if (!vj->slots) {
 		rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory for a video jitter buffer");
@@ -127,7 +133,7 @@ void rtc_video_jitter_set_rtt(struct rtc_video_jitter *vj, uint64_t rtt)
 static uint64_t max_wait(const struct rtc_video_jitter *vj)
 {
 	uint64_t rtt = vj->rtt ? vj->rtt : vj->cfg.default_rtt;
-	uint64_t w = rtt + rtt / 2 + 3 * (uint64_t)vj->jitter;
+	uint64_t w = rtt + rtt / 2 + 3 * (uint64_t)vj->jitter + (uint64_t)vj->frame_interval;
 
 	if (w < vj->cfg.min_wait)
 		w = vj->cfg.min_wait;
@@ -299,6 +305,21 @@ static void update_jitter(struct rtc_video_jitter *vj, uint64_t now, uint32_t ti
 	vj->prev_timestamp = timestamp;
 }
 
+static void update_frame_interval(struct rtc_video_jitter *vj, uint32_t timestamp)
+{
+	int64_t ticks = (int32_t)(timestamp - vj->last_frame_ts);
+
+	if (vj->have_frame_ts && ticks <= 0)
+		return;   /* an older frame, or the same one */
+	if (vj->have_frame_ts && ticks <= (int64_t)vj->cfg.clock_rate) {
+		int64_t d = ticks * 1000000000 / (int64_t)vj->cfg.clock_rate;
+
+		vj->frame_interval += (d - vj->frame_interval) / 8;
+	}
+	vj->have_frame_ts = true;
+	vj->last_frame_ts = timestamp;
+}
+
 static enum rtc_video_jitter_insert insert(struct rtc_video_jitter *vj, uint64_t now,
 					   const struct rtc_video_packet *p, bool filler)
 {
@@ -354,8 +375,10 @@ static enum rtc_video_jitter_insert insert(struct rtc_video_jitter *vj, uint64_t
 	vj->held_bytes += p->len;
 	if (p->seq >= vj->end)
 		vj->end = p->seq + 1;
-	if (!filler && !p->retransmitted)
+	if (!filler && !p->retransmitted) {
 		update_jitter(vj, now, p->timestamp);
+		update_frame_interval(vj, p->timestamp);
+	}
 	return RTC_VIDEO_JITTER_INSERTED;
 }
 

@@ -16,8 +16,10 @@
  * frame further on is jumped to, dropping what lies before it.
  *
  * What cannot complete in time is given up: the packets held wait at most
- * max(1.5 RTT + 3 jitter, min_wait), at most max_wait, which leaves room
- * for a NACK and its retransmission. Then what cannot be decoded without
+ * max(1.5 RTT + 3 jitter + the time between frames, min_wait), at most
+ * max_wait, which leaves room for a NACK and its retransmission even when
+ * the lost packet was a frame's last (missed only when the next frame
+ * begins). Then what cannot be decoded without
  * the lost packets is dropped and, unless a key frame is already on its
  * way, a key frame is asked for (rtc_video_jitter_need_key_frame, which the
  * owner turns into a PLI or FIR; at most once per max(RTT, 300 ms)). A
