@@ -263,7 +263,18 @@ static const struct codec_spec *match(enum rtc_jsep_media_kind kind,
 	return NULL;
 }
 
-/* The offered RTX payload type whose apt is pt, or -1. */
+static bool listed(const struct rtc_sdp_media *m, unsigned pt)
+{
+	char format[4];
+
+	snprintf(format, sizeof(format), "%u", pt);
+	for (size_t i = 0; i < m->n_fmts; i++)
+		if (!strcmp(m->fmts[i], format))
+			return true;
+	return false;
+}
+
+/* The RTX payload type the section lists whose apt is pt, or -1. */
 static int rtx_for(const struct rtc_sdp_media *m, unsigned pt)
 {
 	for (const struct rtc_sdp_attr *a = rtc_sdp_media_attr(m, "rtpmap", NULL); a;
@@ -271,7 +282,7 @@ static int rtx_for(const struct rtc_sdp_media *m, unsigned pt)
 		char apt[8];
 
 		if (a->kind != RTC_SDP_ATTR_RTPMAP || strcasecmp(a->rtpmap->encoding, "rtx") != 0 ||
-		    a->rtpmap->clock_rate != 90000)
+		    a->rtpmap->clock_rate != 90000 || !listed(m, a->rtpmap->payload_type))
 			continue;
 		if (fmtp_param(fmtp_of(m, a->rtpmap->payload_type), "apt", apt, sizeof(apt)) &&
 		    strtoul(apt, NULL, 10) == pt && strspn(apt, "0123456789") == strlen(apt))
@@ -316,6 +327,14 @@ static void and_feedback(struct rtc_jsep_codec *a, const struct rtc_jsep_codec *
 	a->remb &= b->remb;
 }
 
+static const struct rtc_jsep_codec *find_pt(const struct rtc_jsep_codec *v, size_t n, unsigned pt)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].payload_type == pt)
+			return &v[i];
+	return NULL;
+}
+
 size_t jsep_codecs_answer(const struct rtc_jsep_config *config, enum rtc_jsep_media_kind kind,
 			  const struct rtc_sdp_media *offer,
 			  struct rtc_jsep_codec out[RTC_JSEP_MAX_CODECS])
@@ -331,7 +350,8 @@ size_t jsep_codecs_answer(const struct rtc_jsep_config *config, enum rtc_jsep_me
 		const char *fmtp;
 		unsigned profile = 0, level = H264_LEVEL;
 
-		if (*end || pt > 127 || !(map = rtc_sdp_media_rtpmap(offer, (uint8_t)pt)))
+		if (*end || pt > 127 || !(map = rtc_sdp_media_rtpmap(offer, (uint8_t)pt)) ||
+		    find_pt(out, n, (unsigned)pt))
 			continue;
 		fmtp = fmtp_of(offer, (unsigned)pt);
 		if (!(c = match(kind, map, fmtp)))
@@ -357,14 +377,6 @@ size_t jsep_codecs_answer(const struct rtc_jsep_config *config, enum rtc_jsep_me
 		n++;
 	}
 	return n;
-}
-
-static const struct rtc_jsep_codec *find_pt(const struct rtc_jsep_codec *v, size_t n, unsigned pt)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i].payload_type == pt)
-			return &v[i];
-	return NULL;
 }
 
 /* The codecs of ours a section lists, in its order, with its feedback,

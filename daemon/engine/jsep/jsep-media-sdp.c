@@ -136,7 +136,7 @@ int jsep_add_media_section(const struct rtc_jsep *jsep, struct rtc_sdp_session *
 {
 	const struct rtc_jsep_transceiver *t = &section->transceiver->pub;
 	struct media_plan p = { 0 };
-	char fmts[RTC_JSEP_MAX_CODECS * 8 + 1] = "";
+	char fmts[RTC_JSEP_MAX_CODECS * 16] = "";       /* " 127 127" a codec */
 	size_t len = 0;
 	struct rtc_sdp_media *m;
 	bool rtx = false;

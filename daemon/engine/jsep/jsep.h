@@ -165,7 +165,9 @@ const char *rtc_jsep_fingerprint(const struct rtc_jsep *jsep);
 const struct rtc_cert *rtc_jsep_certificate(const struct rtc_jsep *jsep);
 
 /* The data-channel session both sides agreed on, once an answer (or pranswer)
- * is applied: who is DTLS client, the SCTP ports, the peer's
+ * is applied (the transport all sections share, data or not, is
+ * rtc_jsep_transport() in jsep-media.h; with a data section in the BUNDLE
+ * group both give the same ICE and DTLS parameters): who is DTLS client, the SCTP ports, the peer's
  * max-message-size (RFC 8841; 65536 when absent). Returns false before that,
  * or when the m=application section was rejected. A peer that said
  * a=max-message-size:0 (no limit) gives UINT64_MAX. The local ICE credentials

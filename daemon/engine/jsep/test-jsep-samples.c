@@ -248,6 +248,55 @@ out:
 	rtc_jsep_free(jsep);
 }
 
+/* With tracks of our own added first, the offer's sections take them
+ * (W3C addTrack transceivers), and the answer sends on them: sendrecv,
+ * a=msid, our SSRC, and a FID group where RTX was agreed. */
+static void answer_sample_sending(const char *name)
+{
+	struct rtc_jsep *jsep = new_jsep(false);
+	const char *streams[] = { "st" };
+	struct rtc_sdp_session *answer = NULL;
+	char *text = read_sample(name), *ours = NULL;
+	size_t index;
+
+	OK(rtc_jsep_add_track(jsep, RTC_JSEP_MEDIA_AUDIO, streams, 1, "mic", &index, ERR));
+	OK(rtc_jsep_add_track(jsep, RTC_JSEP_MEDIA_VIDEO, streams, 1, "cam", &index, ERR));
+	OK(rtc_jsep_set_remote_description(jsep, RTC_SDP_TYPE_OFFER, text, ERR));
+	CHECK_INTEQ(rtc_jsep_transceiver_count(jsep), 2);
+	ours = create_answer(jsep);
+	OK(rtc_jsep_set_local_description(jsep, RTC_SDP_TYPE_ANSWER, ours, ERR));
+	answer = parse(ours);
+	for (size_t i = 0; answer && i < 2; i++) {
+		struct rtc_jsep_transceiver t;
+		const struct rtc_sdp_media *m;
+		char msid[80], ssrc[40];
+
+		CHECK(rtc_jsep_transceiver_info(jsep, i, &t));
+		CHECK_INTEQ(t.mline_index, (int)i);
+		if (t.mline_index != (int)i || (size_t)t.mline_index >= answer->n_media)
+			continue;
+		m = answer->media[i];
+		CHECK_INTEQ(rtc_sdp_direction(answer, m), RTC_SDP_DIRECTION_SENDRECV);
+		CHECK_INTEQ(t.current_direction, RTC_JSEP_SENDRECV);
+		snprintf(msid, sizeof(msid), "st %s", i ? "cam" : "mic");
+		CHECK_STREQ(attr_value(m, "msid"), msid);
+		snprintf(ssrc, sizeof(ssrc), "%u cname:%s", t.ssrc, t.cname);
+		CHECK_STREQ(attr_value(m, "ssrc"), ssrc);
+		if (t.n_codecs && t.codecs[0].rtx_payload_type >= 0) {
+			snprintf(ssrc, sizeof(ssrc), "FID %u %u", t.ssrc, t.rtx_ssrc);
+			CHECK_STREQ(attr_value(m, "ssrc-group"), ssrc);
+		} else {
+			CHECK(!attr_value(m, "ssrc-group"));
+		}
+	}
+	if (rtc_test_case_failed)
+		printf("# ... in %s, sending\n", name);
+	rtc_sdp_free(answer);
+	free(text);
+	free(ours);
+	rtc_jsep_free(jsep);
+}
+
 static void test_answers_to_sample_offers(void)
 {
 	char names[32][128];
@@ -256,8 +305,11 @@ static void test_answers_to_sample_offers(void)
 	/* Chromium (two), Firefox, aiortc, Pion and libdatachannel, each with
 	 * and without media. */
 	CHECK(n >= 10);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		answer_sample(names[i]);
+		if (strstr(names[i], "-av-"))
+			answer_sample_sending(names[i]);
+	}
 }
 
 /* The samples' answers fit our data-only offer (one section, mid 0). */
