@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define NS 1000000000ull
+#define MS 1000000ull
 #define MIN_RATE 10000ull        /* bps: a queue always drains */
 #define MAX_RATE 100000000000ull   /* bps: keeps rate x burst in 64 bits */
 #define MAX_BURST 50000000ull      /* ns */
@@ -84,13 +85,31 @@ void rtc_pacer_free(struct rtc_pacer *p)
 	free(p);
 }
 
-/* The pacing rate, or faster when the queue would take longer than
- * max_queue_time to drain. */
-static uint64_t rate(const struct rtc_pacer *p)
+static uint64_t oldest_enqueued(const struct rtc_pacer *p, uint64_t now)
 {
-	uint64_t r = p->config.pacing_bps;
-	double drain = (double)p->bytes * 8 * NS / (double)p->config.max_queue_time;
+	uint64_t oldest = now;
 
+	for (size_t i = 0; i < RTC_PACER_PRIORITIES; i++) {
+		const struct queue *q = &p->queues[i];
+
+		if (q->count && q->items[q->head].enqueued < oldest)
+			oldest = q->items[q->head].enqueued;
+	}
+	return oldest;
+}
+
+/* The pacing rate, or faster when the queue would not drain before its
+ * oldest packet has waited max_queue_time (libwebrtc's queue time limit). */
+static uint64_t rate(const struct rtc_pacer *p, uint64_t now)
+{
+	uint64_t r = p->config.pacing_bps, waited, left;
+	double drain;
+
+	if (!p->bytes)
+		return r;
+	waited = now - oldest_enqueued(p, now);
+	left = waited + MS < p->config.max_queue_time ? p->config.max_queue_time - waited : MS;
+	drain = (double)p->bytes * 8 * NS / (double)left;
 	if (drain > (double)MAX_RATE)
 		return MAX_RATE;
 	return drain > (double)r ? (uint64_t)drain : r;
@@ -98,7 +117,7 @@ static uint64_t rate(const struct rtc_pacer *p)
 
 static void update(struct rtc_pacer *p, uint64_t now)
 {
-	uint64_t r = rate(p), elapsed;
+	uint64_t r = rate(p, now), elapsed;
 	int64_t cap = (int64_t)(r * p->config.burst);
 
 	if (!p->started) {
@@ -301,7 +320,7 @@ uint64_t rtc_pacer_deadline(const struct rtc_pacer *p)
 		return RTC_NEVER;
 	if (p->budget >= 0)
 		return p->last;
-	r = rate(p);
+	r = rate(p, p->last);
 	return p->last + ((uint64_t)-p->budget + r - 1) / r;
 }
 
@@ -317,13 +336,5 @@ uint64_t rtc_pacer_queued_bytes(const struct rtc_pacer *p)
 
 uint64_t rtc_pacer_oldest(const struct rtc_pacer *p, uint64_t now)
 {
-	uint64_t oldest = now;
-
-	for (size_t i = 0; i < RTC_PACER_PRIORITIES; i++) {
-		const struct queue *q = &p->queues[i];
-
-		if (q->count && q->items[q->head].enqueued < oldest)
-			oldest = q->items[q->head].enqueued;
-	}
-	return now - oldest;
+	return now - oldest_enqueued(p, now);
 }

@@ -58,7 +58,6 @@ struct sim {
 	uint64_t dropped, sent;
 	/* receiver */
 	struct rtc_twcc_receiver rx;
-	uint64_t rx_bytes_window;
 	uint64_t next_remb;
 	struct feedback *fb;
 	size_t fb_head, fb_count;
@@ -152,8 +151,8 @@ static void receive(struct sim *s)
 	while (s->fly_count && s->flying[s->fly_head].arrive <= s->now) {
 		struct flying *f = &s->flying[s->fly_head];
 
-		rtc_twcc_receiver_handle_packet(&s->rx, f->arrive, f->seq);
-		s->rx_bytes_window++;
+		if (!s->remb_only)   /* no transport-cc negotiated */
+			rtc_twcc_receiver_handle_packet(&s->rx, f->arrive, f->seq);
 		s->fly_head = (s->fly_head + 1) % MAX_INFLIGHT;
 		s->fly_count--;
 	}
