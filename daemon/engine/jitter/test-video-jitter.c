@@ -121,9 +121,9 @@ static void test_missing_then_retransmitted(void)
 	put(33 * MS, 15, 2970, false, true, false, false);
 	put_frame(66 * MS, 16, 3, 5940, false);
 	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
-	/* 1.5 RTT (60 ms) and a frame's time (33 ms) from the first packet
+	/* 2.5 RTT (100 ms) and a frame's time (33 ms) from the first packet
 	 * waiting. */
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 126 * MS);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 166 * MS);
 	rtc_video_jitter_handle_timeout(vj, 80 * MS);
 	CHECK(!rtc_video_jitter_need_key_frame(vj, 80 * MS));
 	/* The NACK's answer. */
@@ -151,41 +151,54 @@ static void test_unrecoverable_gap_asks_key_frame(void)
 	st = rtc_video_jitter_stats(vj);
 	put_frame(0, 1, 2, 0, true);
 	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
-	/* 3 is lost for good; frames 5..6 and 7..8 wait behind it. */
+	/* 3 is lost for good; frames 5..6 and 7..8 wait behind it, and two
+	 * more come, 33 ms apart, before the wait is over. */
 	put(33 * MS, 4, 2970, false, true, false, false);
 	put_frame(66 * MS, 5, 2, 5940, false);
 	put_frame(99 * MS, 7, 2, 8910, false);
 	CHECK(!rtc_video_jitter_poll_frame(vj, 99 * MS, &f));
-	/* 1.5 RTT + a frame's time from 4's arrival. */
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (33 + 60 + 33) * MS);
-	rtc_video_jitter_handle_timeout(vj, 125 * MS);
-	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 5);
-	rtc_video_jitter_handle_timeout(vj, 126 * MS);
+	/* 2.5 RTT + a frame's time from 4's arrival. */
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (33 + 100 + 33) * MS);
+	put_frame(132 * MS, 9, 2, 11880, false);
+	put_frame(165 * MS, 11, 2, 14850, false);
+	rtc_video_jitter_handle_timeout(vj, 165 * MS);
+	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 9);
+	rtc_video_jitter_handle_timeout(vj, 166 * MS);
 	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
-	CHECK_INTEQ(st->frames_dropped, 3);
+	CHECK_INTEQ(st->frames_dropped, 5);
 	CHECK_INTEQ(st->timeouts, 1);
 	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 0);   /* the request is due */
-	CHECK(rtc_video_jitter_need_key_frame(vj, 126 * MS));
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 126 * MS));
+	CHECK(rtc_video_jitter_need_key_frame(vj, 166 * MS));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 166 * MS));
 	CHECK_INTEQ(st->key_frame_requests, 1);
 	/* Deltas keep coming and cannot be decoded: dropped again after the
 	 * wait, but the next request waits out 300 ms from the last. */
-	put_frame(132 * MS, 9, 2, 11880, false);
-	CHECK(!rtc_video_jitter_poll_frame(vj, 132 * MS, &f));
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (132 + 60 + 33) * MS);
-	rtc_video_jitter_handle_timeout(vj, 225 * MS);
-	CHECK_INTEQ(st->frames_dropped, 4);
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 225 * MS));
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 426 * MS);
-	CHECK(rtc_video_jitter_need_key_frame(vj, 426 * MS));
+	put_frame(198 * MS, 13, 2, 17820, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 198 * MS, &f));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (198 + 100 + 33) * MS);
+	rtc_video_jitter_handle_timeout(vj, 331 * MS);
+	CHECK_INTEQ(st->frames_dropped, 6);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 331 * MS));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 466 * MS);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 466 * MS));
+	/* That PLI was lost too: asked again 300 ms on, with nothing held. */
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), 766 * MS);
+	CHECK(rtc_video_jitter_need_key_frame(vj, 766 * MS));
+	CHECK_INTEQ(st->key_frame_requests, 3);
+	/* Once a key frame begins to arrive, no more requests. */
+	put(1066 * MS, 15, 95940, true, false, true, false);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 1066 * MS));
+	CHECK(rtc_video_jitter_deadline(vj) > 1166 * MS);   /* only its own wait */
 	/* The key frame comes; what follows it decodes again. */
-	put_frame(400 * MS, 11, 3, 36000, true);
-	put_frame(433 * MS, 14, 1, 38970, false);
-	CHECK(rtc_video_jitter_poll_frame(vj, 433 * MS, &f));
-	CHECK(f.key_frame && frame_is(&f, "11;12;13;"));
-	CHECK(rtc_video_jitter_poll_frame(vj, 433 * MS, &f));
-	CHECK(frame_is(&f, "14;"));
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 1000 * MS));
+	put(1066 * MS, 16, 95940, false, false, true, false);
+	put(1066 * MS, 17, 95940, false, true, true, false);
+	put_frame(1099 * MS, 18, 1, 98910, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 1099 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "15;16;17;"));
+	CHECK(rtc_video_jitter_poll_frame(vj, 1099 * MS, &f));
+	CHECK(frame_is(&f, "18;"));
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 2000 * MS));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), RTC_NEVER);
 }
 
 static void test_jitter_widens_wait(void)
@@ -206,7 +219,7 @@ static void test_jitter_widens_wait(void)
 	/* A frame of two whose second packet is missing waits longer. */
 	now += 21 * MS;
 	put(now, s + 1, 50 * 2970, true, false, false, false);
-	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 60 * MS + 3 * st->jitter + 33 * MS);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), now + 100 * MS + 3 * st->jitter + 33 * MS);
 }
 
 static void test_h264_access_unit_starts_twice(void)
@@ -238,15 +251,34 @@ static void test_jump_to_key_frame(void)
 	fresh(NULL);
 	put_frame(0, 1, 1, 0, true);
 	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
-	put(10 * MS, 2, 3000, true, false, false, false);   /* 3 lost */
-	put_frame(20 * MS, 4, 2, 6000, true);
-	CHECK(rtc_video_jitter_poll_frame(vj, 20 * MS, &f));
+	put(33 * MS, 2, 2970, true, false, false, false);   /* 3 lost */
+	put_frame(66 * MS, 4, 2, 5940, true);
+	/* The key frame waits while 3 may still come... */
+	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), (33 + 100 + 33) * MS);
+	rtc_video_jitter_handle_timeout(vj, 166 * MS);
+	/* ... and is released when it does not. */
+	CHECK(rtc_video_jitter_poll_frame(vj, 166 * MS, &f));
 	CHECK(f.key_frame && frame_is(&f, "4;5;"));
 	CHECK_INTEQ(f.frames_dropped_before, 1);
 	CHECK_INTEQ(rtc_video_jitter_held_packets(vj), 0);
+	CHECK_INTEQ(rtc_video_jitter_deadline(vj), RTC_NEVER);
 	/* A retransmission of 3 is too late now. */
-	CHECK_INTEQ(put(30 * MS, 3, 3000, false, true, false, true), RTC_VIDEO_JITTER_LATE);
-	CHECK(!rtc_video_jitter_need_key_frame(vj, 30 * MS));
+	CHECK_INTEQ(put(170 * MS, 3, 2970, false, true, false, true), RTC_VIDEO_JITTER_LATE);
+	CHECK(!rtc_video_jitter_need_key_frame(vj, 170 * MS));
+	/* Had it come in time, both frames would have been released. */
+	fresh(NULL);
+	put_frame(0, 1, 1, 0, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 0, &f));
+	put(33 * MS, 2, 2970, true, false, false, false);
+	put_frame(66 * MS, 4, 2, 5940, true);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 66 * MS, &f));
+	put(80 * MS, 3, 2970, false, true, false, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 80 * MS, &f));
+	CHECK(frame_is(&f, "2;3;"));
+	CHECK(rtc_video_jitter_poll_frame(vj, 80 * MS, &f));
+	CHECK(f.key_frame && frame_is(&f, "4;5;"));
+	CHECK_INTEQ(rtc_video_jitter_stats(vj)->frames_dropped, 0);
 }
 
 static void test_start_needs_key_frame(void)

@@ -55,6 +55,7 @@ void rtc_video_jitter_config_default(struct rtc_video_jitter_config *cfg)
 		.max_bytes = 8u << 20,
 		.min_wait = 50 * MS,
 		.max_wait = 1000 * MS,
+		.nack_rounds = 2,
 		.default_rtt = 100 * MS,
 		.key_request_interval = 300 * MS,
 		.clock_rate = 90000,
@@ -81,6 +82,10 @@ struct rtc_video_jitter *rtc_video_jitter_new(const struct rtc_video_jitter_conf
 		free(vj);
 		return NULL;
 	}
+	if (vj->cfg.key_request_interval < MS)
+		vj->cfg.key_request_interval = MS;
+	if (vj->cfg.nack_rounds > 10)
+		vj->cfg.nack_rounds = 10;
 	if (vj->cfg.max_wait < vj->cfg.min_wait)
 		vj->cfg.max_wait = vj->cfg.min_wait;
 	vj->frame_interval = 33 * (int64_t)MS;   /* 30 fps until frames say otherwise */
@@ -133,7 +138,8 @@ void rtc_video_jitter_set_rtt(struct rtc_video_jitter *vj, uint64_t rtt)
 static uint64_t max_wait(const struct rtc_video_jitter *vj)
 {
 	uint64_t rtt = vj->rtt ? vj->rtt : vj->cfg.default_rtt;
-	uint64_t w = rtt + rtt / 2 + 3 * (uint64_t)vj->jitter + (uint64_t)vj->frame_interval;
+	uint64_t w = vj->cfg.nack_rounds * rtt + rtt / 2 + 3 * (uint64_t)vj->jitter +
+		     (uint64_t)vj->frame_interval;
 
 	if (w < vj->cfg.min_wait)
 		w = vj->cfg.min_wait;
@@ -433,8 +439,24 @@ static bool assemble(struct rtc_video_jitter *vj, uint64_t first, uint64_t last,
 	return true;
 }
 
-bool rtc_video_jitter_poll_frame(struct rtc_video_jitter *vj, uint64_t now,
-				 struct rtc_video_frame *frame)
+/* When the oldest packet held has waited long enough; RTC_NEVER if none. */
+static uint64_t stall_deadline(const struct rtc_video_jitter *vj)
+{
+	uint64_t oldest = UINT64_MAX;
+
+	if (!vj->held)
+		return RTC_NEVER;
+	for (uint64_t q = vj->base; q < vj->end; q++) {
+		const struct slot *s = held(vj, q);
+
+		if (s && s->arrival < oldest)
+			oldest = s->arrival;
+	}
+	return oldest + max_wait(vj);
+}
+
+/* Releases the next frame if it can be. */
+static bool release(struct rtc_video_jitter *vj, struct rtc_video_frame *frame)
 {
 	uint64_t first, last;
 	struct slot *s;
@@ -446,10 +468,17 @@ bool rtc_video_jitter_poll_frame(struct rtc_video_jitter *vj, uint64_t now,
 	}
 	if (!vj->held)
 		return false;
-	if (!vj->waiting_key && frame_complete(vj, vj->base, &last))
+	/* The frame at the cursor, else nothing until it completes or times
+	 * out: a complete key frame further on is not jumped to before then,
+	 * as the retransmission that completes the cursor's frame is likely
+	 * on its way. Waiting for a key frame, the first complete one. */
+	if (!vj->waiting_key) {
+		if (!frame_complete(vj, vj->base, &last))
+			return false;
 		first = vj->base;
-	else if (!find_complete_key_frame(vj, vj->base, &first, &last))
+	} else if (!find_complete_key_frame(vj, vj->base, &first, &last)) {
 		return false;
+	}
 	discard(vj, first);
 	if (!assemble(vj, first, last, frame)) {
 		discard(vj, last + 1);
@@ -471,49 +500,70 @@ bool rtc_video_jitter_poll_frame(struct rtc_video_jitter *vj, uint64_t now,
 	return true;
 }
 
-/* When the oldest packet held has waited long enough; RTC_NEVER if none. */
-static uint64_t stall_deadline(const struct rtc_video_jitter *vj)
+/* If the oldest packet held has waited too long, gives up what cannot be
+ * decoded without what is missing, and says whether it did. Each time
+ * the window's start moves on or packets go, so the callers' loops end. */
+static bool give_up(struct rtc_video_jitter *vj, uint64_t now)
 {
-	uint64_t oldest = UINT64_MAX;
+	uint64_t wait = max_wait(vj), first, last, k;
 
-	if (!vj->held)
-		return RTC_NEVER;
-	for (uint64_t q = vj->base; q < vj->end; q++) {
-		const struct slot *s = held(vj, q);
-
-		if (s && s->arrival < oldest)
-			oldest = s->arrival;
+	if (!vj->held || now < stall_deadline(vj))
+		return false;
+	if (find_complete_key_frame(vj, vj->base, &first, &last)) {
+		if (first == vj->base)
+			return false;   /* release() takes it */
+		/* What lies before a complete key frame goes. */
+		vj->stats.timeouts++;
+		discard(vj, first);
+		vj->waiting_key = true;
+		return true;
 	}
-	return oldest + max_wait(vj);
+	vj->stats.timeouts++;
+	k = next_key_start(vj, now >= wait ? now - wait + 1 : 0);
+	if (k != NONE) {
+		/* A key frame is on its way: what lies before it cannot be
+		 * decoded before it anyway. */
+		discard(vj, k);
+		vj->waiting_key = true;
+	} else {
+		discard(vj, vj->end);
+		request_key_frame(vj);
+	}
+	return true;
+}
+
+/* Expiry happens here too, so that once this returns false the deadline
+ * lies ahead. */
+bool rtc_video_jitter_poll_frame(struct rtc_video_jitter *vj, uint64_t now,
+				 struct rtc_video_frame *frame)
+{
+	do {
+		if (release(vj, frame))
+			return true;
+	} while (give_up(vj, now));
+	return false;
 }
 
 void rtc_video_jitter_handle_timeout(struct rtc_video_jitter *vj, uint64_t now)
 {
-	/* Each round drops at least the oldest frame, so this ends. */
-	while (vj->held && now >= stall_deadline(vj)) {
-		uint64_t wait = max_wait(vj);
-		uint64_t k = next_key_start(vj, now >= wait ? now - wait + 1 : 0);
-
-		vj->stats.timeouts++;
-		if (k != NONE) {
-			/* A key frame is on its way: what lies before it cannot be
-			 * decoded before it anyway. */
-			discard(vj, k);
-			vj->waiting_key = true;
-		} else {
-			discard(vj, vj->end);
-			request_key_frame(vj);
-		}
-	}
+	while (give_up(vj, now))
+		;
 }
 
+/* A key frame's first packet is held: one is on its way. */
+static bool key_frame_coming(const struct rtc_video_jitter *vj)
+{
+	return is_key_start(held(vj, vj->base)) || next_key_start(vj, 0) != NONE;
+}
+
+/* The request stands until a key frame is released: it is sent again
+ * every interval while none is on its way (a PLI can be lost too). */
 bool rtc_video_jitter_need_key_frame(struct rtc_video_jitter *vj, uint64_t now)
 {
-	if (!vj->key_pending)
+	if (!vj->key_pending || key_frame_coming(vj))
 		return false;
 	if (vj->key_requested && now - vj->key_last_request < key_request_interval(vj))
 		return false;
-	vj->key_pending = false;
 	vj->key_requested = true;
 	vj->key_last_request = now;
 	vj->stats.key_frame_requests++;
@@ -524,7 +574,7 @@ uint64_t rtc_video_jitter_deadline(const struct rtc_video_jitter *vj)
 {
 	uint64_t next = stall_deadline(vj);
 
-	if (vj->key_pending) {
+	if (vj->key_pending && !key_frame_coming(vj)) {
 		uint64_t due = vj->key_requested ? vj->key_last_request + key_request_interval(vj) : 0;
 
 		if (due < next)

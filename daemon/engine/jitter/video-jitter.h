@@ -13,16 +13,20 @@
  * is released when it is complete and decodable: a key frame, or the frame
  * right after the last one released (with no codec reference information,
  * a delta frame is taken to depend on the one before it). A complete key
- * frame further on is jumped to, dropping what lies before it.
+ * frame further on is jumped to, dropping what lies before it, once the
+ * frame before it has waited in vain (at once while a key frame is
+ * awaited): until then a retransmission may still complete that frame.
  *
  * What cannot complete in time is given up: the packets held wait at most
- * max(1.5 RTT + 3 jitter + the time between frames, min_wait), at most
- * max_wait, which leaves room for a NACK and its retransmission even when
- * the lost packet was a frame's last (missed only when the next frame
- * begins). Then what cannot be decoded without
+ * max((rounds + 0.5) RTT + 3 jitter + the time between frames, min_wait),
+ * at most max_wait, which leaves room for `rounds` NACKs and their
+ * retransmissions (by default 2: a retransmission is lost as often as
+ * the original) even when the lost packet was a frame's last (missed
+ * only when the next frame begins). Then what cannot be decoded without
  * the lost packets is dropped and, unless a key frame is already on its
  * way, a key frame is asked for (rtc_video_jitter_need_key_frame, which the
- * owner turns into a PLI or FIR; at most once per max(RTT, 300 ms)). A
+ * owner turns into a PLI or FIR; at most once per max(RTT, 300 ms), and
+ * again at that pace until a key frame begins to arrive). A
  * window of sequence numbers and a byte budget bound the memory: a packet
  * beyond either does the same at once.
  *
@@ -44,6 +48,7 @@ struct rtc_video_jitter_config {
 	size_t max_bytes;         /* payload bytes held (8 MiB) */
 	uint64_t min_wait;        /* ns a frame may wait for its packets, at least (50 ms) */
 	uint64_t max_wait;        /* ... and at most (1 s) */
+	unsigned nack_rounds;     /* RTTs to wait for retransmissions (2) */
 	uint64_t default_rtt;     /* ns, while no RTT is known (100 ms) */
 	uint64_t key_request_interval;   /* ns between key frame requests, at least (300 ms) */
 	uint32_t clock_rate;      /* RTP clock for the jitter estimate (90000) */
