@@ -696,6 +696,42 @@ static void test_remote_refusals(void)
 	rtc_jsep_free(b);
 }
 
+/* balanced and max-compat: one BUNDLE group all the same (rtcd has one
+ * transport), each section with its own port, no bundle-only; Opus stereo
+ * and DTX when configured. */
+static void test_policies_and_opus(void)
+{
+	struct rtc_jsep_config config = { .bundle_policy = RTC_BUNDLE_POLICY_BALANCED,
+					  .opus_stereo = true, .opus_dtx = true };
+	struct rtc_jsep *a = NULL, *b = new_jsep(false);
+	struct rtc_error err = { 0 };
+	char *offer;
+
+	if (rtc_jsep_new(&config, &a, &err) < 0) {
+		CHECK(false);
+		rtc_jsep_free(b);
+		return;
+	}
+	add_track(a, RTC_JSEP_MEDIA_AUDIO, NULL, "mic");
+	add_track(a, RTC_JSEP_MEDIA_VIDEO, NULL, "cam");
+	offer = create_offer(a, false);
+	CHECK(!strstr(offer, "bundle-only"));
+	CHECK(strstr(offer, "m=video 9 ") != NULL);
+	CHECK(strstr(offer, "a=group:BUNDLE 0 1\r\n") != NULL);
+	CHECK(strstr(offer, "a=fmtp:111 minptime=10;useinbandfec=1;stereo=1;sprop-stereo=1;"
+			    "usedtx=1\r\n") != NULL);
+	CHECK(strstr(offer, "a=msid:- mic\r\n") != NULL);
+	free(offer);
+	negotiate(a, b, false);
+	/* B's receivers see A's fmtp (what A wants). */
+	CHECK(strstr(tx(b, 0).codecs[0].fmtp, "stereo=1") != NULL);
+	CHECK_STREQ(tx(a, 0).codecs[0].fmtp, "minptime=10;useinbandfec=1");
+	CHECK_INTEQ(tx(b, 0).n_remote_stream_ids, 0);
+	CHECK_STREQ(tx(b, 0).remote_track_id, "mic");
+	rtc_jsep_free(a);
+	rtc_jsep_free(b);
+}
+
 int main(void)
 {
 	RUN(test_audio_video_data);
@@ -709,5 +745,6 @@ int main(void)
 	RUN(test_browser_answer);
 	RUN(test_remote_offer_edges);
 	RUN(test_remote_refusals);
+	RUN(test_policies_and_opus);
 	return rtc_test_done();
 }
