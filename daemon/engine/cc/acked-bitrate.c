@@ -15,6 +15,8 @@
 #define UNCERTAINTY_SCALE 10.0
 #define INITIAL_VARIANCE 50.0
 #define PROCESS_VARIANCE 5.0          /* kbps^2 the true rate drifts per sample */
+/* Arrival going back further than this is the receiver's clock, not reordering. */
+#define CLOCK_RESET 1000000000
 
 void rtc_cc_acked_init(struct rtc_cc_acked *e)
 {
@@ -29,11 +31,16 @@ static double window_sample(struct rtc_cc_acked *e, int64_t arrival, uint32_t si
 	int64_t window = e->first_window_done ? WINDOW : INITIAL_WINDOW;
 	double sample = -1;
 
-	if (e->have_prev && arrival < e->prev_arrival) {
+	if (e->have_prev && arrival < e->prev_arrival - CLOCK_RESET) {
 		/* The receiver's clock went back (a reset): start over. */
 		e->have_prev = false;
 		e->window_bytes = 0;
 		e->window_time = 0;
+	}
+	if (e->have_prev && arrival < e->prev_arrival) {
+		/* Reordered on the way: its bytes count, time did not move. */
+		e->window_bytes += size;
+		return -1;
 	}
 	if (e->have_prev) {
 		e->window_time += arrival - e->prev_arrival;

@@ -254,7 +254,7 @@ struct rtc_gcc *rtc_gcc_new(const struct rtc_gcc_config *config, uint64_t now)
 		g->config.start_bps = g->config.min_bps;
 	if (g->config.start_bps > g->config.max_bps)
 		g->config.start_bps = g->config.max_bps;
-	if (!(g->config.pacing_factor >= 1))
+	if (!(g->config.pacing_factor >= 1 && g->config.pacing_factor <= 100))
 		g->config.pacing_factor = 2.5;
 	rtc_cc_delay_init(&g->delay);
 	rtc_cc_aimd_init(&g->aimd, (double)g->config.start_bps, (double)g->config.min_bps,

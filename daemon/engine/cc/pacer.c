@@ -20,6 +20,7 @@
 #define MAX_RATE 100000000000ull   /* bps: keeps rate x burst in 64 bits */
 #define MAX_BURST 50000000ull      /* ns */
 #define MAX_CLUSTERS 4u
+#define MAX_PROBE_BYTES (1u << 20)
 
 struct queued {
 	uint64_t handle;
@@ -179,7 +180,7 @@ int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32
 {
 	struct queued e = { .handle = handle, .enqueued = now, .size = size };
 
-	if ((unsigned)priority >= RTC_PACER_PRIORITIES || !size)
+	if ((unsigned)priority >= RTC_PACER_PRIORITIES || !size || size > RTC_PACER_MAX_SIZE)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "pacer: priority %d, size %u",
 				     (int)priority, size);
 	if (p->packets >= RTC_PACER_MAX_PACKETS)
@@ -195,9 +196,16 @@ int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32
 
 bool rtc_pacer_probe(struct rtc_pacer *p, uint64_t now, const struct rtc_cc_probe *probe)
 {
+	struct cluster *c;
+
 	if (p->cluster_count == MAX_CLUSTERS || !probe->bitrate || !probe->bytes)
 		return false;
-	p->clusters[p->cluster_count++] = (struct cluster){ .probe = *probe, .asked = now };
+	c = &p->clusters[p->cluster_count++];
+	*c = (struct cluster){ .probe = *probe, .asked = now };
+	if (c->probe.bitrate > MAX_RATE)
+		c->probe.bitrate = MAX_RATE;
+	if (c->probe.bytes > MAX_PROBE_BYTES)
+		c->probe.bytes = MAX_PROBE_BYTES;
 	return true;
 }
 

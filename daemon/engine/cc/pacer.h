@@ -28,6 +28,7 @@
 #define RTC_PACER_BURST 5000000ull            /* ns of budget that may go at once */
 #define RTC_PACER_MAX_QUEUE_TIME 2000000000ull
 #define RTC_PACER_MAX_PACKETS 16384u
+#define RTC_PACER_MAX_SIZE 65536u            /* bytes of one packet */
 #define RTC_PACER_MAX_PADDING 1200u          /* bytes of one padding packet */
 #define RTC_PACER_PROBE_TIMEOUT 1000000000ull /* a cluster not out by then is dropped */
 
@@ -69,7 +70,7 @@ void rtc_pacer_set_rate(struct rtc_pacer *p, uint64_t now, uint64_t pacing_bps);
 
 /* Queues a packet. -1 with an OperationError when the queue is full or
  * memory is out (the caller drops the packet), a TypeError for a bad
- * priority or size 0. */
+ * priority, size 0 or above RTC_PACER_MAX_SIZE. */
 int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32_t size,
 		      enum rtc_pacer_priority priority, struct rtc_error *err);
 

@@ -4,11 +4,14 @@
  * 16-bit wrap, feedback matched to what was sent (arrival times from the
  * reference time and deltas, through the RTCP writer and parser), the
  * reference time's wrap, repeated and reordered feedback, a loss later
- * reported received, numbers never sent or forgotten.
+ * reported received, numbers never sent or forgotten; and a peer whose
+ * feedback is noise (reference times leaping, deltas at their extremes)
+ * fed through to gcc, for the sanitizers.
  */
 #include <string.h>
 
 #include "check.h"
+#include "engine/cc/gcc.h"
 #include "engine/cc/twcc-sender.h"
 
 #define MS 1000000ull
@@ -212,6 +215,69 @@ static void test_unknown_and_forgotten(void)
 	CHECK_INTEQ(handle(&fb), 1);
 }
 
+/* A deterministic generator for the hostile peer. */
+static uint32_t lcg(uint32_t *state)
+{
+	*state = *state * 1664525u + 1013904223u;
+	return *state >> 8;
+}
+
+static void test_hostile_feedback(void)
+{
+	static struct rtc_rtcp_twcc_packet rx[1000];
+	struct rtc_gcc *g = rtc_gcc_new(NULL, 0);
+	struct rtc_gcc_event ev;
+	uint32_t state = 12345;
+	uint64_t now = 1000 * MS;
+	unsigned refused = 0;
+	uint32_t leap = 0;
+
+	rtc_twcc_sender_init(&tx);
+	for (unsigned round = 0; round < 40000; round++) {
+		struct rtc_rtcp_twcc fb;
+		struct rtc_error err = { 0 };
+		uint16_t base, count;
+		size_t n = 0, k = 0;
+		int32_t ref;
+
+		for (unsigned i = lcg(&state) % 20; i; i--)
+			rtc_twcc_sender_on_send(&tx, now += lcg(&state) % (20 * MS), lcg(&state) % 1500,
+						(int32_t)(lcg(&state) % 4) - 1, false);
+		base = (uint16_t)(tx.next_seq - lcg(&state) % 64);
+		count = (uint16_t)(lcg(&state) % LEN(rx));
+		for (uint16_t i = 0; i < count; i++) {
+			if (lcg(&state) % 3 == 0)
+				continue;
+			rx[k].seq = (uint16_t)(base + i);
+			switch (lcg(&state) % 4) {
+			case 0: rx[k].delta = 32767; break;
+			case 1: rx[k].delta = -32768; break;
+			default: rx[k].delta = (int32_t)(lcg(&state) % 300); break;
+			}
+			k++;
+		}
+		/* Mostly a leap of nearly half the 24-bit range forward. */
+		leap += round % 8 ? 0x7fffff : lcg(&state) % 0xffffff;
+		ref = (int32_t)(leap & 0xffffff) - 0x800000;
+		fb = feedback(base, count, ref, (uint8_t)round, rx, k);
+		if (rtc_twcc_sender_handle_feedback(&tx, &fb, results, LEN(results), &n, &err) < 0) {
+			CHECK_INTEQ(err.kind, RTC_ERROR_RANGE);
+			refused++;
+		}
+		rtc_gcc_handle_feedback(g, now, results, n);
+		rtc_gcc_handle_remb(g, now, (uint64_t)lcg(&state) << (lcg(&state) % 40));
+		rtc_gcc_on_packet_sent(g, now, lcg(&state) % 1500);
+		rtc_gcc_handle_timeout(g, now);
+		while (rtc_gcc_poll_event(g, &ev))
+			CHECK(ev.type != RTC_GCC_TARGET || ev.target_bps >= 30000);
+	}
+	printf("# %u feedback messages refused, target %llu\n", refused,
+	       (unsigned long long)rtc_gcc_target_bps(g));
+	CHECK(refused > 0);
+	CHECK(rtc_gcc_target_bps(g) >= 30000 && rtc_gcc_target_bps(g) <= 100000000);
+	rtc_gcc_free(g);
+}
+
 int main(void)
 {
 	RUN(test_numbers_wrap);
@@ -221,5 +287,6 @@ int main(void)
 	RUN(test_duplicates_and_late_arrivals);
 	RUN(test_reordered_feedback);
 	RUN(test_unknown_and_forgotten);
+	RUN(test_hostile_feedback);
 	return rtc_test_done();
 }

@@ -10,6 +10,10 @@
 #define REF_SPAN (INT64_C(1) << REF_BITS)
 #define REF_UNIT_NS INT64_C(64000000)
 #define DELTA_UNIT_NS INT64_C(250000)
+/* 139 years of 64 ms: only a peer that makes its reference time leap
+ * forward message after message gets here, and arrival times in ns must
+ * stay far from overflowing. */
+#define REF_LIMIT (INT64_C(1) << 36)
 
 void rtc_twcc_sender_init(struct rtc_twcc_sender *s)
 {
@@ -38,24 +42,29 @@ uint16_t rtc_twcc_sender_on_send(struct rtc_twcc_sender *s, uint64_t now, uint32
 	return (uint16_t)seq;
 }
 
-/* The 24-bit reference time, unwrapped to the value nearest the last. */
-static int64_t unwrap_reference(struct rtc_twcc_sender *s, int32_t ref)
+/* The 24-bit reference time, unwrapped to the value nearest the last;
+ * false when that is past REF_LIMIT. */
+static bool unwrap_reference(struct rtc_twcc_sender *s, int32_t ref, int64_t *out)
 {
 	int64_t raw = (int64_t)((uint32_t)ref & (REF_SPAN - 1)), v;
 
 	if (!s->have_reference) {
 		s->have_reference = true;
 		s->last_reference = raw;
-		return raw;
+		*out = raw;
+		return true;
 	}
 	v = s->last_reference + ((raw - s->last_reference) & (REF_SPAN - 1));
 	if (v - s->last_reference >= REF_SPAN / 2)
 		v -= REF_SPAN;
+	if (v > REF_LIMIT)
+		return false;
 	/* Only move forward: a reordered older feedback must not pull the
 	 * base back for the next one. */
 	if (v > s->last_reference)
 		s->last_reference = v;
-	return v;
+	*out = v;
+	return true;
 }
 
 int rtc_twcc_sender_handle_feedback(struct rtc_twcc_sender *s, const struct rtc_rtcp_twcc *fb,
@@ -74,8 +83,12 @@ int rtc_twcc_sender_handle_feedback(struct rtc_twcc_sender *s, const struct rtc_
 		return rtc_error_set(err, RTC_ERROR_RANGE,
 				     "TWCC feedback of %u statuses, room for %zu results",
 				     fb->status_count, cap);
+	if (!unwrap_reference(s, fb->reference_time, &arrival))
+		return rtc_error_set(err, RTC_ERROR_RANGE,
+				     "TWCC reference time %d leaps past 2^36 x 64 ms",
+				     fb->reference_time);
+	arrival *= REF_UNIT_NS;
 	s->feedbacks++;
-	arrival = unwrap_reference(s, fb->reference_time) * REF_UNIT_NS;
 	for (size_t i = 0; i < fb->status_count; i++) {
 		int64_t seq = base + (int64_t)i;
 		bool received = r < fb->received_count &&

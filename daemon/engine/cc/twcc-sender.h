@@ -56,7 +56,8 @@ uint16_t rtc_twcc_sender_on_send(struct rtc_twcc_sender *s, uint64_t now, uint32
 /* Matches a feedback message to the packets sent. Writes at most cap
  * results, in sequence order, to out and their number to *n. Returns 0, or
  * -1 with a RangeError when cap is smaller than the feedback's status
- * count (nothing consumed then). */
+ * count, or when the reference time has leapt forward, message after
+ * message, past anything a real clock reaches (nothing consumed then). */
 int rtc_twcc_sender_handle_feedback(struct rtc_twcc_sender *s, const struct rtc_rtcp_twcc *fb,
 				    struct rtc_cc_packet_result *out, size_t cap, size_t *n,
 				    struct rtc_error *err);
