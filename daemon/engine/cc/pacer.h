@@ -78,8 +78,13 @@ int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32
  * more are dropped, false). */
 bool rtc_pacer_probe(struct rtc_pacer *p, uint64_t now, const struct rtc_cc_probe *probe);
 
-/* What to send now, if anything. */
+/* What to send now, if anything: poll until false. The caller sends a
+ * PACKET item's packet, or makes up padding of the item's size (RTX or
+ * padding-only packets), numbers it with rtc_twcc_sender_on_send with
+ * the item's probe_cluster, and tells rtc_gcc_on_packet_sent. */
 bool rtc_pacer_poll(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item *item);
+/* When the next item may go (a time already past: now), RTC_NEVER when
+ * nothing waits. */
 uint64_t rtc_pacer_deadline(const struct rtc_pacer *p);
 
 size_t rtc_pacer_queued_packets(const struct rtc_pacer *p);

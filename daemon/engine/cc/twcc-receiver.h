@@ -50,6 +50,8 @@ void rtc_twcc_receiver_init(struct rtc_twcc_receiver *r, uint32_t sender_ssrc,
 /* A media packet with transport-wide sequence number seq arrived now. */
 void rtc_twcc_receiver_handle_packet(struct rtc_twcc_receiver *r, uint64_t now, uint16_t seq);
 
+/* deadline() is when the next message falls due (RTC_NEVER with nothing
+ * to report); a time already past means one is due: poll it. */
 void rtc_twcc_receiver_handle_timeout(struct rtc_twcc_receiver *r, uint64_t now);
 uint64_t rtc_twcc_receiver_deadline(const struct rtc_twcc_receiver *r);
 

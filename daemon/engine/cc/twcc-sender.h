@@ -35,6 +35,7 @@ struct rtc_twcc_sent {
 	bool lost_reported;        /* reported lost, once */
 };
 
+/* About 256 KiB: embed it in something allocated, not on a stack. */
 struct rtc_twcc_sender {
 	uint64_t next_seq;         /* extended number of the next packet */
 	bool have_reference;
