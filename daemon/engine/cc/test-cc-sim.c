@@ -388,10 +388,34 @@ static void test_remb_only(void)
 	free(s);
 }
 
+/* The link widens from 300 kbit/s to 2 Mbit/s: the target finds it
+ * (8 %/s once past the old capacity), without probes to help. */
+static void test_follows_link_up(void)
+{
+	struct sim *s = malloc(sizeof(*s));
+	uint64_t when = 0;
+
+	sim_init(s, 300000, NULL);
+	sim_run(s, 16 * S, 0);
+	CHECK(within(rtc_gcc_target_bps(s->gcc), 300000, 0.25));
+	s->link_bps = 2000000;
+	while (s->now < 60 * S && !when) {
+		sim_run(s, s->now + 100 * MS, 0);
+		if (rtc_gcc_target_bps(s->gcc) >= 1600000)
+			when = s->now;
+	}
+	printf("# 80 %% of the wider link after %.1f s\n", when ? (double)(when - 16 * S) / S : -1.0);
+	CHECK(when && when - 16 * S <= 30 * S);
+	expect_settled(s, s->now + 10 * S, 2000000, 0.25);
+	sim_free(s);
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_settles_at_link_rate);
 	RUN(test_backs_off_when_link_drops);
+	RUN(test_follows_link_up);
 	RUN(test_application_limited_without_probes);
 	RUN(test_application_limited_with_probes);
 	RUN(test_remb_only);
