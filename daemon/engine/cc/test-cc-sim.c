@@ -411,6 +411,37 @@ static void test_follows_link_up(void)
 	free(s);
 }
 
+/* The application sends 200 kbit/s for 10 s (no initial probes), then
+ * all it may: leaving ALR, a probe at twice the target and the
+ * exponential probes after it find the 5 Mbit/s in a second or two,
+ * where 8 %/s would take half a minute. */
+static void test_probe_on_alr_exit(void)
+{
+	struct sim *s = malloc(sizeof(*s));
+	struct rtc_gcc_config config;
+	uint64_t when = 0;
+
+	rtc_gcc_config_default(&config);
+	config.initial_probe = false;
+	sim_init(s, 5000000, &config);
+	s->encoder_cap = 200000;
+	sim_run(s, 11 * S, 0);
+	CHECK(rtc_gcc_in_alr(s->gcc));
+	CHECK(rtc_gcc_target_bps(s->gcc) < 400000);
+	s->encoder_cap = 0;
+	while (s->now < 21 * S && !when) {
+		sim_run(s, s->now + 100 * MS, 0);
+		if (rtc_gcc_target_bps(s->gcc) >= 3000000)
+			when = s->now;
+	}
+	printf("# 3 Mbit/s %.1f s after leaving ALR\n", when ? (double)(when - 11 * S) / S : -1.0);
+	CHECK(when && when - 11 * S <= 3 * S);
+	CHECK(!rtc_gcc_in_alr(s->gcc));
+	CHECK(rtc_gcc_target_bps(s->gcc) <= 5000000);
+	sim_free(s);
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_settles_at_link_rate);
@@ -418,6 +449,7 @@ int main(void)
 	RUN(test_follows_link_up);
 	RUN(test_application_limited_without_probes);
 	RUN(test_application_limited_with_probes);
+	RUN(test_probe_on_alr_exit);
 	RUN(test_remb_only);
 	return rtc_test_done();
 }
