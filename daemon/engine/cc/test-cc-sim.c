@@ -53,6 +53,9 @@ struct sim {
 	/* link */
 	uint64_t link_bps;
 	uint64_t link_free;             /* when the link has sent all it holds */
+	uint64_t jitter;                /* up to this much extra delay a packet (in order) */
+	uint32_t rng;
+	uint64_t last_arrival;
 	struct flying flying[MAX_INFLIGHT];
 	size_t fly_head, fly_count;
 	uint64_t dropped, sent;
@@ -101,7 +104,7 @@ static void gcc_events(struct sim *s)
  * dropped when that is more than DROP_TAIL of sending. */
 static void link_send(struct sim *s, uint32_t size, uint16_t seq)
 {
-	uint64_t start = s->link_free > s->now ? s->link_free : s->now;
+	uint64_t start = s->link_free > s->now ? s->link_free : s->now, arrive;
 
 	s->sent++;
 	if (start - s->now > DROP_TAIL || s->fly_count == MAX_INFLIGHT) {
@@ -109,8 +112,16 @@ static void link_send(struct sim *s, uint32_t size, uint16_t seq)
 		return;
 	}
 	s->link_free = start + (uint64_t)size * 8 * S / s->link_bps;
+	arrive = s->link_free + PROPAGATION;
+	if (s->jitter) {
+		s->rng = s->rng * 1664525u + 1013904223u;
+		arrive += (s->rng >> 8) % s->jitter;
+		if (arrive < s->last_arrival)
+			arrive = s->last_arrival;   /* jitter, not reordering */
+	}
+	s->last_arrival = arrive;
 	s->flying[(s->fly_head + s->fly_count++) % MAX_INFLIGHT] = (struct flying){
-		.arrive = s->link_free + PROPAGATION,
+		.arrive = arrive,
 		.seq = seq,
 	};
 }
@@ -442,11 +453,28 @@ static void test_probe_on_alr_exit(void)
 	free(s);
 }
 
+/* Up to 20 ms of random (seeded) delay on every packet over the 1 Mbit/s
+ * link: noise, not congestion; the target stays within 25 % of the link
+ * rate (its lowest is 20 % under). */
+static void test_jitter(void)
+{
+	struct sim *s = malloc(sizeof(*s));
+
+	sim_init(s, 1000000, NULL);
+	s->jitter = 20 * MS;
+	s->rng = 7;
+	sim_run(s, 16 * S, 0);
+	expect_settled(s, 31 * S, 1000000, 0.25);
+	sim_free(s);
+	free(s);
+}
+
 int main(void)
 {
 	RUN(test_settles_at_link_rate);
 	RUN(test_backs_off_when_link_drops);
 	RUN(test_follows_link_up);
+	RUN(test_jitter);
 	RUN(test_application_limited_without_probes);
 	RUN(test_application_limited_with_probes);
 	RUN(test_probe_on_alr_exit);
