@@ -125,3 +125,14 @@ void rtc_api_dc_buffered_low(struct rtc_api_dc *dc);
 /* W3C: an id already used by another channel of the same connection. */
 bool rtc_api_pc_dc_id_in_use(const struct rtc_api_pc *pc, uint16_t id);
 void rtc_api_pc_data_channels_changed(struct rtc_api_pc *pc);
+
+/* ---- stats (peer-connection.c, media-stats.c) ---- */
+
+/* One W3C stats object of the GetStats report: its id, type, timestamp,
+ * then the caller's fields, then close. */
+void rtc_api_stats_open(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict,
+			const char *id, const char *type, double timestamp);
+void rtc_api_stats_close(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict);
+/* inbound-rtp, outbound-rtp, remote-inbound-rtp, remote-outbound-rtp and
+ * codec objects of every transceiver that sends or receives. */
+void rtc_api_media_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now);

@@ -429,8 +429,8 @@ static double stats_timestamp(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void stats_open(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict,
-		       const char *id, const char *type, double timestamp)
+void rtc_api_stats_open(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict,
+			const char *id, const char *type, double timestamp)
 {
 	dbus_message_iter_open_container(report, DBUS_TYPE_DICT_ENTRY, NULL, entry);
 	dbus_message_iter_append_basic(entry, DBUS_TYPE_STRING, &id);
@@ -440,7 +440,7 @@ static void stats_open(DBusMessageIter *report, DBusMessageIter *entry, DBusMess
 	rtc_bus_dict_add_basic(dict, "timestamp", DBUS_TYPE_DOUBLE, &timestamp);
 }
 
-static void stats_close(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict)
+void rtc_api_stats_close(DBusMessageIter *report, DBusMessageIter *entry, DBusMessageIter *dict)
 {
 	rtc_bus_dict_close(entry, dict);
 	dbus_message_iter_close_container(report, entry);
@@ -452,7 +452,7 @@ static void candidate_stats(DBusMessageIter *report, const struct rtc_ice_candid
 	DBusMessageIter entry, dict;
 	uint32_t port = c->port;
 
-	stats_open(report, &entry, &dict, c->id, c->remote ? "remote-candidate" : "local-candidate",
+	rtc_api_stats_open(report, &entry, &dict, c->id, c->remote ? "remote-candidate" : "local-candidate",
 		   now);
 	rtc_bus_dict_add_string(&dict, "transportId", "T01");
 	rtc_bus_dict_add_string(&dict, "address", c->address);
@@ -466,7 +466,7 @@ static void candidate_stats(DBusMessageIter *report, const struct rtc_ice_candid
 		rtc_bus_dict_add_string(&dict, "relatedAddress", c->related_address);
 		rtc_bus_dict_add_basic(&dict, "relatedPort", DBUS_TYPE_UINT32, &rport);
 	}
-	stats_close(report, &entry, &dict);
+	rtc_api_stats_close(report, &entry, &dict);
 }
 
 /* W3C RTCTransportStats, RTCIceCandidateStats and RTCIceCandidatePairStats
@@ -478,6 +478,7 @@ static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now
 	char selected[RTC_ICE_STATS_ID_MAX] = "";
 	struct rtc_ice_candidate_stats c;
 	struct rtc_ice_pair_stats p;
+	uint64_t target;
 
 	if (!agent)
 		return;
@@ -490,7 +491,7 @@ static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now
 
 		if (p.selected)
 			snprintf(selected, sizeof(selected), "%s", p.id);
-		stats_open(report, &entry, &dict, p.id, "candidate-pair", now);
+		rtc_api_stats_open(report, &entry, &dict, p.id, "candidate-pair", now);
 		rtc_bus_dict_add_string(&dict, "transportId", "T01");
 		rtc_bus_dict_add_string(&dict, "localCandidateId", p.local_id);
 		rtc_bus_dict_add_string(&dict, "remoteCandidateId", p.remote_id);
@@ -513,10 +514,17 @@ static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now
 		if (p.current_round_trip_time >= 0)
 			rtc_bus_dict_add_basic(&dict, "currentRoundTripTime", DBUS_TYPE_DOUBLE,
 					       &p.current_round_trip_time);
-		stats_close(report, &entry, &dict);
+		/* And the congestion controller's estimate while media goes. */
+		if (p.selected && (target = rtc_pc_target_bitrate(rtc_session_pc(pc->session)))) {
+			double bps = (double)target;
+
+			rtc_bus_dict_add_basic(&dict, "availableOutgoingBitrate", DBUS_TYPE_DOUBLE,
+					       &bps);
+		}
+		rtc_api_stats_close(report, &entry, &dict);
 	}
 
-	stats_open(report, &entry, &dict, "T01", "transport", now);
+	rtc_api_stats_open(report, &entry, &dict, "T01", "transport", now);
 	rtc_bus_dict_add_string(&dict, "iceState",
 				rtc_ice_transport_state_name(rtc_session_ice_state(pc->session)));
 	rtc_bus_dict_add_string(&dict, "iceRole", rtc_ice_role_name(rtc_ice_agent_role(agent)));
@@ -538,7 +546,7 @@ static void ice_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double now
 	}
 	if (selected[0])
 		rtc_bus_dict_add_string(&dict, "selectedCandidatePairId", selected);
-	stats_close(report, &entry, &dict);
+	rtc_api_stats_close(report, &entry, &dict);
 }
 
 static void get_stats(struct rtc_bus_call *call, void *data)
@@ -552,12 +560,12 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 	dbus_message_iter_init_append(reply, &iter);
 	dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "{sa{sv}}", &report);
 
-	stats_open(&report, &entry, &dict, "P", "peer-connection", now);
+	rtc_api_stats_open(&report, &entry, &dict, "P", "peer-connection", now);
 	rtc_bus_dict_add_basic(&dict, "dataChannelsOpened", DBUS_TYPE_UINT32,
 			       &pc->data_channels_opened);
 	rtc_bus_dict_add_basic(&dict, "dataChannelsClosed", DBUS_TYPE_UINT32,
 			       &pc->data_channels_closed);
-	stats_close(&report, &entry, &dict);
+	rtc_api_stats_close(&report, &entry, &dict);
 
 	rtc_list_for_each(pos, &pc->data_channels) {
 		struct rtc_api_dc *dc = rtc_container_of(pos, struct rtc_api_dc, link);
@@ -565,7 +573,7 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 		char id[32];
 
 		snprintf(id, sizeof(id), "D%s", number);
-		stats_open(&report, &entry, &dict, id, "data-channel", now);
+		rtc_api_stats_open(&report, &entry, &dict, id, "data-channel", now);
 		rtc_bus_dict_add_string(&dict, "label", dc->label);
 		rtc_bus_dict_add_string(&dict, "protocol", dc->protocol);
 		/* W3C leaves dataChannelIdentifier out until the id is known. */
@@ -578,10 +586,11 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 		rtc_bus_dict_add_basic(&dict, "messagesReceived", DBUS_TYPE_UINT32,
 				       &dc->messages_received);
 		rtc_bus_dict_add_basic(&dict, "bytesReceived", DBUS_TYPE_UINT64, &dc->bytes_received);
-		stats_close(&report, &entry, &dict);
+		rtc_api_stats_close(&report, &entry, &dict);
 	}
 
 	ice_stats(pc, &report, now);
+	rtc_api_media_stats(pc, &report, now);
 	dbus_message_iter_close_container(&iter, &report);
 	rtc_bus_reply(call, reply);
 }

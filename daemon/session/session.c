@@ -113,8 +113,7 @@ static void handle_event(struct rtc_session *s, const struct rtc_pc_event *ev)
 	case RTC_PC_EVENT_MEDIA_FRAME:
 	case RTC_PC_EVENT_KEY_FRAME_REQUEST:
 	case RTC_PC_EVENT_TARGET_BITRATE:
-		/* The D-Bus API negotiates no media sections yet: with
-		 * daemon/media (PipeWire and the codecs) these reach it. */
+		/* Never: the session's pc rejects media (reject_media). */
 		break;
 	}
 }
@@ -459,6 +458,10 @@ int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *n
 		.bundle_policy = bundle_policy,
 		.can_resolve_names = net->mdns != NULL,
 		.wake = on_pc_wake,
+		/* The D-Bus API has no tracks yet (daemon/media, PipeWire,
+		 * comes next): a peer's media is refused, not taken into
+		 * the void. */
+		.reject_media = true,
 	};
 
 	if (!s)
@@ -545,4 +548,9 @@ enum rtc_ice_transport_state rtc_session_ice_state(const struct rtc_session *s)
 void rtc_session_stats(const struct rtc_session *s, struct rtc_pc_stats *out)
 {
 	rtc_pc_stats(s->pc, out);
+}
+
+const struct rtc_pc *rtc_session_pc(const struct rtc_session *s)
+{
+	return s->pc;
 }

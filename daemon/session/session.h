@@ -105,6 +105,8 @@ void rtc_session_channel_hold_receiving(struct rtc_session *s, bool hold);
 enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s);
 /* Datagrams the pc dropped (not WebRTC; from unvalidated sources). */
 void rtc_session_stats(const struct rtc_session *s, struct rtc_pc_stats *out);
+/* The peer connection itself, for its media stats. */
+const struct rtc_pc *rtc_session_pc(const struct rtc_session *s);
 
 /* W3C close(): ICE stops, sockets close, states become "closed". */
 void rtc_session_close(struct rtc_session *s);

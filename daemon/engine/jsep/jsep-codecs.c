@@ -219,21 +219,33 @@ static void fill(const struct codec_spec *c, uint8_t pt, struct rtc_jsep_codec *
 	out->rtx_payload_type = -1;
 }
 
+/* The preferred video codec's entries first (config->video_codec), then
+ * the others, each group in the table's order. */
+static bool in_pass(const struct rtc_jsep_config *config, const struct codec_spec *c, int pass)
+{
+	bool preferred = config->video_codec && c->kind == RTC_JSEP_MEDIA_VIDEO &&
+			 !strcasecmp(config->video_codec, c->name);
+
+	return pass == 0 ? preferred : !preferred;
+}
+
 size_t jsep_codecs_ours(const struct rtc_jsep_config *config, enum rtc_jsep_media_kind kind,
 			struct rtc_jsep_codec out[RTC_JSEP_MAX_CODECS])
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < N_CODECS; i++) {
-		if (codecs[i].kind != kind)
-			continue;
-		fill(&codecs[i], codecs[i].payload_type, &out[n]);
-		our_fmtp(config, &codecs[i], codecs[i].h264_profile, H264_LEVEL, out[n].fmtp,
-			 sizeof(out[n].fmtp));
-		our_feedback(&codecs[i], &out[n]);
-		out[n].rtx_payload_type = codecs[i].rtx_payload_type ? codecs[i].rtx_payload_type
-								     : -1;
-		n++;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < N_CODECS; i++) {
+			if (codecs[i].kind != kind || !in_pass(config, &codecs[i], pass))
+				continue;
+			fill(&codecs[i], codecs[i].payload_type, &out[n]);
+			our_fmtp(config, &codecs[i], codecs[i].h264_profile, H264_LEVEL, out[n].fmtp,
+				 sizeof(out[n].fmtp));
+			our_feedback(&codecs[i], &out[n]);
+			out[n].rtx_payload_type = codecs[i].rtx_payload_type
+							  ? codecs[i].rtx_payload_type : -1;
+			n++;
+		}
 	}
 	return n;
 }

@@ -87,8 +87,8 @@ static struct jsep_transceiver *take_for_remote(struct jsep_media_state *next,
 	return t;
 }
 
-static int apply_remote_offer(const struct rtc_sdp_session *sdp, struct jsep_media_state *next,
-			      struct rtc_error *err)
+static int apply_remote_offer(const struct rtc_jsep *jsep, const struct rtc_sdp_session *sdp,
+			      struct jsep_media_state *next, struct rtc_error *err)
 {
 	for (size_t i = 0; i < sdp->n_media; i++) {
 		const struct rtc_sdp_media *m = sdp->media[i];
@@ -97,7 +97,9 @@ static int apply_remote_offer(const struct rtc_sdp_session *sdp, struct jsep_med
 		enum rtc_jsep_media_kind kind;
 		int ret = 0;
 
-		if (!mid || !jsep_media_kind(m, &kind))
+		/* Without media (the owner has no use for it), a remote media
+		 * section gets no transceiver: the answer rejects it. */
+		if (!mid || jsep->config.reject_media || !jsep_media_kind(m, &kind))
 			continue;
 		if (!jsep_media_is_active(m)) {
 			if (t && !t->pub.stopped)
@@ -175,7 +177,7 @@ int jsep_media_apply(const struct rtc_jsep *jsep, const struct jsep_media_state 
 	if (offer && side == JSEP_LOCAL) {
 		apply_local_offer(sdp, next);
 	} else if (offer) {
-		if (apply_remote_offer(sdp, next, err) < 0) {
+		if (apply_remote_offer(jsep, sdp, next, err) < 0) {
 			jsep_media_free(next);
 			return -1;
 		}

@@ -225,6 +225,9 @@ static int check_open(const struct rtc_jsep *jsep, struct rtc_error *err)
 {
 	if (jsep->state == RTC_SIGNALING_CLOSED)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the peer connection is closed");
+	if (jsep->config.reject_media)
+		return rtc_error_set(err, RTC_ERROR_NOT_SUPPORTED,
+				     "this peer connection takes no media");
 	return 0;
 }
 

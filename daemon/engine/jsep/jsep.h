@@ -50,6 +50,13 @@ struct rtc_jsep_config {
 	/* Opus: ask the peer for stereo (stereo=1;sprop-stereo=1) and say we
 	 * send DTX (usedtx=1). */
 	bool opus_stereo, opus_dtx;
+	/* For an owner that has nowhere to take media from or to: the peer's
+	 * audio and video sections are rejected (port 0) and
+	 * rtc_jsep_add_transceiver/add_track are NotSupportedError. */
+	bool reject_media;
+	/* The video codec our offers list first ("VP8", "H264"; NULL: the
+	 * table's order, VP8 first): what both sides then send. */
+	const char *video_codec;
 };
 
 struct rtc_jsep;

@@ -732,6 +732,76 @@ static void test_policies_and_opus(void)
 	rtc_jsep_free(b);
 }
 
+/* An owner without media (rtcd's D-Bus API, for now): the browsers' audio
+ * and video are rejected with port 0, the data channel still accepted, and
+ * transceivers cannot be made. */
+static void test_reject_media(void)
+{
+	struct rtc_jsep_config config = { .bundle_policy = RTC_BUNDLE_POLICY_MAX_BUNDLE,
+					  .reject_media = true };
+	const char *streams[] = { "s" };
+	struct rtc_jsep *a = NULL;
+	struct rtc_error err = { 0 };
+	char *offer = read_sample("chromium-offer-av-datachannel.sdp"), *answer = NULL;
+	struct rtc_sdp_session *sdp;
+	size_t index, active = 0;
+
+	CHECK(offer != NULL);
+	if (!offer || rtc_jsep_new(&config, &a, &err) < 0) {
+		CHECK(false);
+		free(offer);
+		return;
+	}
+	CHECK_INTEQ(rtc_jsep_add_track(a, RTC_JSEP_MEDIA_AUDIO, streams, 1, "mic", &index, &err),
+		    -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_NOT_SUPPORTED);
+	OK(rtc_jsep_set_remote_description(a, RTC_SDP_TYPE_OFFER, offer, ERR));
+	CHECK_INTEQ(rtc_jsep_transceiver_count(a), 0);
+	CHECK(!rtc_jsep_take_track_event(a, &index));
+	answer = create_answer(a);
+	sdp = answer ? parse(answer) : NULL;
+	CHECK(sdp != NULL);
+	for (size_t i = 0; sdp && i < sdp->n_media; i++) {
+		if (sdp->media[i]->kind == RTC_SDP_MEDIA_AUDIO || sdp->media[i]->kind == RTC_SDP_MEDIA_VIDEO)
+			CHECK_INTEQ(sdp->media[i]->port, 0);
+		else
+			active += sdp->media[i]->port != 0;
+	}
+	CHECK_INTEQ(active, 1);
+	rtc_sdp_free(sdp);
+	free(answer);
+	free(offer);
+	rtc_jsep_free(a);
+}
+
+/* video_codec puts H.264 first in our offers: what the answerer then
+ * settles on first, and so what both send. */
+static void test_video_codec_preference(void)
+{
+	struct rtc_jsep_config config = { .bundle_policy = RTC_BUNDLE_POLICY_MAX_BUNDLE,
+					  .video_codec = "H264" };
+	struct rtc_jsep *a = NULL, *b = new_jsep(false);
+	struct rtc_error err = { 0 };
+	char *offer;
+
+	if (rtc_jsep_new(&config, &a, &err) < 0) {
+		CHECK(false);
+		rtc_jsep_free(b);
+		return;
+	}
+	add_track(a, RTC_JSEP_MEDIA_VIDEO, NULL, "cam");
+	offer = create_offer(a, false);
+	CHECK(strstr(offer, "m=video 9 UDP/TLS/RTP/SAVPF 98 99 100 101 102 103 104 105 96 97\r\n") !=
+	      NULL);
+	free(offer);
+	negotiate(a, b, false);
+	CHECK_STREQ(tx(a, 0).codecs[0].name, "H264");
+	CHECK_STREQ(tx(b, 0).codecs[0].name, "H264");
+	CHECK(strstr(tx(a, 0).codecs[0].fmtp, "packetization-mode=1") != NULL);
+	rtc_jsep_free(a);
+	rtc_jsep_free(b);
+}
+
 int main(void)
 {
 	RUN(test_audio_video_data);
@@ -746,5 +816,7 @@ int main(void)
 	RUN(test_remote_offer_edges);
 	RUN(test_remote_refusals);
 	RUN(test_policies_and_opus);
+	RUN(test_reject_media);
+	RUN(test_video_codec_preference);
 	return rtc_test_done();
 }

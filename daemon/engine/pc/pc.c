@@ -141,7 +141,9 @@ bool pc_route(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 
 int rtc_pc_new(const struct rtc_pc_config *config, struct rtc_pc **out, struct rtc_error *err)
 {
-	struct rtc_jsep_config jsep_config = { .bundle_policy = config->bundle_policy };
+	struct rtc_jsep_config jsep_config = { .bundle_policy = config->bundle_policy,
+					       .reject_media = config->reject_media,
+					       .video_codec = config->video_codec };
 	struct rtc_pc *pc = calloc(1, sizeof(*pc));
 
 	if (!pc)

@@ -53,6 +53,12 @@ struct rtc_pc_config {
 	/* RTCConfiguration's servers and policy; must outlive the pc. */
 	const struct rtc_ice_config *ice;
 	enum rtc_bundle_policy bundle_policy;
+	/* The owner has no media to send nor a place for what arrives: the
+	 * peer's audio and video are refused in the answer (JSEP's
+	 * reject_media). */
+	bool reject_media;
+	/* JSEP's video_codec: the one our offers prefer (NULL: VP8). */
+	const char *video_codec;
 	/* The owner can resolve the peer's ".local" host candidates
 	 * (RTC_PC_EVENT_RESOLVE_NAME); without, they are dropped. */
 	bool can_resolve_names;

@@ -536,6 +536,7 @@ int pcn_create(struct pcn *net)
 			.user = peer,
 			/* Consent checks at the same times on every run. */
 			.ice_random_seed = 0x1ce0 + (uint64_t)i,
+			.video_codec = net->video_codec,
 		};
 		struct rtc_error err = { 0 };
 

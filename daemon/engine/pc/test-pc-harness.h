@@ -158,6 +158,7 @@ struct pcn {
 	void (*before_offer)(struct pcn *net);
 	void (*before_answer)(struct pcn *net);
 	bool no_data_channel;
+	const char *video_codec;        /* the pcs' config.video_codec */
 };
 
 struct sockaddr_storage pcn_addr(const char *ip, uint16_t port);

@@ -29,6 +29,9 @@ struct rtc_recv_stream {
 	struct rtc_audio_playout *audio;
 	uint64_t rtt;
 
+	/* The codec of the video packets now arriving: a sender changes it
+	 * only with a key frame, so a frame is of the codec its packets had. */
+	enum rtc_codec video_codec;
 	struct rtc_h264_depacketizer h264;
 	uint8_t *frame;                 /* a released frame, depacketized */
 	size_t frame_cap;
@@ -97,7 +100,9 @@ int rtc_recv_stream_new(const struct rtc_recv_stream_config *config,
 		struct rtc_video_jitter_config vc;
 
 		rtc_video_jitter_config_default(&vc);
-		vc.min_wait = 600 * 1000000ull;
+		/* A lost packet may need a few NACKs: a frame waits for four
+		 * rounds before it is given up (at most max_wait). */
+		vc.nack_rounds = 4;
 		s->video = rtc_video_jitter_new(&vc, err);
 		if (!s->video)
 			goto fail;
@@ -263,6 +268,7 @@ int rtc_recv_stream_handle_rtp(struct rtc_recv_stream *s, uint64_t now, uint8_t 
 			 * given up and a key frame asked for. */
 			return -1;
 		}
+		s->video_codec = c->codec;
 		rtc_video_jitter_handle_packet(s->video, now, &v);
 	}
 	return 0;
@@ -328,14 +334,14 @@ static bool poll_video(struct rtc_recv_stream *s, uint64_t now, struct rtc_recv_
 	struct rtc_video_frame f;
 
 	while (rtc_video_jitter_poll_frame(s->video, now, &f)) {
-		const struct rtc_recv_stream_codec *c = &s->config.codecs[0];
+		enum rtc_codec codec = s->video_codec;
 
 		*out = (struct rtc_recv_frame){
-			.codec = c->codec, .rtp_timestamp = f.timestamp, .key_frame = f.key_frame,
+			.codec = codec, .rtp_timestamp = f.timestamp, .key_frame = f.key_frame,
 		};
 		if (f.key_frame && s->config.nack)
 			rtc_nack_forget_before(&s->nack, f.first_seq);
-		if (c->codec == RTC_CODEC_H264) {
+		if (codec == RTC_CODEC_H264) {
 			if (!h264_frame(s, f.data, f.len, &out->len)) {
 				s->key_frame_wanted = true;
 				continue;
