@@ -27,6 +27,15 @@ static inline bool fuzz_input_byte(struct fuzz_input *in, uint8_t *out)
 	return true;
 }
 
+/* One byte; 0 once the input is used up. */
+static inline uint8_t fuzz_input_u8(struct fuzz_input *in)
+{
+	uint8_t b = 0;
+
+	fuzz_input_byte(in, &b);
+	return b;
+}
+
 /* Two bytes, big-endian; 0 if fewer are left (and those are consumed). */
 static inline uint16_t fuzz_input_u16(struct fuzz_input *in)
 {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "engine/base/sansio.h"
 #include "engine/jitter/audio-playout.h"
 #include "engine/jitter/nack.h"
@@ -20,19 +21,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MS 1000000ull
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 static size_t payload_len(uint64_t seq)
 {
@@ -47,7 +35,7 @@ static void make_payload(uint64_t seq, uint8_t *buf)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct rtc_audio_playout_config cfg;
 	struct rtc_audio_playout *ap;
 	static struct rtc_nack nack;
@@ -59,18 +47,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint16_t seqs[32];
 
 	rtc_audio_playout_config_default(&cfg);
-	cfg.capacity = 2 + next(&in) % 64;
-	cfg.window = 1 + next(&in) % 128;
+	cfg.capacity = 2 + fuzz_input_u8(&in) % 64;
+	cfg.window = 1 + fuzz_input_u8(&in) % 128;
 	ap = rtc_audio_playout_new(&cfg, NULL);
 	if (!ap)
 		abort();
 	rtc_nack_init(&nack, NULL);
-	while (in.left) {
-		uint8_t op = next(&in);
+	while (in.size) {
+		uint8_t op = fuzz_input_u8(&in);
 
 		if (op & 1) {
-			int8_t dseq = (int8_t)next(&in);
-			int8_t dts = (int8_t)next(&in);
+			int8_t dseq = (int8_t)fuzz_input_u8(&in);
+			int8_t dts = (int8_t)fuzz_input_u8(&in);
 			struct rtc_audio_packet p;
 
 			seq = dseq < 0 && (uint64_t)-dseq > seq ? 0 : (uint64_t)((int64_t)seq + dseq);

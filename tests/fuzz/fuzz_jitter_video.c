@@ -13,25 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_input.h"
 #include "engine/base/sansio.h"
 #include "engine/jitter/video-jitter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MS 1000000ull
-
-struct input {
-	const uint8_t *p;
-	size_t left;
-};
-
-static uint8_t next(struct input *in)
-{
-	if (!in->left)
-		return 0;
-	in->left--;
-	return *in->p++;
-}
 
 static size_t payload_len(uint64_t seq)
 {
@@ -114,14 +102,14 @@ static void drain(struct rtc_video_jitter *vj, struct state *st, uint64_t now)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct input in = { data, size };
+	struct fuzz_input in = { data, size };
 	struct rtc_video_jitter_config cfg;
 	struct rtc_video_jitter *vj;
 	static struct state st;
 	uint8_t buf[32];
 	uint64_t now = 0, seq = 1000;
 	uint32_t ts = 0;
-	uint8_t shape = next(&in);
+	uint8_t shape = fuzz_input_u8(&in);
 
 	memset(&st, 0, sizeof(st));
 
@@ -131,13 +119,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	vj = rtc_video_jitter_new(&cfg, NULL);
 	if (!vj)
 		abort();
-	while (in.left) {
-		uint8_t op = next(&in);
+	while (in.size) {
+		uint8_t op = fuzz_input_u8(&in);
 
 		switch (op & 7) {
 		case 0: case 1: case 2: case 3: {
-			int8_t delta = (int8_t)next(&in);
-			uint8_t flags = next(&in);
+			int8_t delta = (int8_t)fuzz_input_u8(&in);
+			uint8_t flags = fuzz_input_u8(&in);
 			struct rtc_video_packet p;
 
 			if (delta == -128)
@@ -163,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			drain(vj, &st, now);
 			break;
 		case 5:
-			now += (uint64_t)next(&in) * MS;
+			now += (uint64_t)fuzz_input_u8(&in) * MS;
 			drain(vj, &st, now);
 			rtc_video_jitter_handle_timeout(vj, now);
 			drain(vj, &st, now);
@@ -172,7 +160,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();   /* the owner's timer would spin */
 			break;
 		case 6: {
-			uint64_t pad = seq + (next(&in) & 7);
+			uint64_t pad = seq + (fuzz_input_u8(&in) & 7);
 
 			if (rtc_video_jitter_handle_padding(vj, now, pad) != RTC_VIDEO_JITTER_INSERTED)
 				break;
@@ -183,7 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		}
 		case 7:
-			rtc_video_jitter_set_rtt(vj, (uint64_t)next(&in) * 4 * MS);
+			rtc_video_jitter_set_rtt(vj, (uint64_t)fuzz_input_u8(&in) * 4 * MS);
 			break;
 		}
 		if (rtc_video_jitter_held_packets(vj) > cfg.max_packets ||
