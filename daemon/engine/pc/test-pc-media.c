@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "engine/pc/test-pc-harness.h"
+#include "engine/rtcp/rtt.h"
 
 #define AUDIO_T 0
 #define VIDEO_T 1
@@ -42,6 +43,8 @@ struct side {
 	int64_t last_video;
 	uint32_t audio_got, audio_gaps, audio_bad;
 	uint64_t last_video_at;         /* when the last video frame arrived */
+	uint64_t video_epoch;           /* capture time of frame 0 */
+	uint32_t synced, sync_errors;   /* frames with the sender's capture time; wrong ones */
 };
 
 struct run {
@@ -183,6 +186,16 @@ static void on_frame(struct pcn *net, int to, size_t transceiver,
 		       (long long)s->last_video, (double)pcn_now / PCN_S);
 	s->last_video = index;
 	s->video_got++;
+	if (frame->has_capture_ntp) {
+		/* Lip sync: the sender's SRs map the frame's RTP time back to
+		 * its capture time (one clock here, so it can be checked). */
+		uint64_t want = run.side[!to].video_epoch + index * FRAME_INTERVAL;
+		uint64_t got = rtc_rtcp_ntp_to_ns(frame->capture_ntp);
+
+		s->synced++;
+		if ((got > want ? got - want : want - got) > PCN_MS)
+			s->sync_errors++;
+	}
 	if (index < 4096)
 		s->got_frame[index] = true;
 	s->video_keys += key;
@@ -311,6 +324,7 @@ static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
 	for (int i = 0; i < 2; i++) {
 		run.side[i].next_audio = pcn_now;
 		run.side[i].next_video = pcn_now;
+		run.side[i].video_epoch = pcn_now;
 	}
 	return 0;
 }
@@ -495,6 +509,25 @@ static void test_rtt(void)
 	net.delay_min = net.delay_max = 50 * PCN_MS;
 	run.video_bps = 300000;
 	run_media(&net, 10 * PCN_S);
+	for (int i = 0; i < 2; i++) {
+		printf("# peer %d: %u of %u frames carried the sender's capture time, %u wrong\n", i,
+		       run.side[i].synced, run.side[i].video_got, run.side[i].sync_errors);
+		CHECK(run.side[i].synced > run.side[i].video_got / 2);
+		CHECK_INTEQ(run.side[i].sync_errors, 0);
+	}
+	/* The decoder of peer 1 asks for a key frame: peer 0's encoder hears
+	 * of it a one-way trip later (a PLI). */
+	{
+		unsigned before = net.peers[0].key_frame_requests;
+		uint64_t asked = pcn_now;
+
+		rtc_pc_request_key_frame(net.peers[1].pc, pcn_now, VIDEO_T);
+		pcn_pump(&net, 1);
+		while (net.peers[0].key_frame_requests == before && pcn_now < asked + PCN_S)
+			run_media(&net, PCN_MS);
+		CHECK_INTEQ(net.peers[0].key_frame_requests, before + 1);
+		CHECK(pcn_now <= asked + 60 * PCN_MS);
+	}
 	for (int i = 0; i < 2; i++)
 		for (size_t t = 0; t < 2; t++) {
 			CHECK(rtc_pc_media_stats(net.peers[i].pc, t, &st));
