@@ -18,11 +18,27 @@
 #define MS 1000000ull
 #define EVENTS 16u
 
-/* loss-based */
+/* loss-based, as libwebrtc's send_side_bandwidth_estimation.cc */
 #define LOSS_MIN_PACKETS 20u
 #define LOSS_HIGH 0.10
 #define LOSS_LOW 0.02
 #define LOSS_DECREASE_INTERVAL (300 * MS)   /* + RTT */
+/* Loss from transport-wide feedback is judged over a second at a time
+ * (goog_cc's kLossUpdateInterval), not per feedback message: a burst
+ * counts once. */
+#define LOSS_UPDATE_INTERVAL (1 * NS)
+/* A cut never goes below this share of the acked rate (libwebrtc's
+ * LossBasedBweV2 lower bound by the acked rate): when a drop-tail queue
+ * overflows, what arrives is the link's rate, and the loss says nothing
+ * more than the delay-based controller's 0.85 x acked already did. Under
+ * random loss the acked rate falls with the target, and so does this. */
+#define LOSS_ACKED_FLOOR 0.85
+/* The increase under low loss: 8 % over the least target of the last
+ * second, + 1 kbit/s (libwebrtc's min_bitrate_history_). */
+#define LOSS_INCREASE 1.08
+#define LOSS_INCREASE_OFFSET 1000.0
+#define HISTORY_WINDOW (1 * NS)
+#define HISTORY 64u
 
 /* probing, as libwebrtc's probe_controller.cc */
 #define PROBE_DURATION (15 * MS)
@@ -51,8 +67,16 @@ struct rtc_gcc {
 	bool loss_limited;
 	double loss_limit;
 	uint64_t loss_lost, loss_total;
-	uint64_t loss_evaluated, loss_decreased;
-	bool loss_evaluated_once, loss_decreased_once;
+	uint64_t loss_decreased;
+	bool loss_decreased_once;
+	uint64_t loss_next_update;          /* feedback loss is judged from then on */
+	/* the target's minimum over the last second: a deque of (time, bps),
+	 * increasing in both */
+	struct {
+		uint64_t at;
+		double bps;
+	} history[HISTORY];
+	size_t history_head, history_count;
 
 	uint64_t rtt;
 	bool rtt_from_rtcp;
@@ -165,6 +189,29 @@ static void probe_on_estimate(struct rtc_gcc *g, uint64_t now)
 
 /* ---- the target ------------------------------------------------------- */
 
+static void history_push(struct rtc_gcc *g, uint64_t now, double bps)
+{
+	while (g->history_count &&
+	       g->history[(g->history_head + g->history_count - 1) % HISTORY].bps >= bps)
+		g->history_count--;
+	if (g->history_count == HISTORY) {
+		g->history_head = (g->history_head + 1) % HISTORY;
+		g->history_count--;
+	}
+	g->history[(g->history_head + g->history_count++) % HISTORY].at = now;
+	g->history[(g->history_head + g->history_count - 1) % HISTORY].bps = bps;
+}
+
+/* The least target of the last second. */
+static double history_min(struct rtc_gcc *g, uint64_t now)
+{
+	while (g->history_count > 1 && now - g->history[g->history_head].at >= HISTORY_WINDOW) {
+		g->history_head = (g->history_head + 1) % HISTORY;
+		g->history_count--;
+	}
+	return g->history_count ? g->history[g->history_head].bps : g->target;
+}
+
 static void update_target(struct rtc_gcc *g, uint64_t now)
 {
 	double t;
@@ -188,6 +235,7 @@ static void update_target(struct rtc_gcc *g, uint64_t now)
 	if (t < (double)g->config.min_bps)
 		t = (double)g->config.min_bps;
 	g->target = t;
+	history_push(g, now, t);
 	if (!g->reported_once || fabs(t - g->reported) > RTC_GCC_REPORT_CHANGE * g->reported) {
 		struct rtc_gcc_event ev = {
 			.type = RTC_GCC_TARGET,
@@ -204,34 +252,42 @@ static void update_target(struct rtc_gcc *g, uint64_t now)
 
 /* ---- loss ------------------------------------------------------------- */
 
-static void loss_update(struct rtc_gcc *g, uint64_t now, uint64_t lost, uint64_t total)
+static void loss_update(struct rtc_gcc *g, uint64_t now, uint64_t lost, uint64_t total,
+			bool feedback)
 {
-	double fraction, dt;
+	double fraction, acked;
 
 	g->loss_lost += lost;
 	g->loss_total += total;
+	if (feedback && now < g->loss_next_update)
+		return;
 	if (g->loss_total < LOSS_MIN_PACKETS)
 		return;
 	fraction = (double)g->loss_lost / (double)g->loss_total;
 	g->loss_lost = g->loss_total = 0;
-	dt = g->loss_evaluated_once ? (double)(now - g->loss_evaluated) / NS : 0;
-	if (dt > 1)
-		dt = 1;
-	g->loss_evaluated = now;
-	g->loss_evaluated_once = true;
+	if (feedback)
+		g->loss_next_update = now + LOSS_UPDATE_INTERVAL;
 	if (fraction > LOSS_HIGH) {
 		if (!g->loss_decreased_once || now - g->loss_decreased >= LOSS_DECREASE_INTERVAL + g->rtt) {
-			double base = g->loss_limited && g->loss_limit < g->target ? g->loss_limit
-										   : g->target;
+			double limit = g->target * (1 - 0.5 * fraction);
 
-			g->loss_limit = base * (1 - 0.5 * fraction);
+			acked = g->twcc_seen ? rtc_cc_acked_bitrate(&g->acked) : -1;
+			if (acked > 0 && limit < LOSS_ACKED_FLOOR * acked)
+				limit = LOSS_ACKED_FLOOR * acked < g->target ? LOSS_ACKED_FLOOR * acked
+									     : g->target;
+			g->loss_limit = limit;
 			g->loss_limited = true;
 			g->loss_decreased = now;
 			g->loss_decreased_once = true;
 		}
 	} else if (fraction < LOSS_LOW && g->loss_limited) {
-		g->loss_limit = g->loss_limit * pow(1.08, dt) + 1000 * dt;
+		double up = history_min(g, now) * LOSS_INCREASE + LOSS_INCREASE_OFFSET;
+
+		if (up > g->loss_limit)
+			g->loss_limit = up;
 	}
+	if (g->loss_limited && g->loss_limit < (double)g->config.min_bps)
+		g->loss_limit = (double)g->config.min_bps;
 }
 
 /* ---- inputs ----------------------------------------------------------- */
@@ -346,7 +402,7 @@ void rtc_gcc_handle_feedback(struct rtc_gcc *g, uint64_t now,
 	} else {
 		rtc_cc_aimd_update(&g->aimd, now, g->delay.usage, acked);
 	}
-	loss_update(g, now, lost, count);
+	loss_update(g, now, lost, count, true);
 	update_target(g, now);
 }
 
@@ -362,7 +418,7 @@ void rtc_gcc_handle_loss_report(struct rtc_gcc *g, uint64_t now, uint8_t fractio
 {
 	if (g->twcc_seen || !packets)
 		return;
-	loss_update(g, now, (uint64_t)fraction_lost * packets / 256, packets);
+	loss_update(g, now, (uint64_t)fraction_lost * packets / 256, packets, false);
 	update_target(g, now);
 }
 

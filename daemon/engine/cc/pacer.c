@@ -47,7 +47,14 @@ struct rtc_pacer {
 	struct queue queues[RTC_PACER_PRIORITIES];
 	size_t packets;
 	uint64_t bytes;
+	/* The queued packets' enqueue times, summed relative to base (reset
+	 * whenever the queue empties), for their average wait. */
+	uint64_t enqueued_base, enqueued_sum;
 	int64_t budget;           /* bit-ns */
+	/* retransmissions: a bucket of bits, at most a second's worth */
+	double rtx_bits;
+	uint64_t rtx_last;
+	bool rtx_started;
 	uint64_t last;            /* when the budget was last brought up to date */
 	bool started;
 	struct cluster clusters[MAX_CLUSTERS];
@@ -74,6 +81,8 @@ struct rtc_pacer *rtc_pacer_new(const struct rtc_pacer_config *config)
 		p->config.burst = MAX_BURST;
 	if (!p->config.max_queue_time)
 		p->config.max_queue_time = RTC_PACER_MAX_QUEUE_TIME;
+	if (!(p->config.retransmission_share > 0 && p->config.retransmission_share <= 1))
+		p->config.retransmission_share = RTC_PACER_RETRANSMISSION_SHARE;
 	return p;
 }
 
@@ -84,6 +93,17 @@ void rtc_pacer_free(struct rtc_pacer *p)
 	for (size_t i = 0; i < RTC_PACER_PRIORITIES; i++)
 		free(p->queues[i].items);
 	free(p);
+}
+
+/* How long the queued packets have waited, on average. */
+static uint64_t average_wait(const struct rtc_pacer *p, uint64_t now)
+{
+	uint64_t mean;
+
+	if (!p->packets)
+		return 0;
+	mean = p->enqueued_base + p->enqueued_sum / p->packets;
+	return now > mean ? now - mean : 0;
 }
 
 static uint64_t oldest_enqueued(const struct rtc_pacer *p, uint64_t now)
@@ -100,7 +120,10 @@ static uint64_t oldest_enqueued(const struct rtc_pacer *p, uint64_t now)
 }
 
 /* The pacing rate, or faster when the queue would not drain before its
- * oldest packet has waited max_queue_time (libwebrtc's queue time limit). */
+ * packets have waited max_queue_time on average (libwebrtc's queue time
+ * limit). On average, not the oldest's wait: a queue whose oldest packet
+ * is near the limit would otherwise go out all at once, a burst that
+ * overflows the bottleneck's queue and is lost there. */
 static uint64_t rate(const struct rtc_pacer *p, uint64_t now)
 {
 	uint64_t r = p->config.pacing_bps, waited, left;
@@ -108,7 +131,7 @@ static uint64_t rate(const struct rtc_pacer *p, uint64_t now)
 
 	if (!p->bytes)
 		return r;
-	waited = now - oldest_enqueued(p, now);
+	waited = average_wait(p, now);
 	left = waited + MS < p->config.max_queue_time ? p->config.max_queue_time - waited : MS;
 	drain = (double)p->bytes * 8 * NS / (double)left;
 	if (drain > (double)MAX_RATE)
@@ -175,6 +198,29 @@ static struct queued queue_pop(struct queue *q)
 	return e;
 }
 
+/* Whether a retransmission of `size` bytes fits the retransmission rate
+ * (libwebrtc's retransmission rate limiter): the bucket fills at the
+ * share of the pacing rate, to a second of it. */
+static bool retransmission_allowed(struct rtc_pacer *p, uint64_t now, uint32_t size)
+{
+	double rate = p->config.retransmission_share * (double)p->config.pacing_bps;
+
+	if (!p->rtx_started) {
+		p->rtx_started = true;
+		p->rtx_bits = rate;
+		p->rtx_last = now;
+	} else if (now > p->rtx_last) {
+		p->rtx_bits += rate * (double)(now - p->rtx_last) / NS;
+		p->rtx_last = now;
+	}
+	if (p->rtx_bits > rate)
+		p->rtx_bits = rate;
+	if (p->rtx_bits < 8.0 * size)
+		return false;
+	p->rtx_bits -= 8.0 * size;
+	return true;
+}
+
 int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32_t size,
 		      enum rtc_pacer_priority priority, struct rtc_error *err)
 {
@@ -186,9 +232,17 @@ int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32
 	if (p->packets >= RTC_PACER_MAX_PACKETS)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "pacer queue full (%zu packets)",
 				     p->packets);
+	if (priority == RTC_PACER_RETRANSMISSION && !retransmission_allowed(p, now, size))
+		return rtc_error_set(err, RTC_ERROR_OPERATION,
+				     "pacer: retransmissions over their rate (%u bytes)", size);
 	update(p, now);
 	if (queue_push(&p->queues[priority], &e) < 0)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "pacer: out of memory");
+	if (!p->packets) {
+		p->enqueued_base = now;
+		p->enqueued_sum = 0;
+	}
+	p->enqueued_sum += now > p->enqueued_base ? now - p->enqueued_base : 0;
 	p->packets++;
 	p->bytes += size;
 	return 0;
@@ -229,6 +283,10 @@ static void take(struct rtc_pacer *p, int prio, struct rtc_pacer_item *item, int
 
 	p->packets--;
 	p->bytes -= e.size;
+	if (!p->packets)
+		p->enqueued_sum = 0;
+	else if (e.enqueued > p->enqueued_base)
+		p->enqueued_sum -= e.enqueued - p->enqueued_base;
 	*item = (struct rtc_pacer_item){
 		.kind = RTC_PACER_PACKET,
 		.handle = e.handle,

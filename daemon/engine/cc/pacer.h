@@ -8,8 +8,11 @@
  * config says so (its bytes still count).
  *
  * When the queue would take longer than max_queue_time to drain at the
- * pacing rate, the pacer drains it faster: at the rate that empties it in
- * that time. A probe cluster (from gcc) is sent at its own bitrate, with
+ * pacing rate, the pacer drains it faster: at the rate that empties it
+ * before its packets have waited that long on average. Retransmissions
+ * are refused beyond a share of the pacing rate (the target rate, as
+ * libwebrtc's retransmission rate limiter): on a congested link they
+ * would otherwise feed the loss they answer. A probe cluster (from gcc) is sent at its own bitrate, with
  * queued media first and then padding the pacer asks the caller for
  * (RTC_PACER_PADDING items), all tagged with the cluster id, until its
  * bytes and packets are out.
@@ -31,6 +34,9 @@
 #define RTC_PACER_MAX_SIZE 65536u            /* bytes of one packet */
 #define RTC_PACER_MAX_PADDING 1200u          /* bytes of one padding packet */
 #define RTC_PACER_PROBE_TIMEOUT 1000000000ull /* a cluster not out by then is dropped */
+/* Retransmissions may take this share of the pacing rate, over a second:
+ * with gcc's pacing factor of 2.5, the target rate. */
+#define RTC_PACER_RETRANSMISSION_SHARE 0.4
 
 enum rtc_pacer_priority {
 	RTC_PACER_AUDIO,
@@ -58,6 +64,7 @@ struct rtc_pacer_config {
 	uint64_t burst;             /* 0: RTC_PACER_BURST */
 	uint64_t max_queue_time;    /* 0: RTC_PACER_MAX_QUEUE_TIME */
 	bool pace_audio;
+	double retransmission_share; /* 0: RTC_PACER_RETRANSMISSION_SHARE */
 };
 
 struct rtc_pacer;
@@ -68,9 +75,10 @@ void rtc_pacer_free(struct rtc_pacer *p);
 
 void rtc_pacer_set_rate(struct rtc_pacer *p, uint64_t now, uint64_t pacing_bps);
 
-/* Queues a packet. -1 with an OperationError when the queue is full or
- * memory is out (the caller drops the packet), a TypeError for a bad
- * priority, size 0 or above RTC_PACER_MAX_SIZE. */
+/* Queues a packet. -1 with an OperationError when the queue is full,
+ * memory is out or a retransmission would exceed the retransmission rate
+ * (the caller drops the packet), a TypeError for a bad priority, size 0
+ * or above RTC_PACER_MAX_SIZE. */
 int rtc_pacer_enqueue(struct rtc_pacer *p, uint64_t now, uint64_t handle, uint32_t size,
 		      enum rtc_pacer_priority priority, struct rtc_error *err);
 

@@ -297,7 +297,9 @@ static void test_remb_and_report_loss(void)
 }
 
 /* Feedback with 30 % of packets lost and no delay trend: the loss-based
- * limit cuts; receiver reports are ignored once feedback comes. */
+ * limit cuts, once a second, to no less than 0.85 x the acked rate (here
+ * 700 kbit/s of the 1 Mbit/s sent: the sender does not follow); receiver
+ * reports are ignored once feedback comes. */
 static void test_feedback_loss(void)
 {
 	struct rtc_gcc_config config;
@@ -325,7 +327,8 @@ static void test_feedback_loss(void)
 		rtc_gcc_handle_feedback(g, t + (fb + 1) * 500 * MS + 40 * MS, r, 50);
 	}
 	printf("# after 5 s of 30 %% loss: %llu\n", (unsigned long long)rtc_gcc_target_bps(g));
-	CHECK(rtc_gcc_target_bps(g) < 500000);
+	CHECK(rtc_gcc_target_bps(g) < 620000);
+	CHECK(rtc_gcc_target_bps(g) > 450000);
 	before = rtc_gcc_target_bps(g);
 	rtc_gcc_handle_loss_report(g, t + 10 * S, 0, 1000);
 	CHECK_INTEQ(rtc_gcc_target_bps(g), before);
