@@ -11,9 +11,11 @@
  *     bounded by 1.5 x the acked bitrate + 10 kbit/s so an application
  *     that sends little (application-limited) never earns a high target
  *     by waiting; only probes can show more capacity;
- *   - the loss-based limit: more than 10 % loss cuts the target by half
- *     the loss rate (at most once per 300 ms + RTT); under 2 % it recovers
- *     by 8 %/s until it no longer limits;
+ *   - the loss-based limit: more than 10 % loss (from feedback, judged
+ *     once a second) cuts the target by half the loss rate, at most once
+ *     per 300 ms + RTT and not below 0.85 x the acked rate; under 2 % it
+ *     recovers to 8 % above the least target of the last second +
+ *     1 kbit/s, until it no longer limits;
  *   - the last REMB from the peer. Without transport-wide feedback, REMB
  *     is the estimate (REMB-only peers), under the loss-based limit fed by
  *     receiver reports;
