@@ -53,10 +53,13 @@ DIE_WITH_PARENT = ["setpriv", "--pdeathsig", "TERM"]
 
 
 class Daemon:
-    """A private bus with rtcd on it. extra_args go to rtcd."""
+    """A private bus with rtcd on it. extra_args go to rtcd; bus_config is
+    the dbus-daemon configuration (default: tests/integration/session-bus.conf)."""
 
-    def __init__(self, extra_args=(), start_rtcd=True, verbose=True, netns=None):
+    def __init__(self, extra_args=(), start_rtcd=True, verbose=True, netns=None,
+                 bus_config=None):
         self.extra_args = list(extra_args)
+        self.bus_config = bus_config
         self.verbose = verbose
         # rtcd may run in a network namespace (the network lab's hosts); the
         # bus socket is a path, so clients reach it from anywhere.
@@ -84,7 +87,7 @@ class Daemon:
         return False
 
     def _start_bus(self):
-        conf = os.path.join(SRC, "tests", "integration", "session-bus.conf")
+        conf = self.bus_config or os.path.join(SRC, "tests", "integration", "session-bus.conf")
         # dbus-daemon's own chatter (it cannot raise its fd limit in a
         # container) goes to a file, not into every test's output.
         with open(os.path.join(self.tmp.name, "dbus-daemon.log"), "ab") as log:
