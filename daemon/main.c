@@ -53,6 +53,7 @@ static void usage(FILE *out)
 		"  --max-data-channels=N     per client (default %llu)\n"
 		"  --max-tracks=N            per client (default %llu)\n"
 		"  --max-queued-bytes=N      per client (default %llu)\n"
+		"  --max-buffered-bytes=N    per client, sent but not yet on the wire (default %llu)\n"
 		"  --port-range=MIN-MAX   UDP ports of host candidates (default: any)\n"
 		"  --interface=NAME       gather on this interface only (repeatable)\n"
 		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
@@ -68,7 +69,8 @@ static void usage(FILE *out)
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_PEER_CONNECTIONS),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_DATA_CHANNELS),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_TRACKS),
-		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_QUEUED_BYTES));
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_QUEUED_BYTES),
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_BUFFERED_BYTES));
 }
 
 static int parse_count(const char *arg, const char *option, uint64_t *out)
@@ -88,7 +90,7 @@ static int parse_count(const char *arg, const char *option, uint64_t *out)
 
 enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
-	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED,
+	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED, OPT_MAX_BUFFERED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
 	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES,
 };
@@ -120,6 +122,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "max-data-channels", required_argument, NULL, OPT_MAX_DC },
 		{ "max-tracks", required_argument, NULL, OPT_MAX_TRACKS },
 		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED },
+		{ "max-buffered-bytes", required_argument, NULL, OPT_MAX_BUFFERED },
 		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
 		{ "interface", required_argument, NULL, OPT_INTERFACE },
 		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
@@ -176,6 +179,11 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		case OPT_MAX_QUEUED:
 			if (parse_count(optarg, "--max-queued-bytes",
 					&bus->quota[RTC_QUOTA_QUEUED_BYTES]) < 0)
+				return 2;
+			break;
+		case OPT_MAX_BUFFERED:
+			if (parse_count(optarg, "--max-buffered-bytes",
+					&bus->quota[RTC_QUOTA_BUFFERED_BYTES]) < 0)
 				return 2;
 			break;
 		case OPT_PORT_RANGE:

@@ -141,6 +141,37 @@ static void open_socket(struct rtc_bus_call *call, void *data)
 	rtc_bus_reply(call, reply);
 }
 
+/* W3C send() throws when the buffer would overflow: what the owner's
+ * channels hold unsent, all of them, is bounded by its quota
+ * (--max-buffered-bytes), so a peer that does not read costs its app only. */
+static bool over_send_quota(struct rtc_api_dc *dc, size_t len, struct rtc_error *err)
+{
+	struct rtc_api *api = dc->pc->api;
+	uint64_t limit = rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES), held = 0;
+	struct rtc_list *p, *c;
+
+	rtc_list_for_each(p, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, dc->pc->owner) != 0 || !pc->session)
+			continue;
+		rtc_list_for_each(c, &pc->data_channels) {
+			struct rtc_api_dc *other = rtc_container_of(c, struct rtc_api_dc, link);
+
+			if (other->on_transport)
+				held += rtc_session_channel_buffered_amount(pc->session,
+									    other->init.id);
+		}
+	}
+	if (len <= limit && held <= limit - len)
+		return false;
+	rtc_error_set(err, RTC_ERROR_NONE,
+		      "Quota exceeded: at most %llu bytes buffered for sending per connection "
+		      "(%llu buffered); wait for BufferedAmountLow",
+		      (unsigned long long)limit, (unsigned long long)held);
+	return true;
+}
+
 static void send_method(struct rtc_bus_call *call, void *data)
 {
 	struct rtc_api_dc *dc = data;
@@ -172,6 +203,10 @@ static void send_method(struct rtc_bus_call *call, void *data)
 		rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is %s, not open",
 			      rtc_dc_state_name(dc->state));
 		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (over_send_quota(dc, (size_t)n, &err)) {
+		rtc_bus_reply_limits_exceeded(call, &err);
 		return;
 	}
 	if (rtc_api_dc_send(dc, binary, payload, (size_t)n, &err) < 0) {

@@ -32,6 +32,7 @@ enum rtc_quota {
 	RTC_QUOTA_DATA_CHANNELS,
 	RTC_QUOTA_TRACKS,
 	RTC_QUOTA_QUEUED_BYTES,
+	RTC_QUOTA_BUFFERED_BYTES,   /* Send()s not yet on the wire (a limit, not taken) */
 	RTC_QUOTA_COUNT_
 };
 
@@ -69,6 +70,8 @@ int rtc_bus_quota_take(struct rtc_bus *bus, const char *unique_name, enum rtc_qu
 void rtc_bus_quota_release(struct rtc_bus *bus, const char *unique_name, enum rtc_quota q,
 			   uint64_t amount);
 uint64_t rtc_bus_quota_used(struct rtc_bus *bus, const char *unique_name, enum rtc_quota q);
+/* The configured limit of a quota (for limits checked by their user). */
+uint64_t rtc_bus_quota_limit(const struct rtc_bus *bus, enum rtc_quota q);
 
 /* ---- declarative interfaces --------------------------------------------- */
 

@@ -17,6 +17,7 @@ static const struct {
 	[RTC_QUOTA_DATA_CHANNELS] = { 1024, "data channels" },
 	[RTC_QUOTA_TRACKS] = { 64, "tracks" },
 	[RTC_QUOTA_QUEUED_BYTES] = { 64u << 20, "queued bytes" },
+	[RTC_QUOTA_BUFFERED_BYTES] = { 16u << 20, "bytes buffered for sending" },
 };
 
 uint64_t rtc_bus_quota_default(enum rtc_quota q)
@@ -66,4 +67,9 @@ uint64_t rtc_bus_quota_used(struct rtc_bus *bus, const char *unique_name, enum r
 	struct rtc_bus_client *c = rtc_bus_client_get(bus, unique_name);
 
 	return c && (unsigned)q < RTC_QUOTA_COUNT_ ? c->quota_used[q] : 0;
+}
+
+uint64_t rtc_bus_quota_limit(const struct rtc_bus *bus, enum rtc_quota q)
+{
+	return (unsigned)q < RTC_QUOTA_COUNT_ ? bus->quota[q] : 0;
 }
