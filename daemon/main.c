@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "api/api.h"
 #include "bus/bus.h"
@@ -37,7 +38,17 @@ struct rtcd {
 	const char *turn_ca_files[MAX_INTERFACES];
 	size_t n_turn_ca_files;
 	struct rtc_offload_policy *offload;
+	uint64_t max_pc_per_app;
 };
+
+/* What one peer connection may take in file descriptors, about: a UDP
+ * socket per local address gathered on and TURN/TLS streams. Used to keep
+ * one app's peer connections within a share of the fd limit. */
+#define FDS_PER_PEER_CONNECTION 8u
+/* Descriptors kept for the bus, the event loop, resolvers and mDNS. */
+#define FDS_RESERVED 64u
+/* No app's peer connections may need more than 1/APP_FD_SHARE of them. */
+#define APP_FD_SHARE 4u
 
 static void usage(FILE *out)
 {
@@ -54,6 +65,9 @@ static void usage(FILE *out)
 		"  --max-tracks=N            per client (default %llu)\n"
 		"  --max-queued-bytes=N      per client (default %llu)\n"
 		"  --max-buffered-bytes=N    per client, sent but not yet on the wire (default %llu)\n"
+		"  --max-peer-connections-per-app=N  over all connections of one app (a uid, or\n"
+		"                         a sandboxed app id; default %u x the per-client quota,\n"
+		"                         less if the open file limit is low)\n"
 		"  --port-range=MIN-MAX   UDP ports of host candidates (default: any)\n"
 		"  --interface=NAME       gather on this interface only (repeatable)\n"
 		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
@@ -70,7 +84,8 @@ static void usage(FILE *out)
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_DATA_CHANNELS),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_TRACKS),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_QUEUED_BYTES),
-		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_BUFFERED_BYTES));
+		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_BUFFERED_BYTES),
+		RTC_BUS_IDENTITY_QUOTA_FACTOR);
 }
 
 static int parse_count(const char *arg, const char *option, uint64_t *out)
@@ -90,7 +105,7 @@ static int parse_count(const char *arg, const char *option, uint64_t *out)
 
 enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
-	OPT_MAX_PC, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED, OPT_MAX_BUFFERED,
+	OPT_MAX_PC, OPT_MAX_PC_PER_APP, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED, OPT_MAX_BUFFERED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
 	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES,
 };
@@ -119,6 +134,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "address", required_argument, NULL, OPT_ADDRESS },
 		{ "io", required_argument, NULL, OPT_IO },
 		{ "max-peer-connections", required_argument, NULL, OPT_MAX_PC },
+		{ "max-peer-connections-per-app", required_argument, NULL, OPT_MAX_PC_PER_APP },
 		{ "max-data-channels", required_argument, NULL, OPT_MAX_DC },
 		{ "max-tracks", required_argument, NULL, OPT_MAX_TRACKS },
 		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED },
@@ -165,6 +181,11 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		case OPT_MAX_PC:
 			if (parse_count(optarg, "--max-peer-connections",
 					&bus->quota[RTC_QUOTA_PEER_CONNECTIONS]) < 0)
+				return 2;
+			break;
+		case OPT_MAX_PC_PER_APP:
+			if (parse_count(optarg, "--max-peer-connections-per-app",
+					&d->max_pc_per_app) < 0)
 				return 2;
 			break;
 		case OPT_MAX_DC:
@@ -245,6 +266,51 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 	return -1;
 }
 
+/* As systemd does for its services: the soft limit on open files up to the
+ * hard one. Every peer connection costs descriptors; 1024 is soon spent. */
+static rlim_t raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rlim_t was = rl.rlim_cur;
+
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+			rtc_notice("cannot raise the open file limit from %llu to %llu: %s",
+				   (unsigned long long)was, (unsigned long long)rl.rlim_max,
+				   strerror(errno));
+			rl.rlim_cur = was;
+		}
+	}
+	return rl.rlim_cur;
+}
+
+/* One app's peer connections stay within a share of the fd limit, so that
+ * others still get their sockets: the default per-app quota shrinks to fit;
+ * an explicit one is taken as given. */
+static void set_app_quotas(struct rtcd *d, rlim_t nofile)
+{
+	uint64_t fit, limit = rtc_bus_quota_per_identity(d->bus, RTC_QUOTA_PEER_CONNECTIONS);
+
+	if (d->max_pc_per_app) {
+		rtc_bus_quota_set_per_identity(d->bus, RTC_QUOTA_PEER_CONNECTIONS, d->max_pc_per_app);
+		return;
+	}
+	fit = nofile > FDS_RESERVED ? (uint64_t)(nofile - FDS_RESERVED) / APP_FD_SHARE /
+					      FDS_PER_PEER_CONNECTION
+				    : 0;
+	if (fit < 1)
+		fit = 1;
+	if (fit < limit) {
+		rtc_notice("open file limit %llu: at most %llu peer connections per app",
+			   (unsigned long long)nofile, (unsigned long long)fit);
+		rtc_bus_quota_set_per_identity(d->bus, RTC_QUOTA_PEER_CONNECTIONS, fit);
+	}
+}
+
 static void on_client_gone(void *userdata, const char *unique_name)
 {
 	struct rtcd *d = userdata;
@@ -268,6 +334,7 @@ int main(int argc, char **argv)
 	struct rtcd d = { .srtp_offload = RTC_OFFLOAD_AUTO };
 	struct rtc_error tls_err = { 0 };
 	const char *why = NULL;
+	rlim_t nofile;
 	int r, exit_code;
 
 	r = parse_args(argc, argv, &d, &bus_options, &backend);
@@ -275,6 +342,7 @@ int main(int argc, char **argv)
 		return r;
 	/* A client that vanishes mid-write must not kill the service. */
 	signal(SIGPIPE, SIG_IGN);
+	nofile = raise_fd_limit();
 
 	/* The kernel module assists when it is there; "on" insists on it. */
 	r = rtc_offload_policy_open(d.srtp_offload, &d.offload);
@@ -312,6 +380,7 @@ int main(int argc, char **argv)
 			why ? ": " : "", strerror(-r));
 		goto out;
 	}
+	set_app_quotas(&d, nofile);
 	/* Without mDNS, peers' .local candidates cannot be reached; that is
 	 * all that is lost, so a host without multicast still runs. */
 	if (!d.no_mdns && (r = rtc_mdns_service_new(d.reactor, &d.net.mdns)) < 0)

@@ -62,7 +62,23 @@ struct rtc_bus_client {
 	bool inspector;              /* may inspect objects it does not own */
 
 	uint64_t quota_used[RTC_QUOTA_COUNT_];
+	struct rtc_bus_identity *identity; /* set once known; shares quotas */
 };
+
+/* Who is behind a connection, for the quotas that count across connections:
+ * the uid, and the app id of a sandboxed app. A sandboxed app whose id we
+ * cannot read, and a client the bus would not describe, share one identity
+ * per kind of doubt, so doubt never earns a fresh quota. */
+struct rtc_bus_identity {
+	char *key;                   /* "uid 1000", "uid 1000 app org.example.App" */
+	size_t refs;                 /* clients of this identity on the bus */
+	uint64_t quota_used[RTC_QUOTA_COUNT_];
+};
+
+/* Finds or makes the identity of a judged client and takes a reference. */
+struct rtc_bus_identity *rtc_bus_identity_ref(struct rtc_bus *bus,
+					       const struct rtc_bus_client *c);
+void rtc_bus_identity_unref(struct rtc_bus *bus, struct rtc_bus_identity *id);
 
 /* Most calls a client may have waiting for its credentials. */
 #define RTC_BUS_MAX_QUEUED_CALLS 256
@@ -175,6 +191,8 @@ struct rtc_bus {
 
 	struct rtc_bus_index objects;   /* by path */
 	struct rtc_bus_index clients;   /* by unique name */
+	struct rtc_bus_index identities; /* by key (quota.c) */
+	uint64_t quota_identity[RTC_QUOTA_COUNT_]; /* 0 = RTC_BUS_IDENTITY_QUOTA_FACTOR x quota (bus.h) */
 	struct rtc_bus_call *calls;     /* unanswered */
 	uint64_t dropped_signals;
 };

@@ -70,6 +70,13 @@ int rtc_bus_quota_take(struct rtc_bus *bus, const char *unique_name, enum rtc_qu
 void rtc_bus_quota_release(struct rtc_bus *bus, const char *unique_name, enum rtc_quota q,
 			   uint64_t amount);
 uint64_t rtc_bus_quota_used(struct rtc_bus *bus, const char *unique_name, enum rtc_quota q);
+/* Quotas also count per client identity: the uid, and the app id of a
+ * sandboxed app, over all of its connections, so that one app opening many
+ * connections cannot take what others need. `limit` 0 restores the default,
+ * RTC_BUS_IDENTITY_QUOTA_FACTOR times the per-connection quota. */
+#define RTC_BUS_IDENTITY_QUOTA_FACTOR 4u
+void rtc_bus_quota_set_per_identity(struct rtc_bus *bus, enum rtc_quota q, uint64_t limit);
+uint64_t rtc_bus_quota_per_identity(struct rtc_bus *bus, enum rtc_quota q);
 /* The configured limit of a quota (for limits checked by their user). */
 uint64_t rtc_bus_quota_limit(const struct rtc_bus *bus, enum rtc_quota q);
 

@@ -27,6 +27,14 @@ static void client_free(struct rtc_bus_client *c)
 	}
 	for (size_t i = 0; i < c->n_queued; i++)
 		dbus_message_unref(c->queue[i]);
+	if (c->identity) {
+		/* What the client still holds stops counting for its app. */
+		for (int q = 0; q < RTC_QUOTA_COUNT_; q++)
+			c->identity->quota_used[q] -= c->quota_used[q] <= c->identity->quota_used[q]
+							      ? c->quota_used[q]
+							      : c->identity->quota_used[q];
+		rtc_bus_identity_unref(c->bus, c->identity);
+	}
 	free(c->queue);
 	free(c->app_id);
 	free(c->name);
@@ -92,7 +100,7 @@ static void parse_credentials(struct rtc_bus_client *c, DBusMessage *reply)
 
 /* Decides what the caller may see. Without a uid or a pid we cannot tell
  * whether it is sandboxed, so it sees only its own and public objects. */
-static void judge(struct rtc_bus_client *c)
+static void judge_access(struct rtc_bus_client *c)
 {
 	struct rtc_bus *bus = c->bus;
 	int r;
@@ -113,6 +121,17 @@ static void judge(struct rtc_bus_client *c)
 	rtc_debug("bus: %s is uid %u pid %d%s%s%s", c->name, (unsigned)c->uid, (int)c->pid,
 		  c->sandboxed ? ", sandboxed " : "", c->app_id ? c->app_id : "",
 		  c->inspector ? ", may inspect" : "");
+}
+
+static void judge(struct rtc_bus_client *c)
+{
+	judge_access(c);
+	c->identity = rtc_bus_identity_ref(c->bus, c);
+	if (!c->identity)
+		rtc_warn("bus: no memory to count %s's quotas with its app's", c->name);
+	else
+		rtc_debug("bus: %s counts its quotas as %s (%zu connection(s))", c->name,
+			  c->identity->key, c->identity->refs);
 }
 
 static void run_queue(struct rtc_bus_client *c)
@@ -241,4 +260,6 @@ void rtc_bus_clients_free(struct rtc_bus *bus)
 	for (size_t i = 0; i < bus->clients.n; i++)
 		client_free(bus->clients.items[i]);
 	rtc_bus_index_free(&bus->clients);
+	/* Each client held a reference to its identity: none is left. */
+	rtc_bus_index_free(&bus->identities);
 }

@@ -94,17 +94,13 @@ void rtc_bus_dispatch(struct rtc_bus *bus, struct rtc_bus_client *client, DBusMe
 	char expected[256];
 	bool standard = false;
 
-	/* An object the caller may not see answers as if absent, unless it
+	/* An object the caller may not see answers exactly as if absent (a
+	 * sandboxed app must not learn that others' objects exist), unless it
 	 * is only in the way: then it is a plain node above visible objects. */
 	if (obj && access != RTC_BUS_ACCESS_NONE) {
 		node.obj = obj;
 	} else if (strcmp(path, "/") != 0 && !has_visible_descendant(bus, path, client)) {
-		if (obj)
-			rtc_bus_refuse(bus, msg, DBUS_ERROR_ACCESS_DENIED,
-				       "Access to %s denied: it belongs to another client", path);
-		else
-			rtc_bus_refuse(bus, msg, DBUS_ERROR_UNKNOWN_OBJECT,
-				       "No object at path %s", path);
+		rtc_bus_refuse(bus, msg, DBUS_ERROR_UNKNOWN_OBJECT, "No object at path %s", path);
 		return;
 	}
 

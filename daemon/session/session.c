@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -312,6 +313,31 @@ static void cancel_server_lookups(struct rtc_session *s)
 	}
 }
 
+/* A host candidate that could not be had (no socket: the fd limit, the
+ * port range, no memory) is said, as W3C's icecandidateerror: the app learns
+ * why the gathering it is told is complete found nothing. 701, as browsers
+ * use for failures that are not a STUN server's answer. */
+__attribute__((format(printf, 3, 4)))
+static void gather_error(struct rtc_session *s, const struct rtc_local_address *local,
+			 const char *fmt, ...)
+{
+	char address[INET6_ADDRSTRLEN] = "", text[256];
+	const void *in = NULL;
+	va_list ap;
+
+	if (local && local->addr.ss_family == AF_INET)
+		in = &((const struct sockaddr_in *)&local->addr)->sin_addr;
+	else if (local && local->addr.ss_family == AF_INET6)
+		in = &((const struct sockaddr_in6 *)&local->addr)->sin6_addr;
+	if (in)
+		inet_ntop(local->addr.ss_family, in, address, sizeof(address));
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rtc_warn("session: %s", text);
+	s->cb->candidate_error(s->userdata, address, 0, "", 701, text);
+}
+
 static void gather(struct rtc_session *s)
 {
 	struct rtc_local_address locals[RTC_SESSION_MAX_SOCKETS];
@@ -324,13 +350,15 @@ static void gather(struct rtc_session *s)
 		return;         /* once per session: the sockets never move */
 	n = rtc_local_addresses(&s->net->interfaces, locals, RTC_SESSION_MAX_SOCKETS);
 	if (n < 0) {
-		rtc_warn("session: cannot list local addresses: %s", strerror(-n));
+		gather_error(s, NULL, "cannot list local addresses: %s", strerror(-n));
 		n = 0;
+	} else if (n == 0) {
+		gather_error(s, NULL, "no local address to gather candidates on");
 	}
 	if (n > 0) {
 		s->sockets = calloc((size_t)n, sizeof(*s->sockets));
 		if (!s->sockets) {
-			rtc_warn("session: no memory for %d host sockets", n);
+			gather_error(s, NULL, "no memory for %d host sockets", n);
 			n = 0;
 		}
 	}
@@ -343,7 +371,8 @@ static void gather(struct rtc_session *s)
 		sock->id = (uint32_t)s->n_sockets + 1;
 		r = open_host_socket(s, sock, &locals[i]);
 		if (r < 0) {
-			rtc_warn("session: no socket on %s: %s", locals[i].ifname, strerror(-r));
+			gather_error(s, &locals[i], "no UDP socket on %s: %s", locals[i].ifname,
+				     strerror(-r));
 			continue;
 		}
 		if (last_if[0] && strcmp(last_if, locals[i].ifname) != 0 && rank < 255)
