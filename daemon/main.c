@@ -311,6 +311,15 @@ static void set_app_quotas(struct rtcd *d, rlim_t nofile)
 	}
 }
 
+/* A client not reading its signals: its own channels wait, nobody else. */
+static void on_client_backlog(void *userdata, const char *unique_name, bool over)
+{
+	struct rtcd *d = userdata;
+
+	if (d->api)
+		rtc_api_client_backlog(d->api, unique_name, over);
+}
+
 static void on_client_gone(void *userdata, const char *unique_name)
 {
 	struct rtcd *d = userdata;
@@ -393,6 +402,7 @@ int main(int argc, char **argv)
 		rtc_err("cannot register the Manager object: %s", strerror(-r));
 		goto out;
 	}
+	rtc_bus_set_backlog_fn(d.bus, on_client_backlog, &d);
 
 	rtc_notice("rtcd %s serving %s (event loop: %s)", RTCD_VERSION, RTCD_BUS_NAME,
 		   rtc_reactor_backend_name(d.reactor));

@@ -53,6 +53,7 @@ struct rtc_api_pc {
 	uint64_t next_dc_number;
 	uint32_t data_channels_opened, data_channels_closed;
 	unsigned receive_holds;         /* OpenSockets whose reader is behind */
+	bool backlog_hold;              /* one of them: the owner is not reading its signals */
 };
 
 struct rtc_api_dc_socket;

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rtc_bus;
@@ -22,3 +23,6 @@ void rtc_api_free(struct rtc_api *api);
 /* A client left the bus: close and free everything it owned. */
 void rtc_api_client_gone(struct rtc_api *api, const char *unique_name);
 size_t rtc_api_peer_connection_count(const struct rtc_api *api);
+/* A client is behind in reading its signals (over), or has caught up: its
+ * peer connections stop (restart) taking data channel messages from SCTP. */
+void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool over);

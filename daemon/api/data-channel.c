@@ -480,6 +480,29 @@ void rtc_api_dc_remote_opened(struct rtc_api_pc *pc, uint16_t stream,
 	announce_open(dc);
 }
 
+/* The owner's signals wait unread in the bus: its channels' peers are made
+ * to wait (SCTP flow control) instead of everyone's calls behind them. */
+static void backlog_hold(struct rtc_api_pc *pc, bool hold)
+{
+	if (pc->backlog_hold == hold || !pc->session)
+		return;
+	pc->backlog_hold = hold;
+	if (hold ? pc->receive_holds++ == 0 : --pc->receive_holds == 0)
+		rtc_session_channel_hold_receiving(pc->session, hold);
+}
+
+void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool over)
+{
+	struct rtc_list *pos;
+
+	rtc_list_for_each(pos, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, unique_name) == 0)
+			backlog_hold(pc, over);
+	}
+}
+
 void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len)
 {
 	DBusMessage *m = rtc_bus_signal_new(dc->object, RTC_API_IFACE_DATA_CHANNEL, "Message");
@@ -520,6 +543,9 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 	}
 	dbus_message_iter_close_container(&it, &v);
 	rtc_bus_signal_send(dc->object, m);
+	/* A connection made while its owner was already behind. */
+	if (!dc->pc->backlog_hold && rtc_bus_client_backlogged(dc->pc->api->bus, dc->pc->owner))
+		backlog_hold(dc->pc, true);
 }
 
 void rtc_api_dc_closing(struct rtc_api_dc *dc)

@@ -14,6 +14,7 @@
  *   sandbox.c         recognizing a Flatpak sandbox from /proc
  *   quota.c           per-connection quotas
  *   dict.c            strict a{sv} parsing and building
+ *   backlog.c         per-message size limit; bytes sent to each client and not read yet
  */
 #pragma once
 
@@ -43,6 +44,17 @@ void rtc_bus_index_free(struct rtc_bus_index *idx);
 
 /* ---- per-connection state (clients.c, quota.c) ------------------------ */
 
+/* What we sent a client and what it has been seen to read (backlog.c). */
+struct rtc_bus_backlog {
+	uint64_t sent;               /* bytes of messages sent to it */
+	uint64_t acked;              /* of which it has read (its answer to a Ping) */
+	uint64_t ping_mark;          /* `sent` when the outstanding Ping left */
+	DBusPendingCall *ping;       /* outstanding Ping, or NULL */
+	struct rtc_timer *retry;     /* to ask again after a refused Ping */
+	bool over;                   /* past RTC_BUS_CLIENT_BACKLOG_BYTES: held */
+	uint64_t dropped;            /* signals dropped past RTC_BUS_CLIENT_BACKLOG_MAX */
+};
+
 struct rtc_bus_client {
 	struct rtc_bus *bus;
 	char *name;                  /* unique name, ":1.42" */
@@ -62,6 +74,7 @@ struct rtc_bus_client {
 	bool inspector;              /* may inspect objects it does not own */
 
 	uint64_t quota_used[RTC_QUOTA_COUNT_];
+	struct rtc_bus_backlog backlog;
 	struct rtc_bus_identity *identity; /* set once known; shares quotas */
 };
 
@@ -195,11 +208,32 @@ struct rtc_bus {
 	uint64_t quota_identity[RTC_QUOTA_COUNT_]; /* 0 = RTC_BUS_IDENTITY_QUOTA_FACTOR x quota (bus.h) */
 	struct rtc_bus_call *calls;     /* unanswered */
 	uint64_t dropped_signals;
+	rtc_bus_client_backlog_fn backlog_fn;
+	void *backlog_data;
 };
+
+/* ---- sizes and backlogs (backlog.c) ------------------------------------ */
+
+/* Unread bytes to one client past which the API layer holds what produces
+ * its messages; and past which it gets no more signals, its calls a refusal. */
+#define RTC_BUS_CLIENT_BACKLOG_BYTES (4u << 20)
+#define RTC_BUS_CLIENT_BACKLOG_MAX (32u << 20)
+
+/* Roughly the marshalled size of a message (what its arguments hold); stops
+ * counting once past stop_above. */
+uint64_t rtc_bus_message_size(DBusMessage *msg, uint64_t stop_above);
+/* Counts a message to a client; false: drop it (a signal to a client far
+ * behind). */
+bool rtc_bus_backlog_send(struct rtc_bus *bus, DBusMessage *msg);
+/* The client is so far behind that its calls are refused. */
+bool rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name);
+void rtc_bus_backlog_free(struct rtc_bus_client *c);
 
 /* Outgoing bytes queued towards the bus beyond which signals are dropped
  * (replies are always sent): the bus daemon is not reading from us. */
 #define RTC_BUS_MAX_OUTGOING_BYTES (128u << 20)
-/* Largest message accepted from the bus. */
+/* Largest method call accepted from a client: a bigger one is answered
+ * LimitsExceeded (backlog.c). libdbus itself takes up to the protocol's
+ * maximum: past its limit it would drop our connection to the bus. */
 #define RTC_BUS_MAX_MESSAGE_BYTES (16u << 20)
 #define RTC_BUS_MAX_MESSAGE_FDS 16u

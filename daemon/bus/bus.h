@@ -58,6 +58,13 @@ int rtc_bus_open(struct rtc_reactor *r, const struct rtc_bus_options *opts,
 void rtc_bus_close(struct rtc_bus *bus);
 DBusConnection *rtc_bus_connection(struct rtc_bus *bus);
 
+/* Called when a client has more bytes of our messages unread than it may
+ * (over = true: the API layer holds what produces them, its channels'
+ * receiving), and again when it has read down (over = false). */
+typedef void (*rtc_bus_client_backlog_fn)(void *userdata, const char *unique_name, bool over);
+void rtc_bus_set_backlog_fn(struct rtc_bus *bus, rtc_bus_client_backlog_fn fn, void *userdata);
+bool rtc_bus_client_backlogged(struct rtc_bus *bus, const char *unique_name);
+
 /* Defaults used for quota slots left 0 in rtc_bus_options. */
 uint64_t rtc_bus_quota_default(enum rtc_quota q);
 

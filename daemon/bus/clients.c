@@ -21,6 +21,7 @@ struct rtc_bus_client *rtc_bus_client_get(struct rtc_bus *bus, const char *name)
 
 static void client_free(struct rtc_bus_client *c)
 {
+	rtc_bus_backlog_free(c);
 	if (c->asking) {
 		dbus_pending_call_cancel(c->asking);
 		dbus_pending_call_unref(c->asking);

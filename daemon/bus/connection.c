@@ -286,9 +286,27 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 
 static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *data)
 {
+	struct rtc_bus *bus = data;
+	uint64_t size;
+
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-	rtc_bus_client_receive(data, msg);
+	size = rtc_bus_message_size(msg, RTC_BUS_MAX_MESSAGE_BYTES);
+	if (size > RTC_BUS_MAX_MESSAGE_BYTES) {
+		rtc_info("bus: refused a call of %s from %s: over %u bytes",
+			 dbus_message_get_member(msg) ?: "?", dbus_message_get_sender(msg) ?: "?",
+			 RTC_BUS_MAX_MESSAGE_BYTES);
+		rtc_bus_refuse(bus, msg, DBUS_ERROR_LIMITS_EXCEEDED,
+			       "Message too large: rtcd takes at most %u bytes in one call",
+			       RTC_BUS_MAX_MESSAGE_BYTES);
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	if (rtc_bus_backlog_refuses(bus, dbus_message_get_sender(msg))) {
+		rtc_bus_refuse(bus, msg, DBUS_ERROR_LIMITS_EXCEEDED,
+			       "Too much unread: read your messages first");
+		return DBUS_HANDLER_RESULT_HANDLED;
+	}
+	rtc_bus_client_receive(bus, msg);
 	return DBUS_HANDLER_RESULT_HANDLED;
 }
 
@@ -350,7 +368,10 @@ static int own_name(struct rtc_bus *bus, const char **err_msg)
 
 static void set_limits(DBusConnection *conn)
 {
-	dbus_connection_set_max_message_size(conn, RTC_BUS_MAX_MESSAGE_BYTES);
+	/* A message over libdbus's limit is a corrupt stream to it: it would
+	 * drop our connection, everyone's rtcd. So it takes whatever the bus
+	 * may deliver, and RTC_BUS_MAX_MESSAGE_BYTES is ours to apply. */
+	dbus_connection_set_max_message_size(conn, DBUS_MAXIMUM_MESSAGE_LENGTH);
 	/* Unprocessed incoming bytes before libdbus stops reading the socket. */
 	dbus_connection_set_max_received_size(conn, 4 * RTC_BUS_MAX_MESSAGE_BYTES);
 	dbus_connection_set_max_message_unix_fds(conn, RTC_BUS_MAX_MESSAGE_FDS);
@@ -524,6 +545,9 @@ void rtc_bus_send(struct rtc_bus *bus, DBusMessage *msg)
 				 (unsigned long long)bus->dropped_signals);
 		return;
 	}
+	/* A client that does not read costs itself only. */
+	if (!rtc_bus_backlog_send(bus, msg))
+		return;
 	if (!dbus_connection_send(bus->conn, msg, NULL))
 		rtc_err("bus: out of memory sending %s", dbus_message_get_member(msg) ?: "a reply");
 }

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * What one client may cost everybody: the size of what it sends us, and the
+ * bytes we have sent it that it has not read yet.
+ *
+ * Size: libdbus takes a message over its limit for a corrupt stream and drops
+ * the connection (our only one: every client would lose rtcd), so libdbus is
+ * given the protocol's own maximum, which no bus exceeds, and our limit is
+ * applied here, per message: a method call over it is answered LimitsExceeded.
+ *
+ * Backlog: the bus daemon queues what we send to a client that does not read,
+ * and stops reading from us once that queue is full: everyone's replies wait
+ * behind it. So we count the bytes sent to each unique name and learn what it
+ * has read by pinging it (org.freedesktop.DBus.Peer.Ping, which every D-Bus
+ * library answers): the answer comes after everything sent before the Ping.
+ * Past RTC_BUS_CLIENT_BACKLOG_BYTES outstanding the API layer is told to hold
+ * what produces that client's messages (its channels' SCTP reading), until the
+ * client has read down to half of it. Past RTC_BUS_CLIENT_BACKLOG_MAX the
+ * client gets no more signals and its calls are refused with a short
+ * LimitsExceeded: its own penalty, nobody else's.
+ */
+#include "bus/bus-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "io/reactor.h"
+
+/* A Ping after this many bytes sent since the last one was answered. */
+#define PING_EVERY_BYTES (512u << 10)
+/* How long a Ping may go unanswered before we ask again (the client is
+ * still counted as not reading meanwhile). */
+#define PING_TIMEOUT_MS 10000
+/* After a Ping the bus refused (not the client's answer), ask again later. */
+#define PING_RETRY_NS (1000ull * 1000 * 1000)
+
+/* ---- message size ----------------------------------------------------- */
+
+static uint64_t fixed_size(int type)
+{
+	switch (type) {
+	case DBUS_TYPE_BYTE:
+		return 1;
+	case DBUS_TYPE_INT16:
+	case DBUS_TYPE_UINT16:
+		return 2;
+	case DBUS_TYPE_BOOLEAN:
+	case DBUS_TYPE_INT32:
+	case DBUS_TYPE_UINT32:
+	case DBUS_TYPE_UNIX_FD:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+static uint64_t iter_size(DBusMessageIter *it, uint64_t stop_above)
+{
+	uint64_t n = 0;
+	int type;
+
+	while ((type = dbus_message_iter_get_arg_type(it)) != DBUS_TYPE_INVALID) {
+		if (type == DBUS_TYPE_STRING || type == DBUS_TYPE_OBJECT_PATH ||
+		    type == DBUS_TYPE_SIGNATURE) {
+			const char *s;
+
+			dbus_message_iter_get_basic(it, &s);
+			n += strlen(s) + 5;
+		} else if (type == DBUS_TYPE_ARRAY &&
+			   dbus_type_is_fixed(dbus_message_iter_get_element_type(it)) &&
+			   dbus_message_iter_get_element_type(it) != DBUS_TYPE_UNIX_FD) {
+			DBusMessageIter sub;
+			const void *p;
+			int len = 0;
+
+			dbus_message_iter_recurse(it, &sub);
+			dbus_message_iter_get_fixed_array(&sub, &p, &len);
+			n += 8 + (uint64_t)len * fixed_size(dbus_message_iter_get_element_type(it));
+		} else if (dbus_type_is_container(type)) {
+			DBusMessageIter sub;
+
+			dbus_message_iter_recurse(it, &sub);
+			n += 8 + iter_size(&sub, stop_above - (n < stop_above ? n : stop_above));
+		} else {
+			n += fixed_size(type);
+		}
+		if (n > stop_above || !dbus_message_iter_next(it))
+			break;
+	}
+	return n;
+}
+
+uint64_t rtc_bus_message_size(DBusMessage *msg, uint64_t stop_above)
+{
+	DBusMessageIter it;
+	uint64_t n = 128;   /* the header, roughly */
+
+	if (dbus_message_iter_init(msg, &it))
+		n += iter_size(&it, stop_above);
+	return n;
+}
+
+/* ---- per-client backlog ------------------------------------------------- */
+
+static uint64_t outstanding(const struct rtc_bus_client *c)
+{
+	return c->backlog.sent - c->backlog.acked;
+}
+
+static void ping(struct rtc_bus_client *c);
+
+static void update(struct rtc_bus_client *c)
+{
+	struct rtc_bus *bus = c->bus;
+	uint64_t out = outstanding(c);
+
+	if (!c->backlog.over && out > RTC_BUS_CLIENT_BACKLOG_BYTES) {
+		c->backlog.over = true;
+		rtc_info("bus: %s is not reading its messages (%llu bytes unread): holding "
+			 "what it receives", c->name, (unsigned long long)out);
+		if (bus->backlog_fn)
+			bus->backlog_fn(bus->backlog_data, c->name, true);
+	} else if (c->backlog.over && out <= RTC_BUS_CLIENT_BACKLOG_BYTES / 2) {
+		c->backlog.over = false;
+		rtc_info("bus: %s reads its messages again", c->name);
+		if (bus->backlog_fn)
+			bus->backlog_fn(bus->backlog_data, c->name, false);
+	}
+	if (!c->backlog.ping && out >= PING_EVERY_BYTES &&
+	    !(c->backlog.retry && rtc_timer_is_armed(c->backlog.retry)))
+		ping(c);
+}
+
+static void on_retry(void *userdata)
+{
+	update(userdata);
+}
+
+static void on_ping_reply(DBusPendingCall *pending, void *userdata)
+{
+	struct rtc_bus_client *c = userdata;
+	DBusMessage *reply = dbus_pending_call_steal_reply(pending);
+	bool read = false;
+
+	/* Only the client's own answer says it read up to the Ping; an error
+	 * from the bus or our own timeout (NoReply) says nothing of the kind. */
+	if (reply) {
+		const char *sender = dbus_message_get_sender(reply);
+
+		read = dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_METHOD_RETURN ||
+		       (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR && sender &&
+			strcmp(sender, c->name) == 0);
+		dbus_message_unref(reply);
+	}
+	dbus_pending_call_unref(c->backlog.ping);
+	c->backlog.ping = NULL;
+	if (read) {
+		c->backlog.acked = c->backlog.ping_mark;
+	} else {
+		if (!c->backlog.retry)
+			c->backlog.retry = rtc_timer_new(c->bus->reactor, on_retry, c);
+		if (c->backlog.retry) {
+			rtc_timer_arm(c->backlog.retry,
+				      rtc_reactor_now(c->bus->reactor) + PING_RETRY_NS);
+			return;
+		}
+	}
+	update(c);
+}
+
+static void ping(struct rtc_bus_client *c)
+{
+	DBusMessage *msg = dbus_message_new_method_call(c->name, "/", "org.freedesktop.DBus.Peer",
+							"Ping");
+	DBusPendingCall *pending = NULL;
+
+	if (!msg)
+		return;
+	if (!dbus_connection_send_with_reply(c->bus->conn, msg, &pending, PING_TIMEOUT_MS) ||
+	    !pending) {
+		dbus_message_unref(msg);
+		return;
+	}
+	dbus_message_unref(msg);
+	c->backlog.sent += 64;
+	c->backlog.ping_mark = c->backlog.sent;
+	c->backlog.ping = pending;
+	if (!dbus_pending_call_set_notify(pending, on_ping_reply, c, NULL)) {
+		dbus_pending_call_cancel(pending);
+		dbus_pending_call_unref(pending);
+		c->backlog.ping = NULL;
+	}
+}
+
+bool rtc_bus_backlog_send(struct rtc_bus *bus, DBusMessage *msg)
+{
+	const char *dest = dbus_message_get_destination(msg);
+	struct rtc_bus_client *c = dest && dest[0] == ':' ? rtc_bus_client_get(bus, dest) : NULL;
+
+	if (!c)
+		return true;
+	if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_SIGNAL &&
+	    outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX) {
+		if (c->backlog.dropped++ % 1000 == 0)
+			rtc_warn("bus: %s has %llu bytes unread: dropping its signals (%llu so far)",
+				 c->name, (unsigned long long)outstanding(c),
+				 (unsigned long long)c->backlog.dropped);
+		return false;
+	}
+	c->backlog.sent += rtc_bus_message_size(msg, UINT64_MAX);
+	update(c);
+	return true;
+}
+
+bool rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name)
+{
+	struct rtc_bus_client *c = rtc_bus_client_get(bus, name);
+
+	return c && outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX;
+}
+
+void rtc_bus_backlog_free(struct rtc_bus_client *c)
+{
+	if (c->backlog.ping) {
+		dbus_pending_call_cancel(c->backlog.ping);
+		dbus_pending_call_unref(c->backlog.ping);
+		c->backlog.ping = NULL;
+	}
+	if (c->backlog.retry)
+		rtc_timer_free(c->backlog.retry);
+	c->backlog.retry = NULL;
+}
+
+void rtc_bus_set_backlog_fn(struct rtc_bus *bus, rtc_bus_client_backlog_fn fn, void *userdata)
+{
+	bus->backlog_fn = fn;
+	bus->backlog_data = userdata;
+}
+
+bool rtc_bus_client_backlogged(struct rtc_bus *bus, const char *unique_name)
+{
+	struct rtc_bus_client *c = rtc_bus_client_get(bus, unique_name);
+
+	return c && c->backlog.over;
+}
