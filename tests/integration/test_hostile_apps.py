@@ -3,8 +3,9 @@
 """Apps against apps (issue 14, items 3 and 8): one app's many connections
 cannot take the file descriptors another app's peer connection needs; a peer
 connection that gets no socket says so; rtcd raises its soft fd limit; a
-sandboxed app cannot tell another's objects from absent ones; GetStats'
-dtlsState on a connected transport.
+sandboxed app cannot tell another's objects from absent ones; a peer's
+multicast and broadcast candidates are refused; GetStats' dtlsState on a
+connected transport.
 
 The apps are Flatpak-like sandboxes (bubblewrap with a /.flatpak-info of
 their own), so that rtcd tells them apart by app id as it would on a desktop."""
@@ -237,6 +238,53 @@ def test_foreign_object_looks_absent(d):
     assert rtcdtest.prop(owner, pc.object_path, PC, "SignalingState") == "stable"
 
 
+def test_group_candidates_refused(d):
+    """A peer's multicast, broadcast or unspecified candidate is refused
+    (OperationError): no check goes there (test-ice-agent looks at the wire)."""
+    bus = d.bus()
+    a, b = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    a.CreateDataChannel("x", E)
+    a.SetLocalDescription("offer", "")
+    b.SetRemoteDescription("offer", str(rtcdtest.prop(bus, a.object_path, PC,
+                                                      "LocalDescription")[1]))
+    b.SetLocalDescription("answer", "")     # its ICE agent runs: it judges each candidate
+    for address in ("224.0.0.251", "239.255.255.250", "255.255.255.255", "0.0.0.0",
+                    "ff02::1", "::"):
+        cand = "candidate:9 1 udp 2130706431 %s 5353 typ host" % address
+        try:
+            b.AddIceCandidate(cand, "0", 0)
+        except dbus.exceptions.DBusException as e:
+            assert error_name(e) == "org.rtcd.WebRTC1.Error.OperationError", (address, e)
+            assert "unicast" in e.get_dbus_message(), e
+    b.AddIceCandidate("candidate:9 1 udp 2130706431 127.0.0.1 5353 typ host", "0", 0)
+    # The agent holds none of them: no pair, no check.
+    remote = [str(v["address"]) for v in b.GetStats().values()
+              if v["type"] == "remote-candidate"]
+    assert "127.0.0.1" in remote, remote
+    assert not set(remote) & {"224.0.0.251", "239.255.255.250", "255.255.255.255",
+                              "0.0.0.0", "ff02::1", "::"}, remote
+
+
+def test_dtls_state_in_stats(d):
+    """GetStats' transport says "connected" for DTLS once it is (it said
+    "new" whatever the state before the engine became one object)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_ice import negotiate, Trickler, connected
+    bus = d.bus()
+    sig = rtcdtest.Signals(bus)
+    a, b = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    negotiate(bus, a, bus, b)
+    tr = Trickler(sig, {a.object_path: b, b.object_path: a})
+    assert rtcdtest.pump(lambda: tr() or all(
+        str(rtcdtest.prop(bus, p.object_path, PC, "ConnectionState")) == "connected"
+        for p in (a, b)), 10)
+    for p in (a, b):
+        stats = p.GetStats()
+        transport = [v for v in stats.values() if v["type"] == "transport"][0]
+        assert transport["dtlsState"] == "connected", transport
+        assert transport["iceState"] in ("connected", "completed"), transport
+
+
 def main():
     tap = rtcdtest.Tap()
     # rtcd with 1024 open files and no way to raise them, as under a unit
@@ -260,8 +308,10 @@ def main():
     port = 20000 + os.getpid() % 20000
     with rtcdtest.Daemon(["--port-range=%d-%d" % (port, port)]) as d:
         tap.run(test_no_socket_is_an_error, d)
-    with rtcdtest.Daemon() as d:
-        tap.run(test_foreign_object_looks_absent, d)
+    for t in (test_foreign_object_looks_absent, test_group_candidates_refused,
+              test_dtls_state_in_stats):
+        with rtcdtest.Daemon() as d:
+            tap.run(t, d)
     return tap.done()
 
 

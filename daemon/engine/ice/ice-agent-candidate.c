@@ -115,6 +115,33 @@ bool ice_addr_is_link_local(const union ice_addr *a)
 	return false;
 }
 
+static bool ipv4_unicast(uint32_t host_order)
+{
+	uint8_t first = (uint8_t)(host_order >> 24);
+
+	/* 0/8 "this network", 224/4 multicast, 240/4 reserved and the
+	 * limited broadcast 255.255.255.255 within it. */
+	return first != 0 && first < 224;
+}
+
+bool ice_addr_is_unicast(const union ice_addr *a)
+{
+	const struct in6_addr *in6 = &a->in6.sin6_addr;
+
+	if (a->sa.sa_family == AF_INET)
+		return ipv4_unicast(ntohl(a->in.sin_addr.s_addr));
+	if (a->sa.sa_family != AF_INET6 || IN6_IS_ADDR_MULTICAST(in6) ||
+	    IN6_IS_ADDR_UNSPECIFIED(in6))
+		return false;
+	if (IN6_IS_ADDR_V4MAPPED(in6) || IN6_IS_ADDR_V4COMPAT(in6)) {
+		uint32_t v4;
+
+		memcpy(&v4, &in6->s6_addr[12], sizeof(v4));
+		return ipv4_unicast(ntohl(v4));
+	}
+	return true;
+}
+
 /* RFC 8445 5.1.2.1 leaves the local preference to us for multihomed hosts;
  * RFC 8421 asks to prefer IPv6 and to interleave families. The interface
  * rank dominates, then routable over link-local, then IPv6 over IPv4, so

@@ -202,6 +202,11 @@ void ice_addr_to_storage(const union ice_addr *a, struct sockaddr_storage *out);
 void ice_addr_format(const union ice_addr *a, char *out, size_t size, uint16_t *port);
 uint16_t ice_addr_port(const union ice_addr *a);
 bool ice_addr_is_link_local(const union ice_addr *a);
+/* Not multicast, broadcast (255.255.255.255), unspecified or reserved: an
+ * address a check may go to. A subnet's directed broadcast cannot be told
+ * without its netmask; the sockets lack SO_BROADCAST, so the kernel refuses
+ * to send there. */
+bool ice_addr_is_unicast(const union ice_addr *a);
 
 uint16_t ice_local_preference(const union ice_addr *addr, uint8_t interface_rank);
 /* Appends a local candidate (the foundation derived per RFC 8445 5.1.1.3)

@@ -560,6 +560,11 @@ int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,
 		return rtc_error_set(err, RTC_ERROR_OPERATION,
 				     "ICE: candidate address '%.64s' port %u is not usable",
 				     candidate->address, candidate->port);
+	/* Checks to a group or a broadcast address would reach others. */
+	if (!ice_addr_is_unicast(&addr))
+		return rtc_error_set(err, RTC_ERROR_OPERATION,
+				     "ICE: candidate address '%.64s' is not a unicast address",
+				     candidate->address);
 	if (candidate->priority == 0 || candidate->priority > INT32_MAX)
 		return rtc_error_set(err, RTC_ERROR_OPERATION,
 				     "ICE: candidate priority %u is outside 1..2^31-1",

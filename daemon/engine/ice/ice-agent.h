@@ -174,7 +174,9 @@ void rtc_ice_agent_local_candidates_done(struct rtc_ice_agent *agent);
 
 /* A candidate from the peer (SDP or trickled). UDP only (TCP candidates
  * are ignored, returning 0); an FQDN address (mDNS) must be resolved by the
- * caller first (NotSupportedError otherwise); component other than 1 is
+ * caller first (NotSupportedError otherwise); a multicast, broadcast,
+ * unspecified or reserved address is an OperationError (no check goes
+ * there); component other than 1 is
  * ignored (rtcp-mux). A candidate carrying a "ufrag" extension of an older
  * generation is ignored. OperationError when the agent holds too many. */
 int rtc_ice_agent_add_remote_candidate(struct rtc_ice_agent *agent,

@@ -251,6 +251,60 @@ static void test_remote_candidate_errors(void)
 	rtc_ice_agent_free(agent);
 }
 
+/* Multicast, broadcast, unspecified and reserved addresses are refused:
+ * no pair, no check ever goes there; unicast ones beside them still work. */
+static void test_no_checks_to_groups(void)
+{
+	static const char *const refused[] = {
+		"224.0.0.251", "239.255.255.250", "255.255.255.255", "240.0.0.1", "0.0.0.0",
+		"0.1.2.3", "ff02::1", "ff0e::1", "::", "::ffff:224.0.0.1", "::ffff:255.255.255.255",
+	};
+	struct rtc_ice_agent *agent = agent_new(RTC_ICE_ROLE_CONTROLLING, RTC_ICE_TRANSPORT_POLICY_ALL);
+	struct rtc_ice_transmit tx;
+	struct rtc_error err = {0};
+	char line[160];
+	unsigned sent = 0;
+
+	CHECK(add_host(agent, 1, "192.0.2.10", 5000, 0) == 0);
+	CHECK(add_host(agent, 2, "2001:db8::10", 5000, 0) == 0);
+	rtc_ice_agent_set_remote_credentials(agent, remote_ufrag, remote_pwd, NULL);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		snprintf(line, sizeof(line), "candidate:%zu 1 udp 2130706431 %s 6000 typ host",
+			 i + 1, refused[i]);
+		err.kind = RTC_ERROR_NONE;
+		CHECK(add_remote(agent, line, &err) == -1);
+		CHECK_INTEQ(err.kind, RTC_ERROR_OPERATION);
+		CHECK(strstr(err.message, "unicast") != NULL);
+	}
+	CHECK_INTEQ(rtc_ice_agent_remote_candidate_count(agent), 0);
+	CHECK_INTEQ(rtc_ice_agent_pair_count(agent), 0);
+	CHECK(add_remote(agent, "candidate:90 1 udp 2130706431 192.0.2.20 6000 typ host", &err) == 0);
+	CHECK(add_remote(agent, "candidate:91 1 udp 2130706431 223.255.255.254 6000 typ host",
+			 &err) == 0);
+	CHECK(add_remote(agent, "candidate:92 1 udp 2130706431 2001:db8::20 6000 typ host",
+			 &err) == 0);
+	for (uint64_t t = 0; t < 2 * S; t += 10 * MS) {
+		rtc_ice_agent_handle_timeout(agent, t);
+		while (rtc_ice_agent_poll_transmit(agent, &tx)) {
+			union {
+				struct sockaddr_storage ss;
+				struct sockaddr_in in;
+				struct sockaddr_in6 in6;
+			} to = { .ss = tx.to };
+
+			sent++;
+			if (to.ss.ss_family == AF_INET) {
+				uint8_t first = (uint8_t)(ntohl(to.in.sin_addr.s_addr) >> 24);
+				CHECK(first != 0 && first < 224);
+			} else {
+				CHECK(!IN6_IS_ADDR_MULTICAST(&to.in6.sin6_addr));
+			}
+		}
+	}
+	CHECK(sent >= 3);
+	rtc_ice_agent_free(agent);
+}
+
 /* 6.1.2.4: server-reflexive candidates are checked from their base. */
 static void test_srflx_pruned_to_base(void)
 {
@@ -765,6 +819,7 @@ int main(void)
 	RUN(test_local_candidate_errors);
 	RUN(test_pairing_and_initial_states);
 	RUN(test_remote_candidate_errors);
+	RUN(test_no_checks_to_groups);
 	RUN(test_srflx_pruned_to_base);
 	RUN(test_stun_server_timeout);
 	RUN(test_many_stun_servers);
