@@ -640,8 +640,10 @@ static const struct rtc_bus_property pc_properties[] = {
 	{ "IceGatheringState", "s", get_ice_gathering_state, NULL },
 	{ "IceConnectionState", "s", get_ice_connection_state, NULL },
 	{ "ConnectionState", "s", get_connection_state, NULL },
-	{ "LocalDescription", "(ss)", get_local_description, NULL },
-	{ "RemoteDescription", "(ss)", get_remote_description, NULL },
+	/* Up to megabytes: PropertiesChanged only names them (issue 14). */
+	{ "LocalDescription", "(ss)", get_local_description, NULL, RTC_BUS_PROPERTY_INVALIDATES },
+	{ "RemoteDescription", "(ss)", get_remote_description, NULL,
+	  RTC_BUS_PROPERTY_INVALIDATES },
 	{ "CanTrickleIceCandidates", "b", get_can_trickle, NULL },
 	{ "DataChannels", "ao", get_data_channels, NULL },
 	{ NULL },

@@ -133,10 +133,13 @@ struct rtc_bus_property {
  * By default a property announces its changes with PropertiesChanged (the
  * API layer calls rtc_bus_emit_properties_changed(); after a successful Set
  * the bus layer does). CONST: never changes while the object exists (Label,
- * Id, ...). NO_SIGNAL: changes too often to announce (BufferedAmount). */
+ * Id, ...). NO_SIGNAL: changes too often to announce (BufferedAmount).
+ * INVALIDATES: large (descriptions): PropertiesChanged names it among the
+ * invalidated properties, without its value; clients Get it when they need it. */
 enum {
 	RTC_BUS_PROPERTY_CONST = 1 << 0,
 	RTC_BUS_PROPERTY_NO_SIGNAL = 1 << 1,
+	RTC_BUS_PROPERTY_INVALIDATES = 1 << 2,
 };
 
 struct rtc_bus_signal {

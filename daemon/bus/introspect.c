@@ -31,6 +31,8 @@ static const char *emits_changed_signal(unsigned flags)
 		return "const";
 	if (flags & RTC_BUS_PROPERTY_NO_SIGNAL)
 		return "false";
+	if (flags & RTC_BUS_PROPERTY_INVALIDATES)
+		return "invalidates";
 	return NULL;   /* the default, "true" */
 }
 

@@ -128,7 +128,16 @@ static bool append_entry(struct rtc_bus_object *obj, const struct rtc_bus_proper
 	return dbus_message_iter_close_container(dict, &entry);
 }
 
-/* Appends a{sv} of the properties of one interface; names NULL = all. */
+static bool named(const char *const *names, const struct rtc_bus_property *p)
+{
+	for (size_t i = 0; names && names[i]; i++)
+		if (strcmp(names[i], p->name) == 0)
+			return true;
+	return false;
+}
+
+/* Appends a{sv} of the properties of one interface; names NULL = all.
+ * Named ones that only invalidate (PropertiesChanged) are left out. */
 static bool append_properties(struct rtc_bus_object *obj, const struct rtc_bus_interface *iface,
 			      const char *const *names, DBusMessageIter *iter)
 {
@@ -137,10 +146,9 @@ static bool append_properties(struct rtc_bus_object *obj, const struct rtc_bus_i
 	if (!dbus_message_iter_open_container(iter, DBUS_TYPE_ARRAY, "{sv}", &dict))
 		return false;
 	for (const struct rtc_bus_property *p = iface->properties; p && p->name; p++) {
-		bool wanted = !names;
+		bool wanted = !names || (named(names, p) &&
+					 !(p->flags & RTC_BUS_PROPERTY_INVALIDATES));
 
-		for (size_t i = 0; names && names[i] && !wanted; i++)
-			wanted = strcmp(names[i], p->name) == 0;
 		if (wanted && !append_entry(obj, p, &dict)) {
 			rtc_err("bus: cannot read %s.%s of %s", iface->name, p->name, obj->path);
 			dbus_message_iter_abandon_container(iter, &dict);
@@ -334,8 +342,18 @@ void rtc_bus_emit_properties_changed(struct rtc_bus_object *obj, const char *ifa
 	dbus_message_iter_init_append(msg, &iter);
 	if (!dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &iface->name) ||
 	    !append_properties(obj, iface, names, &iter) ||
-	    !dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &invalidated) ||
-	    !dbus_message_iter_close_container(&iter, &invalidated)) {
+	    !dbus_message_iter_open_container(&iter, DBUS_TYPE_ARRAY, "s", &invalidated)) {
+		dbus_message_unref(msg);
+		goto oom;
+	}
+	for (const struct rtc_bus_property *p = iface->properties; p && p->name; p++)
+		if ((p->flags & RTC_BUS_PROPERTY_INVALIDATES) && named(names, p) &&
+		    !dbus_message_iter_append_basic(&invalidated, DBUS_TYPE_STRING, &p->name)) {
+			dbus_message_iter_abandon_container(&iter, &invalidated);
+			dbus_message_unref(msg);
+			goto oom;
+		}
+	if (!dbus_message_iter_close_container(&iter, &invalidated)) {
 		dbus_message_unref(msg);
 		goto oom;
 	}

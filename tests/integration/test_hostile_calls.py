@@ -99,10 +99,136 @@ def test_send_past_quota(d):
         dc(bus_a, ch).Send("after", signature="v")
 
 
+def answerer(d, bus):
+    """b has answered a's offer: its ICE agent runs, its remote
+    description is a's offer."""
+    a, b = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    a.CreateDataChannel("x", E)
+    a.SetLocalDescription("offer", "")
+    b.SetRemoteDescription("offer", rtcdtest.prop(bus, a.object_path, PC, "LocalDescription")[1])
+    b.SetLocalDescription("answer", "")
+    return a, b
+
+
+def candidate(k, pad=0):
+    return "candidate:%d 1 udp %d 10.%d.%d.%d %d typ host%s" % (
+        k, 2000000000 - k, (k >> 16) & 255, (k >> 8) & 255, k & 255, 1024 + k % 60000,
+        " x-pad " + "p" * pad if pad else "")
+
+
+def test_add_ice_candidate_bounded(d):
+    """1 000 AddIceCandidate calls of 16 KiB each: the remote description
+    keeps what ICE takes (RTC_JSEP_MAX_REMOTE_CANDIDATES, 64) and refuses
+    the rest with OperationError; a candidate the agent refuses is an
+    error and not recorded; a repeated one is not recorded twice. RSS and
+    the description stay bounded."""
+    bus = d.bus()
+    a, b = answerer(d, bus)
+    before = rss_kib(d.rtcd.pid)
+    by = Bystander(d)
+    taken = refused = 0
+    for k in range(1000):
+        try:
+            b.AddIceCandidate(candidate(k, 16 * 1024), "", 0)
+            taken += 1
+        except dbus.exceptions.DBusException as e:
+            assert rtcdtest.error_name(e) == "org.rtcd.WebRTC1.Error.OperationError", e
+            refused += 1
+    sdp = str(rtcdtest.prop(bus, b.object_path, PC, "RemoteDescription")[1])
+    report("1 000 AddIceCandidate of 16 KiB", d, before, by)
+    print("# taken %d, refused %d; RemoteDescription %d bytes, %d candidates" % (
+        taken, refused, len(sdp), sdp.count("a=candidate:")))
+    assert taken <= 64 and refused >= 900, (taken, refused)
+    assert sdp.count("a=candidate:") <= 64, sdp.count("a=candidate:")
+    assert len(sdp) <= 1100 * 1024, len(sdp)
+    assert rss_kib(d.rtcd.pid) - before < 32 * 1024, (before, rss_kib(d.rtcd.pid))
+
+    # Refused by the agent (port 0 is not usable): an error, not a line.
+    a2, b2 = answerer(d, bus)
+    bad = "candidate:1 1 udp 2000000000 10.1.2.3 0 typ host"
+    try:
+        b2.AddIceCandidate(bad, "", 0)
+        raise AssertionError("a candidate ICE cannot use was taken")
+    except dbus.exceptions.DBusException as e:
+        assert rtcdtest.error_name(e) == "org.rtcd.WebRTC1.Error.OperationError", e
+    assert "10.1.2.3 0 typ" not in str(rtcdtest.prop(bus, b2.object_path, PC, "RemoteDescription")[1])
+    # The same candidate twice: recorded once.
+    for _ in range(3):
+        b2.AddIceCandidate(candidate(7), "", 0)
+    assert str(rtcdtest.prop(bus, b2.object_path, PC, "RemoteDescription")[1]).count(
+        candidate(7)) == 1
+
+
+def test_descriptions_invalidated(d):
+    """PropertiesChanged names LocalDescription and RemoteDescription
+    among the invalidated properties, without their text (the D-Bus
+    guidelines for large properties), as Introspect announces; Get
+    still reads them."""
+    bus = d.bus()
+    sig = rtcdtest.Signals(bus)
+    a, b = answerer(d, bus)
+    for k in range(20):
+        b.AddIceCandidate(candidate(k), "", 0)
+    rtcdtest.pump(timeout=0.5)
+    changes = [args for (p, i, m, args) in sig.log if m == "PropertiesChanged"]
+    invalidated = set()
+    for (iface, changed, inv) in changes:
+        assert "LocalDescription" not in changed and "RemoteDescription" not in changed, changed
+        invalidated |= set(str(x) for x in inv)
+    assert {"LocalDescription", "RemoteDescription"} <= invalidated, invalidated
+    n = [args for (p, i, m, args) in sig.log
+         if p == b.object_path and m == "PropertiesChanged" and "RemoteDescription" in args[2]]
+    assert len(n) >= 20, len(n)
+    xml = bus.get_object(BUS_NAME, b.object_path).Introspect(
+        dbus_interface="org.freedesktop.DBus.Introspectable")
+    for name in ("LocalDescription", "RemoteDescription"):
+        at = xml.index('name="%s"' % name)
+        assert 'EmitsChangedSignal" value="invalidates"' in xml[at:xml.index("</property>", at)]
+    assert "a=candidate:" in str(rtcdtest.prop(bus, b.object_path, PC, "RemoteDescription")[1])
+
+
+def big_offer(a, n):
+    a.CreateDataChannel("x", E)
+    lines = str(a.CreateOffer(E)).split("\r\n")
+    i = max(k for k, line in enumerate(lines) if line.startswith("a=ice-pwd"))
+    return "\r\n".join(lines[:i + 1] + ["a=" + candidate(k) for k in range(n)] + lines[i + 1:])
+
+
+def test_huge_candidate_sdp(d):
+    """An offer of 15 000 candidates: refused (OperationError, it says how
+    many a section may hold) at the cost of one pass over the text; the
+    peer connection is as before, and 64 candidates are fine."""
+    bus = d.bus()
+    a, b = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    sdp = big_offer(a, 15000)
+    before = rss_kib(d.rtcd.pid)
+    by = Bystander(d)
+    t = time.monotonic()
+    try:
+        b.SetRemoteDescription("offer", sdp, timeout=60)
+        b.SetLocalDescription("answer", "")
+        refused = None
+    except dbus.exceptions.DBusException as e:
+        refused = e
+    took = time.monotonic() - t
+    report("SetRemoteDescription of 15 000 candidates (%d KiB), %.0f ms" % (
+        len(sdp) // 1024, took * 1000), d, before, by)
+    assert refused is not None, "taken"
+    assert rtcdtest.error_name(refused) == "org.rtcd.WebRTC1.Error.OperationError", refused
+    assert "at most 64" in str(refused), refused
+    assert rtcdtest.prop(bus, b.object_path, PC, "SignalingState") == "stable"
+    a2, b2 = d.create_peer_connection(bus), d.create_peer_connection(bus)
+    b2.SetRemoteDescription("offer", big_offer(a2, 64))
+    b2.SetLocalDescription("answer", "")
+
+
 def main():
     tap = rtcdtest.Tap()
     with rtcdtest.Daemon(["--max-buffered-bytes=%d" % (4 * MIB)]) as d:
         tap.run(test_send_past_quota, d)
+    for t in (test_add_ice_candidate_bounded, test_descriptions_invalidated, test_huge_candidate_sdp):
+        with rtcdtest.Daemon() as d:
+            tap.run(t, d)
     return tap.done()
 
 

@@ -134,18 +134,33 @@ int rtc_jsep_add_local_candidate(struct rtc_jsep *jsep, const char *candidate,
 	return description_add(d, i, "candidate", value, err);
 }
 
+/* The candidate line as the description holds it: no "a=", no
+ * "candidate:", no line end. */
+static size_t candidate_value(const char *candidate, const char **value)
+{
+	const char *v = strncmp(candidate, "a=", 2) == 0 ? candidate + 2 : candidate;
+
+	v = strncmp(v, "candidate:", 10) == 0 ? v + 10 : v;
+	*value = v;
+	return strcspn(v, "\r\n");
+}
+
 /* W3C addIceCandidate, steps on the description: which section the
- * candidate is for, and whether it belongs to the current ICE generation. */
-int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
+ * candidate is for, whether it belongs to the current ICE generation, and
+ * whether the description has room for it. 1: to be recorded in section
+ * *section of *out; 0: nothing to record (*ignored tells why). */
+static int check_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
 				  const char *mid, int mline_index, bool *ignored,
+				  struct jsep_description **out, int *section,
 				  struct rtc_error *err)
 {
 	struct jsep_description *d = latest(&jsep->pending_remote, &jsep->current_remote);
 	struct rtc_sdp_candidate *parsed = NULL;
-	const struct rtc_sdp_media *m;
+	const struct rtc_sdp_media *m, *t;
+	const struct rtc_sdp_attr *a;
 	const char *ufrag, *value;
-	char *line;
-	int i = -1, ret;
+	size_t len, n = 0;
+	int i = -1;
 
 	*ignored = false;
 	if (jsep->state == RTC_SIGNALING_CLOSED)
@@ -171,13 +186,15 @@ int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
 					     mline_index, d->sdp->n_media);
 		i = mline_index;
 	}
+	*out = d;
 
 	if (!candidate || !*candidate) {
 		/* End of candidates: for one section, or all when none is named. */
 		int target = i >= 0 ? i : transport_index(d->sdp);
 		if (target < 0 || rtc_sdp_media_attr(d->sdp->media[target], "end-of-candidates", NULL))
 			return 0;
-		return description_add(d, target, "end-of-candidates", NULL, err);
+		*section = target;
+		return 1;
 	}
 
 	m = d->sdp->media[i];
@@ -198,14 +215,63 @@ int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
 					     "the candidate's ufrag is not the remote description's");
 		}
 	rtc_sdp_candidate_free(parsed);
-	value = strncmp(candidate, "a=", 2) == 0 ? candidate + 2 : candidate;
-	value = strncmp(value, "candidate:", 10) == 0 ? value + 10 : value;
+	/* Into the bundle's transport section, where ICE looks for them. */
+	*section = transport_index(d->sdp);
+	if (*section < 0)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
+				     "the remote description has no transport");
+	t = d->sdp->media[*section];
+	len = candidate_value(candidate, &value);
+	for (a = rtc_sdp_media_attr(t, "candidate", NULL); a;
+	     a = rtc_sdp_media_attr(t, "candidate", a), n++)
+		if (a->value && strlen(a->value) == len && memcmp(a->value, value, len) == 0) {
+			*ignored = true;    /* known: nothing to add, nothing to grow */
+			return 0;
+		}
+	if (n >= RTC_JSEP_MAX_REMOTE_CANDIDATES)
+		return rtc_error_set(err, RTC_ERROR_OPERATION,
+				     "the remote description has %zu candidates already, the "
+				     "most ICE takes", n);
+	if (strlen(d->text) + len + sizeof("a=candidate:\r\n") > RTC_SDP_MAX_SIZE)
+		return rtc_error_set(err, RTC_ERROR_OPERATION,
+				     "the remote description would grow past %d bytes",
+				     RTC_SDP_MAX_SIZE);
+	return 1;
+}
+
+int rtc_jsep_check_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
+				    const char *mid, int mline_index, bool *ignored,
+				    struct rtc_error *err)
+{
+	struct jsep_description *d;
+	int section;
+
+	return check_remote_candidate(jsep, candidate, mid, mline_index, ignored, &d, &section,
+				      err) < 0 ? -1 : 0;
+}
+
+int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
+				  const char *mid, int mline_index, bool *ignored,
+				  struct rtc_error *err)
+{
+	struct jsep_description *d;
+	const char *value;
+	size_t len;
+	char *line;
+	int section, ret;
+
+	ret = check_remote_candidate(jsep, candidate, mid, mline_index, ignored, &d, &section,
+				     err);
+	if (ret <= 0)
+		return ret;
+	if (!candidate || !*candidate)
+		return description_add(d, section, "end-of-candidates", NULL, err);
 	/* The parser takes a trailing line end; the description must not. */
-	line = strndup(value, strcspn(value, "\r\n"));
+	len = candidate_value(candidate, &value);
+	line = strndup(value, len);
 	if (!line)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
-	/* Into the bundle's transport section, where ICE looks for them. */
-	ret = description_add(d, transport_index(d->sdp), "candidate", line, err);
+	ret = description_add(d, section, "candidate", line, err);
 	free(line);
 	return ret;
 }

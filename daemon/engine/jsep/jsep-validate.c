@@ -268,10 +268,28 @@ static int check_kinds_kept(const struct rtc_jsep *jsep, const struct rtc_sdp_se
 	return 0;
 }
 
+/* RTC_JSEP_MAX_REMOTE_CANDIDATES per section: what ICE keeps. */
+static int check_candidate_count(const struct rtc_sdp_session *sdp, struct rtc_error *err)
+{
+	for (size_t i = 0; i < sdp->n_media; i++) {
+		const struct rtc_sdp_attr *a = NULL;
+		size_t n = 0;
+
+		while ((a = rtc_sdp_media_attr(sdp->media[i], "candidate", a)))
+			if (++n > RTC_JSEP_MAX_REMOTE_CANDIDATES)
+				return rtc_error_set(err, RTC_ERROR_OPERATION,
+						     "line %u: more than %d candidates in media "
+						     "section %zu",
+						     a->line, RTC_JSEP_MAX_REMOTE_CANDIDATES, i);
+	}
+	return 0;
+}
+
 int jsep_validate_remote(const struct rtc_jsep *jsep, enum rtc_sdp_type type,
 			 const struct rtc_sdp_session *sdp, struct rtc_error *err)
 {
-	if (check_mids(sdp, err) < 0 || check_bundle_groups(sdp, err) < 0)
+	if (check_mids(sdp, err) < 0 || check_bundle_groups(sdp, err) < 0 ||
+	    check_candidate_count(sdp, err) < 0)
 		return -1;
 	for (size_t i = 0; i < sdp->n_media; i++)
 		if (jsep_media_is_active(sdp->media[i]) && check_transport(type, sdp, i, err) < 0)

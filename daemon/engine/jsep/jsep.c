@@ -391,6 +391,28 @@ int rtc_jsep_set_local_description(struct rtc_jsep *jsep, enum rtc_sdp_type type
 	return 0;
 }
 
+/* Before parsing: a text with more candidate lines than all of its
+ * sections may hold is refused at the cost of one pass over it, not of
+ * parsing thousands of candidates (check_candidate_count() has the exact
+ * count per section). */
+static int precount_candidates(const char *sdp, struct rtc_error *err)
+{
+	size_t candidates = 0, sections = 0;
+
+	for (const char *p = sdp; p; p = strchr(p, '\n')) {
+		p += *p == '\n';
+		if (strncmp(p, "m=", 2) == 0)
+			sections++;
+		else if (strncmp(p, "a=candidate:", 12) == 0)
+			candidates++;
+	}
+	if (candidates > RTC_JSEP_MAX_REMOTE_CANDIDATES * (sections ? sections : 1))
+		return rtc_error_set(err, RTC_ERROR_OPERATION,
+				     "%zu candidates in %zu media sections: at most %d per section",
+				     candidates, sections, RTC_JSEP_MAX_REMOTE_CANDIDATES);
+	return 0;
+}
+
 int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type type,
 				    const char *sdp, struct rtc_error *err)
 {
@@ -417,6 +439,8 @@ int rtc_jsep_set_remote_description(struct rtc_jsep *jsep, enum rtc_sdp_type typ
 	if (!sdp || !*sdp)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "a remote %s needs its SDP",
 				     rtc_sdp_type_name(type));
+	if (precount_candidates(sdp, err) < 0)
+		return -1;
 	text = strdup(sdp);
 	if (!text)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");

@@ -150,6 +150,14 @@ bool rtc_jsep_we_offered(const struct rtc_jsep *jsep);
  * written into the latest local description. InvalidStateError without one. */
 int rtc_jsep_add_local_candidate(struct rtc_jsep *jsep, const char *candidate,
 				 struct rtc_error *err);
+/* At most this many candidates in one section of a remote description,
+ * set or trickled: as many as the ICE agent keeps (ICE_MAX_REMOTE). More
+ * are refused with OperationError, so that the description, and the work
+ * each call does on it, stay bounded whatever a caller sends. A trickled
+ * candidate also may not take the description's text past RTC_SDP_MAX_SIZE,
+ * what SetRemoteDescription accepts. */
+#define RTC_JSEP_MAX_REMOTE_CANDIDATES 64
+
 /* W3C addIceCandidate on the remote description: candidate "" is
  * end-of-candidates (for the named section, or all); mid "" and
  * mline_index -1 mean "not given". InvalidStateError without a remote
@@ -160,6 +168,13 @@ int rtc_jsep_add_local_candidate(struct rtc_jsep *jsep, const char *candidate,
 int rtc_jsep_add_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
 				  const char *mid, int mline_index, bool *ignored,
 				  struct rtc_error *err);
+/* The checks of rtc_jsep_add_remote_candidate alone, nothing recorded:
+ * for a caller that hands the candidate to ICE first and records it only
+ * once ICE took it. *ignored is also set for a candidate the description
+ * has already (recording it again would change nothing). */
+int rtc_jsep_check_remote_candidate(struct rtc_jsep *jsep, const char *candidate,
+				    const char *mid, int mline_index, bool *ignored,
+				    struct rtc_error *err);
 
 /* Moves to "closed"; every later operation is InvalidStateError. */
 void rtc_jsep_close(struct rtc_jsep *jsep);

@@ -191,11 +191,71 @@ static void test_invalid_remote_answers(void)
 	rtc_jsep_free(b);
 }
 
+/* Issue 14: the remote description keeps at most
+ * RTC_JSEP_MAX_REMOTE_CANDIDATES per section, set or trickled, and a
+ * candidate it has already is not written again. */
+static void test_remote_candidates_bounded(void)
+{
+	struct rtc_jsep *a = new_jsep(true), *b = new_jsep(true);
+	char *offer = create_offer(a, false), *big, line[128];
+	size_t len = strlen(offer), cap = len + 128 * (RTC_JSEP_MAX_REMOTE_CANDIDATES + 2);
+	struct rtc_error err = { 0 };
+	struct snapshot before;
+	const char *at;
+	bool ignored;
+	int n = 0;
+
+	/* One candidate too many, after the section's a=ice-pwd. */
+	big = calloc(1, cap);
+	at = strstr(offer, "a=ice-pwd:");
+	CHECK(big && at);
+	if (!big || !at)
+		return;
+	at = strstr(at, "\r\n") + 2;
+	memcpy(big, offer, (size_t)(at - offer));
+	for (int k = 0; k <= RTC_JSEP_MAX_REMOTE_CANDIDATES; k++) {
+		snprintf(line, sizeof(line), "a=candidate:%d 1 udp %d 10.0.%d.%d 5000 typ host\r\n",
+			 k, 2000000000 - k, k >> 8, k & 255);
+		strcat(big, line);
+	}
+	strcat(big, at);
+	take_snapshot(b, &before);
+	CHECK_INTEQ(rtc_jsep_set_remote_description(b, RTC_SDP_TYPE_OFFER, big, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_OPERATION);
+	CHECK(strstr(err.message, "at most 64") != NULL);
+	CHECK_UNCHANGED(b, &before);
+	free_snapshot(&before);
+
+	/* Trickled: the 65th is refused, a repeated one is not recorded. */
+	OK(rtc_jsep_set_remote_description(b, RTC_SDP_TYPE_OFFER, offer, ERR));
+	for (const char *p = remote_sdp(b); (p = strstr(p, "a=candidate:")); p++)
+		n++;
+	for (int k = n; k < RTC_JSEP_MAX_REMOTE_CANDIDATES; k++) {
+		snprintf(line, sizeof(line), "candidate:%d 1 udp %d 10.0.%d.%d 5000 typ host", k,
+			 2000000000 - k, k >> 8, k & 255);
+		OK(rtc_jsep_add_remote_candidate(b, line, "", 0, &ignored, ERR));
+		CHECK(!ignored);
+	}
+	len = strlen(remote_sdp(b));
+	OK(rtc_jsep_add_remote_candidate(b, line, "", 0, &ignored, ERR));
+	CHECK(ignored);
+	CHECK_INTEQ(strlen(remote_sdp(b)), len);
+	CHECK_INTEQ(rtc_jsep_add_remote_candidate(b, "candidate:x 1 udp 1 10.9.9.9 5000 typ host",
+						  "", 0, &ignored, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_OPERATION);
+	CHECK_INTEQ(strlen(remote_sdp(b)), len);
+	free(big);
+	free(offer);
+	rtc_jsep_free(a);
+	rtc_jsep_free(b);
+}
+
 int main(void)
 {
 	RUN(test_munged_sdp_rejected);
 	RUN(test_invalid_remote_offers);
 	RUN(test_duplicate_mids_rejected);
 	RUN(test_invalid_remote_answers);
+	RUN(test_remote_candidates_bounded);
 	return rtc_test_done();
 }

@@ -78,7 +78,7 @@ int pc_ice_follow_remote(struct rtc_pc *pc, uint64_t now, struct rtc_error *err)
 	if (rtc_ice_agent_set_remote_credentials(pc->agent, remote.ufrag, remote.pwd, err) < 0)
 		return -1;
 	for (size_t i = 0; (c = rtc_jsep_remote_candidate(pc->jsep, i)); i++)
-		pc_ice_add_remote(pc, c);
+		pc_ice_add_remote(pc, c, NULL);
 	if (remote.end_of_candidates)
 		pc_ice_remote_candidates_done(pc);
 	return 0;
@@ -86,40 +86,44 @@ int pc_ice_follow_remote(struct rtc_pc *pc, uint64_t now, struct rtc_error *err)
 
 /* ---- the peer's candidates ---------------------------------------------------- */
 
-static void to_agent(struct rtc_pc *pc, const struct rtc_sdp_candidate *c)
+static int to_agent(struct rtc_pc *pc, const struct rtc_sdp_candidate *c,
+		    struct rtc_error *err)
 {
-	struct rtc_error err = { 0 };
+	struct rtc_error local = { 0 };
 
-	if (rtc_ice_agent_add_remote_candidate(pc->agent, c, &err) < 0)
-		rtc_debug("pc: remote candidate refused: %s", err.message);
+	if (rtc_ice_agent_add_remote_candidate(pc->agent, c, err ? err : &local) < 0) {
+		rtc_debug("pc: remote candidate refused: %s", (err ? err : &local)->message);
+		return -1;
+	}
+	return 0;
 }
 
-void pc_ice_add_remote(struct rtc_pc *pc, const struct rtc_sdp_candidate *c)
+int pc_ice_add_remote(struct rtc_pc *pc, const struct rtc_sdp_candidate *c,
+		      struct rtc_error *err)
 {
 	struct pc_pending_name *p;
 	char *line;
 
-	if (c->address_kind != RTC_SDP_ADDRESS_FQDN) {
-		to_agent(pc, c);
-		return;
-	}
+	if (c->address_kind != RTC_SDP_ADDRESS_FQDN)
+		return to_agent(pc, c, err);
 	if (!rtc_mdns_is_local_name(c->address) || !pc->config.can_resolve_names ||
 	    strlen(c->address) >= RTC_PC_HOST_NAME_MAX) {
 		/* W3C leaves other names to the implementation: no DNS here. */
 		rtc_debug("pc: remote candidate %s dropped: not an mDNS name we can resolve",
 			  c->address);
-		return;
+		return 0;
 	}
 	p = calloc(1, sizeof(*p));
 	line = rtc_sdp_candidate_to_string(c);
 	if (!p || !line || rtc_sdp_candidate_parse(line, strlen(line), &p->candidate, NULL) < 0) {
 		free(line);
 		free(p);
-		return;
+		return 0;
 	}
 	free(line);
 	p->next = pc->pending_names;
 	pc->pending_names = p;
+	return 0;
 }
 
 /* Asks the owner for the next name not asked yet. */
@@ -164,7 +168,7 @@ void rtc_pc_name_resolved(struct rtc_pc *pc, uint64_t now, const char *name,
 			c.address = text;
 			c.address_kind = addresses[i].ss_family == AF_INET ? RTC_SDP_ADDRESS_IPV4
 									   : RTC_SDP_ADDRESS_IPV6;
-			to_agent(pc, &c);
+			to_agent(pc, &c, NULL);
 		}
 		rtc_sdp_candidate_free(p->candidate);
 		free(p);

@@ -131,7 +131,10 @@ bool pc_route(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 /* pc-ice.c */
 int pc_ice_start(struct rtc_pc *pc, struct rtc_error *err);
 int pc_ice_follow_remote(struct rtc_pc *pc, uint64_t now, struct rtc_error *err);
-void pc_ice_add_remote(struct rtc_pc *pc, const struct rtc_sdp_candidate *c);
+/* To the agent (or, for a .local name, to be resolved first): -1 and err
+ * set (when not NULL) when the agent refuses it. */
+int pc_ice_add_remote(struct rtc_pc *pc, const struct rtc_sdp_candidate *c,
+		      struct rtc_error *err);
 void pc_ice_remote_candidates_done(struct rtc_pc *pc);
 void pc_ice_local_candidates_maybe_done(struct rtc_pc *pc);
 void pc_ice_handle_event(struct rtc_pc *pc, const struct rtc_ice_event *ev);

@@ -258,18 +258,29 @@ int rtc_pc_add_ice_candidate(struct rtc_pc *pc, uint64_t now, const char *candid
 {
 	struct rtc_sdp_candidate *c;
 	bool ignored;
+	int r;
 
+	/* The agent first: a candidate it refuses is an error, not a line of
+	 * the description (which stays bounded by what ICE takes). */
+	if (rtc_jsep_check_remote_candidate(pc->jsep, candidate, mid, mline_index, &ignored,
+					    err) < 0)
+		return -1;
+	if (ignored)
+		return 0;
+	if (pc->agent && candidate && *candidate) {
+		if (rtc_sdp_candidate_parse(candidate, strlen(candidate), &c, err) < 0)
+			return -1;
+		r = pc_ice_add_remote(pc, c, err);
+		rtc_sdp_candidate_free(c);
+		if (r < 0)
+			return -1;
+	}
 	if (rtc_jsep_add_remote_candidate(pc->jsep, candidate, mid, mline_index, &ignored,
 					  err) < 0)
 		return -1;
-	if (ignored || !pc->agent)
-		return 0;       /* the agent reads it from the description when it starts */
-	if (!*candidate) {
+	if (pc->agent && (!candidate || !*candidate))
 		pc_ice_remote_candidates_done(pc);
-	} else if (rtc_sdp_candidate_parse(candidate, strlen(candidate), &c, err) == 0) {
-		pc_ice_add_remote(pc, c);
-		rtc_sdp_candidate_free(c);
-	}
+	/* Without an agent, it reads the description when it starts. */
 	return 0;
 }
 
