@@ -19,6 +19,13 @@ E = dbus.Dictionary({}, signature="sv")
 MIB = 1 << 20
 
 
+def sanitized():
+    """rtcd built with AddressSanitizer: its quarantine keeps up to 256 MiB
+    of freed memory resident, so RSS says nothing about what rtcd holds."""
+    with open(rtcdtest.find_rtcd(), "rb") as f:
+        return b"__asan_init" in f.read()
+
+
 def rss_kib(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:
@@ -141,7 +148,8 @@ def test_add_ice_candidate_bounded(d):
     assert taken <= 64 and refused >= 900, (taken, refused)
     assert sdp.count("a=candidate:") <= 64, sdp.count("a=candidate:")
     assert len(sdp) <= 1100 * 1024, len(sdp)
-    assert rss_kib(d.rtcd.pid) - before < 32 * 1024, (before, rss_kib(d.rtcd.pid))
+    if not sanitized():
+        assert rss_kib(d.rtcd.pid) - before < 32 * 1024, (before, rss_kib(d.rtcd.pid))
 
     # Refused by the agent (port 0 is not usable): an error, not a line.
     a2, b2 = answerer(d, bus)
