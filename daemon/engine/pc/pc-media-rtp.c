@@ -161,7 +161,12 @@ static void handle_report_blocks(struct rtc_pc *pc, uint64_t now,
 		if (!mt)
 			continue;
 		rtc_send_stream_handle_report(mt->send, now, rtc_rtcp_ntp_from_ns(now), &b[i]);
-		rtc_gcc_handle_loss_report(m->gcc, now, b[i].fraction_lost, 0);
+		/* Without transport-cc, receiver reports are the loss signal. */
+		if (mt->have_report && b[i].highest_seq - mt->report_highest < 0x8000)
+			rtc_gcc_handle_loss_report(m->gcc, now, b[i].fraction_lost,
+						   b[i].highest_seq - mt->report_highest);
+		mt->have_report = true;
+		mt->report_highest = b[i].highest_seq;
 		if (!(rtt = rtc_send_stream_rtt(mt->send)))
 			continue;
 		/* The round trip is the transport's: every receiver paces its

@@ -143,6 +143,19 @@ static void update_send(struct pc_media_track *mt, const struct rtc_jsep_transce
 		rtc_warn("pc: no send stream for mid %s: %s", t->mid, err.message);
 }
 
+static bool same_codecs(const struct rtc_recv_stream_config *a,
+			const struct rtc_recv_stream_config *b)
+{
+	if (a->n_codecs != b->n_codecs)
+		return false;
+	for (size_t i = 0; i < a->n_codecs; i++)
+		if (a->codecs[i].payload_type != b->codecs[i].payload_type ||
+		    a->codecs[i].codec != b->codecs[i].codec ||
+		    a->codecs[i].rtx_payload_type != b->codecs[i].rtx_payload_type)
+			return false;
+	return true;
+}
+
 static void update_recv(struct pc_media_track *mt, const struct rtc_jsep_transceiver *t)
 {
 	struct rtc_recv_stream_config config = { .audio = mt->audio, .local_ssrc = t->ssrc };
@@ -173,8 +186,7 @@ static void update_recv(struct pc_media_track *mt, const struct rtc_jsep_transce
 	config.rtx_ssrc = t->remote_rtx_ssrc;
 	mt->recv_config = config;
 	if (mt->recv && (now = rtc_recv_stream_config(mt->recv)) &&
-	    (!config.ssrc || now->ssrc == config.ssrc) && now->n_codecs == config.n_codecs &&
-	    !memcmp(now->codecs, config.codecs, sizeof(config.codecs)))
+	    (!config.ssrc || now->ssrc == config.ssrc) && same_codecs(now, &config))
 		return;
 	rtc_recv_stream_free(mt->recv);
 	mt->recv = NULL;

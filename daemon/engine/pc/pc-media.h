@@ -34,6 +34,10 @@ struct pc_media_track {
 	struct rtc_recv_stream_config recv_config;
 	uint8_t ext_mid;                /* the mid extension's id, to match packets */
 	uint8_t ext_twcc;               /* transport-cc's id on this section */
+	/* The peer's last report block about what we send: the packets
+	 * between two are what its fraction lost is of. */
+	bool have_report;
+	uint32_t report_highest;
 	bool rtcp_rsize;
 };
 

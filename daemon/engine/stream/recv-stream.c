@@ -446,7 +446,8 @@ uint64_t rtc_recv_stream_deadline(const struct rtc_recv_stream *s)
 	uint64_t m = s->video ? rtc_video_jitter_deadline(s->video)
 			      : rtc_audio_playout_deadline(s->audio);
 
-	if (s->key_frame_wanted)
+	/* A key frame request goes as soon as there is a sender to ask. */
+	if (s->key_frame_wanted && s->reception.seq.started)
 		return 0;
 	return m < d ? m : d;
 }

@@ -305,6 +305,32 @@ static void test_refused(void)
 	rtc_recv_stream_free(r);
 }
 
+/* The decoder asks for a key frame before anything arrived: nothing to
+ * send yet, and no timer due now over and over (a busy loop); the PLI
+ * goes once the sender is known. */
+static void test_key_frame_request_before_packets(void)
+{
+	struct rtc_send_stream *s = sender(RTC_CODEC_VP8, -1);
+	struct rtc_recv_stream *r = receiver(RTC_CODEC_VP8, -1, true);
+	static uint8_t frame[500];
+	static struct pkt pk[4];
+	struct rtc_rtcp_item item;
+	struct rtc_error err;
+
+	rtc_recv_stream_request_key_frame(r);
+	CHECK(rtc_recv_stream_deadline(r) > S);
+	CHECK(!rtc_recv_stream_poll_feedback(r, S, &item));
+	fill(frame, sizeof(frame), 5);
+	frame[0] = 0x11;
+	rtc_send_stream_frame(s, S, frame, sizeof(frame), -1, &err);
+	drain(s, S, pk, 4);
+	deliver(r, S, &pk[0]);
+	CHECK(rtc_recv_stream_poll_feedback(r, S, &item));
+	CHECK_INTEQ(item.type, RTC_RTCP_PLI);
+	rtc_send_stream_free(s);
+	rtc_recv_stream_free(r);
+}
+
 int main(void)
 {
 	RUN(test_vp8_nack_rtx);
@@ -313,5 +339,6 @@ int main(void)
 	RUN(test_sender_report_sync);
 	RUN(test_audio);
 	RUN(test_refused);
+	RUN(test_key_frame_request_before_packets);
 	return rtc_test_done();
 }
