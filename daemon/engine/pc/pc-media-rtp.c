@@ -45,14 +45,6 @@ static struct pc_media_track *track_for_ssrc(struct pc_media *m, uint32_t ssrc, 
 	return NULL;
 }
 
-static bool pending_takes_pt(const struct pc_media_track *mt, uint8_t pt)
-{
-	for (size_t c = 0; c < mt->recv_config.n_codecs; c++)
-		if (mt->recv_config.codecs[c].payload_type == pt)
-			return true;
-	return false;
-}
-
 /* A packet of an SSRC the peer did not signal: the track whose mid it
  * carries (RFC 8843 9.2), or the only one waiting that takes its payload
  * type. Its stream is made now. */
@@ -80,13 +72,13 @@ static struct pc_media_track *bind_unsignalled(struct pc_media *m,
 			}
 			continue;
 		}
-		if (pending_takes_pt(mt, p->h.payload_type)) {
+		if (rtc_recv_stream_codec(&mt->recv_config, p->h.payload_type)) {
 			match = mt;
 			candidates++;
 		}
 	}
 	/* Only a media payload type names the media SSRC (RTX waits). */
-	if (candidates != 1 || !pending_takes_pt(match, p->h.payload_type))
+	if (candidates != 1 || !rtc_recv_stream_codec(&match->recv_config, p->h.payload_type))
 		return NULL;
 	match->recv_config.ssrc = p->h.ssrc;
 	if (rtc_recv_stream_new(&match->recv_config, &match->recv, &err) < 0) {

@@ -52,13 +52,19 @@ struct rtc_recv_stream {
 	uint32_t nacks_sent, plis_sent, firs_sent;
 };
 
+const struct rtc_recv_stream_codec *rtc_recv_stream_codec(const struct rtc_recv_stream_config *c,
+							  uint8_t payload_type)
+{
+	for (size_t i = 0; i < c->n_codecs; i++)
+		if (c->codecs[i].payload_type == payload_type)
+			return &c->codecs[i];
+	return NULL;
+}
+
 static const struct rtc_recv_stream_codec *codec_of(const struct rtc_recv_stream *s,
 						    uint8_t pt)
 {
-	for (size_t i = 0; i < s->config.n_codecs; i++)
-		if (s->config.codecs[i].payload_type == pt)
-			return &s->config.codecs[i];
-	return NULL;
+	return rtc_recv_stream_codec(&s->config, pt);
 }
 
 static bool is_rtx_pt(const struct rtc_recv_stream *s, uint8_t pt)

@@ -94,6 +94,10 @@ void rtc_recv_stream_free(struct rtc_recv_stream *s);
 
 const struct rtc_recv_stream_config *rtc_recv_stream_config(const struct rtc_recv_stream *s);
 
+/* The configuration's codec of a media payload type, NULL if none. */
+const struct rtc_recv_stream_codec *rtc_recv_stream_codec(const struct rtc_recv_stream_config *c,
+							  uint8_t payload_type);
+
 /* Whether a packet of this SSRC and payload type belongs here. */
 bool rtc_recv_stream_accepts(const struct rtc_recv_stream *s, uint32_t ssrc,
 			     uint8_t payload_type);

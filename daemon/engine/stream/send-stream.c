@@ -72,8 +72,9 @@ static uint32_t rtp_ts_at(const struct rtc_send_stream *s, uint64_t ns)
 	return s->config.timestamp_offset + (uint32_t)ticks;
 }
 
-/* The extension elements of a packet of this stream; placeholders for
- * the two written when it leaves. Returns their count. */
+/* The extension elements of a packet of this stream; abs-send-time and
+ * the transport-wide number are zeros here, stamped when it leaves.
+ * Returns their count. */
 static size_t build_extensions(const struct rtc_send_stream *s, int audio_level,
 			       struct rtc_rtp_ext *e, uint8_t bufs[3][3])
 {

@@ -5,7 +5,7 @@
  *
  * A frame goes in (rtc_send_stream_frame): it is packetized for the codec,
  * and each payload gets its RTP header with the stream's negotiated
- * extensions (mid, audio level, and placeholders for abs-send-time and the
+ * extensions (mid, audio level, and zeroed room for abs-send-time and the
  * transport-wide sequence number, which only the moment of sending knows).
  * The packets then come out one by one (rtc_send_stream_poll_packet) for
  * the pacer. When one really leaves, rtc_send_stream_sent stamps those two
