@@ -20,6 +20,7 @@
 #include "config.h"
 #include "io/reactor.h"
 #include "io/resolver.h"
+#include "media/devices/devices.h"
 #include "offload/policy.h"
 #include "session/mdns-service.h"
 #include "session/session.h"
@@ -34,6 +35,8 @@ struct rtcd {
 	const char *interfaces[MAX_INTERFACES + 1];
 	size_t n_interfaces;
 	bool no_mdns;
+	bool fake_media_devices, no_pipewire;
+	struct rtc_media_devices *media;
 	enum rtc_offload_mode srtp_offload;
 	const char *turn_ca_files[MAX_INTERFACES];
 	size_t n_turn_ca_files;
@@ -73,6 +76,8 @@ static void usage(FILE *out)
 		"  --loopback-candidates  gather on loopback too (for tests on one host)\n"
 		"  --link-local-candidates  gather on link-local addresses too\n"
 		"  --no-mdns              do not resolve peers' .local candidates\n"
+		"  --fake-media-devices   add a test-pattern camera and a tone microphone\n"
+		"  --no-pipewire          capture nothing through PipeWire\n"
 		"  --mdns-host-candidates  announce host candidates as .local names, as browsers do\n"
 		"  --srtp-offload=auto|on|off  SRTP in the kernel module (default auto: when loaded)\n"
 		"  --turn-ca-file=PATH    also trust these CAs for turns: servers (repeatable)\n"
@@ -107,6 +112,7 @@ enum {
 	OPT_SESSION = 256, OPT_SYSTEM, OPT_ADDRESS, OPT_IO, OPT_VERSION,
 	OPT_MAX_PC, OPT_MAX_PC_PER_APP, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED, OPT_MAX_BUFFERED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
+	OPT_FAKE_MEDIA, OPT_NO_PIPEWIRE,
 	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES,
 };
 
@@ -144,6 +150,8 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
 		{ "link-local-candidates", no_argument, NULL, OPT_LINK_LOCAL },
 		{ "no-mdns", no_argument, NULL, OPT_NO_MDNS },
+		{ "fake-media-devices", no_argument, NULL, OPT_FAKE_MEDIA },
+		{ "no-pipewire", no_argument, NULL, OPT_NO_PIPEWIRE },
 		{ "mdns-host-candidates", no_argument, NULL, OPT_MDNS_HOST_CANDIDATES },
 		{ "srtp-offload", required_argument, NULL, OPT_SRTP_OFFLOAD },
 		{ "turn-ca-file", required_argument, NULL, OPT_TURN_CA_FILE },
@@ -224,6 +232,12 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 			break;
 		case OPT_LINK_LOCAL:
 			d->net.interfaces.allow_link_local = true;
+			break;
+		case OPT_FAKE_MEDIA:
+			d->fake_media_devices = true;
+			break;
+		case OPT_NO_PIPEWIRE:
+			d->no_pipewire = true;
 			break;
 		case OPT_NO_MDNS:
 			d->no_mdns = true;
@@ -397,11 +411,22 @@ int main(int argc, char **argv)
 	if ((r = rtc_resolver_new(d.reactor, &d.net.resolver)) < 0)
 		rtc_notice("no name resolution (%s): STUN/TURN servers need addresses",
 			   strerror(-r));
-	r = rtc_api_new(d.reactor, d.bus, &d.net, &d.api);
+	struct rtc_media_devices_config media_config = {
+		.reactor = d.reactor,
+		.fake_devices = d.fake_media_devices,
+		.pipewire = !d.no_pipewire,
+	};
+	struct rtc_error err = { 0 };
+	if (rtc_media_devices_new(&media_config, &d.media, &err) < 0) {
+		rtc_err("media devices: %s", err.message);
+		goto out;
+	}
+	r = rtc_api_new(d.reactor, d.bus, &d.net, d.media, &d.api);
 	if (r < 0) {
 		rtc_err("cannot register the Manager object: %s", strerror(-r));
 		goto out;
 	}
+	rtc_media_devices_on_change(d.media, rtc_api_devices_changed, d.api);
 	rtc_bus_set_backlog_fn(d.bus, on_client_backlog, &d);
 
 	rtc_notice("rtcd %s serving %s (event loop: %s)", RTCD_VERSION, RTCD_BUS_NAME,
@@ -414,6 +439,7 @@ int main(int argc, char **argv)
 out:
 	/* Owners learn that their connections closed before the name goes. */
 	rtc_api_free(d.api);
+	rtc_media_devices_free(d.media);
 	rtc_mdns_service_free(d.net.mdns);
 	rtc_resolver_free(d.net.resolver);
 	if (d.bus)

@@ -12,12 +12,14 @@
 #include "engine/ice/ice-config.h"
 #include "engine/jsep/jsep.h"
 #include "io/heap-trim.h"
+#include "media/devices/devices.h"
 #include "session/session.h"
 
 #define RTC_API_ROOT_PATH "/org/rtcd/WebRTC1"
 #define RTC_API_IFACE_MANAGER "org.rtcd.WebRTC1.Manager"
 #define RTC_API_IFACE_PEER_CONNECTION "org.rtcd.WebRTC1.PeerConnection"
 #define RTC_API_IFACE_DATA_CHANNEL "org.rtcd.WebRTC1.DataChannel"
+#define RTC_API_IFACE_TRACK "org.rtcd.WebRTC1.MediaStreamTrack"
 
 struct rtc_api {
 	struct rtc_bus *bus;
@@ -32,6 +34,11 @@ struct rtc_api {
 	uint64_t next_pc_number;    /* never reused while the daemon runs */
 	/* Connections made or closed change the heap: trim it afterwards. */
 	struct rtc_heap_trim *heap_trim;
+
+	struct rtc_media_devices *media;  /* the daemon's, borrowed */
+	struct rtc_list tracks;           /* rtc_api_track.link */
+	struct rtc_list user_media;       /* GetUserMedia calls waiting for devices */
+	uint64_t next_track_number;
 };
 
 struct rtc_api_pc {
@@ -57,6 +64,26 @@ struct rtc_api_pc {
 };
 
 struct rtc_api_dc_socket;
+struct rtc_api_user_media;
+
+/* A MediaStreamTrack of a capture device (track.c). */
+struct rtc_api_track {
+	struct rtc_list link;           /* in rtc_api.tracks */
+	struct rtc_api *api;
+	struct rtc_bus_object *object;  /* NULL until its device opened */
+	char *owner;
+	char path[64];
+	uint64_t number;
+	char id[37];                    /* W3C id: a UUID */
+	enum rtc_media_kind kind;
+	bool enabled, muted, ended;
+	struct rtc_media_capture *capture;  /* NULL once ended */
+	struct rtc_media_settings settings;
+	struct rtc_api_user_media *request; /* the GetUserMedia call, until answered */
+	uint64_t frames;
+	uint64_t last_frame_ns;
+	struct rtc_timer *mute_timer;
+};
 
 struct rtc_api_dc {
 	struct rtc_list link;       /* in rtc_api_pc.data_channels */
@@ -126,6 +153,34 @@ void rtc_api_dc_buffered_low(struct rtc_api_dc *dc);
 /* W3C: an id already used by another channel of the same connection. */
 bool rtc_api_pc_dc_id_in_use(const struct rtc_api_pc *pc, uint16_t id);
 void rtc_api_pc_data_channels_changed(struct rtc_api_pc *pc);
+
+/* ---- media (user-media.c, track.c) ---- */
+
+/* Manager.GetUserMedia and EnumerateDevices; DeviceChange. */
+void rtc_api_get_user_media(struct rtc_bus_call *call, void *api);
+void rtc_api_enumerate_devices(struct rtc_bus_call *call, void *api);
+void rtc_api_devices_changed(void *api);
+/* The caller left (owner NULL: the daemon stops): its pending GetUserMedia
+ * calls end, its tracks and their captures too. */
+void rtc_api_media_client_gone(struct rtc_api *api, const char *owner);
+/* A capture of a pending GetUserMedia opened (err NULL) or failed. */
+void rtc_api_user_media_opened(struct rtc_api_track *track, const struct rtc_error *err);
+/* One key of a constraints dictionary (rtc_bus_dict_fn; user: the
+ * struct rtc_media_constraints to fill). */
+int rtc_api_constraint_key(void *user, const char *key, DBusMessageIter *value,
+			   struct rtc_error *err);
+
+/* A track whose capture is opening (not on the bus yet), for `owner`:
+ * takes a tracks quota. -1 with err (kind NONE: the quota). */
+int rtc_api_track_open(struct rtc_api *api, const char *owner,
+		       const struct rtc_media_constraints *constraints,
+		       struct rtc_media_remote *remote, struct rtc_api_track **out,
+		       struct rtc_error *err);
+/* Its device opened: the object appears. */
+int rtc_api_track_publish(struct rtc_api_track *track, struct rtc_error *err);
+/* Stops the capture, removes the object, releases the quota. */
+void rtc_api_track_free(struct rtc_api_track *track);
+const char *rtc_api_track_path(const struct rtc_api_track *track);
 
 /* ---- stats (peer-connection.c, media-stats.c) ---- */
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The API layer: the D-Bus objects of the contract (Manager, PeerConnection,
- * DataChannel). One file per interface; each decodes arguments, calls the
+ * DataChannel, MediaStreamTrack). One file per interface; each decodes arguments, calls the
  * engine and encodes results and errors. No protocol logic lives here.
  */
 #pragma once
@@ -13,11 +13,16 @@ struct rtc_bus;
 struct rtc_api;
 struct rtc_reactor;
 struct rtc_net_options;
+struct rtc_media_devices;
 
 /* Registers the Manager object at the root path. `net` (the daemon's network
- * policy) must outlive the API. Returns 0 or -ENOMEM/-EEXIST. */
+ * policy) and `media` (its devices) must outlive the API. Returns 0 or
+ * -ENOMEM/-EEXIST. */
 int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
-		const struct rtc_net_options *net, struct rtc_api **out);
+		const struct rtc_net_options *net, struct rtc_media_devices *media,
+		struct rtc_api **out);
+/* The callback for rtc_media_devices_config.changed (DeviceChange). */
+void rtc_api_devices_changed(void *api);
 /* Closes every peer connection (their owners are told) and frees everything. */
 void rtc_api_free(struct rtc_api *api);
 /* A client left the bus: close and free everything it owned. */

@@ -158,9 +158,25 @@ static const struct rtc_bus_arg create_pc_out[] = {
 	{ "peer_connection", "o" }, { NULL, NULL },
 };
 
+static const struct rtc_bus_arg get_user_media_in[] = {
+	{ "constraints", "a{sv}" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg get_user_media_out[] = {
+	{ "tracks", "ao" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg enumerate_devices_out[] = {
+	{ "devices", "a(ssss)" }, { NULL, NULL },
+};
+
 static const struct rtc_bus_method manager_methods[] = {
 	{ "CreatePeerConnection", create_pc_in, create_pc_out, create_peer_connection, 0 },
+	{ "GetUserMedia", get_user_media_in, get_user_media_out, rtc_api_get_user_media, 0 },
+	{ "EnumerateDevices", NULL, enumerate_devices_out, rtc_api_enumerate_devices, 0 },
 	{ NULL },
+};
+
+static const struct rtc_bus_signal manager_signals[] = {
+	{ "DeviceChange", NULL }, { NULL },
 };
 
 static const struct rtc_bus_property manager_properties[] = {
@@ -172,6 +188,7 @@ static const struct rtc_bus_interface manager_interface = {
 	.name = RTC_API_IFACE_MANAGER,
 	.methods = manager_methods,
 	.properties = manager_properties,
+	.signals = manager_signals,
 };
 
 static const struct rtc_bus_interface *const manager_interfaces[] = {
@@ -181,7 +198,8 @@ static const struct rtc_bus_interface *const manager_interfaces[] = {
 /* ---- lifetime --------------------------------------------------------- */
 
 int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
-		const struct rtc_net_options *net, struct rtc_api **out)
+		const struct rtc_net_options *net, struct rtc_media_devices *media,
+		struct rtc_api **out)
 {
 	struct rtc_api *api = calloc(1, sizeof(*api));
 
@@ -190,6 +208,10 @@ int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
 	api->bus = bus;
 	api->reactor = reactor;
 	api->net = net;
+	api->media = media;
+	rtc_list_init(&api->tracks);
+	rtc_list_init(&api->user_media);
+	api->next_track_number = 1;
 	rtc_list_init(&api->peer_connections);
 	rtc_list_init(&api->lingering_sockets);
 	api->next_pc_number = 1;
@@ -214,6 +236,7 @@ void rtc_api_free(struct rtc_api *api)
 	rtc_list_for_each_safe(pos, tmp, &api->peer_connections)
 		rtc_api_pc_close_and_free(rtc_container_of(pos, struct rtc_api_pc, link));
 	rtc_api_sockets_free(api);
+	rtc_api_media_client_gone(api, NULL);
 	rtc_heap_trim_free(api->heap_trim);
 	rtc_bus_object_remove(api->manager);
 	free(api);
@@ -224,6 +247,7 @@ void rtc_api_client_gone(struct rtc_api *api, const char *unique_name)
 	struct rtc_list *pos, *tmp;
 	size_t closed = 0;
 
+	rtc_api_media_client_gone(api, unique_name);
 	rtc_list_for_each_safe(pos, tmp, &api->peer_connections) {
 		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
 		if (strcmp(pc->owner, unique_name) == 0) {

@@ -195,6 +195,9 @@ void rtc_bus_signal_send(struct rtc_bus_object *obj, DBusMessage *signal);
 DBusMessage *rtc_bus_call_message(struct rtc_bus_call *call);
 const char *rtc_bus_call_sender(struct rtc_bus_call *call);
 struct rtc_bus *rtc_bus_call_bus(struct rtc_bus_call *call);
+/* Is the caller in a sandbox (Flatpak)? True too when it cannot be told:
+ * doubt never earns the rights of an unconfined app. */
+bool rtc_bus_call_sandboxed(struct rtc_bus_call *call);
 
 /* A method return for the call, to append the out arguments to. */
 DBusMessage *rtc_bus_reply_new(struct rtc_bus_call *call);

@@ -56,6 +56,14 @@ struct rtc_bus *rtc_bus_call_bus(struct rtc_bus_call *call)
 	return call->bus;
 }
 
+bool rtc_bus_call_sandboxed(struct rtc_bus_call *call)
+{
+	/* Calls are dispatched only once the caller's credentials are known. */
+	const struct rtc_bus_client *c = rtc_bus_client_get(call->bus, rtc_bus_call_sender(call));
+
+	return !c || !c->known || c->sandboxed;
+}
+
 DBusMessage *rtc_bus_reply_new(struct rtc_bus_call *call)
 {
 	return dbus_message_new_method_return(call->message);

@@ -1,0 +1,718 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * One list of devices and one way to capture, over the fake devices and
+ * PipeWire contexts (the daemon's own, and sandboxed callers' remotes).
+ * A capture is "opened" at its first frame; frames of another size than
+ * the constraints ask for are scaled here (resizeMode crop-and-scale).
+ */
+#include "media/devices/devices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/list.h"
+#include "common/log.h"
+#include "io/reactor.h"
+#include "media/fake/fake-devices.h"
+#include "media/pipewire/capture.h"
+#include "media/pipewire/context.h"
+#include "media/pipewire/devices.h"
+#include "media/raw/convert.h"
+
+/* A device that gives no frame this long after its capture started is
+ * not readable (a camera another program holds, a stalled node). */
+#define OPEN_TIMEOUT_NS (5 * 1000000000ull)
+/* How long a sandboxed caller's remote may take to connect and list. */
+#define REMOTE_TIMEOUT_NS (5 * 1000000000ull)
+
+#define MAX_DEVICES 256
+
+struct rtc_media_devices {
+	struct rtc_reactor *reactor;
+	bool fake;
+	struct rtc_pw_context *pw;      /* the daemon's own; NULL with pipewire off */
+	void (*changed)(void *user);
+	void *user;
+	struct rtc_idle *notify;
+	struct rtc_list captures;       /* rtc_media_capture.link */
+	struct rtc_media_device list[MAX_DEVICES];
+};
+
+struct rtc_media_remote {
+	size_t refs;
+	struct rtc_media_devices *devices;
+	struct rtc_pw_context *pw;
+	struct rtc_list waiting;        /* captures until it is available */
+};
+
+enum capture_state { OPENING, LIVE, ENDED };
+
+struct rtc_media_capture {
+	struct rtc_list link;           /* devices->captures, or remote->waiting */
+	struct rtc_media_devices *devices;
+	const struct rtc_media_capture_events *events;
+	void *user;
+	enum capture_state state;
+	struct rtc_media_constraints constraints;  /* device_id points into device_id */
+	char device_id[RTC_MEDIA_MAX_ID];
+	struct rtc_media_settings settings;
+
+	struct rtc_media_remote *remote;           /* a reference, or NULL */
+	bool waiting_for_remote;
+	struct rtc_pw_capture *pw;
+	struct rtc_fake_camera *fake_camera;
+	struct rtc_fake_microphone *fake_microphone;
+
+	struct rtc_timer *timer;        /* open timeout; the fake devices' clock */
+	struct rtc_idle *report;        /* `opened`/`ended` outside of any call in */
+	bool report_opened, report_ended;
+	struct rtc_error failure;       /* why it did not open, or ended */
+	struct rtc_video_frame *scaled; /* frames scaled to the constraints */
+};
+
+/* ---- the list ----------------------------------------------------------- */
+
+static void notify_changed(void *data)
+{
+	struct rtc_media_devices *d = data;
+
+	if (d->changed)
+		d->changed(d->user);
+}
+
+static void pw_devices_changed(void *data)
+{
+	rtc_idle_schedule(((struct rtc_media_devices *)data)->notify);
+}
+
+static void pw_availability_changed(void *data, bool available)
+{
+	if (available)
+		rtc_info("media: connected to PipeWire");
+	else
+		rtc_notice("media: PipeWire is not available; cameras and microphones cannot "
+			   "be captured until it is (retrying every %d s)", RTC_PW_RETRY_SECONDS);
+}
+
+static const struct rtc_pw_context_callbacks own_context_callbacks = {
+	.devices_changed = pw_devices_changed,
+	.availability_changed = pw_availability_changed,
+};
+
+size_t rtc_media_devices_list(struct rtc_media_devices *d, const struct rtc_media_device **out)
+{
+	size_t n = 0;
+
+	if (d->fake) {
+		for (size_t i = 0; i < RTC_FAKE_DEVICE_COUNT && n < MAX_DEVICES; i++) {
+			const struct rtc_fake_device *f = rtc_fake_device(i);
+
+			d->list[n++] = (struct rtc_media_device){
+				.id = f->id, .kind = f->kind, .label = f->label,
+				.group = f->group_id, .fake = true,
+			};
+		}
+	}
+	size_t count = d->pw ? rtc_pw_devices_count(d->pw) : 0;
+	for (size_t i = 0; i < count && n < MAX_DEVICES; i++) {
+		struct rtc_pw_device p;
+
+		if (rtc_pw_devices_get(d->pw, i, &p) < 0)
+			continue;
+		d->list[n++] = (struct rtc_media_device){
+			.id = p.id, .kind = rtc_pw_kind_name(p.kind), .label = p.label,
+			.group = p.group_id,
+		};
+	}
+	*out = d->list;
+	return n;
+}
+
+void rtc_media_devices_on_change(struct rtc_media_devices *d, void (*changed)(void *user),
+				 void *user)
+{
+	d->changed = changed;
+	d->user = user;
+}
+
+/* ---- reporting, never from inside a call in ------------------------------ */
+
+static void report(void *data)
+{
+	struct rtc_media_capture *c = data;
+
+	if (c->report_opened) {
+		c->report_opened = false;
+		c->events->opened(c->user, c->failure.kind != RTC_ERROR_NONE ? &c->failure : NULL);
+		return;   /* the owner may have closed it */
+	}
+	if (c->report_ended) {
+		c->report_ended = false;
+		c->events->ended(c->user, c->failure.message);
+	}
+}
+
+static void stop_sources(struct rtc_media_capture *c)
+{
+	rtc_pw_capture_free(c->pw);
+	c->pw = NULL;
+	rtc_fake_camera_free(c->fake_camera);
+	c->fake_camera = NULL;
+	rtc_fake_microphone_free(c->fake_microphone);
+	c->fake_microphone = NULL;
+	rtc_timer_disarm(c->timer);
+}
+
+/* Opening failed (err) or the first frame came (err NULL). */
+static void finish_open(struct rtc_media_capture *c, const struct rtc_error *err)
+{
+	if (c->state != OPENING)
+		return;
+	if (err) {
+		c->failure = *err;
+		c->state = ENDED;
+		/* A PipeWire capture may not be freed from inside its callbacks:
+		 * the sources go when the owner closes. */
+		rtc_timer_disarm(c->timer);
+	} else {
+		c->state = LIVE;
+		if (!c->fake_camera && !c->fake_microphone)
+			rtc_timer_disarm(c->timer);
+	}
+	c->report_opened = true;
+	rtc_idle_schedule(c->report);
+}
+
+static void end(struct rtc_media_capture *c, const char *why)
+{
+	if (c->state == OPENING) {
+		struct rtc_error err;
+
+		rtc_error_set(&err, RTC_ERROR_NOT_READABLE, "%s", why);
+		finish_open(c, &err);
+		return;
+	}
+	if (c->state != LIVE)
+		return;
+	c->state = ENDED;
+	rtc_timer_disarm(c->timer);
+	snprintf(c->failure.message, sizeof(c->failure.message), "%s", why);
+	c->report_ended = true;
+	rtc_idle_schedule(c->report);
+}
+
+/* ---- frames ------------------------------------------------------------ */
+
+static void deliver_video(struct rtc_media_capture *c, const struct rtc_video_frame *frame)
+{
+	const struct rtc_media_constraints *k = &c->constraints;
+	uint32_t w = k->width ? k->width : frame->width, h = k->height ? k->height : frame->height;
+
+	if (c->state == OPENING)
+		finish_open(c, NULL);
+	if (c->state != LIVE)
+		return;
+	/* Only ever smaller: scaling up invents nothing worth sending. */
+	if ((w != frame->width || h != frame->height) && w <= frame->width && h <= frame->height) {
+		if (!c->scaled || c->scaled->width != w || c->scaled->height != h) {
+			rtc_video_frame_free(c->scaled);
+			c->scaled = rtc_video_frame_new(w, h);
+		}
+		if (c->scaled) {
+			rtc_raw_scale(frame, c->scaled);
+			c->scaled->capture_ns = frame->capture_ns;
+			c->settings.width = w;
+			c->settings.height = h;
+			c->settings.scaled = true;
+			c->events->video(c->user, c->scaled);
+			return;
+		}
+	}
+	c->settings.width = frame->width;
+	c->settings.height = frame->height;
+	c->settings.scaled = false;
+	c->events->video(c->user, frame);
+}
+
+static void deliver_audio(struct rtc_media_capture *c, const struct rtc_audio_frame *frame)
+{
+	if (c->state == OPENING)
+		finish_open(c, NULL);
+	if (c->state == LIVE)
+		c->events->audio(c->user, frame);
+}
+
+/* ---- PipeWire captures -------------------------------------------------- */
+
+static void pw_ready(void *data)
+{
+	struct rtc_media_capture *c = data;
+	struct rtc_pw_settings s;
+
+	rtc_pw_capture_settings(c->pw, &s);
+	snprintf(c->settings.node, sizeof(c->settings.node), "%s", s.device_id);
+	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", s.device_id);
+	c->settings.width = s.width;
+	c->settings.height = s.height;
+	c->settings.frame_rate = s.frame_rate;
+	c->settings.sample_rate = s.sample_rate;
+	c->settings.channels = s.channels;
+}
+
+static void pw_applied(void *data, const struct rtc_error *failure)
+{
+	struct rtc_media_capture *c = data;
+
+	if (failure)
+		rtc_notice("media: %s: constraints not applied: %s", c->settings.device_id,
+			   failure->message);
+	else
+		pw_ready(c);
+}
+
+static void pw_video(void *data, struct rtc_video_frame *frame)
+{
+	deliver_video(data, frame);
+	rtc_video_frame_free(frame);
+}
+
+static void pw_audio(void *data, struct rtc_audio_frame *frame)
+{
+	deliver_audio(data, frame);
+	rtc_audio_frame_free(frame);
+}
+
+static void pw_ended(void *data, const struct rtc_error *reason)
+{
+	struct rtc_media_capture *c = data;
+
+	if (c->state == OPENING) {
+		finish_open(c, reason);
+		return;
+	}
+	end(c, reason->message);
+}
+
+static const struct rtc_pw_capture_callbacks pw_capture_callbacks = {
+	.ready = pw_ready,
+	.applied = pw_applied,
+	.video_frame = pw_video,
+	.audio_frame = pw_audio,
+	.ended = pw_ended,
+};
+
+static struct rtc_pw_constraints pw_constraints(const struct rtc_media_constraints *k)
+{
+	return (struct rtc_pw_constraints){
+		.width = k->width, .height = k->height, .frame_rate = k->frame_rate,
+		.sample_rate = k->sample_rate, .channels = k->channels,
+	};
+}
+
+static int open_pw(struct rtc_media_capture *c, struct rtc_pw_context *pw, struct rtc_error *err)
+{
+	enum rtc_pw_kind kind = c->constraints.kind == RTC_MEDIA_AUDIO ? RTC_PW_AUDIOINPUT :
+					       RTC_PW_VIDEOINPUT;
+	struct rtc_pw_constraints k = pw_constraints(&c->constraints);
+	struct rtc_pw_device dev;
+
+	if (rtc_pw_context_check(pw, err) < 0)
+		return -1;
+	if (c->constraints.device_id ?
+	    rtc_pw_devices_find(pw, kind, c->constraints.device_id, &dev) < 0 :
+	    rtc_pw_devices_default(pw, kind, &dev) < 0) {
+		if (c->constraints.device_id)
+			return rtc_error_set(err, RTC_ERROR_NOT_FOUND, "no %s \"%s\"",
+					     rtc_pw_kind_name(kind), c->constraints.device_id);
+		return rtc_error_set(err, RTC_ERROR_NOT_FOUND, "no %s", rtc_pw_kind_name(kind));
+	}
+	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", dev.id);
+	snprintf(c->settings.group_id, sizeof(c->settings.group_id), "%s", dev.group_id);
+	snprintf(c->settings.label, sizeof(c->settings.label), "%s", dev.label);
+	snprintf(c->settings.node, sizeof(c->settings.node), "%s", dev.id);
+	c->pw = rtc_pw_capture_new(pw, kind, dev.id, &k, &pw_capture_callbacks, c, err);
+	if (!c->pw)
+		return -1;
+	rtc_timer_arm(c->timer, rtc_reactor_now(c->devices->reactor) + OPEN_TIMEOUT_NS);
+	return 0;
+}
+
+/* ---- sandboxed callers' remotes ---------------------------------------- */
+
+static void remote_ready(struct rtc_media_remote *r)
+{
+	struct rtc_list *pos, *tmp;
+
+	rtc_list_for_each_safe(pos, tmp, &r->waiting) {
+		struct rtc_media_capture *c = rtc_container_of(pos, struct rtc_media_capture, link);
+		struct rtc_error err = { 0 };
+
+		rtc_list_unlink(&c->link);
+		rtc_list_append(&c->devices->captures, &c->link);
+		c->waiting_for_remote = false;
+		if (open_pw(c, r->pw, &err) < 0)
+			finish_open(c, &err);
+	}
+}
+
+static void remote_availability_changed(void *data, bool available)
+{
+	struct rtc_media_remote *r = data;
+
+	if (available)
+		remote_ready(r);
+}
+
+static const struct rtc_pw_context_callbacks remote_callbacks = {
+	.availability_changed = remote_availability_changed,
+};
+
+struct rtc_media_remote *rtc_media_remote_new(struct rtc_media_devices *d, int fd,
+					      struct rtc_error *err)
+{
+	struct rtc_media_remote *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		close(fd);
+		rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+		return NULL;
+	}
+	r->refs = 1;
+	r->devices = d;
+	rtc_list_init(&r->waiting);
+	r->pw = rtc_pw_context_new_fd(d->reactor, fd, &remote_callbacks, r, err);
+	if (!r->pw) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static struct rtc_media_remote *remote_ref(struct rtc_media_remote *r)
+{
+	if (r)
+		r->refs++;
+	return r;
+}
+
+void rtc_media_remote_unref(struct rtc_media_remote *r)
+{
+	if (!r || --r->refs > 0)
+		return;
+	rtc_pw_context_free(r->pw);
+	free(r);
+}
+
+/* ---- fake devices -------------------------------------------------------- */
+
+static void fake_tick(void *data)
+{
+	struct rtc_media_capture *c = data;
+	uint64_t now = rtc_reactor_now(c->devices->reactor);
+
+	if (c->fake_camera) {
+		struct rtc_video_frame *f;
+
+		while ((f = rtc_fake_camera_poll(c->fake_camera, now)))
+			deliver_video(c, f);
+		if (c->fake_camera)
+			rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
+	} else if (c->fake_microphone) {
+		struct rtc_audio_frame *f;
+
+		while ((f = rtc_fake_microphone_poll(c->fake_microphone, now)))
+			deliver_audio(c, f);
+		if (c->fake_microphone)
+			rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(c->fake_microphone));
+	}
+}
+
+static int check_fake(const struct rtc_media_constraints *k, struct rtc_error *err)
+{
+	if (k->kind == RTC_MEDIA_VIDEO) {
+		if (k->width > RTC_FAKE_CAMERA_MAX_WIDTH || k->width % 2)
+			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+					     "width: the fake camera gives even widths up to %d",
+					     RTC_FAKE_CAMERA_MAX_WIDTH);
+		if (k->height > RTC_FAKE_CAMERA_MAX_HEIGHT || k->height % 2)
+			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+					     "height: the fake camera gives even heights up to %d",
+					     RTC_FAKE_CAMERA_MAX_HEIGHT);
+		if (k->frame_rate > RTC_FAKE_CAMERA_MAX_FPS)
+			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+					     "frame-rate: the fake camera gives up to %d fps",
+					     RTC_FAKE_CAMERA_MAX_FPS);
+		return 0;
+	}
+	if (k->sample_rate && k->sample_rate != 48000)
+		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+				     "sample-rate: the fake microphone gives 48000 Hz");
+	if (k->channels > 2)
+		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+				     "channels: the fake microphone gives 1 or 2");
+	return 0;
+}
+
+static int open_fake(struct rtc_media_capture *c, const struct rtc_fake_device *f,
+		     struct rtc_error *err)
+{
+	const struct rtc_media_constraints *k = &c->constraints;
+	uint64_t now = rtc_reactor_now(c->devices->reactor);
+
+	if (check_fake(k, err) < 0)
+		return -1;
+	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", f->id);
+	snprintf(c->settings.group_id, sizeof(c->settings.group_id), "%s", f->group_id);
+	snprintf(c->settings.label, sizeof(c->settings.label), "%s", f->label);
+	if (k->kind == RTC_MEDIA_VIDEO) {
+		c->settings.width = k->width ? k->width : 640;
+		c->settings.height = k->height ? k->height : 480;
+		c->settings.frame_rate = k->frame_rate ? k->frame_rate : 30;
+		c->fake_camera = rtc_fake_camera_new(c->settings.width, c->settings.height,
+						     c->settings.frame_rate, now);
+		if (!c->fake_camera)
+			return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+		rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
+	} else {
+		c->settings.sample_rate = 48000;
+		c->settings.channels = k->channels ? k->channels : 1;
+		c->fake_microphone = rtc_fake_microphone_new(c->settings.channels, now);
+		if (!c->fake_microphone)
+			return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+		rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(c->fake_microphone));
+	}
+	return 0;
+}
+
+static const struct rtc_fake_device *find_fake(const struct rtc_media_devices *d,
+					       const struct rtc_media_constraints *k)
+{
+	const char *kind = k->kind == RTC_MEDIA_AUDIO ? "audioinput" : "videoinput";
+
+	if (!d->fake)
+		return NULL;
+	for (size_t i = 0; i < RTC_FAKE_DEVICE_COUNT; i++) {
+		const struct rtc_fake_device *f = rtc_fake_device(i);
+
+		if (strcmp(f->kind, kind) == 0 && (!k->device_id || strcmp(k->device_id, f->id) == 0))
+			return f;
+	}
+	return NULL;
+}
+
+/* ---- captures ------------------------------------------------------------ */
+
+static void timer_fired(void *data)
+{
+	struct rtc_media_capture *c = data;
+
+	if (c->fake_camera || c->fake_microphone) {
+		fake_tick(c);
+		return;
+	}
+	if (c->state == OPENING) {
+		struct rtc_error err;
+
+		rtc_error_set(&err, RTC_ERROR_NOT_READABLE, "%s gave no %s within %llu s",
+			      c->waiting_for_remote ? "the PipeWire remote" : c->settings.device_id,
+			      c->waiting_for_remote ? "devices" : "frame",
+			      (unsigned long long)(OPEN_TIMEOUT_NS / 1000000000ull));
+		finish_open(c, &err);
+	}
+}
+
+int rtc_media_capture_open(struct rtc_media_devices *d,
+			   const struct rtc_media_constraints *constraints,
+			   struct rtc_media_remote *remote,
+			   const struct rtc_media_capture_events *events, void *user,
+			   struct rtc_media_capture **out, struct rtc_error *err)
+{
+	struct rtc_media_capture *c = calloc(1, sizeof(*c));
+	const struct rtc_fake_device *fake;
+	int r;
+
+	if (!c)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	c->devices = d;
+	c->events = events;
+	c->user = user;
+	c->constraints = *constraints;
+	if (constraints->device_id) {
+		snprintf(c->device_id, sizeof(c->device_id), "%s", constraints->device_id);
+		c->constraints.device_id = c->device_id;
+	}
+	c->settings.kind = constraints->kind;
+	c->timer = rtc_timer_new(d->reactor, timer_fired, c);
+	c->report = rtc_idle_new(d->reactor, report, c);
+	rtc_list_init(&c->link);
+	if (!c->timer || !c->report) {
+		r = rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+		goto fail;
+	}
+
+	/* The fake devices first: any caller may read a test pattern. */
+	if (!remote && (fake = find_fake(d, &c->constraints))) {
+		if ((r = open_fake(c, fake, err)) < 0)
+			goto fail;
+	} else if (remote) {
+		c->remote = remote_ref(remote);
+		if (!rtc_pw_context_available(remote->pw)) {
+			/* Connected, but its registry is not read yet. */
+			c->waiting_for_remote = true;
+			rtc_list_append(&remote->waiting, &c->link);
+			rtc_timer_arm(c->timer, rtc_reactor_now(d->reactor) + REMOTE_TIMEOUT_NS);
+			*out = c;
+			return 0;
+		}
+		if ((r = open_pw(c, remote->pw, err)) < 0)
+			goto fail;
+	} else if (constraints->sandboxed) {
+		r = rtc_error_set(err, RTC_ERROR_NOT_ALLOWED,
+				  "a sandboxed app captures through the pipewire-fd of the Camera portal");
+		goto fail;
+	} else if (!d->pw) {
+		if (constraints->device_id)
+			r = rtc_error_set(err, RTC_ERROR_NOT_FOUND, "no %s \"%s\"",
+					  constraints->kind == RTC_MEDIA_AUDIO ? "audioinput" :
+					  "videoinput", constraints->device_id);
+		else
+			r = rtc_error_set(err, RTC_ERROR_NOT_READABLE,
+					  "rtcd captures nothing through PipeWire (--no-pipewire)");
+		goto fail;
+	} else if ((r = open_pw(c, d->pw, err)) < 0) {
+		goto fail;
+	}
+	rtc_list_append(&d->captures, &c->link);
+	*out = c;
+	return 0;
+
+fail:
+	rtc_media_capture_close(c);
+	return r;
+}
+
+int rtc_media_capture_apply(struct rtc_media_capture *c,
+			    const struct rtc_media_constraints *k, struct rtc_error *err)
+{
+	if (c->state != LIVE)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the capture is not live");
+	if (k->device_id && strcmp(k->device_id, c->settings.device_id) != 0)
+		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+				     "device-id: a track stays on its device");
+	struct rtc_media_constraints next = c->constraints;
+	if (k->width)
+		next.width = k->width;
+	if (k->height)
+		next.height = k->height;
+	if (k->frame_rate)
+		next.frame_rate = k->frame_rate;
+	if (k->sample_rate)
+		next.sample_rate = k->sample_rate;
+	if (k->channels)
+		next.channels = k->channels;
+
+	if (c->fake_camera || c->fake_microphone) {
+		uint64_t now = rtc_reactor_now(c->devices->reactor);
+
+		if (check_fake(&next, err) < 0)
+			return -1;
+		if (c->fake_camera) {
+			struct rtc_fake_camera *cam = rtc_fake_camera_new(
+				next.width ? next.width : c->settings.width,
+				next.height ? next.height : c->settings.height,
+				next.frame_rate ? next.frame_rate : c->settings.frame_rate, now);
+			if (!cam)
+				return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+			rtc_fake_camera_continue(cam, c->fake_camera);
+			rtc_fake_camera_free(c->fake_camera);
+			c->fake_camera = cam;
+			c->settings.width = next.width ? next.width : c->settings.width;
+			c->settings.height = next.height ? next.height : c->settings.height;
+			c->settings.frame_rate = next.frame_rate ? next.frame_rate :
+							   c->settings.frame_rate;
+			rtc_timer_arm(c->timer, rtc_fake_camera_deadline(cam));
+		} else if (next.channels != c->settings.channels && next.channels) {
+			struct rtc_fake_microphone *mic = rtc_fake_microphone_new(next.channels, now);
+			if (!mic)
+				return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+			rtc_fake_microphone_free(c->fake_microphone);
+			c->fake_microphone = mic;
+			c->settings.channels = next.channels;
+			rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(mic));
+		}
+		c->constraints = next;
+		c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+		return 0;
+	}
+	struct rtc_pw_constraints pk = pw_constraints(&next);
+	if (rtc_pw_capture_apply_constraints(c->pw, &pk, err) < 0)
+		return -1;
+	c->constraints = next;
+	c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+	return 0;
+}
+
+void rtc_media_capture_settings(const struct rtc_media_capture *c,
+				struct rtc_media_settings *out)
+{
+	*out = c->settings;
+}
+
+void rtc_media_capture_close(struct rtc_media_capture *c)
+{
+	if (!c)
+		return;
+	stop_sources(c);
+	rtc_list_unlink(&c->link);
+	rtc_timer_free(c->timer);
+	rtc_idle_free(c->report);
+	rtc_video_frame_free(c->scaled);
+	rtc_media_remote_unref(c->remote);
+	free(c);
+}
+
+/* ---- lifetime ------------------------------------------------------------ */
+
+int rtc_media_devices_new(const struct rtc_media_devices_config *config,
+			  struct rtc_media_devices **out, struct rtc_error *err)
+{
+	struct rtc_media_devices *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	d->reactor = config->reactor;
+	d->fake = config->fake_devices;
+	rtc_list_init(&d->captures);
+	d->notify = rtc_idle_new(d->reactor, notify_changed, d);
+	if (!d->notify) {
+		free(d);
+		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+	}
+	if (config->pipewire) {
+		d->pw = rtc_pw_context_new(d->reactor, &own_context_callbacks, d, err);
+		if (!d->pw) {
+			rtc_idle_free(d->notify);
+			free(d);
+			return -1;
+		}
+	}
+	if (d->fake)
+		rtc_info("media: fake devices: a test-pattern camera and a tone microphone");
+	*out = d;
+	return 0;
+}
+
+void rtc_media_devices_free(struct rtc_media_devices *d)
+{
+	struct rtc_list *pos, *tmp;
+
+	if (!d)
+		return;
+	rtc_list_for_each_safe(pos, tmp, &d->captures)
+		rtc_media_capture_close(rtc_container_of(pos, struct rtc_media_capture, link));
+	rtc_pw_context_free(d->pw);
+	rtc_idle_free(d->notify);
+	free(d);
+}
