@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Scaling an I420 frame (see convert.h), each axis on its own: an axis
+ * that shrinks averages the source pixels each destination pixel covers,
+ * weighted by how much of them it covers (no aliasing of fine patterns);
+ * an axis that grows interpolates linearly between the two nearest source
+ * pixels. All in integers, so results are the same on every machine.
+ *
+ * Weights are products of the two axes' weights, so one destination pixel
+ * is one weighted sum; no intermediate plane, no allocation.
+ */
+#include "media/raw/convert.h"
+
+#include <string.h>
+
+/* One axis of from → to pixels, in integer units: for shrinking a source
+ * pixel k spans [k*to, (k+1)*to) and destination pixel i spans
+ * [i*from, (i+1)*from); for growing, positions are in 1/(2*to) source
+ * pixels so that pixel centres land on integers. */
+struct axis {
+	uint32_t from, to;
+};
+
+struct taps {
+	uint32_t first, count;
+	uint32_t weight[2];        /* growing: the two neighbours' weights */
+	uint64_t total;            /* sum of the weights */
+};
+
+static void axis_taps(const struct axis *a, uint32_t i, struct taps *t)
+{
+	if (a->to <= a->from) {
+		uint64_t begin = (uint64_t)i * a->from, end = begin + a->from;
+
+		t->first = (uint32_t)(begin / a->to);
+		t->count = (uint32_t)((end + a->to - 1) / a->to) - t->first;
+		t->total = a->from;
+		return;
+	}
+	/* Centre of destination pixel i in source pixels, minus the half
+	 * pixel to source centres: ((2i+1)*from - to) / (2*to). */
+	int64_t pos = (int64_t)(2 * i + 1) * a->from - a->to;
+	uint32_t unit = 2 * a->to;
+
+	if (pos < 0)
+		pos = 0;
+	t->first = (uint32_t)(pos / unit);
+	uint32_t frac = (uint32_t)(pos % unit);
+	if (t->first + 1 >= a->from) {
+		t->first = a->from - 1;
+		frac = 0;
+	}
+	t->count = frac ? 2 : 1;
+	t->weight[0] = unit - frac;
+	t->weight[1] = frac;
+	t->total = unit;
+}
+
+static uint32_t tap_weight(const struct axis *a, const struct taps *t, uint32_t i, uint32_t n)
+{
+	if (a->to > a->from)
+		return t->weight[n];
+	/* Overlap of source pixel first+n with destination pixel i. */
+	uint64_t k = t->first + n;
+	uint64_t lo = k * a->to, hi = lo + a->to;
+	uint64_t begin = (uint64_t)i * a->from, end = begin + a->from;
+
+	if (lo < begin)
+		lo = begin;
+	if (hi > end)
+		hi = end;
+	return (uint32_t)(hi - lo);
+}
+
+static void scale_plane(const uint8_t *src, uint32_t src_stride, uint32_t src_w,
+			uint32_t src_h, uint8_t *dst, uint32_t dst_stride, uint32_t dst_w,
+			uint32_t dst_h)
+{
+	const struct axis ax = { src_w, dst_w }, ay = { src_h, dst_h };
+
+	if (src_w == dst_w && src_h == dst_h) {
+		for (uint32_t y = 0; y < dst_h; y++)
+			memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, dst_w);
+		return;
+	}
+	for (uint32_t y = 0; y < dst_h; y++) {
+		struct taps ty;
+
+		axis_taps(&ay, y, &ty);
+		for (uint32_t x = 0; x < dst_w; x++) {
+			struct taps tx;
+			uint64_t sum = 0;
+
+			axis_taps(&ax, x, &tx);
+			for (uint32_t j = 0; j < ty.count; j++) {
+				const uint8_t *row = src + (size_t)(ty.first + j) * src_stride + tx.first;
+				uint64_t row_sum = 0;
+
+				for (uint32_t n = 0; n < tx.count; n++)
+					row_sum += (uint64_t)row[n] * tap_weight(&ax, &tx, x, n);
+				sum += row_sum * tap_weight(&ay, &ty, y, j);
+			}
+			uint64_t total = tx.total * ty.total;
+			dst[(size_t)y * dst_stride + x] = (uint8_t)((sum + total / 2) / total);
+		}
+	}
+}
+
+void rtc_raw_scale(const struct rtc_video_frame *src, struct rtc_video_frame *dst)
+{
+	scale_plane(src->plane[0], src->stride[0], src->width, src->height, dst->plane[0],
+		    dst->stride[0], dst->width, dst->height);
+	for (int i = 1; i < 3; i++)
+		scale_plane(src->plane[i], src->stride[i], src->width / 2, src->height / 2,
+			    dst->plane[i], dst->stride[i], dst->width / 2, dst->height / 2);
+	dst->capture_ns = src->capture_ns;
+}
