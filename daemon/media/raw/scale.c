@@ -7,7 +7,8 @@
  * pixels. All in integers, so results are the same on every machine.
  *
  * Weights are products of the two axes' weights, so one destination pixel
- * is one weighted sum; no intermediate plane, no allocation.
+ * is one weighted sum; no intermediate plane, no allocation. Halving, the
+ * usual case, has a loop of its own.
  */
 #include "media/raw/convert.h"
 
@@ -72,36 +73,80 @@ static uint32_t tap_weight(const struct axis *a, const struct taps *t, uint32_t 
 	return (uint32_t)(hi - lo);
 }
 
+/* The horizontal taps of every destination column, worked out once per
+ * plane: first source column, how many, and the first and last weights
+ * (those between are all `to` when shrinking). */
+struct column {
+	uint16_t first, count;
+	uint16_t weight_first, weight_last;
+};
+
+static void halve_plane(const uint8_t *src, uint32_t src_stride, uint8_t *dst,
+			uint32_t dst_stride, uint32_t dst_w, uint32_t dst_h)
+{
+	for (uint32_t y = 0; y < dst_h; y++) {
+		const uint8_t *a = src + (size_t)2 * y * src_stride, *b = a + src_stride;
+		uint8_t *d = dst + (size_t)y * dst_stride;
+
+		for (uint32_t x = 0; x < dst_w; x++)
+			d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2) / 4);
+	}
+}
+
 static void scale_plane(const uint8_t *src, uint32_t src_stride, uint32_t src_w,
 			uint32_t src_h, uint8_t *dst, uint32_t dst_stride, uint32_t dst_w,
 			uint32_t dst_h)
 {
 	const struct axis ax = { src_w, dst_w }, ay = { src_h, dst_h };
+	struct column columns[RTC_VIDEO_MAX_DIMENSION];
 
 	if (src_w == dst_w && src_h == dst_h) {
 		for (uint32_t y = 0; y < dst_h; y++)
 			memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, dst_w);
 		return;
 	}
+	if (src_w == 2 * dst_w && src_h == 2 * dst_h) {
+		/* The common case (scale-resolution-down-by 2), the same result. */
+		halve_plane(src, src_stride, dst, dst_stride, dst_w, dst_h);
+		return;
+	}
+	uint64_t total_x = 0;
+	for (uint32_t x = 0; x < dst_w; x++) {
+		struct taps t;
+
+		axis_taps(&ax, x, &t);
+		columns[x] = (struct column){
+			.first = (uint16_t)t.first, .count = (uint16_t)t.count,
+			.weight_first = (uint16_t)tap_weight(&ax, &t, x, 0),
+			.weight_last = (uint16_t)tap_weight(&ax, &t, x, t.count - 1),
+		};
+		total_x = t.total;
+	}
+	const uint32_t middle = dst_w <= src_w ? dst_w : 0;   /* inner weights, shrinking */
+
 	for (uint32_t y = 0; y < dst_h; y++) {
 		struct taps ty;
 
 		axis_taps(&ay, y, &ty);
+		const uint64_t total = total_x * ty.total;
+		uint8_t *d = dst + (size_t)y * dst_stride;
+
 		for (uint32_t x = 0; x < dst_w; x++) {
-			struct taps tx;
+			const struct column *c = &columns[x];
 			uint64_t sum = 0;
 
-			axis_taps(&ax, x, &tx);
 			for (uint32_t j = 0; j < ty.count; j++) {
-				const uint8_t *row = src + (size_t)(ty.first + j) * src_stride + tx.first;
-				uint64_t row_sum = 0;
+				const uint8_t *row = src + (size_t)(ty.first + j) * src_stride + c->first;
+				uint32_t row_sum = (uint32_t)row[0] * c->weight_first;
 
-				for (uint32_t n = 0; n < tx.count; n++)
-					row_sum += (uint64_t)row[n] * tap_weight(&ax, &tx, x, n);
-				sum += row_sum * tap_weight(&ay, &ty, y, j);
+				if (c->count > 1) {
+					for (uint32_t n = 1; n + 1 < c->count; n++)
+						row_sum += (uint32_t)row[n] * middle;
+					row_sum += (uint32_t)row[c->count - 1] * c->weight_last;
+				}
+				sum += (uint64_t)row_sum * tap_weight(&ay, &ty, y, j);
 			}
-			uint64_t total = tx.total * ty.total;
-			dst[(size_t)y * dst_stride + x] = (uint8_t)((sum + total / 2) / total);
+			d[x] = (uint8_t)((sum + total / 2) / total);
 		}
 	}
 }
