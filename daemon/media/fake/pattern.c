@@ -94,30 +94,37 @@ static void draw_band(struct rtc_video_frame *f, uint32_t counter, uint64_t capt
 	}
 }
 
-/* Diagonal stripes that slide sideways, a slowly changing colour wash and
- * a box going round: motion an encoder can predict, and some it cannot. */
+static void fill_box(struct rtc_video_frame *f, uint32_t x, uint32_t y, uint32_t size,
+		     const uint8_t yuv[3])
+{
+	fill(f->plane[0], f->stride[0], x, x + size, y, y + size, yuv[0]);
+	fill(f->plane[1], f->stride[1], x / 2, (x + size) / 2, y / 2, (y + size) / 2, yuv[1]);
+	fill(f->plane[2], f->stride[2], x / 2, (x + size) / 2, y / 2, (y + size) / 2, yuv[2]);
+}
+
+/* A still background of soft gradients, and two boxes moving across it:
+ * one going round, one sliding to and fro. Motion for the encoder to find,
+ * cheap enough that a low bitrate leaves room for the band. */
 static void draw_motion(struct rtc_video_frame *f, uint64_t motion, uint32_t top)
 {
-	const uint32_t w = f->width, h = f->height;
-	const uint32_t shift = (uint32_t)(motion * 4 % 128);
-	const uint32_t box = w / 8;
-	const double turn = 2 * M_PI * (double)(motion % 240) / 240;
-	const uint32_t box_x = (uint32_t)((w - box) / 2 * (1 + cos(turn)));
-	const uint32_t box_y = top + (uint32_t)((h - top - box) / 2 * (1 + sin(turn)));
+	static const uint8_t yellow[3] = { 210, 16, 146 }, blue[3] = { 41, 240, 110 };
+	const uint32_t w = f->width, h = f->height, box = w / 8;
+	uint8_t across[RTC_VIDEO_MAX_DIMENSION];
 
+	for (uint32_t x = 0; x < w; x++)
+		across[x] = (uint8_t)(60 + x * 100 / w);
 	for (uint32_t y = top; y < h; y++) {
 		uint8_t *row = f->plane[0] + (size_t)y * f->stride[0];
+		const uint8_t down = (uint8_t)((y - top) * 60 / (h - top));
 
-		uint32_t ramp = (2 * y + shift) % 128;
-
-		for (uint32_t x = 0; x < w; x++, ramp = (ramp + 1) & 127)
-			row[x] = (uint8_t)(48 + ramp);
+		for (uint32_t x = 0; x < w; x++)
+			row[x] = (uint8_t)(across[x] + down);
 	}
-	if (h - top >= box)
-		fill(f->plane[0], f->stride[0], box_x, box_x + box, box_y, box_y + box, 210);
-
 	/* Chroma rows wholly below the band; the band's are neutral. */
 	const uint32_t ctop = (top + 1) / 2;
+	uint8_t u_row[RTC_VIDEO_MAX_DIMENSION / 2];
+	for (uint32_t x = 0; x < w / 2; x++)
+		u_row[x] = (uint8_t)(100 + x * 56 / (w / 2));
 	for (uint32_t y = 0; y < h / 2; y++) {
 		uint8_t *u = f->plane[1] + (size_t)y * f->stride[1];
 		uint8_t *v = f->plane[2] + (size_t)y * f->stride[2];
@@ -127,18 +134,16 @@ static void draw_motion(struct rtc_video_frame *f, uint64_t motion, uint32_t top
 			memset(v, 128, w / 2);
 			continue;
 		}
-		uint32_t hue = (uint32_t)(motion % 64);
-
-		for (uint32_t x = 0; x < w / 2; x++, hue = (hue + 1) & 63)
-			u[x] = (uint8_t)(96 + hue);
-		memset(v, (int)(96 + (y + motion / 2) % 64), w / 2);
+		memcpy(u, u_row, w / 2);
+		memset(v, (int)(100 + (y - ctop) * 56 / (h / 2 - ctop)), w / 2);
 	}
-	if (h - top >= box) {
-		fill(f->plane[1], f->stride[1], box_x / 2, (box_x + box) / 2, box_y / 2,
-		     (box_y + box) / 2, 16);
-		fill(f->plane[2], f->stride[2], box_x / 2, (box_x + box) / 2, box_y / 2,
-		     (box_y + box) / 2, 146);
-	}
+	if (h - top < box)
+		return;
+	const double turn = 2 * M_PI * (double)(motion % 240) / 240;
+	fill_box(f, (uint32_t)((w - box) / 2 * (1 + cos(turn))),
+		 top + (uint32_t)((h - top - box) / 2 * (1 + sin(turn))), box, yellow);
+	const uint32_t span = 2 * (w - box), along = (uint32_t)(motion * 4 % span);
+	fill_box(f, along < w - box ? along : span - along, h - box, box, blue);
 }
 
 void rtc_fake_pattern_draw(struct rtc_video_frame *frame, uint64_t motion, uint32_t counter,

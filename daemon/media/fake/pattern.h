@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The fake camera's picture: a moving pattern (so encoders have real work)
- * under a band of black and white cells that carries the frame counter
- * and the capture time, readable by whoever receives the video — after
- * lossy VP8/H.264 coding at a few hundred kbit/s and after scaling.
+ * The fake camera's picture: a band of black and white cells that carries
+ * the frame counter and the capture time, readable by whoever receives the
+ * video — after lossy VP8/H.264 coding (every frame reads at 100 kbit/s,
+ * 640x480) and after scaling — above soft gradients with two boxes moving
+ * across them (motion for the encoder, yet cheap: a busy background would
+ * leave a low bitrate no room for the band).
  *
  * The band: 20 columns × 6 rows of square cells, each W/20 pixels (32 at
  * 640 wide: two macroblocks, so every macroblock of the band is flat and
