@@ -132,6 +132,17 @@ static void chroma_to_420(const uint8_t *src, uint32_t src_width, uint32_t src_h
 			  uint32_t h_factor, uint32_t v_factor, uint8_t *dst,
 			  uint32_t dst_stride, uint32_t width, uint32_t height)
 {
+	if (h_factor == 2 && v_factor == 1) {
+		/* 4:2:2, what webcams send: two rows into one. */
+		for (uint32_t y = 0; y < height / 2; y++) {
+			const uint8_t *r0 = src + (size_t)2 * y * src_width, *r1 = r0 + src_width;
+			uint8_t *d = dst + (size_t)y * dst_stride;
+
+			for (uint32_t x = 0; x < width / 2; x++)
+				d[x] = (uint8_t)((r0[x] + r1[x] + 1) / 2);
+		}
+		return;
+	}
 	for (uint32_t y = 0; y < height / 2; y++) {
 		uint32_t sy0 = 2 * y / v_factor, sy1 = (2 * y + 1) / v_factor;
 		const uint8_t *r0, *r1;
@@ -173,7 +184,7 @@ static int from_mjpg(struct rtc_raw_converter *c, const struct rtc_raw_picture *
 	int width, height, subsamp, colorspace;
 
 	if (!src->plane[0] || src->len == 0 || src->len > (size_t)1 << 30)
-		return rtc_error_set(err, RTC_ERROR_NOT_READABLE, "MJPG frame is empty");
+		return rtc_error_set(err, RTC_ERROR_NOT_READABLE, "MJPG frame is empty or over 1 GiB");
 	if (!c->jpeg && !(c->jpeg = tjInitDecompress()))
 		return rtc_error_set(err, RTC_ERROR_NOT_READABLE, "no JPEG decoder: %s",
 				     tjGetErrorStr2(NULL));

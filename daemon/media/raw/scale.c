@@ -7,8 +7,9 @@
  * pixels. All in integers, so results are the same on every machine.
  *
  * Weights are products of the two axes' weights, so one destination pixel
- * is one weighted sum; no intermediate plane, no allocation. Halving, the
- * usual case, has a loop of its own.
+ * is one weighted sum, rounded once; no intermediate plane, no allocation
+ * (one row of sums on the stack). Halving, the usual case, has a loop of
+ * its own.
  */
 #include "media/raw/convert.h"
 
@@ -73,6 +74,34 @@ static uint32_t tap_weight(const struct axis *a, const struct taps *t, uint32_t 
 	return (uint32_t)(hi - lo);
 }
 
+/* Division by the same total for a whole row, as a multiplication: with
+ * n * d < 2^62, floor(n * ceil(2^62 / d) / 2^62) is exactly n / d (totals
+ * are below 2^27, numerators below 2^35). */
+struct divisor {
+	uint64_t value;
+#ifdef __SIZEOF_INT128__
+	uint64_t inverse;
+#endif
+};
+
+static struct divisor divisor_of(uint64_t d)
+{
+#ifdef __SIZEOF_INT128__
+	return (struct divisor){ d, (uint64_t)((((unsigned __int128)1 << 62) + d - 1) / d) };
+#else
+	return (struct divisor){ d };
+#endif
+}
+
+static uint64_t divide(uint64_t n, const struct divisor *d)
+{
+#ifdef __SIZEOF_INT128__
+	return (uint64_t)(((unsigned __int128)n * d->inverse) >> 62);
+#else
+	return n / d->value;
+#endif
+}
+
 /* The horizontal taps of every destination column, worked out once per
  * plane: first source column, how many, and the first and last weights
  * (those between are all `to` when shrinking). */
@@ -124,29 +153,36 @@ static void scale_plane(const uint8_t *src, uint32_t src_stride, uint32_t src_w,
 	}
 	const uint32_t middle = dst_w <= src_w ? dst_w : 0;   /* inner weights, shrinking */
 
+	/* Per destination row: the source rows it takes, weighted, summed
+	 * into acc (at most 255 * 2 * 4096 each), then each destination
+	 * pixel from its columns of acc. */
+	uint32_t acc[RTC_VIDEO_MAX_DIMENSION];
 	for (uint32_t y = 0; y < dst_h; y++) {
 		struct taps ty;
 
 		axis_taps(&ay, y, &ty);
-		const uint64_t total = total_x * ty.total;
-		uint8_t *d = dst + (size_t)y * dst_stride;
+		struct divisor total = divisor_of(total_x * ty.total);
+		memset(acc, 0, src_w * sizeof(acc[0]));
+		for (uint32_t j = 0; j < ty.count; j++) {
+			const uint8_t *row = src + (size_t)(ty.first + j) * src_stride;
+			const uint32_t wy = tap_weight(&ay, &ty, y, j);
 
+			for (uint32_t x = 0; x < src_w; x++)
+				acc[x] += row[x] * wy;
+		}
+
+		uint8_t *d = dst + (size_t)y * dst_stride;
 		for (uint32_t x = 0; x < dst_w; x++) {
 			const struct column *c = &columns[x];
-			uint64_t sum = 0;
+			const uint32_t *a = acc + c->first;
+			uint64_t sum = (uint64_t)a[0] * c->weight_first;
 
-			for (uint32_t j = 0; j < ty.count; j++) {
-				const uint8_t *row = src + (size_t)(ty.first + j) * src_stride + c->first;
-				uint32_t row_sum = (uint32_t)row[0] * c->weight_first;
-
-				if (c->count > 1) {
-					for (uint32_t n = 1; n + 1 < c->count; n++)
-						row_sum += (uint32_t)row[n] * middle;
-					row_sum += (uint32_t)row[c->count - 1] * c->weight_last;
-				}
-				sum += (uint64_t)row_sum * tap_weight(&ay, &ty, y, j);
+			if (c->count > 1) {
+				for (uint32_t n = 1; n + 1 < c->count; n++)
+					sum += (uint64_t)a[n] * middle;
+				sum += (uint64_t)a[c->count - 1] * c->weight_last;
 			}
-			d[x] = (uint8_t)((sum + total / 2) / total);
+			d[x] = (uint8_t)divide(sum + total.value / 2, &total);
 		}
 	}
 }
