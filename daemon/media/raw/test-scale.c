@@ -5,6 +5,7 @@
  * axis each way), and properties that hold for any size: a flat frame
  * stays flat, shrinking by a whole factor keeps the mean.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -182,6 +183,98 @@ static void test_whole_factor_shrink_keeps_the_mean(void)
 	rtc_video_frame_free(src);
 }
 
+/* The definition, in floating point, one destination pixel at a time:
+ * shrinking, each source pixel weighs what of it the destination pixel
+ * covers; growing, the two source pixels around the destination pixel's
+ * centre weigh by nearness (the edges clamped). */
+static void axis_weights(uint32_t from, uint32_t to, uint32_t i, double *w)
+{
+	memset(w, 0, from * sizeof(*w));
+	if (to <= from) {
+		double begin = (double)i * from / to, end = (double)(i + 1) * from / to;
+
+		for (uint32_t k = 0; k < from; k++) {
+			double lo = k > begin ? k : begin, hi = k + 1 < end ? k + 1 : end;
+
+			if (hi > lo)
+				w[k] = hi - lo;
+		}
+		return;
+	}
+	double centre = (i + 0.5) * from / to - 0.5;
+	if (centre <= 0) {
+		w[0] = 1;
+	} else if (centre >= from - 1) {
+		w[from - 1] = 1;
+	} else {
+		uint32_t k = (uint32_t)centre;
+
+		w[k] = 1 - (centre - k);
+		w[k + 1] = centre - k;
+	}
+}
+
+static double reference_pixel(const uint8_t *src, uint32_t stride, uint32_t sw, uint32_t sh,
+			   uint32_t dw, uint32_t dh, uint32_t x, uint32_t y)
+{
+	static double wx[RTC_VIDEO_MAX_DIMENSION], wy[RTC_VIDEO_MAX_DIMENSION];
+	double sum = 0, total = 0;
+
+	axis_weights(sw, dw, x, wx);
+	axis_weights(sh, dh, y, wy);
+	for (uint32_t j = 0; j < sh; j++) {
+		if (wy[j] == 0)
+			continue;
+		for (uint32_t k = 0; k < sw; k++) {
+			sum += wx[k] * wy[j] * src[(size_t)j * stride + k];
+			total += wx[k] * wy[j];
+		}
+	}
+	return sum / total;
+}
+
+static void test_agrees_with_the_definition(void)
+{
+	static const uint32_t sizes[][4] = {
+		{ 64, 48, 32, 24 }, { 64, 48, 48, 36 }, { 64, 48, 22, 14 }, { 30, 18, 64, 48 },
+		{ 64, 48, 96, 20 }, { 18, 30, 8, 62 }, { 50, 2, 6, 6 }, { 2, 2, 30, 2 },
+	};
+	unsigned wrong = 0, pixels = 0;
+	double worst = 0;
+	uint32_t seed = 99;
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct rtc_video_frame *src = rtc_video_frame_new(sizes[s][0], sizes[s][1]);
+		struct rtc_video_frame *dst = rtc_video_frame_new(sizes[s][2], sizes[s][3]);
+
+		for (size_t i = 0; i < rtc_video_frame_size(src->width, src->height); i++) {
+			seed = seed * 1103515245u + 12345u;
+			src->plane[0][i] = (uint8_t)(seed >> 16);
+		}
+		rtc_raw_scale(src, dst);
+		for (int p = 0; p < 3; p++) {
+			uint32_t sw = p ? src->width / 2 : src->width, sh = p ? src->height / 2 : src->height;
+			uint32_t dw = p ? dst->width / 2 : dst->width, dh = p ? dst->height / 2 : dst->height;
+
+			for (uint32_t y = 0; y < dh; y++)
+				for (uint32_t x = 0; x < dw; x++) {
+					double want = reference_pixel(src->plane[p], src->stride[p], sw, sh,
+								      dw, dh, x, y);
+					double d = fabs(dst->plane[p][(size_t)y * dst->stride[p] + x] - want);
+
+					worst = d > worst ? d : worst;
+					wrong += d > 0.5 + 1e-9;
+					pixels++;
+				}
+		}
+		rtc_video_frame_free(src);
+		rtc_video_frame_free(dst);
+	}
+	printf("# %u pixels, at most %.3f from the floating-point definition\n", pixels, worst);
+	/* Each is the definition's value rounded to the nearest integer. */
+	CHECK_INTEQ(wrong, 0);
+}
+
 int main(void)
 {
 	RUN(test_halving_averages_each_square);
@@ -190,5 +283,6 @@ int main(void)
 	RUN(test_shrink_one_axis_grow_the_other);
 	RUN(test_flat_stays_flat_at_any_size);
 	RUN(test_whole_factor_shrink_keeps_the_mean);
+	RUN(test_agrees_with_the_definition);
 	return rtc_test_done();
 }
