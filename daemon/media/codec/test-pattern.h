@@ -19,7 +19,8 @@ static inline uint8_t pattern_clamp(int v)
 	return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 }
 
-/* Frame n of the pattern into f (any even size). */
+/* Frame n of the pattern into f (any even size). The sines come from
+ * tables made per frame, so the pattern costs little next to a codec. */
 static inline void pattern_fill(struct rtc_video_frame *f, unsigned n)
 {
 	uint32_t w = f->width, h = f->height;
@@ -28,32 +29,45 @@ static inline void pattern_fill(struct rtc_video_frame *f, unsigned n)
 	int sq = (int)(h / 6), sx = (int)(w / 2) + (int)(w / 5 * sin(n * 0.05));
 	int sy = (int)((n * 5) % (h - (uint32_t)sq));
 	uint32_t grain = 2463534242u ^ n * 2654435761u;
+	float *wave_x = malloc(sizeof(float) * w), *wave_y = malloc(sizeof(float) * h);
+	float *ripple = malloc(sizeof(float) * (w + 2 * h));
 
+	if (!wave_x || !wave_y || !ripple)
+		abort();
+	for (uint32_t x = 0; x < w; x++)
+		wave_x[x] = (float)(18 * sin(x * 0.11 + n * 0.07));
+	for (uint32_t y = 0; y < h; y++)
+		wave_y[y] = (float)cos(y * 0.09);
+	for (uint32_t i = 0; i < w + 2 * h; i++)
+		ripple[i] = (float)(10 * sin(i * 0.31));
 	for (uint32_t y = 0; y < h; y++) {
 		uint8_t *row = f->plane[0] + (size_t)y * f->stride[0];
 		for (uint32_t x = 0; x < w; x++) {
-			double v = 40 + 120.0 * (x + y + n * 2) / (w + h) +
-				   18 * sin(x * 0.11 + n * 0.07) * cos(y * 0.09) +
-				   10 * sin((x + 2 * y) * 0.31);
+			int v = 40 + (int)(120 * (x + y + n * 2) / (w + h)) +
+				(int)(wave_x[x] * wave_y[y] + ripple[x + 2 * y]);
 			int dx = (int)x - cx, dy = (int)y - cy;
 			if (dx * dx + dy * dy < 50 * 50)
 				v = 220 - (dx * dx + dy * dy) / 40;
 			if ((int)x >= sx && (int)x < sx + sq && (int)y >= sy && (int)y < sy + sq)
-				v = 30 + ((x / 8 + y / 8) % 2) * 60;
+				v = 30 + (int)((x / 8 + y / 8) % 2) * 60;
 			grain ^= grain << 13;
 			grain ^= grain >> 17;
 			grain ^= grain << 5;
-			row[x] = pattern_clamp((int)v + (int)(grain % 5) - 2);
+			row[x] = pattern_clamp(v + (int)(grain % 5) - 2);
 		}
 	}
 	for (uint32_t y = 0; y < h / 2; y++) {
 		uint8_t *u = f->plane[1] + (size_t)y * f->stride[1];
 		uint8_t *v = f->plane[2] + (size_t)y * f->stride[2];
 		for (uint32_t x = 0; x < w / 2; x++) {
-			u[x] = pattern_clamp(128 + (int)(40 * sin((x + n) * 0.02)) - (int)(y * 30 / h));
-			v[x] = pattern_clamp(128 + (int)(40 * cos((y + n) * 0.025)) - (int)(x * 20 / w));
+			/* Slow colour drifts: the tables' waves, stretched. */
+			u[x] = pattern_clamp(128 + (int)(2 * wave_x[(x + n) % w]) - (int)(y * 30 / h));
+			v[x] = pattern_clamp(128 + (int)(40 * wave_y[(y + n) % h]) - (int)(x * 20 / w));
 		}
 	}
+	free(wave_x);
+	free(wave_y);
+	free(ripple);
 	f->capture_ns = (uint64_t)n * 1000000000ull / 30;
 }
 
