@@ -25,8 +25,8 @@ struct rtc_encoder {
 	bool key_frame_requested;
 	/* The picture's time for rate control, from 0 at the first frame:
 	 * its capture time, or one frame interval on when capture times do
-	 * not advance (tests, a bad clock). Frames dropped before the encoder
-	 * thus still count as time passed. */
+	 * not advance by 1 ms..10 s (tests, a bad clock). Frames dropped
+	 * before the encoder thus still count as time passed. */
 	uint64_t time_ns;
 	uint64_t duration_ns;           /* since the previous picture */
 	uint64_t last_capture_ns;

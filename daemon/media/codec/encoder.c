@@ -101,7 +101,7 @@ static void advance_time(struct rtc_encoder *e, uint64_t capture_ns)
 		e->timed = true;
 		e->time_ns = 0;
 		e->duration_ns = interval;
-	} else if (capture_ns > e->last_capture_ns &&
+	} else if (capture_ns >= e->last_capture_ns + 1000000 &&
 		   capture_ns - e->last_capture_ns < 10 * 1000000000ull) {
 		e->duration_ns = capture_ns - e->last_capture_ns;
 		e->time_ns += e->duration_ns;

@@ -7,24 +7,26 @@
 
 #include <opus.h>
 #include <stdlib.h>
-#include <string.h>
 
 struct opus_decoder {
 	struct rtc_decoder base;
 	OpusDecoder *dec;
-	int16_t pcm[RTC_DECODER_MAX_AUDIO_SAMPLES * 2];
 };
 
-/* The decoded samples into a new frame of their own. */
-static int emit(struct opus_decoder *d, int samples, struct rtc_audio_frame **out,
-		struct rtc_error *err)
+/* A frame for `samples`, decoded straight into it. */
+static int decode_into(struct opus_decoder *d, const uint8_t *data, size_t len, int samples,
+		       bool fec, struct rtc_audio_frame **out, struct rtc_error *err)
 {
-	uint32_t channels = d->base.cfg.channels;
-	struct rtc_audio_frame *f = rtc_audio_frame_new(48000, channels, (uint32_t)samples);
+	struct rtc_audio_frame *f = rtc_audio_frame_new(48000, d->base.cfg.channels, (uint32_t)samples);
 
 	if (!f)
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "no memory for %d samples", samples);
-	memcpy(f->pcm, d->pcm, (size_t)samples * channels * sizeof(int16_t));
+	int n = opus_decode(d->dec, data, (opus_int32)len, f->pcm, samples, fec);
+	if (n != samples) {
+		rtc_audio_frame_free(f);
+		return rtc_error_set(err, RTC_ERROR_SYNTAX, "Opus packet does not decode: %s",
+				     n < 0 ? opus_strerror(n) : "short");
+	}
 	*out = f;
 	return 1;
 }
@@ -36,13 +38,15 @@ static int opus_decode_audio(struct rtc_decoder *base, const uint8_t *data, size
 
 	if (len > 1500)
 		return rtc_error_set(err, RTC_ERROR_SYNTAX, "Opus packet of %zu bytes is too long", len);
-	int n = opus_decode(d->dec, data, (opus_int32)len, d->pcm, RTC_DECODER_MAX_AUDIO_SAMPLES, 0);
+	/* The packet's own length check (RFC 6716 3.4) and duration first. */
+	int n = opus_decoder_get_nb_samples(d->dec, data, (opus_int32)len);
 	if (n < 0)
 		return rtc_error_set(err, RTC_ERROR_SYNTAX, "Opus packet does not decode: %s",
 				     opus_strerror(n));
-	if (n == 0)
-		return rtc_error_set(err, RTC_ERROR_SYNTAX, "Opus packet holds no samples");
-	return emit(d, n, out, err);
+	if (n == 0 || n > (int)RTC_DECODER_MAX_AUDIO_SAMPLES)
+		return rtc_error_set(err, RTC_ERROR_SYNTAX, "Opus packet of %d samples (1..%u)", n,
+				     RTC_DECODER_MAX_AUDIO_SAMPLES);
+	return decode_into(d, data, len, n, false, out, err);
 }
 
 static int opus_conceal_audio(struct rtc_decoder *base, unsigned samples, const uint8_t *fec,
@@ -50,7 +54,6 @@ static int opus_conceal_audio(struct rtc_decoder *base, unsigned samples, const 
 {
 	struct opus_decoder *d = (struct opus_decoder *)base;
 	opus_int32 last = 0;
-	int n = -1;
 
 	if (!samples) {
 		opus_decoder_ctl(d->dec, OPUS_GET_LAST_PACKET_DURATION(&last));
@@ -59,14 +62,13 @@ static int opus_conceal_audio(struct rtc_decoder *base, unsigned samples, const 
 	}
 	/* With decode_fec the packet's FEC for the frame before it is decoded
 	 * (PLC if it has none); an invalid next packet falls back to PLC. */
-	if (fec && fec_len <= 1500)
-		n = opus_decode(d->dec, fec, (opus_int32)fec_len, d->pcm, (int)samples, 1);
-	if (n < 0)
-		n = opus_decode(d->dec, NULL, 0, d->pcm, (int)samples, 0);
-	if (n < 0)
-		return rtc_error_set(err, RTC_ERROR_OPERATION, "Opus concealment: %s",
-				     opus_strerror(n));
-	return emit(d, n, out, err);
+	if (fec && fec_len <= 1500 && opus_packet_get_nb_frames(fec, (opus_int32)fec_len) > 0 &&
+	    decode_into(d, fec, fec_len, (int)samples, true, out, err) == 1)
+		return 1;
+	if (decode_into(d, NULL, 0, (int)samples, false, out, err) == 1)
+		return 1;
+	return rtc_error_set(err, RTC_ERROR_OPERATION, "Opus concealment of %u samples failed",
+			     samples);
 }
 
 static void opus_decoder_free(struct rtc_decoder *base)
