@@ -254,6 +254,12 @@ static void key_frame_on_request(enum rtc_codec codec)
 			CHECK(!key);
 		if (codec == RTC_CODEC_H264 && !key)
 			CHECK(h264_nal_types(&enc) == 1u << 1);   /* non-IDR slices only */
+		if (codec == RTC_CODEC_H264 && key) {
+			/* Constrained baseline: profile_idc 66 with constraint_set1
+			 * (RFC 6184 profile-level-id 42c0xx / 42e0xx); 4-byte start codes. */
+			CHECK(enc.len > 8 && !memcmp(enc.data, "\0\0\0\1\x67", 5));
+			CHECK(enc.data[5] == 66 && (enc.data[6] & 0x40));
+		}
 	}
 	CHECK(outputs == 40 && keys == 2);
 out:
