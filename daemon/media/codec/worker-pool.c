@@ -444,8 +444,8 @@ void rtc_worker_stream_close(struct rtc_worker_stream *s)
 		rtc_worker_result_release(&res->r);
 		free(res);
 	}
-	/* A running job's worker frees the stream when it ends; the waiting
-	 * jobs are the stream's alone once closed, so free them now. */
+	/* A running job's worker frees the stream (and its waiting jobs)
+	 * when the job ends; otherwise nobody else holds it now. */
 	if (!running)
 		stream_destroy(s);
 }
