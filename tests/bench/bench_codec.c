@@ -13,7 +13,8 @@
  *     paced at 30 fps (what capture -> encoded adds beyond capture).
  * Prints figures; fails only when a codec fails.
  *
- * BENCH_CODEC_FRAMES (default 90) frames per video measurement.
+ * BENCH_CODEC_FRAMES (default 90) frames per video measurement; arguments
+ * (video, sweep, opus, pool) run only those parts.
  */
 #include <math.h>
 #include <opus.h>
@@ -402,8 +403,11 @@ static void video(enum rtc_codec codec, const char *name, uint32_t w, uint32_t h
 	printf("%-5s %4ux%-4u %4u kbit/s encode: wrapper %6.1f frames/s/core (%.2f ms/frame, "
 	       "%.0f kbit/s sent), bare %6.1f, ratio %.3f\n", name, w, h, bps / 1000, wrap,
 	       1000 / wrap, bytes * 8.0 * 30 / frames_per_run / 1000, bare, wrap / bare);
-	double dwrap = wrapper_decode(codec);
-	double dbare = codec == RTC_CODEC_VP8 ? bare_vp8_decode() : bare_h264_decode();
+	double dwrap = 0, dbare = 0;
+	for (int i = 0; i < 2; i++) {
+		dwrap = fmax(dwrap, wrapper_decode(codec));
+		dbare = fmax(dbare, codec == RTC_CODEC_VP8 ? bare_vp8_decode() : bare_h264_decode());
+	}
 	printf("%-5s %4ux%-4u %4u kbit/s decode: wrapper %6.1f frames/s/core (%.2f ms/frame), "
 	       "bare %6.1f, ratio %.3f\n", name, w, h, bps / 1000, dwrap, 1000 / dwrap, dbare,
 	       dwrap / dbare);
@@ -471,17 +475,24 @@ static void opus(void)
 		if (len <= 2)
 			fail("opus_encode");
 		lens[n] = (size_t)len;
-		struct rtc_audio_frame *o = NULL;
-		t0 = cpu_now();
-		if (rtc_decoder_decode_audio(d, out.data, out.len, &o, &err) != 1)
-			fail(err.message);
-		t_dwrap += cpu_now() - t0;
-		rtc_audio_frame_free(o);
-		t0 = cpu_now();
-		int samples = opus_decode(bd, packets[n], (opus_int32)lens[n], pcm, 5760, 0);
-		t_dbare += cpu_now() - t0;
-		if (samples != 960)
-			fail("opus_decode");
+		/* Alternate which decodes first: the first runs with the caches
+		 * the encoders left. */
+		for (int k = 0; k < 2; k++) {
+			if ((k == 0) == (n % 2 == 0)) {
+				struct rtc_audio_frame *o = NULL;
+				t0 = cpu_now();
+				if (rtc_decoder_decode_audio(d, out.data, out.len, &o, &err) != 1)
+					fail(err.message);
+				t_dwrap += cpu_now() - t0;
+				rtc_audio_frame_free(o);
+			} else {
+				t0 = cpu_now();
+				int samples = opus_decode(bd, packets[n], (opus_int32)lens[n], pcm, 5760, 0);
+				t_dbare += cpu_now() - t0;
+				if (samples != 960)
+					fail("opus_decode");
+			}
+		}
 	}
 	printf("Opus  48 kHz mono 32 kbit/s 20 ms: encode wrapper %.1f us/frame, bare %.1f "
 	       "(ratio %.3f; %.2f %% of a core); decode wrapper %.1f us, bare %.1f\n",
@@ -541,7 +552,18 @@ static void pool_latency(void)
 	rtc_worker_pool_free(pool);
 }
 
-int main(void)
+/* No arguments: everything; else only the parts named (video, sweep, opus, pool). */
+static bool part(int argc, char **argv, const char *name)
+{
+	if (argc < 2)
+		return true;
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
 {
 	const char *env = getenv("BENCH_CODEC_FRAMES");
 
@@ -549,13 +571,18 @@ int main(void)
 		frames_per_run = (unsigned)atoi(env) > 1000 ? 1000 : (unsigned)atoi(env);
 	printf("# %u frames per video measurement, thread CPU time, one codec thread\n",
 	       frames_per_run);
-	video(RTC_CODEC_VP8, "VP8", 640, 480, 1000000);
-	video(RTC_CODEC_VP8, "VP8", 1280, 720, 2500000);
-	video(RTC_CODEC_H264, "H.264", 640, 480, 1000000);
-	video(RTC_CODEC_H264, "H.264", 1280, 720, 2500000);
-	speed_sweep();
-	opus();
-	pool_latency();
+	if (part(argc, argv, "video")) {
+		video(RTC_CODEC_VP8, "VP8", 640, 480, 1000000);
+		video(RTC_CODEC_VP8, "VP8", 1280, 720, 2500000);
+		video(RTC_CODEC_H264, "H.264", 640, 480, 1000000);
+		video(RTC_CODEC_H264, "H.264", 1280, 720, 2500000);
+	}
+	if (part(argc, argv, "sweep"))
+		speed_sweep();
+	if (part(argc, argv, "opus"))
+		opus();
+	if (part(argc, argv, "pool"))
+		pool_latency();
 	forget_stream();
 	for (unsigned i = 0; i < PATTERN_FRAMES; i++)
 		rtc_video_frame_free(pattern[i]);
