@@ -165,7 +165,7 @@ static struct result *run_job(struct rtc_worker_stream *s, struct job *j, uint32
 	} else if (j->conceal) {
 		status = rtc_decoder_conceal_audio(s->decoder, j->samples, j->data, j->len, &r->audio,
 						   &r->err);
-	} else if ((rtc_decoder_codec(s->decoder) == RTC_CODEC_OPUS)) {
+	} else if (rtc_decoder_codec(s->decoder) == RTC_CODEC_OPUS) {
 		status = rtc_decoder_decode_audio(s->decoder, j->data, j->len, &r->audio, &r->err);
 	} else {
 		status = rtc_decoder_decode_video(s->decoder, j->data, j->len, &r->video, &r->err);
@@ -494,7 +494,7 @@ int rtc_worker_encode_video(struct rtc_worker_stream *s, struct rtc_video_frame 
 {
 	struct job *j;
 
-	if (!s->encoder || (rtc_encoder_codec(s->encoder) == RTC_CODEC_OPUS)) {
+	if (!s->encoder || rtc_encoder_codec(s->encoder) == RTC_CODEC_OPUS) {
 		rtc_video_frame_free(frame);
 		return rtc_error_set(err, RTC_ERROR_TYPE, "not a video encoder stream");
 	}
@@ -511,7 +511,7 @@ int rtc_worker_encode_audio(struct rtc_worker_stream *s, struct rtc_audio_frame 
 {
 	struct job *j;
 
-	if (!s->encoder || !(rtc_encoder_codec(s->encoder) == RTC_CODEC_OPUS)) {
+	if (!s->encoder || rtc_encoder_codec(s->encoder) != RTC_CODEC_OPUS) {
 		rtc_audio_frame_free(frame);
 		return rtc_error_set(err, RTC_ERROR_TYPE, "not an audio encoder stream");
 	}
@@ -592,7 +592,7 @@ int rtc_worker_decode(struct rtc_worker_stream *s, const uint8_t *data, size_t l
 int rtc_worker_conceal(struct rtc_worker_stream *s, unsigned samples, const uint8_t *fec,
 		       size_t fec_len, uint64_t tag, struct rtc_error *err)
 {
-	if (s->decoder && !(rtc_decoder_codec(s->decoder) == RTC_CODEC_OPUS))
+	if (s->decoder && rtc_decoder_codec(s->decoder) != RTC_CODEC_OPUS)
 		return rtc_error_set(err, RTC_ERROR_TYPE, "not an audio decoder stream");
 	return decode_job(s, fec, fec ? fec_len : 0, true, samples, tag, err);
 }
