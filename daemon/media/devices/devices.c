@@ -15,7 +15,9 @@
 #include "common/list.h"
 #include "common/log.h"
 #include "io/reactor.h"
-#include "media/fake/fake-devices.h"
+#include "media/fake/camera.h"
+#include "media/fake/devices.h"
+#include "media/fake/microphone.h"
 #include "media/pipewire/capture.h"
 #include "media/pipewire/context.h"
 #include "media/pipewire/devices.h"
@@ -106,14 +108,14 @@ size_t rtc_media_devices_list(struct rtc_media_devices *d, const struct rtc_medi
 	size_t n = 0;
 
 	if (d->fake) {
-		for (size_t i = 0; i < RTC_FAKE_DEVICE_COUNT && n < MAX_DEVICES; i++) {
-			const struct rtc_fake_device *f = rtc_fake_device(i);
+		size_t count;
+		const struct rtc_fake_device *f = rtc_fake_devices(&count);
 
+		for (size_t i = 0; i < count && n < MAX_DEVICES; i++)
 			d->list[n++] = (struct rtc_media_device){
-				.id = f->id, .kind = f->kind, .label = f->label,
-				.group = f->group_id, .fake = true,
+				.id = f[i].device_id, .kind = f[i].kind, .label = f[i].label,
+				.group = f[i].group_id, .fake = true,
 			};
-		}
 	}
 	size_t count = d->pw ? rtc_pw_devices_count(d->pw) : 0;
 	for (size_t i = 0; i < count && n < MAX_DEVICES; i++) {
@@ -252,8 +254,8 @@ static void pw_ready(void *data)
 	struct rtc_pw_settings s;
 
 	rtc_pw_capture_settings(c->pw, &s);
-	snprintf(c->settings.node, sizeof(c->settings.node), "%s", s.device_id);
-	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", s.device_id);
+	snprintf(c->settings.node, sizeof(c->settings.node), "%.*s", RTC_MEDIA_MAX_ID - 1, s.device_id);
+	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%.*s", RTC_MEDIA_MAX_ID - 1, s.device_id);
 	c->settings.width = s.width;
 	c->settings.height = s.height;
 	c->settings.frame_rate = s.frame_rate;
@@ -415,44 +417,60 @@ static void fake_tick(void *data)
 	if (c->fake_camera) {
 		struct rtc_video_frame *f;
 
-		while ((f = rtc_fake_camera_poll(c->fake_camera, now)))
+		while ((f = rtc_fake_camera_poll(c->fake_camera, now))) {
 			deliver_video(c, f);
+			rtc_video_frame_free(f);
+		}
 		if (c->fake_camera)
 			rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
 	} else if (c->fake_microphone) {
 		struct rtc_audio_frame *f;
 
-		while ((f = rtc_fake_microphone_poll(c->fake_microphone, now)))
+		while ((f = rtc_fake_microphone_poll(c->fake_microphone, now))) {
 			deliver_audio(c, f);
+			rtc_audio_frame_free(f);
+		}
 		if (c->fake_microphone)
 			rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(c->fake_microphone));
 	}
 }
 
-static int check_fake(const struct rtc_media_constraints *k, struct rtc_error *err)
+static int fake_microphone_config(const struct rtc_media_constraints *k,
+				  struct rtc_fake_microphone_config *config, struct rtc_error *err)
 {
-	if (k->kind == RTC_MEDIA_VIDEO) {
-		if (k->width > RTC_FAKE_CAMERA_MAX_WIDTH || k->width % 2)
-			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-					     "width: the fake camera gives even widths up to %d",
-					     RTC_FAKE_CAMERA_MAX_WIDTH);
-		if (k->height > RTC_FAKE_CAMERA_MAX_HEIGHT || k->height % 2)
-			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-					     "height: the fake camera gives even heights up to %d",
-					     RTC_FAKE_CAMERA_MAX_HEIGHT);
-		if (k->frame_rate > RTC_FAKE_CAMERA_MAX_FPS)
-			return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-					     "frame-rate: the fake camera gives up to %d fps",
-					     RTC_FAKE_CAMERA_MAX_FPS);
-		return 0;
-	}
-	if (k->sample_rate && k->sample_rate != 48000)
+	rtc_fake_microphone_config_default(config);
+	if (k->sample_rate && k->sample_rate != RTC_FAKE_MICROPHONE_SAMPLE_RATE)
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-				     "sample-rate: the fake microphone gives 48000 Hz");
+				     "sample-rate: the fake microphone gives %d Hz",
+				     RTC_FAKE_MICROPHONE_SAMPLE_RATE);
 	if (k->channels > 2)
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
 				     "channels: the fake microphone gives 1 or 2");
+	if (k->channels)
+		config->channels = k->channels;
 	return 0;
+}
+
+static void fake_camera_config(const struct rtc_media_constraints *k,
+			       struct rtc_fake_camera_config *config)
+{
+	rtc_fake_camera_config_default(config);
+	if (k->width)
+		config->width = k->width;
+	if (k->height)
+		config->height = k->height;
+	if (k->frame_rate)
+		config->frame_rate = k->frame_rate;
+}
+
+static void fake_camera_settings(struct rtc_media_capture *c)
+{
+	struct rtc_fake_camera_config config;
+
+	rtc_fake_camera_get_config(c->fake_camera, &config);
+	c->settings.width = config.width;
+	c->settings.height = config.height;
+	c->settings.frame_rate = config.frame_rate;
 }
 
 static int open_fake(struct rtc_media_capture *c, const struct rtc_fake_device *f,
@@ -461,26 +479,28 @@ static int open_fake(struct rtc_media_capture *c, const struct rtc_fake_device *
 	const struct rtc_media_constraints *k = &c->constraints;
 	uint64_t now = rtc_reactor_now(c->devices->reactor);
 
-	if (check_fake(k, err) < 0)
-		return -1;
-	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", f->id);
+	snprintf(c->settings.device_id, sizeof(c->settings.device_id), "%s", f->device_id);
 	snprintf(c->settings.group_id, sizeof(c->settings.group_id), "%s", f->group_id);
 	snprintf(c->settings.label, sizeof(c->settings.label), "%s", f->label);
 	if (k->kind == RTC_MEDIA_VIDEO) {
-		c->settings.width = k->width ? k->width : 640;
-		c->settings.height = k->height ? k->height : 480;
-		c->settings.frame_rate = k->frame_rate ? k->frame_rate : 30;
-		c->fake_camera = rtc_fake_camera_new(c->settings.width, c->settings.height,
-						     c->settings.frame_rate, now);
+		struct rtc_fake_camera_config config;
+
+		fake_camera_config(k, &config);
+		c->fake_camera = rtc_fake_camera_new(&config, now, err);
 		if (!c->fake_camera)
-			return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+			return -1;
+		fake_camera_settings(c);
 		rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
 	} else {
-		c->settings.sample_rate = 48000;
-		c->settings.channels = k->channels ? k->channels : 1;
-		c->fake_microphone = rtc_fake_microphone_new(c->settings.channels, now);
+		struct rtc_fake_microphone_config config;
+
+		if (fake_microphone_config(k, &config, err) < 0)
+			return -1;
+		c->fake_microphone = rtc_fake_microphone_new(&config, now, err);
 		if (!c->fake_microphone)
-			return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+			return -1;
+		c->settings.sample_rate = RTC_FAKE_MICROPHONE_SAMPLE_RATE;
+		c->settings.channels = config.channels;
 		rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(c->fake_microphone));
 	}
 	return 0;
@@ -491,14 +511,15 @@ static const struct rtc_fake_device *find_fake(const struct rtc_media_devices *d
 {
 	const char *kind = k->kind == RTC_MEDIA_AUDIO ? "audioinput" : "videoinput";
 
+	size_t count;
+	const struct rtc_fake_device *f = rtc_fake_devices(&count);
+
 	if (!d->fake)
 		return NULL;
-	for (size_t i = 0; i < RTC_FAKE_DEVICE_COUNT; i++) {
-		const struct rtc_fake_device *f = rtc_fake_device(i);
-
-		if (strcmp(f->kind, kind) == 0 && (!k->device_id || strcmp(k->device_id, f->id) == 0))
-			return f;
-	}
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(f[i].kind, kind) == 0 &&
+		    (!k->device_id || strcmp(k->device_id, f[i].device_id) == 0))
+			return &f[i];
 	return NULL;
 }
 
@@ -613,33 +634,32 @@ int rtc_media_capture_apply(struct rtc_media_capture *c,
 	if (k->channels)
 		next.channels = k->channels;
 
-	if (c->fake_camera || c->fake_microphone) {
-		uint64_t now = rtc_reactor_now(c->devices->reactor);
+	if (c->fake_camera) {
+		struct rtc_fake_camera_config config;
 
-		if (check_fake(&next, err) < 0)
+		fake_camera_config(&next, &config);
+		if (rtc_fake_camera_configure(c->fake_camera, &config, err) < 0)
 			return -1;
-		if (c->fake_camera) {
-			struct rtc_fake_camera *cam = rtc_fake_camera_new(
-				next.width ? next.width : c->settings.width,
-				next.height ? next.height : c->settings.height,
-				next.frame_rate ? next.frame_rate : c->settings.frame_rate, now);
-			if (!cam)
-				return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
-			rtc_fake_camera_continue(cam, c->fake_camera);
-			rtc_fake_camera_free(c->fake_camera);
-			c->fake_camera = cam;
-			c->settings.width = next.width ? next.width : c->settings.width;
-			c->settings.height = next.height ? next.height : c->settings.height;
-			c->settings.frame_rate = next.frame_rate ? next.frame_rate :
-							   c->settings.frame_rate;
-			rtc_timer_arm(c->timer, rtc_fake_camera_deadline(cam));
-		} else if (next.channels != c->settings.channels && next.channels) {
-			struct rtc_fake_microphone *mic = rtc_fake_microphone_new(next.channels, now);
+		fake_camera_settings(c);
+		rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
+		c->constraints = next;
+		c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+		return 0;
+	}
+	if (c->fake_microphone) {
+		struct rtc_fake_microphone_config config;
+		struct rtc_fake_microphone *mic;
+
+		if (fake_microphone_config(&next, &config, err) < 0)
+			return -1;
+		if (config.channels != c->settings.channels) {
+			mic = rtc_fake_microphone_new(&config, rtc_reactor_now(c->devices->reactor),
+						      err);
 			if (!mic)
-				return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
+				return -1;
 			rtc_fake_microphone_free(c->fake_microphone);
 			c->fake_microphone = mic;
-			c->settings.channels = next.channels;
+			c->settings.channels = config.channels;
 			rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(mic));
 		}
 		c->constraints = next;
