@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 		optind = 0;
 		ret = commands[i].run(client, command_argc, command_argv);
 		rtc_client_unref(client);
+		rtcctl_forget_printed_events();
 		return ret;
 	}
 	return rtcctl_usage_error("unknown command '%s'", argv[optind]);
