@@ -158,8 +158,10 @@ void rtcctl_print_event(FILE *out, const struct rtc_event *event)
 			fprintf(out, "[%s] ICE gathering complete\n", name);
 		break;
 	case RTC_EVENT_ICE_CANDIDATE_ERROR:
-		fprintf(out, "[%s] ICE candidate error %u from %s: %s\n", name,
-		       (unsigned)event->error_code, event->url, event->error_message);
+		/* No URL: a host candidate's error (nothing to gather on). */
+		fprintf(out, "[%s] ICE candidate error %u%s%s: %s\n", name,
+			(unsigned)event->error_code, *event->url ? " from " : "", event->url,
+			event->error_message);
 		break;
 	case RTC_EVENT_DATA_CHANNEL:
 		fprintf(out, "[%s] remote data channel %s\n", name,

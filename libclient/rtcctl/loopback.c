@@ -505,7 +505,17 @@ static int negotiate(struct loopback *lb, const char *label)
 	return ret;
 }
 
-/* Says what is missing, and the likely reason when no candidate came. */
+/* The likely reason when a side had nothing to connect with. */
+static void hint_no_candidates(const struct loopback *lb)
+{
+	for (int i = 0; i < N_SIDES; i++)
+		if (lb->sides[i].candidates_gathered == 0)
+			fprintf(stderr, "rtcctl: the %s gathered no ICE candidate; on a host whose "
+				"only interface is loopback, run rtcd with --loopback-candidates\n",
+				side_names[i]);
+}
+
+/* Says what is missing. */
 static void report_timeout(const struct loopback *lb, unsigned long wait_s)
 {
 	fprintf(stderr, "rtcctl: not connected within %lu s: %lu of %lu channel ends open, "
@@ -514,11 +524,6 @@ static void report_timeout(const struct loopback *lb, unsigned long wait_s)
 		2 * lb->n_channels,
 		lb->sides[OFFERER].connection_state ? lb->sides[OFFERER].connection_state : "new",
 		lb->sides[ANSWERER].connection_state ? lb->sides[ANSWERER].connection_state : "new");
-	for (int i = 0; i < N_SIDES; i++)
-		if (lb->sides[i].candidates_gathered == 0)
-			fprintf(stderr, "rtcctl: the %s gathered no ICE candidate; on a host whose "
-				"only interface is loopback, run rtcd with --loopback-candidates\n",
-				side_names[i]);
 }
 
 static void loopback_clear(struct loopback *lb)
@@ -605,11 +610,12 @@ int rtcctl_loopback(rtc_client *client, int argc, char **argv)
 		if (wait_connected(&lb, wait_s)) {
 			step("connected: every channel end is open, every message arrived");
 			print_channels(&lb);
-		} else if (lb.failure[0]) {
-			fprintf(stderr, "rtcctl: %s\n", lb.failure);
-			ret = RTCCTL_FAILED;
 		} else {
-			report_timeout(&lb, wait_s);
+			if (lb.failure[0])
+				fprintf(stderr, "rtcctl: %s\n", lb.failure);
+			else
+				report_timeout(&lb, wait_s);
+			hint_no_candidates(&lb);
 			ret = RTCCTL_FAILED;
 		}
 	}
