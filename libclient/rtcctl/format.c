@@ -54,7 +54,7 @@ const char *rtcctl_format_timestamp(double ms, char *buf, size_t size)
 	char date[32], zone[8];
 
 	if (!isfinite(ms) || ms < 0 || ms > 253402300799999.0) {   /* past year 9999 */
-		snprintf(buf, size, "%.3f ms", ms);
+		snprintf(buf, size, "%g ms", ms);
 		return buf;
 	}
 	rounded = (long long)(ms + 0.5);
@@ -62,7 +62,7 @@ const char *rtcctl_format_timestamp(double ms, char *buf, size_t size)
 	if (!localtime_r(&seconds, &tm) ||
 	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0 ||
 	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
-		snprintf(buf, size, "%.3f ms", ms);
+		snprintf(buf, size, "%g ms", ms);
 		return buf;
 	}
 	/* ISO 8601's extended form wants the offset as +hh:mm. */
