@@ -151,7 +151,7 @@ static struct channel_end *add_end(struct loopback *lb, enum side_index side,
 	return end;
 }
 
-static void queue_candidate(struct side *to, const struct rtc_event *event)
+static void queue_candidate(struct loopback *lb, struct side *to, const struct rtc_event *event)
 {
 	struct candidate *c = calloc(1, sizeof(*c));
 
@@ -160,6 +160,7 @@ static void queue_candidate(struct side *to, const struct rtc_event *event)
 		if (c)
 			free(c->candidate);
 		free(c);
+		set_failure(lb, "out of memory");
 		return;
 	}
 	c->sdp_mline_index = event->sdp_mline_index;
@@ -201,7 +202,7 @@ static void on_event(rtc_client *client, const struct rtc_event *event, void *us
 
 		if (*event->candidate)
 			lb->sides[from].candidates_gathered++;
-		queue_candidate(&lb->sides[!from], event);
+		queue_candidate(lb, &lb->sides[!from], event);
 		break;
 	}
 	case RTC_EVENT_PROPERTY_CHANGED:
