@@ -178,9 +178,12 @@ static void on_message(struct loopback *lb, const struct rtc_event *event)
 		return;
 	if (!expected)
 		set_failure(lb, "%s: a message before its peer end was known", end->name);
-	else if (event->binary || strcmp(event->data, expected) != 0)
-		set_failure(lb, "%s: expected \"%s\", received %s", end->name, expected,
-			    event->binary ? "a binary message" : (const char *)event->data);
+	else if (event->binary)
+		set_failure(lb, "%s: expected \"%s\", received a binary message", end->name,
+			    expected);
+	else if (strcmp(event->data, expected) != 0)
+		set_failure(lb, "%s: expected \"%s\", received \"%s\"", end->name, expected,
+			    (const char *)event->data);
 	else
 		end->received = true;
 	free(expected);
