@@ -43,11 +43,18 @@ pids=()
 group=""
 cleanup() {
 	local status=$?
-	# The command with whatever it started, then rtcd, then its bus.
+	# The command with whatever it started, then what is still running from
+	# the shell (found by the RTCD_SHELL_DIR it inherited), rtcd, its bus.
 	if [ -n "$group" ]; then
 		kill -- "-$group" 2>/dev/null || true
 		wait "$group" 2>/dev/null || true
 	fi
+	for env in /proc/[0-9]*/environ; do
+		pid=${env#/proc/}
+		pid=${pid%/environ}
+		[ "$pid" != $$ ] && grep -qzx "RTCD_SHELL_DIR=$tmp" "$env" 2>/dev/null &&
+			kill "$pid" 2>/dev/null
+	done
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
 		kill "${pids[i]}" 2>/dev/null || true
 		wait "${pids[i]}" 2>/dev/null || true
