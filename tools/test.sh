@@ -153,6 +153,8 @@ for path in sys.argv[2:]:
             skips.append("%s (%s): exit status 77" % (t["name"], build))
 for s in skips:
     print("skipped:", s)
+if failed_builds:
+    print("FAILED: %d build(s): the compiler's output is above" % failed_builds)
 failed += failed_builds
 print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
 sys.exit(1 if failed else 0)
