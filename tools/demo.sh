@@ -62,7 +62,7 @@ mkfifo "$tmp/offer" "$tmp/answer"
 build/libclient/rtcctl --address="$address" send --file "$tmp/data" --label file \
 	--sdp-out "$tmp/offer" --sdp-in "$tmp/answer" &
 sender=$!
-pids+=($sender)
+pids+=("$sender")
 build/libclient/rtcctl --address="$address" receive --output "$tmp/received" \
 	--sdp-in "$tmp/offer" --sdp-out "$tmp/answer"
 wait "$sender"

@@ -13,7 +13,7 @@
 # back to exactly CI's configuration: the compiler, CI's options, and every
 # other option at its default.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 ./tools/install-deps.sh all || { echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
