@@ -10,8 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./tools/install-deps.sh build
-[ -f build/build.ninja ] || meson setup build >/dev/null
-meson compile -C build >/dev/null
 
 tmp=$(mktemp -d /tmp/rtcd-demo.XXXXXX)
 pids=()
@@ -21,6 +19,20 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+
+# One line while it builds; the compiler's own words if it fails. build/ is
+# set up as tools/test.sh sets it up (warnings are errors, as in CI), so the
+# two share one build; test.sh puts back CI's options whatever is there.
+printf 'building rtcd… '
+if ! { [ -f build/build.ninja ] ||
+	meson setup build -Dwerror=true -Dbuildtype=debugoptimized; } >"$tmp/build.log" 2>&1 ||
+	! meson compile -C build daemon/rtcd libclient/rtcctl >>"$tmp/build.log" 2>&1; then
+	echo "failed"
+	echo "== the build failed; the end of its log:" >&2
+	tail -n 60 "$tmp/build.log" >&2
+	exit 1
+fi
+echo "done"
 
 dbus-daemon --config-file=tests/integration/session-bus.conf --nofork \
 	--print-address=3 3>"$tmp/address" 2>"$tmp/dbus-daemon.log" &
@@ -50,7 +62,7 @@ mkfifo "$tmp/offer" "$tmp/answer"
 build/libclient/rtcctl --address="$address" send --file "$tmp/data" --label file \
 	--sdp-out "$tmp/offer" --sdp-in "$tmp/answer" &
 sender=$!
-pids+=($sender)
+pids+=("$sender")
 build/libclient/rtcctl --address="$address" receive --output "$tmp/received" \
 	--sdp-in "$tmp/offer" --sdp-out "$tmp/answer"
 wait "$sender"

@@ -32,7 +32,16 @@ done
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing:$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+# apt and debconf talk a lot ("debconf: delaying package configuration…"):
+# their words go to a log, shown only when the installation fails. env, not
+# export: sudo would drop DEBIAN_FRONTEND from the environment.
+log=$(mktemp /tmp/rtcd-install-deps.XXXXXX)
+apt="$sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq -o Dpkg::Use-Pty=0"
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq $missing >/dev/null
+if ! { $apt update && $apt install -y $missing; } >"$log" 2>&1; then
+	echo "install-deps: apt-get failed:" >&2
+	tail -n 60 "$log" >&2
+	rm -f "$log"
+	exit 1
+fi
+rm -f "$log"

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Logging to stderr with syslog priority prefixes ("<3>" ... "<7>"), which
- * journald turns into real priorities when rtcd runs under systemd.
+ * Logging to stderr, one line per message. When stderr is the journal
+ * (systemd's $JOURNAL_STREAM names its device and inode) each line starts
+ * with a syslog priority prefix ("<3>" ... "<7>") that journald turns into
+ * the entry's priority; on a terminal or in a file the prefix would only be
+ * noise, so errors and warnings say "error: " and "warning: " instead.
  */
 #pragma once
 
@@ -10,6 +13,12 @@
 
 void rtc_log_set_verbose(bool verbose);
 bool rtc_log_is_verbose(void);
+
+/* Looks again at $JOURNAL_STREAM and stderr (the first message looks by
+ * itself): for a process that changed its stderr, and for tests. */
+void rtc_log_detect_journal(void);
+/* Whether lines carry syslog priority prefixes. */
+bool rtc_log_to_journal(void);
 
 __attribute__((format(printf, 2, 3)))
 void rtc_log(int priority, const char *fmt, ...);

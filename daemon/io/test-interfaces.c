@@ -91,10 +91,8 @@ static void test_filters(void)
 
 int main(void)
 {
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		printf("1..0 # SKIP needs root to make a network namespace\n");
-		return 0;
-	}
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		RTC_TEST_SKIP_ALL("needs root to make a network namespace");
 	if (sh("ip link set lo up") || sh("ip link add rtcd-v0 type veth peer name rtcd-v1") ||
 	    sh("ip addr add 198.18.7.1/24 dev rtcd-v0") ||
 	    sh("ip addr add 169.254.7.1/16 dev rtcd-v0") ||

@@ -827,10 +827,8 @@ static void test_udp_echo_ipv4(void)
 
 static void test_udp_echo_ipv6(void)
 {
-	if (!have_ipv6_loopback()) {
-		printf("# no IPv6 loopback here: skipping the ::1 echo\n");
-		return;
-	}
+	if (!have_ipv6_loopback())
+		RTC_TEST_SKIP("no IPv6 loopback (::1) here");
 	udp_echo(AF_INET6);
 }
 
@@ -1137,6 +1135,7 @@ static void test_free_with_everything_attached(void)
 
 int main(void)
 {
+	skip_unless_backend_available();
 	RUN(test_backend);
 	RUN(test_fallback_when_io_uring_refused);
 	RUN(test_timers_fire_in_deadline_order);

@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "io/reactor.h"
+#include "io/test-reactor-fixture.h"
 #include "io/tcp.h"
 
 struct peer {
@@ -177,6 +178,7 @@ static void test_close_inside_callback(void)
 
 int main(void)
 {
+	skip_unless_backend_available();
 	RUN(test_echo_megabyte);
 	RUN(test_refused);
 	RUN(test_close_inside_callback);

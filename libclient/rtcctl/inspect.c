@@ -34,14 +34,19 @@ static bool is_plain_word(const char *s)
 	return true;
 }
 
-static void print_value(const rtc_dict *dict, size_t index)
+/* The value's text: plain words bare, RTCCTL_UNSET for an optional number
+ * that is not set, else the library's rendering. */
+static const char *value_text(const char *interface, const rtc_dict *dict, size_t index)
 {
-	const char *s;
+	const char *key = rtc_dict_key(dict, index), *s;
+	uint64_t number;
 
-	if (rtc_dict_get_string(dict, rtc_dict_key(dict, index), &s) && is_plain_word(s))
-		fputs(s, stdout);
-	else
-		fputs(rtc_dict_text(dict, index), stdout);
+	if (rtc_dict_get_string(dict, key, &s) && is_plain_word(s))
+		return s;
+	if (rtcctl_is_optional_number(interface, key) &&
+	    rtc_dict_get_uint64(dict, key, &number) && number == RTCCTL_UNSET_NUMBER)
+		return RTCCTL_UNSET;
+	return rtc_dict_text(dict, index);
 }
 
 static void print_key_properties(const char *interface, const rtc_dict *dict)
@@ -53,8 +58,7 @@ static void print_key_properties(const char *interface, const rtc_dict *dict)
 			for (size_t i = 0; i < rtc_dict_count(dict); i++) {
 				if (strcmp(rtc_dict_key(dict, i), *name) != 0)
 					continue;
-				printf(" %s=", *name);
-				print_value(dict, i);
+				printf(" %s=%s", *name, value_text(interface, dict, i));
 			}
 		}
 	}
@@ -150,9 +154,18 @@ int rtcctl_inspect(rtc_client *client, int argc, char **argv)
 		const rtc_dict *dict = rtc_object_list_properties(list, 0, j);
 
 		printf("  %s\n", rtc_object_list_interface(list, 0, j));
-		for (size_t i = 0; i < rtc_dict_count(dict); i++)
-			printf("    %s %s = %s\n", rtc_dict_key(dict, i),
-			       rtc_dict_signature(dict, i), rtc_dict_text(dict, i));
+		for (size_t i = 0; i < rtc_dict_count(dict); i++) {
+			const char *key = rtc_dict_key(dict, i);
+			uint64_t number;
+			const char *text = rtc_dict_text(dict, i);
+
+			/* Inspect keeps the wire form, but "not set" reads as such. */
+			if (rtcctl_is_optional_number(rtc_object_list_interface(list, 0, j), key) &&
+			    rtc_dict_get_uint64(dict, key, &number) &&
+			    number == RTCCTL_UNSET_NUMBER)
+				text = RTCCTL_UNSET;
+			printf("    %s %s = %s\n", key, rtc_dict_signature(dict, i), text);
+		}
 	}
 	rtc_object_list_free(list);
 	return RTCCTL_OK;
@@ -161,21 +174,24 @@ int rtcctl_inspect(rtc_client *client, int argc, char **argv)
 static void print_stats_object(const char *id, const rtc_dict *stats)
 {
 	const char *type = "?";
-	double timestamp;
+	char time_text[48];
+	double ms;
 
 	rtc_dict_get_string(stats, "type", &type);
 	printf("%s (%s)", id, type);
-	if (rtc_dict_get_double(stats, "timestamp", &timestamp))
-		printf(" at %.3f ms", timestamp);
+	if (rtc_dict_get_double(stats, "timestamp", &ms))
+		printf(" at %s", rtcctl_format_timestamp(ms, time_text, sizeof(time_text)));
 	putchar('\n');
 	for (size_t i = 0; i < rtc_dict_count(stats); i++) {
 		const char *key = rtc_dict_key(stats, i);
 
 		if (strcmp(key, "type") == 0 || strcmp(key, "timestamp") == 0)
 			continue;
-		printf("  %s = ", key);
-		print_value(stats, i);
-		putchar('\n');
+		if (rtcctl_is_timestamp_key(key) && rtc_dict_get_double(stats, key, &ms))
+			printf("  %s = %s\n", key,
+			       rtcctl_format_timestamp(ms, time_text, sizeof(time_text)));
+		else
+			printf("  %s = %s\n", key, value_text(NULL, stats, i));
 	}
 }
 

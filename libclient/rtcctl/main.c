@@ -29,8 +29,8 @@ static const char usage[] =
 	"  stats PATH         a peer connection's statistics (GetStats)\n"
 	"  loopback [--channels N] [--label LABEL] [--wait SECONDS]\n"
 	"                     connect two peer connections to each other through the\n"
-	"                     daemon, printing every step; --wait also waits for the\n"
-	"                     channels to open\n"
+	"                     daemon, printing every step, and send a message each way\n"
+	"                     on every channel; fails if that takes over --wait (10 s)\n"
 	"  offer [--label LABEL] [--wait SECONDS]\n"
 	"                     create a peer connection with a data channel, print the\n"
 	"                     offer, read the answer on standard input, apply it\n"
@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 		optind = 0;
 		ret = commands[i].run(client, command_argc, command_argv);
 		rtc_client_unref(client);
+		rtcctl_forget_printed_events();
 		return ret;
 	}
 	return rtcctl_usage_error("unknown command '%s'", argv[optind]);

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <rtc/client.h>
 
@@ -50,7 +52,32 @@ int rtcctl_settle(rtc_client *client, int quiet_ms);
 bool rtcctl_wait_for(rtc_client *client, const bool *done, int timeout_ms);
 
 /* Prints one event as "[name] what: detail"; the name is the handle's user
- * data (a string) when set, else the object path. */
+ * data (a string) when set, else the object path. A property change prints
+ * only when its text differs from the last one printed for that property
+ * (events.c); rtcctl_forget_printed_events() frees that memory. */
 void rtcctl_print_event(FILE *out, const struct rtc_event *event);
+void rtcctl_forget_printed_events(void);
 /* Prints the SDP lines that describe the data channel transport. */
 void rtcctl_print_data_session(const char *indent, const char *sdp);
+
+/* ---- Human forms (format.c) ---- */
+
+/* The one word rtcctl prints for a number the daemon reports as not set
+ * (0xffff on the bus: a channel's Id before the DTLS role is known, its
+ * MaxPacketLifeTime or MaxRetransmits when not given). */
+#define RTCCTL_UNSET "none"
+#define RTCCTL_UNSET_NUMBER 0xffff
+
+/* Whether the property uses RTCCTL_UNSET_NUMBER for "not set". */
+bool rtcctl_is_optional_number(const char *interface, const char *property);
+/* The number in decimal (in buf), or RTCCTL_UNSET. */
+const char *rtcctl_optional_number_text(uint16_t value, char buf[static 8]);
+/* Whether a stats member holds a time in milliseconds since 1970. */
+bool rtcctl_is_timestamp_key(const char *key);
+/* ISO 8601 local time with milliseconds, "2026-12-07T08:05:31.123+01:00";
+ * returns buf (40 bytes are plenty). */
+const char *rtcctl_format_timestamp(double ms, char *buf, size_t size);
+/* "offer, 2 candidates[, end-of-candidates]", or RTCCTL_UNSET when there is
+ * no description (type ""); returns buf. */
+const char *rtcctl_describe_description(const char *type, const char *sdp, char *buf,
+					size_t size);

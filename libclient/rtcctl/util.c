@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * Helpers shared by rtcctl's commands: errors, numbers, SDP in and out,
- * and short event loops.
+ * and short event loops. (Events are printed by events.c.)
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -202,83 +202,6 @@ bool rtcctl_wait_for(rtc_client *client, const bool *done, int timeout_ms)
 			break;
 	}
 	return *done;
-}
-
-static const char *event_name(const struct rtc_event *event)
-{
-	const char *name = NULL;
-
-	if (event->type == RTC_EVENT_DATA_CHANNEL || !event->data_channel)
-		name = event->peer_connection
-			       ? rtc_peer_connection_get_user_data(event->peer_connection) : NULL;
-	else
-		name = rtc_data_channel_get_user_data(event->data_channel);
-	return name ? name : event->path;
-}
-
-void rtcctl_print_event(FILE *out, const struct rtc_event *event)
-{
-	const char *name = event_name(event);
-
-	switch (event->type) {
-	case RTC_EVENT_DISCONNECTED:
-		fprintf(out, "[bus] disconnected: %s\n", event->error_message);
-		break;
-	case RTC_EVENT_PROPERTY_CHANGED:
-		/* Descriptions and lists would flood the screen: name them only. */
-		if (event->value && strlen(event->value) > 100)
-			fprintf(out, "[%s] %s changed\n", name, event->property);
-		else
-			fprintf(out, "[%s] %s: %s\n", name, event->property,
-			       event->value ? event->value : "(invalidated)");
-		break;
-	case RTC_EVENT_NEGOTIATION_NEEDED:
-		fprintf(out, "[%s] negotiation needed\n", name);
-		break;
-	case RTC_EVENT_ICE_CANDIDATE:
-		if (*event->candidate)
-			fprintf(out, "[%s] ICE candidate (mid %s): %s\n", name, event->sdp_mid,
-			       event->candidate);
-		else
-			fprintf(out, "[%s] ICE gathering complete\n", name);
-		break;
-	case RTC_EVENT_ICE_CANDIDATE_ERROR:
-		fprintf(out, "[%s] ICE candidate error %u from %s: %s\n", name,
-		       (unsigned)event->error_code, event->url, event->error_message);
-		break;
-	case RTC_EVENT_DATA_CHANNEL:
-		fprintf(out, "[%s] remote data channel %s\n", name,
-		       rtc_data_channel_get_path(event->data_channel));
-		break;
-	case RTC_EVENT_TRACK:
-		fprintf(out, "[%s] remote track %s\n", name, event->track_path);
-		break;
-	case RTC_EVENT_OPEN:
-		fprintf(out, "[%s] open\n", name);
-		break;
-	case RTC_EVENT_MESSAGE:
-		if (event->binary)
-			fprintf(out, "[%s] binary message, %zu bytes\n", name, event->size);
-		else
-			fprintf(out, "[%s] message: %s\n", name, (const char *)event->data);
-		break;
-	case RTC_EVENT_BUFFERED_AMOUNT_LOW:
-		fprintf(out, "[%s] buffered amount low\n", name);
-		break;
-	case RTC_EVENT_CLOSING:
-		fprintf(out, "[%s] closing\n", name);
-		break;
-	case RTC_EVENT_CLOSE:
-		fprintf(out, "[%s] closed\n", name);
-		break;
-	case RTC_EVENT_ERROR:
-		fprintf(out, "[%s] error %s: %s\n", name, event->error_name, event->error_message);
-		break;
-	case RTC_EVENT_OBJECT_REMOVED:
-		fprintf(out, "[%s] removed\n", name);
-		break;
-	}
-	fflush(out);
 }
 
 void rtcctl_print_data_session(const char *indent, const char *sdp)

@@ -17,6 +17,7 @@
 
 #include "bus-fixture.h"
 #include "check.h"
+#include "io/test-reactor-fixture.h"
 
 /* ---- busctl as another process ----------------------------------------------------- */
 
@@ -91,24 +92,6 @@ static void busctl(struct run_result *res, const char *const *prefix, const char
 	run(res, (char *const *)argv);
 }
 
-/* Tests that need root or a tool set this instead of checking anything. */
-static const char *skip_reason;
-
-#define RUN_SKIPPABLE(fn) do { \
-	skip_reason = NULL; \
-	rtc_test_case_failed = 0; \
-	fn(); \
-	rtc_test_number++; \
-	if (skip_reason) { \
-		printf("ok %d - %s # SKIP %s\n", rtc_test_number, #fn, skip_reason); \
-	} else { \
-		rtc_test_failed_cases += rtc_test_case_failed; \
-		printf("%s %d - %s\n", rtc_test_case_failed ? "not ok" : "ok", \
-		       rtc_test_number, #fn); \
-	} \
-	fflush(stdout); \
-} while (0)
-
 /* ---- tests ------------------------------------------------------------------------- */
 
 static void test_inspector(void)
@@ -167,9 +150,8 @@ static void test_busctl_inspector(void)
 	struct run_result *res = malloc(sizeof(*res));
 
 	if (!tool("BUSCTL")) {
-		skip_reason = "no busctl";
 		free(res);
-		return;
+		RTC_TEST_SKIP("no busctl");
 	}
 	busctl(res, NULL, (const char *[]){ "tree", NAME, NULL });
 	CHECK_INTEQ(res->status, 0);
@@ -243,10 +225,8 @@ static void check_outsider(const char *const *prefix)
 
 static void test_other_user(void)
 {
-	if (!tool("BUSCTL") || !tool("SETPRIV") || geteuid() != 0) {
-		skip_reason = "needs root, setpriv and busctl";
-		return;
-	}
+	if (!tool("BUSCTL") || !tool("SETPRIV") || geteuid() != 0)
+		RTC_TEST_SKIP("needs root, setpriv and busctl");
 	check_outsider((const char *[]){ tool("SETPRIV"), "--reuid=65534", "--regid=65534",
 					 "--clear-groups", NULL });
 }
@@ -255,10 +235,8 @@ static void test_sandboxed(void)
 {
 	char info[128], info_arg[160];
 
-	if (!tool("BUSCTL") || !tool("BWRAP") || geteuid() != 0) {
-		skip_reason = "needs root, bwrap and busctl";
-		return;
-	}
+	if (!tool("BUSCTL") || !tool("BWRAP") || geteuid() != 0)
+		RTC_TEST_SKIP("needs root, bwrap and busctl");
 	snprintf(info, sizeof(info), "%s/flatpak-info", d.dir);
 	FILE *f = fopen(info, "w");
 	fputs("[Application]\nname=org.example.Sandboxed\n", f);
@@ -309,14 +287,15 @@ static void test_client_gone(void)
 
 int main(void)
 {
+	skip_unless_backend_available();
 	bus_test_setup();
 	bus_test_create_thing_a();
 
 	RUN(test_inspector);
 	RUN(test_quota);
-	RUN_SKIPPABLE(test_busctl_inspector);
-	RUN_SKIPPABLE(test_other_user);
-	RUN_SKIPPABLE(test_sandboxed);
+	RUN(test_busctl_inspector);
+	RUN(test_other_user);
+	RUN(test_sandboxed);
 	RUN(test_client_gone);
 
 	bus_test_teardown();

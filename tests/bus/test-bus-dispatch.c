@@ -11,6 +11,7 @@
 
 #include "bus-fixture.h"
 #include "check.h"
+#include "io/test-reactor-fixture.h"
 
 /* ---- tests ------------------------------------------------------------------------- */
 
@@ -191,6 +192,7 @@ static void test_name_taken(void)
 
 int main(void)
 {
+	skip_unless_backend_available();
 	bus_test_setup();
 	bus_test_create_thing_a();
 

@@ -11,6 +11,7 @@
 
 #include "bus-fixture.h"
 #include "check.h"
+#include "io/test-reactor-fixture.h"
 
 /* ---- tests ------------------------------------------------------------------------- */
 
@@ -160,6 +161,7 @@ static void test_unicast_signals(void)
 
 int main(void)
 {
+	skip_unless_backend_available();
 	bus_test_setup();
 
 	RUN(test_create_and_object_manager);

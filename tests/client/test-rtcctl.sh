@@ -42,6 +42,7 @@ expect "--help lists the commands" out '^  loopback'
 ok "no command is a usage error" 2 "$rtcctl"
 ok "unknown command is a usage error" 2 "$rtcctl" frobnicate
 ok "loopback --channels 0 is a usage error" 2 "$rtcctl" loopback --channels 0
+ok "loopback --wait 0 is a usage error" 2 "$rtcctl" loopback --wait 0
 
 ok "list" 0 "$rtcctl" list
 expect "list starts at the root with the version" out '^/org/rtcd/WebRTC1 Version=[^ ]+$'
@@ -64,7 +65,14 @@ expect "answerer reaches have-remote-offer" out '^\[answerer\] SignalingState: h
 expect "answerer returns to stable" out '^\[answerer\] SignalingState: stable$'
 expect "offerer returns to stable" out '^\[offerer\] SignalingState: stable$'
 expect "loopback prints the session" out '^   a=sctp-port:'
-expect "loopback describes the channels" out '^   channel .* label=demo-1 id=([0-9]+|unset) ordered=true ready-state='
+expect "loopback trickles the offerer's candidates" out '^   offerer -> answerer: candidate:'
+expect "loopback trickles the answerer's candidates" out '^   answerer -> offerer: candidate:'
+expect "a message arrives on the answerer's end" out '^\[answerer/demo-2\] message: hello from the offerer on demo-2$'
+expect "a message arrives on the offerer's end" out '^\[offerer/demo-2\] message: hello from the answerer on demo-2$'
+expect "loopback ends connected" out '^== connected: every channel end is open, every message arrived$'
+expect "loopback describes the open channels" out '^   channel .* label=demo-1 id=[0-9]+ ordered=true ready-state=open$'
+ok "loopback --wait" 0 "$rtcctl" loopback --channels 2 --label waited --wait 30
+expect "loopback --wait ends connected" out '^== connected: every channel end is open, every message arrived$'
 
 # offer and answer signal through files, as two people would by copy and paste.
 mkfifo "$tmp/answer-in"

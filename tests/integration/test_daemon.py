@@ -7,6 +7,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 
 import rtcdtest
 from rtcdtest import BUS_NAME
@@ -56,7 +57,7 @@ def test_ready_notification(d):
 def test_name_taken(d):
     r = rtcd("--address=" + d.address)
     assert r.returncode == 1, r
-    assert r.stderr.startswith("<3>") and BUS_NAME in r.stderr, r.stderr
+    assert r.stderr.startswith("error: ") and BUS_NAME in r.stderr, r.stderr
     # The first daemon is unaffected.
     pc = d.create_peer_connection(d.bus())
     assert pc.CreateOffer({}).startswith("v=0")
@@ -66,7 +67,8 @@ def test_log_prefixes_and_backend(d):
     assert rtcdtest.pump(lambda: "event loop:" in d.log(), 5)
     log = d.log()
     lines = [l for l in log.splitlines() if l]
-    assert lines and all(re.match(r"<[0-7]>", l) for l in lines), log
+    # A file is not the journal: no syslog prefixes (test_no_bus has both).
+    assert lines and not any(re.match(r"<[0-7]>", l) for l in lines), log
     want = {"uring": "io_uring", "epoll": "epoll"}.get(os.environ.get("RTCD_IO", ""))
     if want:
         assert "event loop: %s)" % want in log, log
@@ -95,7 +97,17 @@ def test_srtp_offload_modes(d):
 
 def test_no_bus():
     r = rtcd("--address=unix:path=/nonexistent/bus")
-    assert r.returncode == 1 and "<3>" in r.stderr, r
+    assert r.returncode == 1 and r.stderr.startswith("error: ") and "<3>" not in r.stderr, r
+    # With stderr the journal's stream ($JOURNAL_STREAM names its device
+    # and inode, as systemd sets it), lines carry syslog priorities.
+    with tempfile.TemporaryFile("w+") as err:
+        st = os.fstat(err.fileno())
+        env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+        r = subprocess.run([rtcdtest.find_rtcd(), "--address=unix:path=/nonexistent/bus"],
+                           stdout=subprocess.DEVNULL, stderr=err, env=env, timeout=20)
+        err.seek(0)
+        text = err.read()
+    assert r.returncode == 1 and text.startswith("<3>") and "error: " not in text, text
 
 
 def main():

@@ -9,8 +9,8 @@
 #
 #   run-vm.sh <source root> <work dir> <kmod-test binary>
 #
-# Exits 77 (skip) only when qemu or a kernel image with its headers is not
-# installed at all.
+# Skips (TAP `1..0 # SKIP`, exit 0: meson counts a TAP test's 77 as an error)
+# only when qemu or a kernel image with its headers is not installed at all.
 set -eu
 
 src=$1
@@ -28,7 +28,7 @@ for image in /boot/vmlinuz-*; do
 done
 if [ -z "$qemu" ] || [ -z "$kver" ]; then
 	echo "1..0 # SKIP qemu-system-x86 or linux-image/linux-headers not installed"
-	exit 77
+	exit 0
 fi
 busybox=$(command -v busybox || true)
 [ -n "$busybox" ] || { echo "Bail out! busybox-static is not installed"; exit 1; }

@@ -280,10 +280,8 @@ static void test_legacy_unicast(void)
 
 int main(void)
 {
-	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0) {
-		printf("1..0 # SKIP needs root to make a network namespace\n");
-		return 0;
-	}
+	if (geteuid() != 0 || unshare(CLONE_NEWNET) < 0)
+		RTC_TEST_SKIP_ALL("needs root to make a network namespace");
 	/* Multicast on loopback needs the flag and a route for the groups. */
 	if (sh("ip link set lo up multicast on") ||
 	    sh("ip route add 224.0.0.0/4 dev lo") ||

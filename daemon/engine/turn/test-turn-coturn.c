@@ -4,7 +4,7 @@
  * through the 401 challenge, CreatePermission, a Send indication, then
  * ChannelBind and ChannelData both ways with a peer socket, and Refresh 0.
  * The test starts turnserver itself and kills it at the end; without
- * turnserver it skips (exit 77).
+ * turnserver it skips.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -236,10 +236,8 @@ static void test_coturn(void)
 
 int main(void)
 {
-	if (access(TURNSERVER, X_OK) != 0) {
-		printf("1..0 # SKIP %s not installed\n", TURNSERVER);
-		return 77;
-	}
+	if (access(TURNSERVER, X_OK) != 0)
+		RTC_TEST_SKIP_ALL(TURNSERVER " is not installed (coturn)");
 	struct sockaddr_in local;
 	client_fd = udp_socket(&local);
 	uint16_t port = free_port();
