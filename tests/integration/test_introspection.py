@@ -123,6 +123,20 @@ def test_properties_getall_matches_xml(d):
         assert got == want, (name, got ^ want)
 
 
+TRACK = "org.rtcd.WebRTC1.MediaStreamTrack"
+
+
+def test_track_matches_xml(d):
+    # rtcd runs with --fake-media-devices: a track of the fake camera.
+    owner = d.bus()
+    manager = dbus.Interface(owner.get_object(BUS_NAME, ROOT), MANAGER)
+    (path,) = manager.GetUserMedia(dbus.Dictionary({"video": True}, signature="sv"))
+    check_object(owner, str(path), TRACK)
+    got = set(rtcdtest.props(owner, str(path), TRACK))
+    assert got == {p.get("name") for p in xml_interface(TRACK).findall("property")}, got
+    assert "track" in nodes_of(introspect(owner, ROOT))
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_every_object_matches_xml, test_intermediate_nodes,
@@ -130,6 +144,8 @@ def main():
               test_properties_getall_matches_xml):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
+    with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
+        tap.run(test_track_matches_xml, d)
     return tap.done()
 
 
