@@ -15,6 +15,7 @@ import time
 
 import dbus
 import rtcdtest
+import tap
 from rtcdtest import BUS_NAME, ROOT, MANAGER
 
 TRACK = "org.rtcd.WebRTC1.MediaStreamTrack"
@@ -128,6 +129,24 @@ def test_capture_video(d):
         assert name == ERR + "InvalidStateError", name
         track(bus, path).Stop()
     assert sig.members(path).count("Ended") == 1
+
+
+def test_stalled_source_mutes(d):
+    bus = d.bus()
+    with Source("rtcd-test-camera", "Test Camera") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name})
+        sig = rtcdtest.Signals(bus)
+        # A source that stops delivering (stopped, not gone): W3C muted.
+        src.proc.send_signal(signal.SIGSTOP)
+        try:
+            assert rtcdtest.pump(lambda: "Mute" in sig.members(path), timeout=5), sig.log
+            assert rtcdtest.prop(bus, path, TRACK, "Muted")
+            assert rtcdtest.prop(bus, path, TRACK, "ReadyState") == "live"
+        finally:
+            src.proc.send_signal(signal.SIGCONT)
+        assert rtcdtest.pump(lambda: "Unmute" in sig.members(path), timeout=5), sig.log
+        assert not rtcdtest.prop(bus, path, TRACK, "Muted")
 
 
 def test_capture_default_and_formats(d):
@@ -252,10 +271,10 @@ def test_pipewire_dies(d):
 def main():
     if not os.path.exists(os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
                                        "pipewire-0")):
-        print("1..0 # SKIP not run inside tests/media/run-with-pipewire.sh")
-        return 77
+        tap.skip_all("not run inside tests/media/run-with-pipewire.sh")
     tap = rtcdtest.Tap()
-    for t in (test_devices_come_and_go, test_capture_video, test_capture_default_and_formats,
+    for t in (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
+              test_capture_default_and_formats,
               test_capture_audio, test_errors, test_sandboxed_caller, test_pipewire_dies):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
