@@ -272,13 +272,13 @@ def main():
     if not os.path.exists(os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
                                        "pipewire-0")):
         tap.skip_all("not run inside tests/media/run-with-pipewire.sh")
-    tap = rtcdtest.Tap()
+    results = rtcdtest.Tap()
     for t in (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
               test_capture_default_and_formats,
               test_capture_audio, test_errors, test_sandboxed_caller, test_pipewire_dies):
         with rtcdtest.Daemon() as d:
-            tap.run(t, d)
-    return tap.done()
+            results.run(t, d)
+    return results.done()
 
 
 if __name__ == "__main__":
