@@ -5,8 +5,9 @@
  * 640x480 at 30 fps: every decoded frame, full size and scaled down by 2,
  * must read with exactly the counter and capture time it was sent with
  * (the encoder carries capture_ns along: it must match too), and frames
- * must read from the first second on. Also at 100 kbit/s and with the
- * bitrate dropped mid-stream, as a congestion controller would.
+ * must read from the first second on. Also at 100 kbit/s, with the
+ * bitrate dropped mid-stream as a congestion controller would, and at
+ * 320x240 and 80 kbit/s (16-pixel cells, 8 once halved).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,8 +56,8 @@ static void check_frame(const struct rtc_video_frame *f, uint32_t counter, uint6
 
 /* Runs the camera into the encoder, each encoded frame into the decoder;
  * at frame `drop_at` the bitrate falls to `dropped_bps`. */
-static void round_trip(enum rtc_codec codec, uint32_t bps, unsigned drop_at,
-		       uint32_t dropped_bps, struct result *r)
+static void round_trip(enum rtc_codec codec, uint32_t width, uint32_t height, uint32_t bps,
+		       unsigned drop_at, uint32_t dropped_bps, struct result *r)
 {
 	struct rtc_fake_camera_config config;
 	struct rtc_error err = { 0 };
@@ -64,9 +65,11 @@ static void round_trip(enum rtc_codec codec, uint32_t bps, unsigned drop_at,
 
 	memset(r, 0, sizeof(*r));
 	rtc_fake_camera_config_default(&config);
+	config.width = width;
+	config.height = height;
 	struct rtc_fake_camera *cam = rtc_fake_camera_new(&config, T0, &err);
 	struct rtc_encoder *enc = rtc_encoder_new(&(struct rtc_encoder_config){
-		.codec = codec, .bitrate = bps, .width = 640, .height = 480, .framerate = 30,
+		.codec = codec, .bitrate = bps, .width = width, .height = height, .framerate = 30,
 	}, &err);
 	struct rtc_decoder *dec = rtc_decoder_new(&(struct rtc_decoder_config){ .codec = codec },
 						  &err);
@@ -126,26 +129,31 @@ static void test_vp8(void)
 {
 	struct result r;
 
-	round_trip(RTC_CODEC_VP8, 300000, FRAMES, 0, &r);
+	round_trip(RTC_CODEC_VP8, 640, 480, 300000, FRAMES, 0, &r);
 	check_result("VP8 300 kbit/s", &r);
 	CHECK(r.bytes * 8 / (FRAMES / 30) < 2 * 300000);
-	round_trip(RTC_CODEC_VP8, 100000, FRAMES, 0, &r);
+	round_trip(RTC_CODEC_VP8, 640, 480, 100000, FRAMES, 0, &r);
 	check_result("VP8 100 kbit/s", &r);
-	round_trip(RTC_CODEC_VP8, 1000000, 150, 150000, &r);
+	round_trip(RTC_CODEC_VP8, 640, 480, 1000000, 150, 150000, &r);
 	check_result("VP8 1 Mbit/s, then 150 kbit/s", &r);
+	/* 16-pixel cells, 8 when halved. */
+	round_trip(RTC_CODEC_VP8, 320, 240, 80000, FRAMES, 0, &r);
+	check_result("VP8 320x240 80 kbit/s", &r);
 }
 
 static void test_h264(void)
 {
 	struct result r;
 
-	round_trip(RTC_CODEC_H264, 300000, FRAMES, 0, &r);
+	round_trip(RTC_CODEC_H264, 640, 480, 300000, FRAMES, 0, &r);
 	check_result("H.264 300 kbit/s", &r);
 	CHECK(r.bytes * 8 / (FRAMES / 30) < 2 * 300000);
-	round_trip(RTC_CODEC_H264, 100000, FRAMES, 0, &r);
+	round_trip(RTC_CODEC_H264, 640, 480, 100000, FRAMES, 0, &r);
 	check_result("H.264 100 kbit/s", &r);
-	round_trip(RTC_CODEC_H264, 1000000, 150, 150000, &r);
+	round_trip(RTC_CODEC_H264, 640, 480, 1000000, 150, 150000, &r);
 	check_result("H.264 1 Mbit/s, then 150 kbit/s", &r);
+	round_trip(RTC_CODEC_H264, 320, 240, 80000, FRAMES, 0, &r);
+	check_result("H.264 320x240 80 kbit/s", &r);
 }
 
 int main(void)
