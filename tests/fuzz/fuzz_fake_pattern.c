@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0, n = (size_t)f->width * f->height; i < n; i++)
 		f->plane[0][i] = data[i % size];
 	memset(f->plane[1], 128, (size_t)f->width * f->height / 2);
-	if (rtc_fake_pattern_read(f, &counter, &capture_ns) && rtc_fake_pattern_fits(f->width, f->height)) {
+	if (rtc_fake_pattern_read(f, &counter, &capture_ns) &&
+	    rtc_fake_pattern_fits(f->width, f->height)) {
 		uint32_t c2;
 		uint64_t t2;
 

@@ -19,7 +19,8 @@ bool rtc_fake_pattern_fits(uint32_t width, uint32_t height)
 {
 	return width >= 160 && width <= RTC_VIDEO_MAX_DIMENSION &&
 	       height <= RTC_VIDEO_MAX_DIMENSION &&
-	       (uint64_t)height * RTC_FAKE_PATTERN_COLUMNS >= (uint64_t)width * RTC_FAKE_PATTERN_ROWS;
+	       (uint64_t)height * RTC_FAKE_PATTERN_COLUMNS >=
+		       (uint64_t)width * RTC_FAKE_PATTERN_ROWS;
 }
 
 /* Edges of cell i along an axis, in pixels of a frame `width` wide: the
@@ -88,7 +89,8 @@ static void draw_band(struct rtc_video_frame *f, uint32_t counter, uint64_t capt
 	for (unsigned i = 0; i < CELLS; i++) {
 		uint32_t col = i % RTC_FAKE_PATTERN_COLUMNS, row = i / RTC_FAKE_PATTERN_COLUMNS;
 
-		fill(f->plane[0], f->stride[0], cell_edge(f->width, col), cell_edge(f->width, col + 1),
+		fill(f->plane[0], f->stride[0],
+		     cell_edge(f->width, col), cell_edge(f->width, col + 1),
 		     cell_edge(f->width, row), cell_edge(f->width, row + 1),
 		     bits[i] ? RTC_FAKE_PATTERN_WHITE : RTC_FAKE_PATTERN_BLACK);
 	}

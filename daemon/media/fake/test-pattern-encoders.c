@@ -79,7 +79,8 @@ static void round_trip(enum rtc_codec codec, uint32_t width, uint32_t height, ui
 		goto out;
 	}
 	for (unsigned i = 0; i < FRAMES; i++) {
-		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, rtc_fake_camera_deadline(cam));
+		uint64_t due = rtc_fake_camera_deadline(cam);
+		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, due);
 		uint32_t counter;
 		uint64_t capture_ns;
 

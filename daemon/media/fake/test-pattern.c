@@ -42,8 +42,8 @@ static bool reads_as(const struct rtc_video_frame *f, uint32_t counter, uint64_t
 static void test_reads_back_exactly(void)
 {
 	static const uint32_t sizes[][2] = {
-		{ 640, 480 }, { 320, 240 }, { 1280, 720 }, { 1920, 1080 }, { 160, 120 }, { 160, 48 },
-		{ 642, 482 }, { 4096, 2160 },
+		{ 640, 480 }, { 320, 240 }, { 1280, 720 }, { 1920, 1080 },
+		{ 160, 120 }, { 160, 48 }, { 642, 482 }, { 4096, 2160 },
 	};
 	static const struct { uint32_t counter; uint64_t ns; } values[] = {
 		{ 0, 0 }, { 1, 1 }, { 0xffffffffu, UINT64_MAX }, { 1800, 123456789012345ull },
@@ -56,8 +56,8 @@ static void test_reads_back_exactly(void)
 	CHECK(!rtc_fake_pattern_fits(158, 480));
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
-			struct rtc_video_frame *f = drawn(sizes[s][0], sizes[s][1], v, values[v].counter,
-							  values[v].ns);
+			struct rtc_video_frame *f = drawn(sizes[s][0], sizes[s][1], v,
+							  values[v].counter, values[v].ns);
 
 			CHECK(reads_as(f, values[v].counter, values[v].ns));
 			CHECK(f->capture_ns == values[v].ns);
@@ -73,7 +73,8 @@ static void test_cells_are_macroblock_aligned_at_common_widths(void)
 	for (uint32_t by = 0; by < 6 * 32; by += 16)
 		for (uint32_t bx = 0; bx < 640; bx += 16) {
 			uint8_t first = f->plane[0][(size_t)by * 640 + bx];
-			bool flat = first == RTC_FAKE_PATTERN_BLACK || first == RTC_FAKE_PATTERN_WHITE;
+			bool flat = first == RTC_FAKE_PATTERN_BLACK ||
+				    first == RTC_FAKE_PATTERN_WHITE;
 
 			for (uint32_t y = by; y < by + 16; y++)
 				for (uint32_t x = bx; x < bx + 16; x++)
