@@ -97,6 +97,33 @@ static void test_pattern_moves(void)
 	rtc_video_frame_free(b);
 }
 
+static void test_honours_strides(void)
+{
+	/* A decoder's frame may have rows longer than its width: draw into
+	 * one with 40 bytes of padding per row (filled white, which a reader
+	 * ignoring the stride would take for cells), read it, and read a
+	 * tight copy made by scaling. */
+	const uint32_t w = 320, h = 240, pad = 40;
+	uint8_t *buf = malloc((size_t)(w + pad) * h * 3 / 2 + (size_t)pad * h);
+	struct rtc_video_frame f = {
+		.width = w, .height = h,
+		.plane = { buf, buf + (size_t)(w + pad) * h,
+			   buf + (size_t)(w + pad) * h + (size_t)(w / 2 + pad) * (h / 2) },
+		.stride = { w + pad, w / 2 + pad, w / 2 + pad },
+	};
+	struct rtc_video_frame *tight = rtc_video_frame_new(w, h);
+
+	memset(buf, 255, (size_t)(w + pad) * h * 3 / 2 + (size_t)pad * h);
+	rtc_fake_pattern_draw(&f, 5, 31337, 4242424242ull);
+	for (uint32_t y = 0; y < h; y++)
+		CHECK(f.plane[0][(size_t)y * f.stride[0] + w] == 255);   /* padding untouched */
+	CHECK(reads_as(&f, 31337, 4242424242ull));
+	rtc_raw_scale(&f, tight);
+	CHECK(reads_as(tight, 31337, 4242424242ull));
+	rtc_video_frame_free(tight);
+	free(buf);
+}
+
 /* ---- degraded frames -------------------------------------------------- */
 
 static void add_noise(struct rtc_video_frame *f, int amount)
@@ -298,6 +325,7 @@ int main(void)
 	RUN(test_reads_back_exactly);
 	RUN(test_cells_are_macroblock_aligned_at_common_widths);
 	RUN(test_pattern_moves);
+	RUN(test_honours_strides);
 	RUN(test_survives_degradation);
 	RUN(test_a_flipped_bit_is_refused);
 	RUN(test_other_pictures_are_refused);
