@@ -24,7 +24,8 @@ enum rtc_raw_format {
 
 /* One picture as the device delivered it. Planar formats use plane[] and
  * stride[] (NV12: plane[0] Y, plane[1] interleaved UV; YUY2: plane[0]
- * only); MJPG: the JPEG's len bytes at plane[0]. */
+ * only), and the caller has checked that each plane holds its rows (the
+ * converter cannot); MJPG: the JPEG's len bytes at plane[0], anything. */
 struct rtc_raw_picture {
 	enum rtc_raw_format format;
 	uint32_t width, height;
@@ -38,9 +39,12 @@ struct rtc_raw_converter;
 struct rtc_raw_converter *rtc_raw_converter_new(void);
 void rtc_raw_converter_free(struct rtc_raw_converter *c);
 
-/* Converts src into dst, which has src's width and height. -1 with err
- * (TypeError for a size mismatch, NotReadableError for a JPEG that does
- * not decode or is not of the announced size); dst is then unspecified. */
+/* Converts src into dst, which has src's width and height (an odd one
+ * rounded down to even: frames are even, the last column or row is
+ * dropped). -1 with err (TypeError for a size mismatch, NotReadableError
+ * for a JPEG that does not decode, even with only a warning such as a
+ * truncated one, or is not of the announced size); dst is then
+ * unspecified. MJPG without Huffman tables (as cameras send) decodes. */
 int rtc_raw_convert(struct rtc_raw_converter *c, const struct rtc_raw_picture *src,
 		    struct rtc_video_frame *dst, struct rtc_error *err);
 
