@@ -132,7 +132,8 @@ static uint8_t *jpeg_of(const struct rtc_video_frame *f, int subsamp, size_t *le
 	unsigned long tmp_len = 0;
 	const unsigned char *planes[3] = { f->plane[0], f->plane[1], f->plane[2] };
 	int strides[3] = { (int)f->stride[0], (int)f->stride[1], (int)f->stride[2] };
-	if (tjCompressFromYUVPlanes(tj, planes, W, strides, H, TJSAMP_420, &tmp, &tmp_len, 95, 0) < 0 ||
+	if (tjCompressFromYUVPlanes(tj, planes, W, strides, H, TJSAMP_420, &tmp, &tmp_len, 95,
+				    0) < 0 ||
 	    tjDecompress2(dec, tmp, tmp_len, rgb, W, 0, H, TJPF_RGB, 0) < 0 ||
 	    tjCompress2(tj, rgb, W, 0, H, TJPF_RGB, &jpeg, &size, subsamp, 85, 0) < 0)
 		fail("making a JPEG");
@@ -172,7 +173,8 @@ static void bench_mjpg(const char *name, const struct rtc_video_frame *pattern, 
 int main(void)
 {
 	const char *env = getenv("BENCH_RAW_SECONDS");
-	struct rtc_video_frame *pattern = rtc_video_frame_new(W, H), *dst = rtc_video_frame_new(W, H);
+	struct rtc_video_frame *pattern = rtc_video_frame_new(W, H);
+	struct rtc_video_frame *dst = rtc_video_frame_new(W, H);
 	struct rtc_raw_converter *c = rtc_raw_converter_new();
 
 	if (env && atof(env) > 0)

@@ -34,15 +34,18 @@ static int check_config(const struct rtc_fake_camera_config *c, struct rtc_error
 {
 	if (c->width % 2 || c->width < 160 || c->width > RTC_VIDEO_MAX_DIMENSION)
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-				     "width: the fake camera gives even widths from 160 to %u, not %u",
+				     "width: the fake camera gives even widths from 160 to %u, "
+				     "not %u",
 				     RTC_VIDEO_MAX_DIMENSION, c->width);
 	if (c->height % 2 || !rtc_fake_pattern_fits(c->width, c->height))
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-				     "height: %u is odd, too large, or too small for the pattern at width %u",
+				     "height: %u is odd, too large, or too small for the pattern "
+				     "at width %u",
 				     c->height, c->width);
 	if (!(c->frame_rate > 0 && c->frame_rate <= RTC_FAKE_CAMERA_MAX_FRAME_RATE))
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
-				     "frame-rate: the fake camera runs at up to %g frames per second, not %g",
+				     "frame-rate: the fake camera runs at up to %g frames per "
+				     "second, not %g",
 				     RTC_FAKE_CAMERA_MAX_FRAME_RATE, c->frame_rate);
 	return 0;
 }

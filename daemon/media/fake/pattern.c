@@ -5,6 +5,7 @@
 #include "media/fake/pattern.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #define CELLS (RTC_FAKE_PATTERN_COLUMNS * RTC_FAKE_PATTERN_ROWS)
@@ -19,7 +20,8 @@ bool rtc_fake_pattern_fits(uint32_t width, uint32_t height)
 {
 	return width >= 160 && width <= RTC_VIDEO_MAX_DIMENSION &&
 	       height <= RTC_VIDEO_MAX_DIMENSION &&
-	       (uint64_t)height * RTC_FAKE_PATTERN_COLUMNS >= (uint64_t)width * RTC_FAKE_PATTERN_ROWS;
+	       (uint64_t)height * RTC_FAKE_PATTERN_COLUMNS >=
+		       (uint64_t)width * RTC_FAKE_PATTERN_ROWS;
 }
 
 /* Edges of cell i along an axis, in pixels of a frame `width` wide: the
@@ -88,7 +90,8 @@ static void draw_band(struct rtc_video_frame *f, uint32_t counter, uint64_t capt
 	for (unsigned i = 0; i < CELLS; i++) {
 		uint32_t col = i % RTC_FAKE_PATTERN_COLUMNS, row = i / RTC_FAKE_PATTERN_COLUMNS;
 
-		fill(f->plane[0], f->stride[0], cell_edge(f->width, col), cell_edge(f->width, col + 1),
+		fill(f->plane[0], f->stride[0],
+		     cell_edge(f->width, col), cell_edge(f->width, col + 1),
 		     cell_edge(f->width, row), cell_edge(f->width, row + 1),
 		     bits[i] ? RTC_FAKE_PATTERN_WHITE : RTC_FAKE_PATTERN_BLACK);
 	}
@@ -146,12 +149,44 @@ static void draw_motion(struct rtc_video_frame *f, uint64_t motion, uint32_t top
 	fill_box(f, along < w - box ? along : span - along, h - box, box, blue);
 }
 
+/* Digits 0-9 in a 3x5 font, one row of three bits per byte, top first. */
+static const uint8_t digit_rows[10][5] = {
+	{ 7, 5, 5, 5, 7 }, { 2, 6, 2, 2, 7 }, { 7, 1, 7, 4, 7 }, { 7, 1, 3, 1, 7 },
+	{ 5, 5, 7, 1, 1 }, { 7, 4, 7, 1, 7 }, { 7, 4, 7, 5, 7 }, { 7, 1, 2, 2, 2 },
+	{ 7, 5, 7, 5, 7 }, { 7, 5, 7, 1, 7 },
+};
+
+/* The counter in decimal under the band, for people watching a demo (the
+ * band is for machines). */
+static void draw_counter(struct rtc_video_frame *f, uint32_t counter, uint32_t top)
+{
+	static const uint8_t white[3] = { 235, 128, 128 };
+	const uint32_t dot = f->width / 80 ? f->width / 80 : 1;   /* 8 pixels at 640 */
+	char text[11];
+	int len = snprintf(text, sizeof(text), "%u", counter);
+
+	if (top + 7 * dot > f->height)
+		return;
+	for (int i = 0; i < len; i++) {
+		const uint8_t *rows = digit_rows[text[i] - '0'];
+		uint32_t x0 = dot + (uint32_t)i * 4 * dot;
+
+		if (x0 + 3 * dot > f->width)
+			break;
+		for (uint32_t r = 0; r < 5; r++)
+			for (uint32_t c = 0; c < 3; c++)
+				if (rows[r] & (4 >> c))
+					fill_box(f, x0 + c * dot, top + (r + 1) * dot, dot, white);
+	}
+}
+
 void rtc_fake_pattern_draw(struct rtc_video_frame *frame, uint64_t motion, uint32_t counter,
 			   uint64_t capture_ns)
 {
 	uint32_t top = cell_edge(frame->width, RTC_FAKE_PATTERN_ROWS);
 
 	draw_motion(frame, motion, top);
+	draw_counter(frame, counter, top);
 	draw_band(frame, counter, capture_ns);
 	frame->capture_ns = capture_ns;
 }

@@ -5,7 +5,8 @@
  * video — after lossy VP8/H.264 coding (every frame reads at 100 kbit/s,
  * 640x480) and after scaling — above soft gradients with two boxes moving
  * across them (motion for the encoder, yet cheap: a busy background would
- * leave a low bitrate no room for the band).
+ * leave a low bitrate no room for the band), and the counter in digits for
+ * people watching.
  *
  * The band: 20 columns × 6 rows of square cells, each W/20 pixels (32 at
  * 640 wide: two macroblocks, so every macroblock of the band is flat and

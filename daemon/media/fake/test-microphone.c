@@ -189,7 +189,9 @@ static void test_a_late_caller(void)
 	uint64_t now = T0 + 120000000 + S;
 	got = 0;
 	while ((f = rtc_fake_microphone_poll(mic, now))) {
-		CHECK(f->capture_ns == now - (RTC_FAKE_MICROPHONE_MAX_BEHIND - 1 - got) * 20000000ull);
+		uint64_t frames_before_now = RTC_FAKE_MICROPHONE_MAX_BEHIND - 1 - got;
+
+		CHECK(f->capture_ns == now - frames_before_now * 20000000ull);
 		rtc_audio_frame_free(f);
 		got++;
 	}
@@ -204,8 +206,8 @@ static void test_bad_configurations(void)
 		{ 1, 440, 0 }, { 1, 440, -5 },
 	};
 	static const enum rtc_error_kind kinds[] = {
-		RTC_ERROR_OVERCONSTRAINED, RTC_ERROR_OVERCONSTRAINED, RTC_ERROR_TYPE, RTC_ERROR_TYPE,
-		RTC_ERROR_TYPE, RTC_ERROR_TYPE,
+		RTC_ERROR_OVERCONSTRAINED, RTC_ERROR_OVERCONSTRAINED,
+		RTC_ERROR_TYPE, RTC_ERROR_TYPE, RTC_ERROR_TYPE, RTC_ERROR_TYPE,
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

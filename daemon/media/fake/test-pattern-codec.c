@@ -152,7 +152,8 @@ static void test_vp8_at_300_kbits(void)
 	CHECK(vpx_codec_dec_init(&dec, vpx_codec_vp8_dx(), NULL, 0) == VPX_CODEC_OK);
 
 	for (unsigned i = 0; i < FRAMES; i++) {
-		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, rtc_fake_camera_deadline(cam));
+		uint64_t due = rtc_fake_camera_deadline(cam);
+		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, due);
 		vpx_image_t img;
 		const vpx_codec_cx_pkt_t *pkt;
 		vpx_codec_iter_t it = NULL;
@@ -164,14 +165,17 @@ static void test_vp8_at_300_kbits(void)
 			if (pkt->kind != VPX_CODEC_CX_FRAME_PKT)
 				continue;
 			t.bytes += pkt->data.frame.sz;
-			CHECK(vpx_codec_decode(&dec, pkt->data.frame.buf,
-					       (unsigned)pkt->data.frame.sz, NULL, 0) == VPX_CODEC_OK);
+			unsigned sz = (unsigned)pkt->data.frame.sz;
+			unsigned pts = (unsigned)pkt->data.frame.pts;
+
+			CHECK(vpx_codec_decode(&dec, pkt->data.frame.buf, sz, NULL, 0) ==
+			      VPX_CODEC_OK);
 			vpx_codec_iter_t dit = NULL;
 			vpx_image_t *out;
 			while ((out = vpx_codec_get_frame(&dec, &dit))) {
 				struct rtc_video_frame *d = from_planes(out->planes, out->stride,
 									out->d_w, out->d_h);
-				check_decoded(d, &sent[pkt->data.frame.pts], (unsigned)pkt->data.frame.pts, &t);
+				check_decoded(d, &sent[pts], pts, &t);
 				rtc_video_frame_free(d);
 			}
 		}
@@ -209,7 +213,8 @@ static void test_h264_at_300_kbits(void)
 	CHECK((*dec)->Initialize(dec, &dparam) == 0);
 
 	for (unsigned i = 0; i < FRAMES; i++) {
-		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, rtc_fake_camera_deadline(cam));
+		uint64_t due = rtc_fake_camera_deadline(cam);
+		struct rtc_video_frame *f = rtc_fake_camera_poll(cam, due);
 		SSourcePicture pic = { 0 };
 		SFrameBSInfo info = { 0 };
 

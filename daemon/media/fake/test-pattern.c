@@ -42,8 +42,8 @@ static bool reads_as(const struct rtc_video_frame *f, uint32_t counter, uint64_t
 static void test_reads_back_exactly(void)
 {
 	static const uint32_t sizes[][2] = {
-		{ 640, 480 }, { 320, 240 }, { 1280, 720 }, { 1920, 1080 }, { 160, 120 }, { 160, 48 },
-		{ 642, 482 }, { 4096, 2160 },
+		{ 640, 480 }, { 320, 240 }, { 1280, 720 }, { 1920, 1080 },
+		{ 160, 120 }, { 160, 48 }, { 642, 482 }, { 4096, 2160 },
 	};
 	static const struct { uint32_t counter; uint64_t ns; } values[] = {
 		{ 0, 0 }, { 1, 1 }, { 0xffffffffu, UINT64_MAX }, { 1800, 123456789012345ull },
@@ -56,8 +56,8 @@ static void test_reads_back_exactly(void)
 	CHECK(!rtc_fake_pattern_fits(158, 480));
 	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++)
 		for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++) {
-			struct rtc_video_frame *f = drawn(sizes[s][0], sizes[s][1], v, values[v].counter,
-							  values[v].ns);
+			struct rtc_video_frame *f = drawn(sizes[s][0], sizes[s][1], v,
+							  values[v].counter, values[v].ns);
 
 			CHECK(reads_as(f, values[v].counter, values[v].ns));
 			CHECK(f->capture_ns == values[v].ns);
@@ -73,7 +73,8 @@ static void test_cells_are_macroblock_aligned_at_common_widths(void)
 	for (uint32_t by = 0; by < 6 * 32; by += 16)
 		for (uint32_t bx = 0; bx < 640; bx += 16) {
 			uint8_t first = f->plane[0][(size_t)by * 640 + bx];
-			bool flat = first == RTC_FAKE_PATTERN_BLACK || first == RTC_FAKE_PATTERN_WHITE;
+			bool flat = first == RTC_FAKE_PATTERN_BLACK ||
+				    first == RTC_FAKE_PATTERN_WHITE;
 
 			for (uint32_t y = by; y < by + 16; y++)
 				for (uint32_t x = bx; x < bx + 16; x++)
@@ -94,6 +95,33 @@ static void test_pattern_moves(void)
 	CHECK(memcmp(a->plane[1], b->plane[1], (size_t)320 * 240) != 0);
 	rtc_video_frame_free(a);
 	rtc_video_frame_free(b);
+}
+
+static void test_honours_strides(void)
+{
+	/* A decoder's frame may have rows longer than its width: draw into
+	 * one with 40 bytes of padding per row (filled white, which a reader
+	 * ignoring the stride would take for cells), read it, and read a
+	 * tight copy made by scaling. */
+	const uint32_t w = 320, h = 240, pad = 40;
+	uint8_t *buf = malloc((size_t)(w + pad) * h * 3 / 2 + (size_t)pad * h);
+	struct rtc_video_frame f = {
+		.width = w, .height = h,
+		.plane = { buf, buf + (size_t)(w + pad) * h,
+			   buf + (size_t)(w + pad) * h + (size_t)(w / 2 + pad) * (h / 2) },
+		.stride = { w + pad, w / 2 + pad, w / 2 + pad },
+	};
+	struct rtc_video_frame *tight = rtc_video_frame_new(w, h);
+
+	memset(buf, 255, (size_t)(w + pad) * h * 3 / 2 + (size_t)pad * h);
+	rtc_fake_pattern_draw(&f, 5, 31337, 4242424242ull);
+	for (uint32_t y = 0; y < h; y++)
+		CHECK(f.plane[0][(size_t)y * f.stride[0] + w] == 255);   /* padding untouched */
+	CHECK(reads_as(&f, 31337, 4242424242ull));
+	rtc_raw_scale(&f, tight);
+	CHECK(reads_as(tight, 31337, 4242424242ull));
+	rtc_video_frame_free(tight);
+	free(buf);
 }
 
 /* ---- degraded frames -------------------------------------------------- */
@@ -297,6 +325,7 @@ int main(void)
 	RUN(test_reads_back_exactly);
 	RUN(test_cells_are_macroblock_aligned_at_common_widths);
 	RUN(test_pattern_moves);
+	RUN(test_honours_strides);
 	RUN(test_survives_degradation);
 	RUN(test_a_flipped_bit_is_refused);
 	RUN(test_other_pictures_are_refused);

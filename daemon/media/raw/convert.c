@@ -184,7 +184,8 @@ static int from_mjpg(struct rtc_raw_converter *c, const struct rtc_raw_picture *
 	int width, height, subsamp, colorspace;
 
 	if (!src->plane[0] || src->len == 0 || src->len > (size_t)1 << 30)
-		return rtc_error_set(err, RTC_ERROR_NOT_READABLE, "MJPG frame is empty or over 1 GiB");
+		return rtc_error_set(err, RTC_ERROR_NOT_READABLE,
+				     "MJPG frame is empty or over 1 GiB");
 	if (!c->jpeg && !(c->jpeg = tjInitDecompress()))
 		return rtc_error_set(err, RTC_ERROR_NOT_READABLE, "no JPEG decoder: %s",
 				     tjGetErrorStr2(NULL));

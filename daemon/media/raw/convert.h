@@ -24,7 +24,8 @@ enum rtc_raw_format {
 
 /* One picture as the device delivered it. Planar formats use plane[] and
  * stride[] (NV12: plane[0] Y, plane[1] interleaved UV; YUY2: plane[0]
- * only); MJPG: the JPEG's len bytes at plane[0]. */
+ * only), and the caller has checked that each plane holds its rows (the
+ * converter cannot); MJPG: the JPEG's len bytes at plane[0], anything. */
 struct rtc_raw_picture {
 	enum rtc_raw_format format;
 	uint32_t width, height;

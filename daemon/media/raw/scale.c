@@ -117,8 +117,11 @@ static void halve_plane(const uint8_t *src, uint32_t src_stride, uint8_t *dst,
 		const uint8_t *a = src + (size_t)2 * y * src_stride, *b = a + src_stride;
 		uint8_t *d = dst + (size_t)y * dst_stride;
 
-		for (uint32_t x = 0; x < dst_w; x++)
-			d[x] = (uint8_t)((a[2 * x] + a[2 * x + 1] + b[2 * x] + b[2 * x + 1] + 2) / 4);
+		for (uint32_t x = 0; x < dst_w; x++) {
+			const uint32_t i = 2 * x;
+
+			d[x] = (uint8_t)((a[i] + a[i + 1] + b[i] + b[i + 1] + 2) / 4);
+		}
 	}
 }
 

@@ -122,8 +122,9 @@ static void test_yuy2_averages_chroma_of_two_rows(void)
 	padded_init(&p, 4, 2, 3);
 	CHECK(rtc_raw_convert(c, &pic, &p.f, &err) == 0);
 	CHECK(plane_is(&p.f, 0, (const uint8_t[]){ 16, 17, 18, 19, 20, 21, 22, 23 }));
-	CHECK(plane_is(&p.f, 1, (const uint8_t[]){ 101, 111 }));   /* (100+102+1)/2, (110+111+1)/2 */
-	CHECK(plane_is(&p.f, 2, (const uint8_t[]){ 202, 211 }));   /* (200+203+1)/2, (210+212+1)/2 */
+	/* (100+102+1)/2, (110+111+1)/2 and (200+203+1)/2, (210+212+1)/2 */
+	CHECK(plane_is(&p.f, 1, (const uint8_t[]){ 101, 111 }));
+	CHECK(plane_is(&p.f, 2, (const uint8_t[]){ 202, 211 }));
 	CHECK(padding_intact(&p));
 	free(p.buf);
 	rtc_raw_converter_free(c);
@@ -198,7 +199,8 @@ static uint8_t *make_jpeg(uint32_t w, uint32_t h, int subsamp, int flags, size_t
 	for (int i = 0; i < 3; i++) {
 		uint32_t pw = (uint32_t)tjPlaneWidth(i, (int)w, subsamp);
 		uint32_t ph = (uint32_t)tjPlaneHeight(i, (int)h, subsamp);
-		uint32_t hf = (uint32_t)tjMCUWidth[subsamp] / 8, vf = (uint32_t)tjMCUHeight[subsamp] / 8;
+		uint32_t hf = (uint32_t)tjMCUWidth[subsamp] / 8;
+		uint32_t vf = (uint32_t)tjMCUHeight[subsamp] / 8;
 
 		if (i > 0 && subsamp == TJSAMP_GRAY)
 			break;
