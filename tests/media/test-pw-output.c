@@ -1,0 +1,980 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Remote tracks as PipeWire nodes, against a real PipeWire and WirePlumber
+ * (run by tests/media/run-with-pipewire.sh): the test publishes nodes on a
+ * loop and core of its own, pushes numbered frames and ramps at the pace a
+ * remote track would, and a separate client process (pw-test-sink) says
+ * what it received. gst-launch's pipewiresrc is tried as a consumer too.
+ *
+ *   test-pw-output PATH-TO-pw-test-sink
+ *
+ * "Once linked" means from the first frame the sink saw: from there on,
+ * every frame the node delivered must arrive, in order, intact.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pipewire/pipewire.h>
+
+#include "check.h"
+#include "media/pipewire/output-audio.h"
+#include "media/pipewire/output-node.h"
+#include "media/pipewire/output-video.h"
+#include "media/pipewire/play.h"
+#include "pw-test-pattern.h"
+
+static struct pw_loop *loop;
+static struct pw_context *context;
+static struct pw_core *core;
+static const char *sink_path;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Runs the loop until cond(arg) holds or timeout_ms pass (a failure bound,
+ * not a measurement). */
+static bool spin_until(bool (*cond)(void *), void *arg, int timeout_ms)
+{
+	uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+	while (!cond(arg)) {
+		if (now_ns() > deadline)
+			return false;
+		pw_loop_iterate(loop, 10);
+	}
+	return true;
+}
+
+static bool never(void *arg)
+{
+	return false;
+}
+
+static void spin_for(int ms)
+{
+	spin_until(never, NULL, ms);
+}
+
+/* ---- the graph as our own registry sees it --------------------------- */
+
+struct seen_node {
+	uint32_t id;
+	char name[128];
+	bool removed, have_info;
+	struct pw_proxy *proxy;
+	struct spa_hook listener;
+	char media_class[64], media_role[64], remote_track[16], description[128];
+};
+
+#define MAX_NODES 64
+static struct seen_node nodes[MAX_NODES];
+static int n_nodes;
+static struct pw_registry *registry;
+static struct spa_hook registry_listener;
+
+static void copy_prop(char *dst, size_t size, const struct spa_dict *props, const char *key)
+{
+	const char *v = props ? spa_dict_lookup(props, key) : NULL;
+	snprintf(dst, size, "%s", v ? v : "");
+}
+
+static void on_node_info(void *data, const struct pw_node_info *info)
+{
+	struct seen_node *n = data;
+	if (!(info->change_mask & PW_NODE_CHANGE_MASK_PROPS))
+		return;
+	copy_prop(n->media_class, sizeof(n->media_class), info->props, PW_KEY_MEDIA_CLASS);
+	copy_prop(n->media_role, sizeof(n->media_role), info->props, PW_KEY_MEDIA_ROLE);
+	copy_prop(n->remote_track, sizeof(n->remote_track), info->props, RTC_PW_REMOTE_TRACK_KEY);
+	copy_prop(n->description, sizeof(n->description), info->props, PW_KEY_NODE_DESCRIPTION);
+	n->have_info = true;
+}
+
+static const struct pw_node_events node_events = {
+	PW_VERSION_NODE_EVENTS,
+	.info = on_node_info,
+};
+
+static void on_global(void *data, uint32_t id, uint32_t permissions, const char *type,
+		      uint32_t version, const struct spa_dict *props)
+{
+	const char *name = props ? spa_dict_lookup(props, PW_KEY_NODE_NAME) : NULL;
+	if (strcmp(type, PW_TYPE_INTERFACE_Node) != 0 || !name || strncmp(name, "rtcd", 4) != 0 ||
+	    n_nodes == MAX_NODES)
+		return;
+	struct seen_node *n = &nodes[n_nodes++];
+	*n = (struct seen_node){ .id = id };
+	snprintf(n->name, sizeof(n->name), "%s", name);
+	n->proxy = pw_registry_bind(registry, id, PW_TYPE_INTERFACE_Node, PW_VERSION_NODE, 0);
+	if (n->proxy)
+		pw_proxy_add_object_listener(n->proxy, &n->listener, &node_events, n);
+}
+
+static void on_global_remove(void *data, uint32_t id)
+{
+	for (int i = 0; i < n_nodes; i++) {
+		if (nodes[i].id == id && !nodes[i].removed) {
+			nodes[i].removed = true;
+			if (nodes[i].proxy) {
+				spa_hook_remove(&nodes[i].listener);
+				pw_proxy_destroy(nodes[i].proxy);
+				nodes[i].proxy = NULL;
+			}
+		}
+	}
+}
+
+static const struct pw_registry_events registry_events = {
+	PW_VERSION_REGISTRY_EVENTS,
+	.global = on_global,
+	.global_remove = on_global_remove,
+};
+
+static struct seen_node *find_node(const char *name)
+{
+	for (int i = n_nodes - 1; i >= 0; i--)
+		if (!nodes[i].removed && strcmp(nodes[i].name, name) == 0)
+			return &nodes[i];
+	return NULL;
+}
+
+static bool node_has_info(void *name)
+{
+	struct seen_node *n = find_node(name);
+	return n && n->have_info;
+}
+
+static bool node_present(void *name)
+{
+	return find_node(name) != NULL;
+}
+
+static bool node_id_removed(void *id)
+{
+	for (int i = 0; i < n_nodes; i++)
+		if (nodes[i].id == *(uint32_t *)id)
+			return nodes[i].removed;
+	return false;
+}
+
+/* ---- child processes: the sink and gst-launch ------------------------- */
+
+#define MAX_FRAMES 8192
+
+struct frame_seen {
+	uint32_t counter, width, height;
+	long long seq, pts;
+	bool ok;
+};
+
+/* What a pw-test-sink (or any child) said. */
+struct child {
+	pid_t pid;
+	int fd;
+	struct spa_source *source;
+	char buf[8192];
+	size_t len;
+	bool eof, reaped;
+	int status;
+	char tail[8][256];              /* last lines, shown when a check fails */
+	int n_tail;
+	/* parsed */
+	struct frame_seen *frames;
+	size_t n_frames;
+	char formats[16][32];
+	int n_formats;
+	bool node_seen, node_removed;
+	uint64_t audio_ok, silence_runs, jumps, missing, bad;
+};
+
+static void child_line(struct child *c, const char *line)
+{
+	/* Kept for diagnostics, cut to the slot. */
+	char *slot = c->tail[c->n_tail++ % 8];
+	size_t len = strnlen(line, sizeof(c->tail[0]) - 1);
+	memcpy(slot, line, len);
+	slot[len] = 0;
+	struct frame_seen f;
+	char verdict[8];
+	unsigned long long ok, runs, jumps, missing, bad;
+	unsigned w, h;
+	if (sscanf(line, "frame %u %u %u %lld %lld %7s", &f.counter, &f.width, &f.height, &f.seq,
+		   &f.pts, verdict) == 6) {
+		f.ok = strcmp(verdict, "ok") == 0;
+		if (c->n_frames < MAX_FRAMES)
+			c->frames[c->n_frames++] = f;
+	} else if (sscanf(line, "format video %u %u", &w, &h) == 2 && c->n_formats < 16) {
+		snprintf(c->formats[c->n_formats++], sizeof(c->formats[0]), "%ux%u", w, h);
+	} else if (sscanf(line, "audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu",
+			  &ok, &runs, &jumps, &missing, &bad) == 5) {
+		c->audio_ok = ok;
+		c->silence_runs = runs;
+		c->jumps = jumps;
+		c->missing = missing;
+		c->bad = bad;
+	} else if (strncmp(line, "node-removed ", 13) == 0) {
+		c->node_removed = true;
+	} else if (strncmp(line, "node ", 5) == 0) {
+		c->node_seen = true;
+	}
+}
+
+static void on_child_io(void *data, int fd, uint32_t mask)
+{
+	struct child *c = data;
+	for (;;) {
+		ssize_t r = read(fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return;                 /* EAGAIN: more later */
+		if (r == 0) {
+			c->eof = true;
+			pw_loop_destroy_source(loop, c->source);
+			c->source = NULL;
+			return;
+		}
+		c->len += (size_t)r;
+		c->buf[c->len] = 0;
+		char *start = c->buf, *nl;
+		while ((nl = strchr(start, '\n'))) {
+			*nl = 0;
+			child_line(c, start);
+			start = nl + 1;
+		}
+		c->len -= (size_t)(start - c->buf);
+		memmove(c->buf, start, c->len);
+		if (c->len == sizeof(c->buf) - 1)
+			c->len = 0;             /* a line too long to matter */
+	}
+}
+
+static bool child_start(struct child *c, char *const argv[])
+{
+	*c = (struct child){ .pid = -1, .fd = -1 };
+	c->frames = calloc(MAX_FRAMES, sizeof(*c->frames));
+	int p[2];
+	if (!c->frames || pipe2(p, O_CLOEXEC) < 0)
+		return false;
+	pid_t pid = fork();
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		/* Only async-signal-safe calls between fork and exec. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(p[1], STDOUT_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	c->pid = pid;
+	c->fd = p[0];
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
+	c->source = pw_loop_add_io(loop, c->fd, SPA_IO_IN | SPA_IO_HUP, false, on_child_io, c);
+	return c->source != NULL;
+}
+
+static bool child_eof(void *arg)
+{
+	return ((struct child *)arg)->eof;
+}
+
+static bool child_reap(struct child *c, bool block)
+{
+	if (c->reaped || c->pid < 0)
+		return true;
+	pid_t r = waitpid(c->pid, &c->status, block ? 0 : WNOHANG);
+	if (r == c->pid)
+		c->reaped = true;
+	return c->reaped;
+}
+
+static bool child_reaped(void *arg)
+{
+	return child_reap(arg, false);
+}
+
+static void child_show_tail(const struct child *c)
+{
+	int first = c->n_tail > 8 ? c->n_tail - 8 : 0;
+	for (int i = first; i < c->n_tail; i++)
+		printf("#   child: %s\n", c->tail[i % 8]);
+}
+
+/* Stops it (SIGTERM unless it already exited) and returns its exit code,
+ * or -1 if it did not exit normally. */
+static int child_stop(struct child *c)
+{
+	if (c->pid > 0 && !child_reap(c, false))
+		kill(c->pid, SIGTERM);
+	if (c->source)
+		spin_until(child_eof, c, 5000);
+	if (!spin_until(child_reaped, c, 5000)) {
+		kill(c->pid, SIGKILL);
+		child_reap(c, true);
+	}
+	if (c->source)
+		pw_loop_destroy_source(loop, c->source);
+	c->source = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	free(c->frames);
+	c->frames = NULL;
+	if (!c->reaped || !WIFEXITED(c->status))
+		return -1;
+	return WEXITSTATUS(c->status);
+}
+
+/* ---- pushing like a remote track --------------------------------------- */
+
+struct video_pusher {
+	struct rtc_pw_video_output *out;
+	struct spa_source *timer;
+	uint32_t width, height;
+	uint32_t counter;                       /* the next frame's number */
+	struct rtc_video_frame *frame;
+	bool delivered[MAX_FRAMES];
+	uint32_t pushed_width[MAX_FRAMES], pushed_height[MAX_FRAMES];
+	uint64_t capture_ns[MAX_FRAMES];
+	uint64_t push_ns, timed_pushes;         /* delivered pushes at 640x480 */
+};
+
+static void on_video_tick(void *data, uint64_t expirations)
+{
+	struct video_pusher *p = data;
+	if (p->counter >= MAX_FRAMES)
+		return;
+	if (!p->frame || p->frame->width != p->width || p->frame->height != p->height) {
+		rtc_video_frame_free(p->frame);
+		p->frame = rtc_video_frame_new(p->width, p->height);
+		if (!p->frame)
+			return;
+	}
+	pwtest_video_fill(p->frame->plane, p->frame->stride, p->width, p->height, p->counter);
+	p->frame->capture_ns = now_ns();
+	struct rtc_error err = { 0 };
+	uint64_t t0 = now_ns();
+	int r = rtc_pw_video_output_push(p->out, p->frame, &err);
+	uint64_t t1 = now_ns();
+	if (r == 1 && p->width == 640 && p->height == 480) {
+		p->push_ns += t1 - t0;
+		p->timed_pushes++;
+	}
+	p->delivered[p->counter] = r == 1;
+	p->pushed_width[p->counter] = p->width;
+	p->pushed_height[p->counter] = p->height;
+	p->capture_ns[p->counter] = p->frame->capture_ns;
+	p->counter++;
+}
+
+static void video_pusher_start(struct video_pusher *p, struct rtc_pw_video_output *out,
+			       uint32_t width, uint32_t height)
+{
+	memset(p, 0, sizeof(*p));
+	p->out = out;
+	p->width = width;
+	p->height = height;
+	p->timer = pw_loop_add_timer(loop, on_video_tick, p);
+	struct timespec first = { 0, 1000000 }, every = { 0, 33333333 };
+	pw_loop_update_timer(loop, p->timer, &first, &every, false);
+}
+
+static void video_pusher_stop(struct video_pusher *p)
+{
+	if (p->timer)
+		pw_loop_destroy_source(loop, p->timer);
+	p->timer = NULL;
+	rtc_video_frame_free(p->frame);
+	p->frame = NULL;
+}
+
+typedef int (*audio_push_fn)(void *target, const struct rtc_audio_frame *frame,
+			     struct rtc_error *err);
+
+struct audio_pusher {
+	audio_push_fn push;
+	void *target;
+	struct spa_source *timer;
+	struct rtc_audio_frame *frame;
+	uint64_t position;                      /* the ramp's next sample */
+};
+
+static void on_audio_tick(void *data, uint64_t expirations)
+{
+	struct audio_pusher *p = data;
+	/* A late timer pushes every 20 ms it missed: the remote side kept
+	 * talking. */
+	for (uint64_t k = 0; k < expirations && k < 50; k++) {
+		for (uint32_t i = 0; i < p->frame->samples; i++)
+			for (uint32_t ch = 0; ch < p->frame->channels; ch++) {
+				int16_t v = pwtest_ramp(p->position + i);
+				p->frame->pcm[i * p->frame->channels + ch] = (int16_t)(ch ? -v : v);
+			}
+		p->frame->capture_ns = now_ns();
+		struct rtc_error err = { 0 };
+		p->push(p->target, p->frame, &err);
+		p->position += p->frame->samples;
+	}
+}
+
+static void audio_pusher_start(struct audio_pusher *p, audio_push_fn push, void *target,
+			       uint32_t channels)
+{
+	*p = (struct audio_pusher){ .push = push, .target = target };
+	p->frame = rtc_audio_frame_new(48000, channels, 960);
+	p->timer = pw_loop_add_timer(loop, on_audio_tick, p);
+	struct timespec first = { 0, 1000000 }, every = { 0, 20000000 };
+	pw_loop_update_timer(loop, p->timer, &first, &every, false);
+}
+
+static void audio_pusher_stop(struct audio_pusher *p)
+{
+	if (p->timer)
+		pw_loop_destroy_source(loop, p->timer);
+	p->timer = NULL;
+	rtc_audio_frame_free(p->frame);
+	p->frame = NULL;
+}
+
+static int push_to_node(void *target, const struct rtc_audio_frame *f, struct rtc_error *err)
+{
+	return rtc_pw_audio_output_push(target, f, err);
+}
+
+static int push_to_play(void *target, const struct rtc_audio_frame *f, struct rtc_error *err)
+{
+	return rtc_pw_play_push(target, f, err);
+}
+
+/* ---- conditions ------------------------------------------------------- */
+
+struct frames_wanted {
+	struct child *c;
+	uint32_t width, height;
+	size_t count;
+};
+
+static bool enough_frames(void *arg)
+{
+	struct frames_wanted *w = arg;
+	size_t n = 0;
+	for (size_t i = 0; i < w->c->n_frames; i++)
+		if (!w->width || (w->c->frames[i].width == w->width &&
+				  w->c->frames[i].height == w->height))
+			n++;
+	return n >= w->count || w->c->eof;
+}
+
+struct last_wanted {
+	struct child *c;
+	uint32_t counter;
+};
+
+static bool saw_counter(void *arg)
+{
+	struct last_wanted *w = arg;
+	return (w->c->n_frames && w->c->frames[w->c->n_frames - 1].counter >= w->counter) ||
+	       w->c->eof;
+}
+
+static bool saw_node_removed(void *arg)
+{
+	return ((struct child *)arg)->node_removed || ((struct child *)arg)->eof;
+}
+
+struct audio_wanted {
+	struct child *c;
+	uint64_t ok;
+};
+
+static bool enough_audio(void *arg)
+{
+	struct audio_wanted *w = arg;
+	return w->c->audio_ok >= w->ok || w->c->eof;
+}
+
+/* The last frame the node delivered, to wait for at the sink. */
+static uint32_t last_delivered(const struct video_pusher *p)
+{
+	for (uint32_t c = p->counter; c > 0; c--)
+		if (p->delivered[c - 1])
+			return c - 1;
+	return 0;
+}
+
+/* The invariant of a lossless path once linked: from the first frame the
+ * sink saw, it saw exactly the frames the node delivered, in order, intact,
+ * at the size they were pushed with, with seq following the push count. */
+static void check_sink_frames(const struct child *sink, const struct video_pusher *p)
+{
+	CHECK(sink->n_frames > 0);
+	if (!sink->n_frames)
+		return;
+	size_t bad = 0, wrong_size = 0, out_of_order = 0, seq_bad = 0, pts_bad = 0;
+	uint32_t first = sink->frames[0].counter;
+	long long seq_offset = sink->frames[0].seq - (long long)first;
+	for (size_t i = 0; i < sink->n_frames; i++) {
+		const struct frame_seen *f = &sink->frames[i];
+		bad += !f->ok;
+		if (f->counter < MAX_FRAMES && (f->width != p->pushed_width[f->counter] ||
+						f->height != p->pushed_height[f->counter]))
+			wrong_size++;
+		if (i && f->counter <= sink->frames[i - 1].counter)
+			out_of_order++;
+		if (f->seq - (long long)f->counter != seq_offset)
+			seq_bad++;
+		if (f->counter < MAX_FRAMES && f->pts != (long long)p->capture_ns[f->counter])
+			pts_bad++;
+	}
+	/* Delivered ⇔ seen, from the first seen on. */
+	size_t missing = 0, phantom = 0, j = 0;
+	for (uint32_t c = first; c < p->counter; c++) {
+		bool seen = j < sink->n_frames && sink->frames[j].counter == c;
+		if (seen)
+			j++;
+		if (p->delivered[c] && !seen)
+			missing++;
+		if (!p->delivered[c] && seen)
+			phantom++;
+	}
+	printf("# sink saw %zu frames, counters %u..%u; bad %zu, wrong size %zu, out of order %zu, "
+	       "missing %zu, not delivered but seen %zu, seq off %zu, pts off %zu\n", sink->n_frames,
+	       first, sink->frames[sink->n_frames - 1].counter, bad, wrong_size, out_of_order,
+	       missing, phantom, seq_bad, pts_bad);
+	CHECK_INTEQ(bad, 0);
+	CHECK_INTEQ(wrong_size, 0);
+	CHECK_INTEQ(out_of_order, 0);
+	CHECK_INTEQ(missing, 0);
+	CHECK_INTEQ(phantom, 0);
+	CHECK_INTEQ(seq_bad, 0);
+	CHECK_INTEQ(pts_bad, 0);
+}
+
+static void print_video_stats(const struct rtc_pw_video_output *out)
+{
+	struct rtc_pw_video_stats st;
+	rtc_pw_video_output_get_stats(out, &st);
+	printf("# node: pushed %llu, delivered %llu, dropped unlinked %llu, busy %llu, "
+	       "resizing %llu; renegotiations %llu\n",
+	       (unsigned long long)st.frames_pushed, (unsigned long long)st.frames_delivered,
+	       (unsigned long long)st.dropped_unlinked, (unsigned long long)st.dropped_busy,
+	       (unsigned long long)st.dropped_resizing, (unsigned long long)st.renegotiations);
+}
+
+static void print_audio_stats(const char *what, const struct rtc_pw_audio_stats *st)
+{
+	printf("# %s: pushed %llu frames, unlinked %llu, read %llu, dropped %llu, silence %llu, "
+	       "underruns %llu\n", what,
+	       (unsigned long long)st->frames_pushed, (unsigned long long)st->frames_unlinked,
+	       (unsigned long long)st->ring.frames_read, (unsigned long long)st->ring.frames_dropped,
+	       (unsigned long long)st->ring.frames_silence, (unsigned long long)st->ring.underruns);
+}
+
+/* ---- the cases -------------------------------------------------------- */
+
+static void test_video_node_properties(void)
+{
+	struct rtc_error err = { 0 };
+	CHECK(!rtc_pw_video_output_new(core, &(struct rtc_pw_video_output_config){
+		"rtcd.track.odd", "odd", 641, 480 }, &err));
+	CHECK_INTEQ(err.kind, RTC_ERROR_RANGE);
+
+	struct rtc_pw_video_output *out = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.props", "Remote camera", 640, 480 },
+		&err);
+	CHECK(out);
+	if (!out)
+		return;
+	CHECK(spin_until(node_has_info, "rtcd.track.props", 5000));
+	struct seen_node *n = find_node("rtcd.track.props");
+	CHECK(n != NULL);
+	if (!n)
+		goto out;
+	CHECK_STREQ(n->media_class, "Video/Source");
+	CHECK_STREQ(n->media_role, "Camera");
+	CHECK_STREQ(n->remote_track, "true");
+	CHECK_STREQ(n->description, "Remote camera");
+	CHECK_INTEQ(rtc_pw_video_output_node_id(out), n->id);
+	CHECK(!rtc_pw_video_output_is_linked(out));
+
+	/* Nobody linked: dropped and counted, never queued. */
+	struct rtc_video_frame *f = rtc_video_frame_new(640, 480);
+	pwtest_video_fill(f->plane, f->stride, 640, 480, 0);
+	CHECK_INTEQ(rtc_pw_video_output_push(out, f, &err), 0);
+	CHECK_INTEQ(rtc_pw_video_output_push(out, f, &err), 0);
+	struct rtc_pw_video_stats st;
+	rtc_pw_video_output_get_stats(out, &st);
+	CHECK_INTEQ(st.dropped_unlinked, 2);
+	CHECK_INTEQ(st.frames_delivered, 0);
+	/* Not a frame: refused, not counted. */
+	f->width = 641;
+	err = (struct rtc_error){ 0 };
+	CHECK_INTEQ(rtc_pw_video_output_push(out, f, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_TYPE);
+	rtc_video_frame_free(f);
+
+	uint32_t id = n->id;
+	rtc_pw_video_output_destroy(out);
+	out = NULL;
+	CHECK(spin_until(node_id_removed, &id, 5000));
+out:
+	rtc_pw_video_output_destroy(out);
+}
+
+/* The same copy into plain memory, for comparison with a push. */
+static double bare_copy_us(uint32_t width, uint32_t height, int rounds)
+{
+	struct rtc_video_frame *f = rtc_video_frame_new(width, height);
+	struct rtc_pw_i420_layout layout;
+	rtc_pw_i420_layout(width, height, &layout);
+	uint8_t *dst = malloc(layout.size);
+	if (!f || !dst) {
+		free(dst);
+		rtc_video_frame_free(f);
+		return 0;
+	}
+	pwtest_video_fill(f->plane, f->stride, width, height, 1);
+	memset(dst, 0, layout.size);
+	uint64_t t0 = now_ns();
+	for (int r = 0; r < rounds; r++) {
+		for (int p = 0; p < 3; p++) {
+			uint32_t w = p ? width / 2 : width, h = p ? height / 2 : height;
+			for (uint32_t y = 0; y < h; y++)
+				memcpy(dst + layout.offset[p] + (size_t)y * layout.stride[p],
+				       f->plane[p] + (size_t)y * f->stride[p], w);
+		}
+		__asm__ volatile("" : : "r"(dst) : "memory");
+	}
+	uint64_t t1 = now_ns();
+	free(dst);
+	rtc_video_frame_free(f);
+	return (double)(t1 - t0) / rounds / 1000.0;
+}
+
+static void test_video_frames_in_order(void)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *out = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.order", "order", 640, 480 }, &err);
+	CHECK(out);
+	if (!out)
+		return;
+	static struct video_pusher pusher;
+	video_pusher_start(&pusher, out, 640, 480);
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "video", "rtcd.track.order", NULL }));
+	/* Three seconds of 30 fps once the first frame arrived. */
+	CHECK(spin_until(enough_frames, &(struct frames_wanted){ &sink, 0, 0, 90 }, 30000));
+	video_pusher_stop(&pusher);
+	CHECK(spin_until(saw_counter, &(struct last_wanted){ &sink, last_delivered(&pusher) }, 5000));
+	CHECK(rtc_pw_video_output_is_linked(out));
+
+	check_sink_frames(&sink, &pusher);
+	/* Once linked, the node dropped nothing. */
+	size_t dropped = 0;
+	for (uint32_t c = sink.n_frames ? sink.frames[0].counter : pusher.counter; c < pusher.counter; c++)
+		dropped += !pusher.delivered[c];
+	CHECK_INTEQ(dropped, 0);
+	CHECK(sink.n_formats >= 1 && strcmp(sink.formats[0], "640x480") == 0);
+	print_video_stats(out);
+	if (pusher.timed_pushes)
+		printf("# push of a 640x480 I420 frame (copy into the PipeWire buffer, queue, "
+		       "trigger): %.1f us mean over %llu\n",
+		       (double)pusher.push_ns / (double)pusher.timed_pushes / 1000.0,
+		       (unsigned long long)pusher.timed_pushes);
+	printf("# the same copy into plain memory: %.1f us\n", bare_copy_us(640, 480, 90));
+	if (rtc_test_case_failed)
+		child_show_tail(&sink);
+	CHECK_INTEQ(child_stop(&sink), 0);
+	rtc_pw_video_output_destroy(out);
+}
+
+static void test_video_resolution_change(void)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *out = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.resize", "resize", 640, 480 }, &err);
+	CHECK(out);
+	if (!out)
+		return;
+	static struct video_pusher pusher;
+	video_pusher_start(&pusher, out, 640, 480);
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "video", "rtcd.track.resize", NULL }));
+	CHECK(spin_until(enough_frames, &(struct frames_wanted){ &sink, 640, 480, 15 }, 30000));
+	pusher.width = 320;
+	pusher.height = 240;
+	CHECK(spin_until(enough_frames, &(struct frames_wanted){ &sink, 320, 240, 15 }, 15000));
+	pusher.width = 1280;
+	pusher.height = 720;
+	CHECK(spin_until(enough_frames, &(struct frames_wanted){ &sink, 1280, 720, 15 }, 15000));
+	video_pusher_stop(&pusher);
+	CHECK(spin_until(saw_counter, &(struct last_wanted){ &sink, last_delivered(&pusher) }, 5000));
+
+	check_sink_frames(&sink, &pusher);
+	bool small = false, large = false;
+	for (int i = 0; i < sink.n_formats; i++) {
+		small |= strcmp(sink.formats[i], "320x240") == 0;
+		large |= strcmp(sink.formats[i], "1280x720") == 0;
+	}
+	CHECK(small);
+	CHECK(large);
+	struct rtc_pw_video_stats st;
+	rtc_pw_video_output_get_stats(out, &st);
+	CHECK_INTEQ(st.renegotiations, 2);
+	print_video_stats(out);
+	if (rtc_test_case_failed)
+		child_show_tail(&sink);
+	CHECK_INTEQ(child_stop(&sink), 0);
+	rtc_pw_video_output_destroy(out);
+}
+
+static void test_video_destroy_while_linked(void)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *out = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.gone", "gone", 320, 240 }, &err);
+	CHECK(out);
+	if (!out)
+		return;
+	static struct video_pusher pusher;
+	video_pusher_start(&pusher, out, 320, 240);
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "video", "rtcd.track.gone", NULL }));
+	CHECK(spin_until(enough_frames, &(struct frames_wanted){ &sink, 0, 0, 10 }, 30000));
+	CHECK(rtc_pw_video_output_is_linked(out));
+	/* Destroyed mid-stream, between two pushes, consumer linked. */
+	video_pusher_stop(&pusher);
+	rtc_pw_video_output_destroy(out);
+	CHECK(spin_until(saw_node_removed, &sink, 5000));
+	CHECK(sink.node_removed);
+	/* The consumer lives on, and leaves cleanly. */
+	spin_for(200);
+	CHECK(!child_reap(&sink, false));
+	if (rtc_test_case_failed)
+		child_show_tail(&sink);
+	CHECK_INTEQ(child_stop(&sink), 0);
+}
+
+static bool have_program(const char *name)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", name);
+	return system(cmd) == 0;
+}
+
+static void test_video_gstreamer(void)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *out = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.gst", "gst", 640, 480 }, &err);
+	CHECK(out);
+	if (!out)
+		return;
+	static struct video_pusher pusher;
+	video_pusher_start(&pusher, out, 640, 480);
+	struct child gst;
+	CHECK(child_start(&gst, (char *[]){ "gst-launch-1.0", "-q", "pipewiresrc",
+		"target-object=rtcd.track.gst", "num-buffers=10", "!", "videoconvert", "!",
+		"fakesink", NULL }));
+	bool done = spin_until(child_reaped, &gst, 30000);
+	CHECK(done);
+	video_pusher_stop(&pusher);
+	print_video_stats(out);
+	int status = child_stop(&gst);
+	if (status != 0)
+		child_show_tail(&gst);
+	CHECK_INTEQ(status, 0);
+	rtc_pw_video_output_destroy(out);
+}
+
+static void test_audio_node(void)
+{
+	struct rtc_error err = { 0 };
+	CHECK(!rtc_pw_audio_output_new(core, &(struct rtc_pw_audio_output_config){
+		"rtcd.track.5ch", "five", 5 }, &err));
+	CHECK_INTEQ(err.kind, RTC_ERROR_NOT_SUPPORTED);
+	struct rtc_pw_audio_output *out = rtc_pw_audio_output_new(core,
+		&(struct rtc_pw_audio_output_config){ "rtcd.track.audio", "Remote microphone", 2 },
+		&err);
+	CHECK(out);
+	if (!out)
+		return;
+	CHECK(spin_until(node_has_info, "rtcd.track.audio", 5000));
+	struct seen_node *n = find_node("rtcd.track.audio");
+	if (n) {
+		CHECK_STREQ(n->media_class, "Audio/Source");
+		CHECK_STREQ(n->remote_track, "true");
+		CHECK_STREQ(n->description, "Remote microphone");
+		CHECK_INTEQ(rtc_pw_audio_output_node_id(out), n->id);
+	}
+	/* Frames it cannot take; a mono frame it can (made stereo). */
+	struct rtc_audio_frame *f = rtc_audio_frame_new(44100, 2, 441);
+	CHECK_INTEQ(rtc_pw_audio_output_push(out, f, &err), -1);
+	CHECK_INTEQ(err.kind, RTC_ERROR_NOT_SUPPORTED);
+	rtc_audio_frame_free(f);
+	f = rtc_audio_frame_new(48000, 3, 960);
+	CHECK_INTEQ(rtc_pw_audio_output_push(out, f, &err), -1);
+	rtc_audio_frame_free(f);
+	f = rtc_audio_frame_new(48000, 1, 960);
+	CHECK_INTEQ(rtc_pw_audio_output_push(out, f, &err), 0);     /* nobody linked yet */
+	rtc_audio_frame_free(f);
+
+	struct audio_pusher pusher;
+	audio_pusher_start(&pusher, push_to_node, out, 2);
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "capture", "rtcd.track.audio", "2",
+					     NULL }));
+	/* Three seconds of continuous ramp at the consumer's 1024 quantum. */
+	CHECK(spin_until(enough_audio, &(struct audio_wanted){ &sink, 3 * 48000 }, 30000));
+	CHECK(rtc_pw_audio_output_is_linked(out));
+	struct rtc_pw_audio_stats st;
+	rtc_pw_audio_output_get_stats(out, &st);
+	print_audio_stats("audio node", &st);
+	printf("# sink: ok %llu, silence runs %llu, jumps %llu (missing %llu), bad %llu\n",
+	       (unsigned long long)sink.audio_ok, (unsigned long long)sink.silence_runs,
+	       (unsigned long long)sink.jumps, (unsigned long long)sink.missing,
+	       (unsigned long long)sink.bad);
+	CHECK(sink.audio_ok >= 3 * 48000);
+	CHECK_INTEQ(sink.jumps, 0);
+	CHECK_INTEQ(sink.bad, 0);
+	CHECK_INTEQ(st.ring.frames_dropped, 0);
+	/* Silence after the start only where the ring ran dry (the pushing
+	 * side late), and then no sample lost: jumps stays 0. */
+	CHECK(sink.silence_runs <= st.ring.underruns);
+
+	/* Destroyed while consumed. */
+	audio_pusher_stop(&pusher);
+	rtc_pw_audio_output_destroy(out);
+	CHECK(spin_until(saw_node_removed, &sink, 5000));
+	if (rtc_test_case_failed)
+		child_show_tail(&sink);
+	CHECK_INTEQ(child_stop(&sink), 0);
+}
+
+static void play_into(const char *sink_name, const char *target, const char *play_name)
+{
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "sink", (char *)sink_name, "2",
+					     NULL }));
+	/* The sink node first, so the player has somewhere to go. */
+	CHECK(spin_until(node_present, (void *)sink_name, 5000));
+	struct rtc_error err = { 0 };
+	struct rtc_pw_play *play = rtc_pw_play_new(core, &(struct rtc_pw_play_config){
+		play_name, "Remote voice", target, 2 }, &err);
+	CHECK(play);
+	if (!play) {
+		child_stop(&sink);
+		return;
+	}
+	struct audio_pusher pusher;
+	audio_pusher_start(&pusher, push_to_play, play, 2);
+	CHECK(spin_until(enough_audio, &(struct audio_wanted){ &sink, 3 * 48000 }, 30000));
+	CHECK(rtc_pw_play_is_linked(play));
+	struct seen_node *n = find_node(play_name);
+	CHECK(n && n->have_info);
+	if (n && n->have_info)
+		CHECK_STREQ(n->media_class, "Stream/Output/Audio");
+	struct rtc_pw_audio_stats st;
+	rtc_pw_play_get_stats(play, &st);
+	print_audio_stats("play", &st);
+	printf("# sink: ok %llu, silence runs %llu, jumps %llu (missing %llu), bad %llu\n",
+	       (unsigned long long)sink.audio_ok, (unsigned long long)sink.silence_runs,
+	       (unsigned long long)sink.jumps, (unsigned long long)sink.missing,
+	       (unsigned long long)sink.bad);
+	CHECK(sink.audio_ok >= 3 * 48000);
+	CHECK_INTEQ(sink.jumps, 0);
+	CHECK_INTEQ(sink.bad, 0);
+	CHECK_INTEQ(st.ring.frames_dropped, 0);
+	CHECK(sink.silence_runs <= st.ring.underruns);
+
+	/* Stop playing: the stream leaves the graph; the sink stays. */
+	audio_pusher_stop(&pusher);
+	uint32_t id = rtc_pw_play_node_id(play);
+	rtc_pw_play_destroy(play);
+	CHECK(spin_until(node_id_removed, &id, 5000));
+	CHECK(!child_reap(&sink, false));
+	if (rtc_test_case_failed)
+		child_show_tail(&sink);
+	CHECK_INTEQ(child_stop(&sink), 0);
+}
+
+static void test_play_to_named_sink(void)
+{
+	play_into("rtcd.test-sink.named", "rtcd.test-sink.named", "rtcd.play.named");
+}
+
+static void test_play_to_default_sink(void)
+{
+	/* The test's sink is the only one, so WirePlumber makes it the default. */
+	play_into("rtcd.test-sink.default", NULL, "rtcd.play.default");
+}
+
+int main(int argc, char *argv[])
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s PATH-TO-pw-test-sink\n", argv[0]);
+		return 2;
+	}
+	sink_path = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+
+	pw_init(NULL, NULL);
+	loop = pw_loop_new(NULL);
+	pw_loop_enter(loop);
+	context = pw_context_new(loop, NULL, 0);
+	core = context ? pw_context_connect(context, NULL, 0) : NULL;
+	if (!core) {
+		printf("1..0 # SKIP no PipeWire to connect to (run under tests/media/run-with-pipewire.sh)\n");
+		if (context)
+			pw_context_destroy(context);
+		pw_loop_leave(loop);
+		pw_loop_destroy(loop);
+		pw_deinit();
+		return 77;
+	}
+	registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
+	pw_registry_add_listener(registry, &registry_listener, &registry_events, NULL);
+
+	RUN(test_video_node_properties);
+	RUN(test_video_frames_in_order);
+	RUN(test_video_resolution_change);
+	RUN(test_video_destroy_while_linked);
+	if (have_program("gst-launch-1.0") && have_program("gst-inspect-1.0") &&
+	    system("gst-inspect-1.0 pipewiresrc >/dev/null 2>&1") == 0) {
+		RUN(test_video_gstreamer);
+	} else {
+		printf("ok %d - test_video_gstreamer # SKIP gst-launch-1.0 or its pipewiresrc is missing\n",
+		       ++rtc_test_number);
+	}
+	RUN(test_audio_node);
+	RUN(test_play_to_named_sink);
+	RUN(test_play_to_default_sink);
+
+	for (int i = 0; i < n_nodes; i++)
+		if (nodes[i].proxy) {
+			spa_hook_remove(&nodes[i].listener);
+			pw_proxy_destroy(nodes[i].proxy);
+		}
+	spa_hook_remove(&registry_listener);
+	pw_proxy_destroy((struct pw_proxy *)registry);
+	pw_core_disconnect(core);
+	pw_context_destroy(context);
+	pw_loop_leave(loop);
+	pw_loop_destroy(loop);
+	pw_deinit();
+	return rtc_test_done();
+}
