@@ -9,10 +9,11 @@
 #define DEFAULT_QUANTUM 1024u
 #define DEFAULT_CHUNK   960u
 
-int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames)
+int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames,
+		      uint32_t slack_frames)
 {
 	*ring = (struct rtc_pcm_ring){
-		.capacity = capacity_frames, .channels = channels,
+		.capacity = capacity_frames, .channels = channels, .slack = slack_frames,
 		.read_quantum = DEFAULT_QUANTUM, .write_chunk = DEFAULT_CHUNK,
 	};
 	if (channels == 0 || capacity_frames < 2)
@@ -44,11 +45,13 @@ static uint32_t start_level(const struct rtc_pcm_ring *ring)
 	return min_u32(ring->read_quantum + 2 * ring->write_chunk, ring->capacity / 2);
 }
 
-/* Above this the writer is ahead (clock drift, a burst): latency grows. */
+/* Above this the writer is too far ahead (the graph stalled, clock drift):
+ * latency would grow for good. */
 static uint32_t high_level(const struct rtc_pcm_ring *ring)
 {
-	return min_u32(start_level(ring) + ring->read_quantum + 2 * ring->write_chunk,
-		       ring->capacity);
+	uint64_t high = (uint64_t)start_level(ring) + ring->read_quantum + 2 * ring->write_chunk +
+			ring->slack;
+	return high < ring->capacity ? (uint32_t)high : ring->capacity;
 }
 
 static uint32_t level_locked(const struct rtc_pcm_ring *ring)

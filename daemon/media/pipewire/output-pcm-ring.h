@@ -8,9 +8,11 @@
  *  - it starts (and restarts after running dry) only once it holds a
  *    quantum plus two pushes, so steady 20 ms pushes against a different
  *    quantum never run dry; until then reads give silence;
- *  - it keeps latency bounded: a write that would fill it beyond a quantum
- *    plus two pushes above that start level drops the oldest samples
- *    (counted), as does a write beyond its capacity.
+ *  - it keeps latency bounded: a write that would fill it beyond a quantum,
+ *    two pushes and a slack above that start level drops the oldest samples
+ *    down to the start level (counted), as does a write beyond its
+ *    capacity. The slack is how long the graph may stall (a busy machine,
+ *    a renegotiation) before audio is cut rather than delayed for good.
  *
  * A mutex guards it: the two threads touch it for a memcpy each.
  * Positions and sizes are in frames (one sample per channel).
@@ -37,12 +39,15 @@ struct rtc_pcm_ring {
 	uint64_t read_pos, write_pos;   /* frames ever read / written */
 	uint32_t read_quantum;          /* frames the last read asked for */
 	uint32_t write_chunk;           /* frames the last write brought */
+	uint32_t slack;                 /* frames */
 	bool started;                   /* primed: reads take samples */
 	struct rtc_pcm_ring_stats stats;
 };
 
-/* capacity_frames: the most it ever holds (e.g. 16384 ≈ 340 ms at 48 kHz). */
-int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames);
+/* capacity_frames: the most it ever holds (e.g. 16384 ≈ 340 ms at 48 kHz);
+ * slack_frames: see above (e.g. 4800, 100 ms). */
+int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames,
+		      uint32_t slack_frames);
 void rtc_pcm_ring_fini(struct rtc_pcm_ring *ring);
 
 /* Appends frames (interleaved, ring->channels per frame). Never blocks

@@ -13,6 +13,8 @@
 /* ~340 ms at 48 kHz: room for the largest quantum PipeWire allows by
  * default (8192) plus pushes; latency is held far below by the ring. */
 #define RING_FRAMES 16384u
+/* The graph may stall 100 ms before the oldest audio is cut. */
+#define RING_SLACK_FRAMES 4800u
 
 struct rtc_pw_pcm_output {
 	struct pw_stream *stream;       /* NULL once PipeWire destroyed it */
@@ -88,7 +90,7 @@ struct rtc_pw_pcm_output *rtc_pw_pcm_output_new(struct pw_core *core, struct pw_
 		return NULL;
 	}
 	struct rtc_pw_pcm_output *out = calloc(1, sizeof(*out));
-	if (!out || rtc_pcm_ring_init(&out->ring, channels, RING_FRAMES) < 0) {
+	if (!out || rtc_pcm_ring_init(&out->ring, channels, RING_FRAMES, RING_SLACK_FRAMES) < 0) {
 		free(out);
 		pw_properties_free(props);
 		rtc_error_set(err, RTC_ERROR_OPERATION, "audio output: no memory");

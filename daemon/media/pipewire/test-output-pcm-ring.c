@@ -10,6 +10,7 @@
 #include "check.h"
 
 #define CAPACITY 16384u
+#define SLACK 4800u
 
 /* Sample n of a numbered stream: every sample says where it belongs. */
 static int16_t sample(uint64_t n)
@@ -27,7 +28,7 @@ static void fill(int16_t *pcm, uint64_t first, uint32_t frames, uint32_t channel
 static void test_silence_until_started(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
 	int16_t in[960], out[1024];
 	fill(in, 0, 960, 1);
 	rtc_pcm_ring_write(&ring, in, 960);
@@ -62,7 +63,7 @@ static void test_silence_until_started(void)
 static void steady(uint32_t chunk, uint32_t quantum, uint32_t channels)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, channels, CAPACITY) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, channels, CAPACITY, SLACK) == 0);
 	int16_t in[4096 * 2], out[8192 * 2];
 	uint64_t written = 0, next_expected = 0, bad = 0;
 	bool seen = false;
@@ -114,7 +115,7 @@ static void test_steady_10ms_pushes(void) { steady(480, 1024, 1); }
 static void test_runs_dry_then_restarts(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
 	int16_t in[960], out[3000];
 	for (int k = 0; k < 4; k++) {
 		fill(in, (uint64_t)k * 960, 960, 1);
@@ -147,13 +148,13 @@ static void test_runs_dry_then_restarts(void)
 static void test_writer_ahead_drops_oldest(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 2, CAPACITY) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, 2, CAPACITY, SLACK) == 0);
 	int16_t in[960 * 2], out[1024 * 2];
 	/* Nobody reads for a second: latency must not grow with it. */
 	for (int k = 0; k < 50; k++) {
 		fill(in, (uint64_t)k * 960, 960, 2);
 		rtc_pcm_ring_write(&ring, in, 960);
-		CHECK(rtc_pcm_ring_level(&ring) <= 1024 + 2 * 960 + 1024 + 2 * 960);
+		CHECK(rtc_pcm_ring_level(&ring) <= 1024 + 2 * 960 + 1024 + 2 * 960 + SLACK);
 	}
 	struct rtc_pcm_ring_stats st;
 	rtc_pcm_ring_get_stats(&ring, &st);
@@ -168,10 +169,54 @@ static void test_writer_ahead_drops_oldest(void)
 	rtc_pcm_ring_fini(&ring);
 }
 
+/* The graph stops pulling for `stall` pushes, then catches up. */
+static uint64_t dropped_after_stall(uint32_t stall)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	int16_t in[960], out[1024];
+	uint64_t written = 0, expected = 0, gaps = 0;
+	bool seen = false;
+	for (int k = 0; k < 20 + (int)stall; k++) {
+		fill(in, written, 960, 1);
+		rtc_pcm_ring_write(&ring, in, 960);
+		written += 960;
+		if (k >= 10 && k < 10 + (int)stall)
+			continue;
+		/* Read until the ring is back under two pushes' worth. */
+		while (rtc_pcm_ring_level(&ring) >= 1024 + 2 * 960) {
+			rtc_pcm_ring_read(&ring, out, 1024);
+			for (int i = 0; i < 1024; i++) {
+				if (!seen && out[i] == 0)
+					continue;
+				if (seen && out[i] != sample(expected))
+					gaps++;
+				seen = true;
+				expected = (uint64_t)out[i];    /* sample(n) = n + 1: the next */
+			}
+		}
+	}
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(gaps != 0, st.frames_dropped != 0);
+	rtc_pcm_ring_fini(&ring);
+	return st.frames_dropped;
+}
+
+static void test_short_stall_loses_nothing(void)
+{
+	CHECK_INTEQ(dropped_after_stall(5), 0);         /* 100 ms */
+}
+
+static void test_long_stall_cuts_to_start_level(void)
+{
+	CHECK(dropped_after_stall(12) > 0);              /* 240 ms */
+}
+
 static void test_write_beyond_capacity(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 1, 1000) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, 1, 1000, SLACK) == 0);
 	int16_t in[2500], out[500];
 	fill(in, 0, 2500, 1);
 	rtc_pcm_ring_write(&ring, in, 2500);
@@ -188,7 +233,7 @@ static void test_write_beyond_capacity(void)
 static void test_clear_forgets_audio_keeps_stats(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY) == 0);
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
 	int16_t in[4000], out[1024];
 	fill(in, 0, 4000, 1);
 	rtc_pcm_ring_write(&ring, in, 4000);
@@ -206,9 +251,9 @@ static void test_clear_forgets_audio_keeps_stats(void)
 static void test_bad_init(void)
 {
 	struct rtc_pcm_ring ring;
-	CHECK(rtc_pcm_ring_init(&ring, 0, CAPACITY) < 0);
+	CHECK(rtc_pcm_ring_init(&ring, 0, CAPACITY, SLACK) < 0);
 	rtc_pcm_ring_fini(&ring);
-	CHECK(rtc_pcm_ring_init(&ring, 1, 1) < 0);
+	CHECK(rtc_pcm_ring_init(&ring, 1, 1, SLACK) < 0);
 	rtc_pcm_ring_fini(&ring);
 }
 
@@ -222,6 +267,8 @@ int main(void)
 	RUN(test_steady_10ms_pushes);
 	RUN(test_runs_dry_then_restarts);
 	RUN(test_writer_ahead_drops_oldest);
+	RUN(test_short_stall_loses_nothing);
+	RUN(test_long_stall_cuts_to_start_level);
 	RUN(test_write_beyond_capacity);
 	RUN(test_clear_forgets_audio_keeps_stats);
 	RUN(test_bad_init);
