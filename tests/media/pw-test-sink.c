@@ -13,7 +13,7 @@
  * Lines: "node NAME ID" / "node-removed NAME" (the registry's view of
  * TARGET), "state S", "format video W H" / "format audio RATE CHANNELS",
  * "frame COUNTER W H SEQ PTS ok|bad" (SEQ, PTS: -1 without a header meta), "audio ok=N silence_runs=N jumps=N
- * missing=N bad=N". Runs until SIGTERM or SIGINT; exits 0 unless PipeWire
+ * missing=N bad=N last=INDEX" (the last ramp position seen, -1 before any). Runs until SIGTERM or SIGINT; exits 0 unless PipeWire
  * could not be reached.
  */
 #include <signal.h>
@@ -205,10 +205,11 @@ static void report_audio(struct sink *s, bool always)
 	if (!always && sum == s->reported)
 		return;
 	s->reported = sum;
-	printf("audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu\n",
+	printf("audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu last=%d\n",
 	       (unsigned long long)s->ok, (unsigned long long)s->silence_runs,
 	       (unsigned long long)s->jumps, (unsigned long long)s->missing,
-	       (unsigned long long)s->bad);
+	       (unsigned long long)s->bad,
+	       s->started ? (int)((s->expected + PWTEST_RAMP_PERIOD - 1) % PWTEST_RAMP_PERIOD) : -1);
 }
 
 static void on_report(void *data, uint64_t expirations)

@@ -203,6 +203,7 @@ struct child {
 	int n_formats;
 	bool node_seen, node_removed;
 	uint64_t audio_ok, silence_runs, jumps, missing, bad;
+	int audio_last;
 };
 
 static void child_line(struct child *c, const char *line)
@@ -216,6 +217,7 @@ static void child_line(struct child *c, const char *line)
 	char verdict[8];
 	unsigned long long ok, runs, jumps, missing, bad;
 	unsigned w, h;
+	int last;
 	if (sscanf(line, "frame %u %u %u %lld %lld %7s", &f.counter, &f.width, &f.height, &f.seq,
 		   &f.pts, verdict) == 6) {
 		f.ok = strcmp(verdict, "ok") == 0;
@@ -223,8 +225,9 @@ static void child_line(struct child *c, const char *line)
 			c->frames[c->n_frames++] = f;
 	} else if (sscanf(line, "format video %u %u", &w, &h) == 2 && c->n_formats < 16) {
 		snprintf(c->formats[c->n_formats++], sizeof(c->formats[0]), "%ux%u", w, h);
-	} else if (sscanf(line, "audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu",
-			  &ok, &runs, &jumps, &missing, &bad) == 5) {
+	} else if (sscanf(line, "audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu "
+			  "last=%d", &ok, &runs, &jumps, &missing, &bad, &last) == 6) {
+		c->audio_last = last;
 		c->audio_ok = ok;
 		c->silence_runs = runs;
 		c->jumps = jumps;
@@ -602,28 +605,37 @@ static void play_stats(void *play, struct rtc_pw_audio_stats *st)
 	rtc_pw_play_get_stats(play, st);
 }
 
-/* After the pushes stopped and the ring ran dry: the sink got every sample
- * the output handed to PipeWire, as one unbroken ramp. Silence inside it
- * only where the ring ran dry (the pushing side late) — and even then no
- * sample lost. Drops of the oldest before reading began (the latency cap
- * while the graph starts) are counted but are not gaps. */
+/* After the pushes stopped and the ring ran dry. Once linked — from the
+ * first sample the sink saw — it got every sample, as one unbroken ramp,
+ * up to the very last one pushed. Silence inside only where the ring ran
+ * dry (the pushing side late), and even then no sample lost. Every pushed
+ * sample is accounted for: dropped while nobody consumed, dropped as the
+ * oldest (the latency cap while the graph starts), or handed to PipeWire;
+ * of those, the first the graph took before the consumer ran are not seen. */
 static void check_audio_delivery(const char *what, struct child *sink,
 				 struct rtc_pw_audio_stats *st, void *output,
-				 void (*get_stats)(void *, struct rtc_pw_audio_stats *))
+				 void (*get_stats)(void *, struct rtc_pw_audio_stats *),
+				 uint64_t pushed, uint64_t pushed_before)
 {
 	spin_for(500);
 	get_stats(output, st);
 	print_audio_stats(what, st);
-	printf("# sink: ok %llu, silence runs %llu, jumps %llu (missing %llu), bad %llu\n",
+	printf("# sink: ok %llu, silence runs %llu, jumps %llu (missing %llu), bad %llu, last %d; "
+	       "handed out before the consumer ran: %lld\n",
 	       (unsigned long long)sink->audio_ok, (unsigned long long)sink->silence_runs,
 	       (unsigned long long)sink->jumps, (unsigned long long)sink->missing,
-	       (unsigned long long)sink->bad);
+	       (unsigned long long)sink->bad, sink->audio_last,
+	       (long long)st->ring.frames_read - (long long)sink->audio_ok);
 	CHECK(sink->audio_ok >= 3 * 48000);
-	CHECK_INTEQ(sink->audio_ok, st->ring.frames_read);
 	CHECK_INTEQ(sink->jumps, 0);
 	CHECK_INTEQ(sink->bad, 0);
-	/* +1: running dry once the pushes stopped. */
+	CHECK_INTEQ(sink->audio_last, (int)((pushed - 1) % PWTEST_RAMP_PERIOD));
+	CHECK_INTEQ(st->frames_pushed, pushed_before + pushed);
+	CHECK_INTEQ(st->frames_unlinked + st->ring.frames_dropped + st->ring.frames_read,
+		    pushed_before + pushed);
+	CHECK(sink->audio_ok <= st->ring.frames_read);
 	CHECK(sink->silence_runs <= st->ring.underruns);
+	/* Running dry once the pushes stopped. */
 	CHECK(st->ring.underruns >= 1);
 }
 
@@ -916,8 +928,7 @@ static void test_audio_node(void)
 	CHECK(rtc_pw_audio_output_is_linked(out));
 	audio_pusher_stop(&pusher);
 	struct rtc_pw_audio_stats st;
-	rtc_pw_audio_output_get_stats(out, &st);
-	check_audio_delivery("audio node", &sink, &st, out, audio_node_stats);
+	check_audio_delivery("audio node", &sink, &st, out, audio_node_stats, pusher.position, 960);
 
 	/* Destroyed while consumed. */
 	rtc_pw_audio_output_destroy(out);
@@ -952,7 +963,7 @@ static void play_into(const char *sink_name, const char *target, const char *pla
 		CHECK_STREQ(n->media_class, "Stream/Output/Audio");
 	audio_pusher_stop(&pusher);
 	struct rtc_pw_audio_stats st;
-	check_audio_delivery("play", &sink, &st, play, play_stats);
+	check_audio_delivery("play", &sink, &st, play, play_stats, pusher.position, 0);
 
 	/* Stop playing: the stream leaves the graph; the sink stays. */
 	uint32_t id = rtc_pw_play_node_id(play);
