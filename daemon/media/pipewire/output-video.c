@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/video/format-utils.h>
@@ -22,8 +23,24 @@ struct rtc_pw_video_output {
 	uint32_t offered_width, offered_height;     /* in our EnumFormat */
 	uint32_t format_width, format_height;       /* negotiated; 0: none */
 	bool streaming;
+	/* Driving: a cycle runs until every consumer took the frame. The next
+	 * frame waits for it, else the graph would overwrite a frame not yet
+	 * taken (PipeWire's tee does), losing it without a trace. */
+	bool cycle_pending;
+	uint64_t cycle_started_ns;
 	struct rtc_pw_video_stats stats;
 };
+
+/* A cycle that never completes (its consumer vanished mid-cycle) must not
+ * stop the node for good. */
+#define CYCLE_GIVE_UP_NS 500000000ull
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static uint32_t round_up_4(uint32_t v)
 {
@@ -78,6 +95,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	}
 	out->format_width = info.size.width;
 	out->format_height = info.size.height;
+	out->cycle_pending = false;
 
 	struct rtc_pw_i420_layout layout;
 	rtc_pw_i420_layout(info.size.width, info.size.height, &layout);
@@ -104,9 +122,17 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 {
 	struct rtc_pw_video_output *out = data;
 	out->streaming = state == PW_STREAM_STATE_STREAMING;
+	out->cycle_pending = false;
 	if (state == PW_STREAM_STATE_ERROR)
 		rtc_warn("pipewire: video output %s: %s",
 			 pw_stream_get_name(out->stream), error ? error : "error");
+}
+
+/* Every consumer took the frame of the cycle we started. */
+static void on_trigger_done(void *data)
+{
+	struct rtc_pw_video_output *out = data;
+	out->cycle_pending = false;
 }
 
 /* PipeWire destroys streams with their core: forget ours. */
@@ -123,6 +149,7 @@ static const struct pw_stream_events stream_events = {
 	.destroy = on_destroy,
 	.state_changed = on_state_changed,
 	.param_changed = on_param_changed,
+	.trigger_done = on_trigger_done,
 };
 
 static bool size_ok(uint32_t width, uint32_t height)
@@ -212,9 +239,13 @@ static void copy_plane(uint8_t *dst, uint32_t dst_stride, const uint8_t *src, ui
 }
 
 /* Copies the frame into a free buffer and queues it; false when none is
- * free or one is still waiting for the consumer. */
+ * free, one is still waiting for the consumer, or the consumers have not
+ * yet taken the last one. */
 static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_frame *frame)
 {
+	if (out->cycle_pending && monotonic_ns() - out->cycle_started_ns < CYCLE_GIVE_UP_NS)
+		return false;
+	out->cycle_pending = false;
 	struct pw_time time = { 0 };
 	if (pw_stream_get_time_n(out->stream, &time, sizeof(time)) == 0 && time.queued_buffers > 0)
 		return false;
@@ -255,6 +286,10 @@ static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_fram
 	}
 	pw_stream_queue_buffer(out->stream, b);
 	/* Driving: run a cycle now; following another driver: ask it to. */
+	if (pw_stream_is_driving(out->stream)) {
+		out->cycle_pending = true;
+		out->cycle_started_ns = monotonic_ns();
+	}
 	pw_stream_trigger_process(out->stream);
 	return true;
 }
