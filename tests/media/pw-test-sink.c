@@ -16,6 +16,7 @@
  * missing=N bad=N last=INDEX" (the last ramp position seen, -1 before any). Runs until SIGTERM or SIGINT; exits 0 unless PipeWire
  * could not be reached.
  */
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +42,10 @@ struct sink {
 	struct pw_stream *stream;
 	struct spa_hook stream_listener;
 	uint32_t width, height;
-	/* audio continuity */
+	/* audio continuity: checked on PipeWire's data thread (RT process, so
+	 * a busy main loop here never shows up as lost audio), reported from
+	 * the main loop */
+	pthread_mutex_t lock;
 	bool started, in_silence;
 	uint32_t expected;
 	uint64_t ok, silence_runs, jumps, missing, bad, reported;
@@ -150,6 +154,7 @@ static void check_audio(struct sink *s, struct spa_buffer *buf)
 		return;
 	const int16_t *pcm = SPA_PTROFF(d->data, d->chunk->offset, const int16_t);
 	uint32_t frames = d->chunk->size / (2 * s->channels);
+	pthread_mutex_lock(&s->lock);
 	for (uint32_t i = 0; i < frames; i++) {
 		int16_t v = pcm[i * s->channels];
 		if (v == 0) {
@@ -177,6 +182,7 @@ static void check_audio(struct sink *s, struct spa_buffer *buf)
 		s->in_silence = false;
 		s->ok++;
 	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_process(void *data)
@@ -201,15 +207,19 @@ static const struct pw_stream_events stream_events = {
 
 static void report_audio(struct sink *s, bool always)
 {
+	pthread_mutex_lock(&s->lock);
 	uint64_t sum = s->ok + s->silence_runs + s->bad;
-	if (!always && sum == s->reported)
+	if (!always && sum == s->reported) {
+		pthread_mutex_unlock(&s->lock);
 		return;
+	}
 	s->reported = sum;
 	printf("audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu last=%d\n",
 	       (unsigned long long)s->ok, (unsigned long long)s->silence_runs,
 	       (unsigned long long)s->jumps, (unsigned long long)s->missing,
 	       (unsigned long long)s->bad,
 	       s->started ? (int)((s->expected + PWTEST_RAMP_PERIOD - 1) % PWTEST_RAMP_PERIOD) : -1);
+	pthread_mutex_unlock(&s->lock);
 }
 
 static void on_report(void *data, uint64_t expirations)
@@ -274,7 +284,8 @@ static struct pw_properties *stream_props(const struct sink *s)
 
 int main(int argc, char *argv[])
 {
-	struct sink s = { .target_id = SPA_ID_INVALID, .channels = 2 };
+	struct sink s = { .target_id = SPA_ID_INVALID, .channels = 2,
+			  .lock = PTHREAD_MUTEX_INITIALIZER };
 	if (argc >= 3 && strcmp(argv[1], "video") == 0) {
 		s.mode = MODE_VIDEO;
 	} else if (argc >= 4 && strcmp(argv[1], "capture") == 0) {
@@ -313,6 +324,8 @@ int main(int argc, char *argv[])
 		s.mode == MODE_VIDEO ? video_format(&b) : audio_format(&b, s.channels),
 	};
 	enum pw_stream_flags flags = PW_STREAM_FLAG_MAP_BUFFERS;
+	if (s.mode != MODE_VIDEO)
+		flags |= PW_STREAM_FLAG_RT_PROCESS;
 	if (s.mode != MODE_SINK)
 		flags |= PW_STREAM_FLAG_AUTOCONNECT;
 	pw_stream_connect(s.stream, PW_DIRECTION_INPUT, PW_ID_ANY, flags, params, 1);

@@ -596,10 +596,11 @@ static void print_video_stats(const struct rtc_pw_video_output *out)
 
 static void print_audio_stats(const char *what, const struct rtc_pw_audio_stats *st)
 {
-	printf("# %s: pushed %llu frames, unlinked %llu, read %llu, dropped %llu, silence %llu, "
-	       "underruns %llu\n", what,
+	printf("# %s: pushed %llu frames, unlinked %llu, read %llu, dropped %llu (cut %llu in %llu), "
+	       "silence %llu, underruns %llu\n", what,
 	       (unsigned long long)st->frames_pushed, (unsigned long long)st->frames_unlinked,
 	       (unsigned long long)st->ring.frames_read, (unsigned long long)st->ring.frames_dropped,
+	       (unsigned long long)st->ring.frames_cut, (unsigned long long)st->ring.cuts,
 	       (unsigned long long)st->ring.frames_silence, (unsigned long long)st->ring.underruns);
 }
 
@@ -635,7 +636,10 @@ static void check_audio_delivery(const char *what, struct child *sink,
 	       (unsigned long long)sink->bad, sink->audio_last,
 	       (long long)st->ring.frames_read - (long long)sink->audio_ok);
 	CHECK(sink->audio_ok >= 3 * 48000);
-	CHECK_INTEQ(sink->jumps, 0);
+	/* A gap only where the ring cut (the graph stopped pulling for over
+	 * 100 ms: a starved machine), and no more than it cut. */
+	CHECK(sink->jumps <= st->ring.cuts);
+	CHECK(sink->missing <= st->ring.frames_cut);
 	CHECK_INTEQ(sink->bad, 0);
 	CHECK_INTEQ(sink->audio_last, (int)((pushed - 1) % PWTEST_RAMP_PERIOD));
 	CHECK_INTEQ(st->frames_pushed, pushed_before + pushed);

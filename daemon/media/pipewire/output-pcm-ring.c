@@ -104,6 +104,10 @@ void rtc_pcm_ring_write(struct rtc_pcm_ring *ring, const int16_t *pcm, uint32_t 
 		 * than a few samples lost on every push from here on. */
 		uint32_t keep = start_level(ring);
 		ring->stats.frames_dropped += level - keep;
+		if (ring->ever_started) {
+			ring->stats.frames_cut += level - keep;
+			ring->stats.cuts++;
+		}
 		ring->read_pos = ring->write_pos - keep;
 	}
 	pthread_mutex_unlock(&ring->lock);
@@ -117,7 +121,7 @@ void rtc_pcm_ring_read(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames)
 	ring->read_quantum = min_u32(frames, ring->capacity / 2);
 	uint32_t level = level_locked(ring);
 	if (!ring->started && level >= start_level(ring))
-		ring->started = true;
+		ring->started = ring->ever_started = true;
 
 	uint32_t take = 0;
 	if (ring->started) {

@@ -27,6 +27,8 @@ struct rtc_pcm_ring_stats {
 	uint64_t frames_written;        /* accepted by write */
 	uint64_t frames_read;           /* real samples handed to PipeWire */
 	uint64_t frames_dropped;        /* oldest dropped: overflow or latency cap */
+	uint64_t frames_cut;            /* of those, after reading began: audible gaps */
+	uint64_t cuts;                  /* times that happened */
 	uint64_t frames_silence;        /* silence handed out (not started, or dry) */
 	uint64_t underruns;             /* times it ran dry after having started */
 };
@@ -41,6 +43,7 @@ struct rtc_pcm_ring {
 	uint32_t write_chunk;           /* frames the last write brought */
 	uint32_t slack;                 /* frames */
 	bool started;                   /* primed: reads take samples */
+	bool ever_started;              /* a consumer has heard from it */
 	struct rtc_pcm_ring_stats stats;
 };
 

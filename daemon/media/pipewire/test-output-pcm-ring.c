@@ -160,6 +160,7 @@ static void test_writer_ahead_drops_oldest(void)
 	rtc_pcm_ring_get_stats(&ring, &st);
 	CHECK_INTEQ(st.frames_written, 48000);
 	CHECK_INTEQ(st.frames_dropped + rtc_pcm_ring_level(&ring), 48000);
+	CHECK_INTEQ(st.frames_cut, 0);          /* nobody was listening yet */
 	/* What is left is the newest, in order, channels intact. */
 	uint32_t level = rtc_pcm_ring_level(&ring);
 	rtc_pcm_ring_read(&ring, out, 1024);
@@ -199,6 +200,8 @@ static uint64_t dropped_after_stall(uint32_t stall)
 	struct rtc_pcm_ring_stats st;
 	rtc_pcm_ring_get_stats(&ring, &st);
 	CHECK_INTEQ(gaps != 0, st.frames_dropped != 0);
+	CHECK_INTEQ(st.frames_cut, st.frames_dropped);  /* all after reading began */
+	CHECK_INTEQ(st.cuts != 0, st.frames_cut != 0);
 	rtc_pcm_ring_fini(&ring);
 	return st.frames_dropped;
 }
