@@ -238,7 +238,19 @@ static void copy_plane(uint8_t *dst, uint32_t dst_stride, const uint8_t *src, ui
 		memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, row_bytes);
 }
 
-/* Copies the frame into a free buffer and queues it; false when none is
+/* Queues the buffer and runs the cycle that hands it over. */
+static void send_buffer(struct rtc_pw_video_output *out, struct pw_buffer *b)
+{
+	pw_stream_queue_buffer(out->stream, b);
+	/* Driving: run a cycle now; following another driver: ask it to. */
+	if (pw_stream_is_driving(out->stream)) {
+		out->cycle_pending = true;
+		out->cycle_started_ns = monotonic_ns();
+	}
+	pw_stream_trigger_process(out->stream);
+}
+
+/* Copies the frame into a free buffer and sends it; false when none is
  * free, one is still waiting for the consumer, or the consumers have not
  * yet taken the last one. */
 static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_frame *frame)
@@ -257,11 +269,13 @@ static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_fram
 	struct rtc_pw_i420_layout layout;
 	rtc_pw_i420_layout(frame->width, frame->height, &layout);
 	if (!d->data || d->maxsize < layout.size) {
-		/* Buffers too small for the negotiated size: an empty
-		 * buffer the consumer skips, rather than a torn frame. */
+		/* Buffers too small for the negotiated size (a consumer that
+		 * forced its own): an empty buffer it skips, not a torn
+		 * frame — sent all the same, or it would block the queue. */
+		d->chunk->offset = 0;
 		d->chunk->size = 0;
 		d->chunk->flags = SPA_CHUNK_FLAG_CORRUPTED;
-		pw_stream_queue_buffer(out->stream, b);
+		send_buffer(out, b);
 		return false;
 	}
 	uint8_t *base = d->data;
@@ -284,13 +298,7 @@ static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_fram
 		h->dts_offset = 0;
 		h->seq = out->stats.frames_pushed;
 	}
-	pw_stream_queue_buffer(out->stream, b);
-	/* Driving: run a cycle now; following another driver: ask it to. */
-	if (pw_stream_is_driving(out->stream)) {
-		out->cycle_pending = true;
-		out->cycle_started_ns = monotonic_ns();
-	}
-	pw_stream_trigger_process(out->stream);
+	send_buffer(out, b);
 	return true;
 }
 

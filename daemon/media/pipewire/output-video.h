@@ -13,10 +13,13 @@
  * The node drives its graph (PipeWire's video-src model): each push copies
  * the frame into a free PipeWire buffer and runs one cycle, so consumers
  * get frames at the remote track's pace. It waits for consumers: with none
- * linked, pushes are dropped and counted; it never blocks and never holds
- * more than one frame ahead of the consumer. When the remote resolution
- * changes, the node announces the new size and consumers renegotiate;
- * frames in between are dropped (counted).
+ * linked, pushes are dropped and counted. It never blocks and never holds
+ * more than one frame: while the consumers have not yet taken the last
+ * frame (the cycle has not completed), a new one is dropped and counted as
+ * busy — newer frames are not queued behind a slow consumer, and none is
+ * lost unseen in the graph. When the remote resolution changes, the node
+ * announces the new size and consumers renegotiate; frames in between are
+ * dropped (counted).
  *
  * Buffer layout (one data block): the Y plane, then U, then V, with the
  * strides GStreamer assumes for I420 (Y: width rounded up to 4, U/V: width/2
@@ -47,7 +50,7 @@ struct rtc_pw_video_stats {
 	uint64_t frames_pushed;
 	uint64_t frames_delivered;      /* copied into a buffer and queued */
 	uint64_t dropped_unlinked;      /* nobody consuming */
-	uint64_t dropped_busy;          /* consumer still holds every buffer, or a frame waits */
+	uint64_t dropped_busy;          /* consumers still on the last frame, or hold every buffer */
 	uint64_t dropped_resizing;      /* new size announced, not negotiated yet */
 	uint64_t renegotiations;        /* sizes announced after the first */
 };
