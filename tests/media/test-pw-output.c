@@ -1005,6 +1005,52 @@ static void test_play_to_default_sink(void)
 	play_into("rtcd.test-sink.default", NULL, "rtcd.play.default");
 }
 
+/* The core goes before the outputs (PipeWire died, the connection was
+ * dropped): they notice, drop what is pushed, and are still safe to free. */
+static void test_core_goes_first(void)
+{
+	struct pw_core *own = pw_context_connect(context, NULL, 0);
+	CHECK(own);
+	if (!own)
+		return;
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *video = rtc_pw_video_output_new(own,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.orphan-v", "v", 320, 240 }, &err);
+	struct rtc_pw_audio_output *audio = rtc_pw_audio_output_new(own,
+		&(struct rtc_pw_audio_output_config){ "rtcd.track.orphan-a", "a", 1 }, &err);
+	struct rtc_pw_play *play = rtc_pw_play_new(own,
+		&(struct rtc_pw_play_config){ "rtcd.play.orphan", "p", NULL, 1 }, &err);
+	CHECK(video && audio && play);
+	CHECK(spin_until(node_present, "rtcd.track.orphan-v", 5000));
+	CHECK(spin_until(node_present, "rtcd.track.orphan-a", 5000));
+	struct seen_node *v = find_node("rtcd.track.orphan-v");
+	uint32_t id = v ? v->id : SPA_ID_INVALID;
+	pw_core_disconnect(own);
+
+	CHECK_INTEQ(rtc_pw_video_output_node_id(video), SPA_ID_INVALID);
+	CHECK(!rtc_pw_video_output_is_linked(video));
+	struct rtc_video_frame *vf = rtc_video_frame_new(320, 240);
+	pwtest_video_fill(vf->plane, vf->stride, 320, 240, 0);
+	CHECK_INTEQ(rtc_pw_video_output_push(video, vf, &err), 0);
+	vf->width = vf->height = 0;
+	CHECK_INTEQ(rtc_pw_video_output_push(video, vf, &err), -1);
+	rtc_video_frame_free(vf);
+	struct rtc_audio_frame *af = rtc_audio_frame_new(48000, 1, 960);
+	CHECK_INTEQ(rtc_pw_audio_output_push(audio, af, &err), 0);
+	CHECK_INTEQ(rtc_pw_play_push(play, af, &err), 0);
+	rtc_audio_frame_free(af);
+	CHECK_INTEQ(rtc_pw_audio_output_node_id(audio), SPA_ID_INVALID);
+	CHECK_INTEQ(rtc_pw_play_node_id(play), SPA_ID_INVALID);
+	struct rtc_pw_video_stats vst;
+	rtc_pw_video_output_get_stats(video, &vst);
+	CHECK_INTEQ(vst.dropped_unlinked, 1);
+	rtc_pw_video_output_destroy(video);
+	rtc_pw_audio_output_destroy(audio);
+	rtc_pw_play_destroy(play);
+	/* The server removes the nodes of the gone connection. */
+	CHECK(spin_until(node_id_removed, &id, 5000));
+}
+
 int main(int argc, char *argv[])
 {
 	if (argc < 2) {
@@ -1047,6 +1093,7 @@ int main(int argc, char *argv[])
 	RUN_SELECTED(test_audio_node);
 	RUN_SELECTED(test_play_to_named_sink);
 	RUN_SELECTED(test_play_to_default_sink);
+	RUN_SELECTED(test_core_goes_first);
 
 	for (int i = 0; i < n_nodes; i++)
 		if (nodes[i].proxy) {
