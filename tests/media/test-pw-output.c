@@ -957,6 +957,18 @@ static void test_audio_node(void)
 	CHECK_INTEQ(child_stop(&sink), 0);
 }
 
+/* WirePlumber made this sink the default (its metadata says so). */
+static bool is_default_sink(void *name)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "timeout 5 pw-metadata -n default 0 default.audio.sink 2>/dev/null "
+		 "| grep -q '\"name\":\"%s\"'", (const char *)name);
+	if (system(cmd) == 0)
+		return true;
+	spin_for(100);
+	return false;
+}
+
 static void play_into(const char *sink_name, const char *target, const char *play_name)
 {
 	struct child sink;
@@ -964,6 +976,10 @@ static void play_into(const char *sink_name, const char *target, const char *pla
 					     NULL }));
 	/* The sink node first, so the player has somewhere to go. */
 	CHECK(spin_until(node_present, (void *)sink_name, 5000));
+	/* For the default: once it is one, or the player would be linked
+	 * (and moved) while WirePlumber is still choosing. */
+	if (!target)
+		CHECK(spin_until(is_default_sink, (void *)sink_name, 10000));
 	struct rtc_error err = { 0 };
 	struct rtc_pw_play *play = rtc_pw_play_new(core, &(struct rtc_pw_play_config){
 		play_name, "Remote voice", target, 2 }, &err);
