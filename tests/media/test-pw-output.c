@@ -1021,30 +1021,54 @@ static void test_play_to_default_sink(void)
 	play_into("rtcd.test-sink.default", NULL, "rtcd.play.default");
 }
 
+static bool play_linked(void *play)
+{
+	return rtc_pw_play_is_linked(play);
+}
+
 /* The core goes before the outputs (PipeWire died, the connection was
- * dropped): they notice, drop what is pushed, and are still safe to free. */
+ * dropped) — one of them playing at that moment: they notice, drop what
+ * is pushed, and are still safe to free. */
 static void test_core_goes_first(void)
 {
+	struct child sink;
+	CHECK(child_start(&sink, (char *[]){ (char *)sink_path, "sink", "rtcd.test-sink.orphan", "1",
+					     NULL }));
+	CHECK(spin_until(node_present, "rtcd.test-sink.orphan", 5000));
 	struct pw_core *own = pw_context_connect(context, NULL, 0);
 	CHECK(own);
-	if (!own)
+	if (!own) {
+		child_stop(&sink);
 		return;
+	}
 	struct rtc_error err = { 0 };
 	struct rtc_pw_video_output *video = rtc_pw_video_output_new(own,
 		&(struct rtc_pw_video_output_config){ "rtcd.track.orphan-v", "v", 320, 240 }, &err);
 	struct rtc_pw_audio_output *audio = rtc_pw_audio_output_new(own,
 		&(struct rtc_pw_audio_output_config){ "rtcd.track.orphan-a", "a", 1 }, &err);
-	struct rtc_pw_play *play = rtc_pw_play_new(own,
-		&(struct rtc_pw_play_config){ "rtcd.play.orphan", "p", NULL, 1 }, &err);
+	struct rtc_pw_play *play = rtc_pw_play_new(own, &(struct rtc_pw_play_config){
+		"rtcd.play.orphan", "p", "rtcd.test-sink.orphan", 1 }, &err);
 	CHECK(video && audio && play);
+	if (!video || !audio || !play) {
+		pw_core_disconnect(own);
+		child_stop(&sink);
+		return;
+	}
 	CHECK(spin_until(node_present, "rtcd.track.orphan-v", 5000));
 	CHECK(spin_until(node_present, "rtcd.track.orphan-a", 5000));
+	struct audio_pusher pusher;
+	audio_pusher_start(&pusher, push_to_play, play, 1);
+	CHECK(spin_until(play_linked, play, 10000));
+	spin_for(200);                          /* PipeWire's data thread busy with it */
 	struct seen_node *v = find_node("rtcd.track.orphan-v");
 	uint32_t id = v ? v->id : SPA_ID_INVALID;
 	pw_core_disconnect(own);
+	spin_for(100);                          /* a push or two into the void */
+	audio_pusher_stop(&pusher);
 
 	CHECK_INTEQ(rtc_pw_video_output_node_id(video), SPA_ID_INVALID);
 	CHECK(!rtc_pw_video_output_is_linked(video));
+	CHECK(!rtc_pw_play_is_linked(play));
 	struct rtc_video_frame *vf = rtc_video_frame_new(320, 240);
 	pwtest_video_fill(vf->plane, vf->stride, 320, 240, 0);
 	CHECK_INTEQ(rtc_pw_video_output_push(video, vf, &err), 0);
@@ -1063,8 +1087,11 @@ static void test_core_goes_first(void)
 	rtc_pw_video_output_destroy(video);
 	rtc_pw_audio_output_destroy(audio);
 	rtc_pw_play_destroy(play);
-	/* The server removes the nodes of the gone connection. */
+	/* The server removes the nodes of the gone connection; the sink
+	 * that was being played to lives on. */
 	CHECK(spin_until(node_id_removed, &id, 5000));
+	CHECK(!child_reap(&sink, false));
+	CHECK_INTEQ(child_stop(&sink), 0);
 }
 
 int main(int argc, char *argv[])

@@ -18,6 +18,9 @@
 
 struct rtc_pw_pcm_output {
 	struct pw_stream *stream;       /* NULL once PipeWire destroyed it */
+	/* The same, for the data thread: PipeWire announces a stream's
+	 * destruction before it stops processing it. */
+	struct pw_stream *rt_stream;
 	struct spa_hook listener;
 	uint32_t channels;
 	bool linked;                    /* streaming: a consumer takes data */
@@ -44,7 +47,7 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 static void on_process(void *data)
 {
 	struct rtc_pw_pcm_output *out = data;
-	struct pw_buffer *b = pw_stream_dequeue_buffer(out->stream);
+	struct pw_buffer *b = pw_stream_dequeue_buffer(out->rt_stream);
 	if (!b)
 		return;
 	struct spa_data *d = &b->buffer->datas[0];
@@ -56,7 +59,7 @@ static void on_process(void *data)
 	d->chunk->offset = 0;
 	d->chunk->stride = (int32_t)stride;
 	d->chunk->size = frames * stride;
-	pw_stream_queue_buffer(out->stream, b);
+	pw_stream_queue_buffer(out->rt_stream, b);
 }
 
 /* PipeWire destroys streams with their core: forget ours. */
@@ -106,6 +109,7 @@ struct rtc_pw_pcm_output *rtc_pw_pcm_output_new(struct pw_core *core, struct pw_
 		rtc_pw_pcm_output_destroy(out);
 		return NULL;
 	}
+	out->rt_stream = out->stream;
 	pw_stream_add_listener(out->stream, &out->listener, &stream_events, out);
 
 	struct spa_audio_info_raw info = {
