@@ -9,9 +9,14 @@
  *                                         asking for a 1024-sample quantum
  *   pw-test-sink sink NAME CHANNELS       an Audio/Sink node NAME that
  *                                         players link to
+ *   pw-test-sink portal APP_ID            no stream: a client the way the
+ *                                         Camera portal makes one for a
+ *                                         sandboxed app; prints
+ *                                         "connected PID", and once told
+ *                                         (SIGUSR1) the nodes it may see
  *
  * Lines: "node NAME ID" / "node-removed NAME" (the registry's view of
- * TARGET), "state S", "format video W H" / "format audio RATE CHANNELS",
+ * TARGET; in portal mode, of every node), "state S", "format video W H" / "format audio RATE CHANNELS",
  * "frame COUNTER W H SEQ PTS ok|bad" (SEQ, PTS: -1 without a header meta), "audio ok=N silence_runs=N jumps=N
  * missing=N bad=N last=INDEX" (the last ramp position seen, -1 before any). Runs until SIGTERM or SIGINT; exits 0 unless PipeWire
  * could not be reached.
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
@@ -28,7 +34,7 @@
 
 #include "pw-test-pattern.h"
 
-enum mode { MODE_VIDEO, MODE_CAPTURE, MODE_SINK };
+enum mode { MODE_VIDEO, MODE_CAPTURE, MODE_SINK, MODE_PORTAL };
 
 struct sink {
 	enum mode mode;
@@ -64,7 +70,9 @@ static void on_global(void *data, uint32_t id, uint32_t permissions, const char 
 	if (strcmp(type, PW_TYPE_INTERFACE_Node) != 0 || !props)
 		return;
 	const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);
-	if (name && strcmp(name, s->target) == 0) {
+	if (name && s->mode == MODE_PORTAL) {
+		printf("node %s %u\n", name, id);
+	} else if (name && strcmp(name, s->target) == 0) {
 		s->target_id = id;
 		printf("node %s %u\n", name, id);
 	}
@@ -227,6 +235,19 @@ static void on_report(void *data, uint64_t expirations)
 	report_audio(data, false);
 }
 
+static void watch_registry(struct sink *s)
+{
+	s->registry = pw_core_get_registry(s->core, PW_VERSION_REGISTRY, 0);
+	pw_registry_add_listener(s->registry, &s->registry_listener, &registry_events, s);
+}
+
+static void on_restricted(void *data, int signal_number)
+{
+	struct sink *s = data;
+	if (!s->registry)
+		watch_registry(s);
+}
+
 static void on_signal(void *data, int signal_number)
 {
 	struct sink *s = data;
@@ -278,6 +299,8 @@ static struct pw_properties *stream_props(const struct sink *s)
 					 PW_KEY_NODE_NAME, s->target,
 					 PW_KEY_NODE_DESCRIPTION, "rtcd test sink",
 					 "priority.session", "2000", NULL);
+	case MODE_PORTAL:
+		break;
 	}
 	return NULL;
 }
@@ -292,13 +315,16 @@ int main(int argc, char *argv[])
 		s.mode = MODE_CAPTURE;
 	} else if (argc >= 4 && strcmp(argv[1], "sink") == 0) {
 		s.mode = MODE_SINK;
+	} else if (argc >= 3 && strcmp(argv[1], "portal") == 0) {
+		s.mode = MODE_PORTAL;
 	} else {
-		fprintf(stderr, "usage: %s video TARGET | capture TARGET CHANNELS | sink NAME CHANNELS\n",
+		fprintf(stderr, "usage: %s video TARGET | capture TARGET CHANNELS | sink NAME CHANNELS | "
+			"portal APP_ID\n",
 			argv[0]);
 		return 2;
 	}
 	s.target = argv[2];
-	if (s.mode != MODE_VIDEO)
+	if (s.mode == MODE_CAPTURE || s.mode == MODE_SINK)
 		s.channels = (uint32_t)atoi(argv[3]) == 1 ? 1 : 2;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
@@ -307,40 +333,59 @@ int main(int argc, char *argv[])
 	struct pw_loop *loop = pw_main_loop_get_loop(s.main_loop);
 	pw_loop_add_signal(loop, SIGTERM, on_signal, &s);
 	pw_loop_add_signal(loop, SIGINT, on_signal, &s);
+	/* Before any thread exists, like the others: signalfd needs them blocked. */
+	if (s.mode == MODE_PORTAL)
+		pw_loop_add_signal(loop, SIGUSR1, on_restricted, &s);
 	struct pw_context *context = pw_context_new(loop, NULL, 0);
-	s.core = pw_context_connect(context, NULL, 0);
+	/* What xdg-desktop-portal asks for a sandboxed app's connection:
+	 * nothing is visible until the session manager grants it. */
+	struct pw_properties *client_props = s.mode != MODE_PORTAL ? NULL : pw_properties_new(
+		PW_KEY_CLIENT_ACCESS, "portal",
+		"pipewire.access.portal.app_id", s.target,
+		"pipewire.access.portal.media_roles", "Camera", NULL);
+	s.core = pw_context_connect(context, client_props, 0);
 	if (!s.core) {
 		fprintf(stderr, "pw-test-sink: cannot connect to PipeWire\n");
 		return 1;
 	}
-	s.registry = pw_core_get_registry(s.core, PW_VERSION_REGISTRY, 0);
-	pw_registry_add_listener(s.registry, &s.registry_listener, &registry_events, &s);
+	if (s.mode == MODE_PORTAL) {
+		/* The portal restricts the connection (core usable, all else
+		 * hidden) before the app may use it: here the test does, then
+		 * says so with SIGUSR1. */
+		printf("connected %d\n", (int)getpid());
+	} else {
+		watch_registry(&s);
+	}
 
-	s.stream = pw_stream_new(s.core, "rtcd-test-sink", stream_props(&s));
-	pw_stream_add_listener(s.stream, &s.stream_listener, &stream_events, &s);
-	uint8_t pod_buffer[1024];
-	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(pod_buffer, sizeof(pod_buffer));
-	const struct spa_pod *params[1] = {
-		s.mode == MODE_VIDEO ? video_format(&b) : audio_format(&b, s.channels),
-	};
-	enum pw_stream_flags flags = PW_STREAM_FLAG_MAP_BUFFERS;
-	if (s.mode != MODE_VIDEO)
-		flags |= PW_STREAM_FLAG_RT_PROCESS;
-	if (s.mode != MODE_SINK)
-		flags |= PW_STREAM_FLAG_AUTOCONNECT;
-	pw_stream_connect(s.stream, PW_DIRECTION_INPUT, PW_ID_ANY, flags, params, 1);
-
-	if (s.mode != MODE_VIDEO) {
+	bool audio = s.mode == MODE_CAPTURE || s.mode == MODE_SINK;
+	if (s.mode != MODE_PORTAL) {
+		s.stream = pw_stream_new(s.core, "rtcd-test-sink", stream_props(&s));
+		pw_stream_add_listener(s.stream, &s.stream_listener, &stream_events, &s);
+		uint8_t pod_buffer[1024];
+		struct spa_pod_builder b = SPA_POD_BUILDER_INIT(pod_buffer, sizeof(pod_buffer));
+		const struct spa_pod *params[1] = {
+			audio ? audio_format(&b, s.channels) : video_format(&b),
+		};
+		enum pw_stream_flags flags = PW_STREAM_FLAG_MAP_BUFFERS;
+		if (audio)
+			flags |= PW_STREAM_FLAG_RT_PROCESS;
+		if (s.mode != MODE_SINK)
+			flags |= PW_STREAM_FLAG_AUTOCONNECT;
+		pw_stream_connect(s.stream, PW_DIRECTION_INPUT, PW_ID_ANY, flags, params, 1);
+	}
+	if (audio) {
 		s.report_timer = pw_loop_add_timer(loop, on_report, &s);
 		struct timespec first = { 0, 100000000 }, every = { 0, 100000000 };
 		pw_loop_update_timer(loop, s.report_timer, &first, &every, false);
 	}
 	pw_main_loop_run(s.main_loop);
-	if (s.mode != MODE_VIDEO)
+	if (audio)
 		report_audio(&s, true);
 
-	pw_stream_destroy(s.stream);
-	pw_proxy_destroy((struct pw_proxy *)s.registry);
+	if (s.stream)
+		pw_stream_destroy(s.stream);
+	if (s.registry)
+		pw_proxy_destroy((struct pw_proxy *)s.registry);
 	pw_core_disconnect(s.core);
 	pw_context_destroy(context);
 	pw_main_loop_destroy(s.main_loop);

@@ -6,7 +6,7 @@
  * remote track would, and a separate client process (pw-test-sink) says
  * what it received. gst-launch's pipewiresrc is tried as a consumer too.
  *
- *   test-pw-output PATH-TO-pw-test-sink [CASE]
+ *   test-pw-output PATH-TO-pw-test-sink PATH-TO-fake-permission-store [CASE]
  *
  * (CASE: run only the cases whose name contains it, for debugging.)
  *
@@ -37,6 +37,7 @@ static struct pw_loop *loop;
 static struct pw_context *context;
 static struct pw_core *core;
 static const char *sink_path;
+static const char *store_path;
 static const char *only;
 
 #define RUN_SELECTED(fn) do { \
@@ -121,9 +122,20 @@ static const struct pw_node_events node_events = {
 	.info = on_node_info,
 };
 
+/* Clients by process, to act on a child's connection as the portal would. */
+#define MAX_CLIENTS 64
+static struct { uint32_t id; int pid; } clients[MAX_CLIENTS];
+static int n_clients;
+
 static void on_global(void *data, uint32_t id, uint32_t permissions, const char *type,
 		      uint32_t version, const struct spa_dict *props)
 {
+	const char *pid = props ? spa_dict_lookup(props, PW_KEY_SEC_PID) : NULL;
+	if (strcmp(type, PW_TYPE_INTERFACE_Client) == 0 && pid && n_clients < MAX_CLIENTS) {
+		clients[n_clients].id = id;
+		clients[n_clients++].pid = atoi(pid);
+		return;
+	}
 	const char *name = props ? spa_dict_lookup(props, PW_KEY_NODE_NAME) : NULL;
 	if (strcmp(type, PW_TYPE_INTERFACE_Node) != 0 || !name || strncmp(name, "rtcd", 4) != 0 ||
 	    n_nodes == MAX_NODES)
@@ -1021,6 +1033,137 @@ static void test_play_to_default_sink(void)
 	play_into("rtcd.test-sink.default", NULL, "rtcd.play.default");
 }
 
+static int sync_seq = -1;
+static bool synced;
+static struct spa_hook core_listener;
+
+static void on_core_done(void *data, uint32_t id, int seq)
+{
+	if (id == PW_ID_CORE && seq == sync_seq)
+		synced = true;
+}
+
+static const struct pw_core_events core_events = {
+	PW_VERSION_CORE_EVENTS,
+	.done = on_core_done,
+};
+
+static bool is_synced(void *arg)
+{
+	return synced;
+}
+
+/* A round trip to the server: what we sent has been handled. */
+static bool roundtrip(void)
+{
+	synced = false;
+	sync_seq = pw_core_sync(core, PW_ID_CORE, 0);
+	return spin_until(is_synced, NULL, 5000);
+}
+
+static bool client_known(void *pid)
+{
+	for (int i = 0; i < n_clients; i++)
+		if (clients[i].pid == *(int *)pid)
+			return true;
+	return false;
+}
+
+/* What xdg-desktop-portal does to the connection it opens for a sandboxed
+ * app before handing it over: the core usable (read, execute), nothing
+ * else until the session manager grants it. */
+static bool restrict_like_portal(int pid)
+{
+	if (!spin_until(client_known, &pid, 5000))
+		return false;
+	uint32_t id = SPA_ID_INVALID;
+	for (int i = 0; i < n_clients; i++)
+		if (clients[i].pid == pid)
+			id = clients[i].id;
+	struct pw_client *client = pw_registry_bind(registry, id, PW_TYPE_INTERFACE_Client,
+						    PW_VERSION_CLIENT, 0);
+	if (!client)
+		return false;
+	struct pw_permission perms[1] = { PW_PERMISSION_INIT(PW_ID_CORE, PW_PERM_R | PW_PERM_X) };
+	pw_client_update_permissions(client, 1, perms);
+	bool ok = roundtrip();
+	pw_proxy_destroy((struct pw_proxy *)client);
+	return ok;
+}
+
+/* Whether the child printed a line starting with prefix (among its last
+ * lines, enough for the short outputs this is used on). */
+static bool child_said(const struct child *c, const char *prefix)
+{
+	int first = c->n_tail > 48 ? c->n_tail - 48 : 0;
+	for (int i = first; i < c->n_tail; i++)
+		if (strncmp(c->tail[i % 48], prefix, strlen(prefix)) == 0)
+			return true;
+	return false;
+}
+
+struct said_wanted {
+	struct child *c;
+	const char *prefix;
+};
+
+static bool said(void *arg)
+{
+	struct said_wanted *w = arg;
+	return child_said(w->c, w->prefix) || w->c->eof;
+}
+
+/* The Camera portal's rules as WirePlumber 0.4 applies them
+ * (access-portal.lua): a sandboxed app whose camera permission is "yes" is
+ * granted the nodes with media.role=Camera and media.class=Video/Source —
+ * a remote video track among them — and nothing else; an app without the
+ * permission sees none of them. */
+static void test_camera_portal_sees_remote_video(void)
+{
+	struct child store, allowed, denied;
+	CHECK(child_start(&store, (char *[]){ (char *)store_path, "org.rtcd.Allowed", NULL }));
+	CHECK(spin_until(said, &(struct said_wanted){ &store, "ready" }, 5000));
+	CHECK(child_said(&store, "ready"));
+	struct rtc_error err = { 0 };
+	struct rtc_pw_video_output *video = rtc_pw_video_output_new(core,
+		&(struct rtc_pw_video_output_config){ "rtcd.track.portal-v", "v", 320, 240 }, &err);
+	struct rtc_pw_audio_output *audio = rtc_pw_audio_output_new(core,
+		&(struct rtc_pw_audio_output_config){ "rtcd.track.portal-a", "a", 1 }, &err);
+	CHECK(video && audio);
+	CHECK(spin_until(node_present, "rtcd.track.portal-v", 5000));
+	CHECK(spin_until(node_present, "rtcd.track.portal-a", 5000));
+
+	CHECK(child_start(&allowed, (char *[]){ (char *)sink_path, "portal", "org.rtcd.Allowed",
+						NULL }));
+	CHECK(child_start(&denied, (char *[]){ (char *)sink_path, "portal", "org.rtcd.Denied",
+					       NULL }));
+	CHECK(spin_until(said, &(struct said_wanted){ &allowed, "connected" }, 5000));
+	CHECK(spin_until(said, &(struct said_wanted){ &denied, "connected" }, 5000));
+	CHECK(restrict_like_portal(allowed.pid));
+	CHECK(restrict_like_portal(denied.pid));
+	kill(allowed.pid, SIGUSR1);
+	kill(denied.pid, SIGUSR1);
+	CHECK(spin_until(said, &(struct said_wanted){ &allowed, "node rtcd.track.portal-v " },
+			 10000));
+	CHECK(child_said(&allowed, "node rtcd.track.portal-v "));
+	/* Time for anything else to show up that should not. */
+	spin_for(1000);
+	CHECK(!child_said(&allowed, "node rtcd.track.portal-a "));
+	CHECK(!child_said(&denied, "node rtcd.track.portal-v "));
+	CHECK(!child_said(&denied, "node rtcd.track.portal-a "));
+	CHECK(child_said(&store, "lookup devices camera"));
+	if (rtc_test_case_failed) {
+		child_show_tail(&store);
+		child_show_tail(&allowed);
+		child_show_tail(&denied);
+	}
+	CHECK_INTEQ(child_stop(&allowed), 0);
+	CHECK_INTEQ(child_stop(&denied), 0);
+	child_stop(&store);
+	rtc_pw_video_output_destroy(video);
+	rtc_pw_audio_output_destroy(audio);
+}
+
 static bool play_linked(void *play)
 {
 	return rtc_pw_play_is_linked(play);
@@ -1096,12 +1239,14 @@ static void test_core_goes_first(void)
 
 int main(int argc, char *argv[])
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s PATH-TO-pw-test-sink\n", argv[0]);
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s PATH-TO-pw-test-sink PATH-TO-fake-permission-store [CASE]\n",
+			argv[0]);
 		return 2;
 	}
 	sink_path = argv[1];
-	only = argc > 2 ? argv[2] : NULL;
+	store_path = argv[2];
+	only = argc > 3 ? argv[3] : NULL;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -1119,6 +1264,7 @@ int main(int argc, char *argv[])
 		pw_deinit();
 		return 77;
 	}
+	pw_core_add_listener(core, &core_listener, &core_events, NULL);
 	registry = pw_core_get_registry(core, PW_VERSION_REGISTRY, 0);
 	pw_registry_add_listener(registry, &registry_listener, &registry_events, NULL);
 
@@ -1126,6 +1272,7 @@ int main(int argc, char *argv[])
 	RUN_SELECTED(test_video_frames_in_order);
 	RUN_SELECTED(test_video_resolution_change);
 	RUN_SELECTED(test_video_destroy_while_linked);
+	RUN_SELECTED(test_camera_portal_sees_remote_video);
 	if (have_program("gst-launch-1.0") && have_program("gst-inspect-1.0") &&
 	    system("gst-inspect-1.0 pipewiresrc >/dev/null 2>&1") == 0) {
 		RUN_SELECTED(test_video_gstreamer);
@@ -1144,6 +1291,7 @@ int main(int argc, char *argv[])
 			pw_proxy_destroy(nodes[i].proxy);
 		}
 	spa_hook_remove(&registry_listener);
+	spa_hook_remove(&core_listener);
 	pw_proxy_destroy((struct pw_proxy *)registry);
 	pw_core_disconnect(core);
 	pw_context_destroy(context);
