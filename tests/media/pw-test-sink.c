@@ -15,11 +15,17 @@
  *                                         "connected PID", and once told
  *                                         (SIGUSR1) the nodes it may see
  *
- * Lines: "node NAME ID" / "node-removed NAME" (the registry's view of
- * TARGET; in portal mode, of every node), "state S", "format video W H" / "format audio RATE CHANNELS",
- * "frame COUNTER W H SEQ PTS ok|bad" (SEQ, PTS: -1 without a header meta), "audio ok=N silence_runs=N jumps=N
- * missing=N bad=N last=INDEX" (the last ramp position seen, -1 before any). Runs until SIGTERM or SIGINT; exits 0 unless PipeWire
- * could not be reached.
+ * Lines:
+ *   "node NAME ID", "node-removed NAME"   the registry's view of TARGET (in
+ *                                         portal mode, of every node)
+ *   "state S"                             the stream's state
+ *   "format video W H", "format audio RATE CHANNELS"
+ *   "frame COUNTER W H SEQ PTS ok|bad"    SEQ, PTS: -1 without a header meta
+ *   "audio ok=N silence_runs=N jumps=N missing=N bad=N last=INDEX"
+ *                                         INDEX: the last ramp position, -1
+ *                                         before any
+ * Runs until SIGTERM or SIGINT; exits 0 unless PipeWire could not be
+ * reached.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -318,9 +324,8 @@ int main(int argc, char *argv[])
 	} else if (argc >= 3 && strcmp(argv[1], "portal") == 0) {
 		s.mode = MODE_PORTAL;
 	} else {
-		fprintf(stderr, "usage: %s video TARGET | capture TARGET CHANNELS | sink NAME CHANNELS | "
-			"portal APP_ID\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s video TARGET | capture TARGET CHANNELS | "
+			"sink NAME CHANNELS | portal APP_ID\n", argv[0]);
 		return 2;
 	}
 	s.target = argv[2];

@@ -66,7 +66,8 @@ uint32_t rtc_pw_audio_output_node_id(const struct rtc_pw_audio_output *out)
 	return rtc_pw_pcm_output_node_id(out->pcm);
 }
 
-void rtc_pw_audio_output_get_stats(struct rtc_pw_audio_output *out, struct rtc_pw_audio_stats *stats)
+void rtc_pw_audio_output_get_stats(struct rtc_pw_audio_output *out,
+				   struct rtc_pw_audio_stats *stats)
 {
 	rtc_pw_pcm_output_get_stats(out->pcm, stats);
 }

@@ -31,4 +31,5 @@ int rtc_pw_audio_output_push(struct rtc_pw_audio_output *out, const struct rtc_a
 			     struct rtc_error *err);
 bool rtc_pw_audio_output_is_linked(const struct rtc_pw_audio_output *out);
 uint32_t rtc_pw_audio_output_node_id(const struct rtc_pw_audio_output *out);
-void rtc_pw_audio_output_get_stats(struct rtc_pw_audio_output *out, struct rtc_pw_audio_stats *stats);
+void rtc_pw_audio_output_get_stats(struct rtc_pw_audio_output *out,
+				   struct rtc_pw_audio_stats *stats);
