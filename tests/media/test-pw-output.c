@@ -4,14 +4,20 @@
  * (run by tests/media/run-with-pipewire.sh): the test publishes nodes on a
  * loop and core of its own, pushes numbered frames and ramps at the pace a
  * remote track would, and a separate client process (pw-test-sink) says
- * what it received. gst-launch's pipewiresrc is tried as a consumer too.
+ * what it received. gst-launch's pipewiresrc is tried as a consumer too,
+ * and a sandboxed app's connection as the Camera portal makes it (with a
+ * fake permission store) checks which nodes such an app may see.
  *
  *   test-pw-output PATH-TO-pw-test-sink PATH-TO-fake-permission-store [CASE]
  *
  * (CASE: run only the cases whose name contains it, for debugging.)
  *
  * "Once linked" means from the first frame the sink saw: from there on,
- * every frame the node delivered must arrive, in order, intact.
+ * every frame the node delivered must arrive, in order, intact, and the
+ * node drops one only while the consumer has not taken the last (counted).
+ * Audio likewise: one unbroken ramp up to the last sample pushed, any gap
+ * one the output counted. Waits are bounded (failure, not measurement);
+ * figures are printed, never asserted.
  */
 #include <errno.h>
 #include <fcntl.h>
