@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ring between 20 ms pushes and PipeWire's quantum: starts only with
+ * enough in hand, keeps order, never loses a sample in steady state
+ * whatever the quantum, bounds latency by dropping the oldest, goes quiet
+ * (and counts it) when it runs dry.
+ */
+#include "media/pipewire/output-pcm-ring.h"
+
+#include "check.h"
+
+#define CAPACITY 16384u
+#define SLACK 4800u
+
+/* Sample n of a numbered stream: every sample says where it belongs. */
+static int16_t sample(uint64_t n)
+{
+	return (int16_t)(n % 30000 + 1);
+}
+
+static void fill(int16_t *pcm, uint64_t first, uint32_t frames, uint32_t channels)
+{
+	for (uint32_t i = 0; i < frames; i++)
+		for (uint32_t c = 0; c < channels; c++)
+			pcm[i * channels + c] = (int16_t)(c ? -sample(first + i) : sample(first + i));
+}
+
+static void test_silence_until_started(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	int16_t in[960], out[1024];
+	fill(in, 0, 960, 1);
+	rtc_pcm_ring_write(&ring, in, 960);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	bool silent = true;
+	for (int i = 0; i < 1024; i++)
+		silent &= out[i] == 0;
+	CHECK(silent);
+	/* 1024 + 2 × 960 = 2944 needed: three pushes are 2880, four start it. */
+	fill(in, 960, 960, 1);
+	rtc_pcm_ring_write(&ring, in, 960);
+	fill(in, 1920, 960, 1);
+	rtc_pcm_ring_write(&ring, in, 960);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	CHECK_INTEQ(out[0], 0);
+	fill(in, 2880, 960, 1);
+	rtc_pcm_ring_write(&ring, in, 960);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	CHECK_INTEQ(out[0], sample(0));
+	CHECK_INTEQ(out[1023], sample(1023));
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(st.frames_silence, 2048);
+	CHECK_INTEQ(st.frames_read, 1024);
+	CHECK_INTEQ(st.underruns, 0);
+	CHECK_INTEQ(rtc_pcm_ring_level(&ring), 3840 - 1024);
+	rtc_pcm_ring_fini(&ring);
+}
+
+/* Pushes of `chunk` every chunk/48 ms against reads of `quantum` every
+ * quantum/48 ms, for ten simulated seconds, events in time order. */
+static void steady(uint32_t chunk, uint32_t quantum, uint32_t channels)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, channels, CAPACITY, SLACK) == 0);
+	int16_t in[4096 * 2], out[8192 * 2];
+	uint64_t written = 0, next_expected = 0, bad = 0;
+	bool seen = false;
+	/* Time in samples at 48 kHz: push k at k·chunk, read j at j·quantum
+	 * (a read at the same instant as a push comes first: worst case). */
+	uint64_t next_push = 0, next_read = 0;
+	while (next_read < 48000 * 10) {
+		if (next_push < next_read) {
+			fill(in, written, chunk, channels);
+			rtc_pcm_ring_write(&ring, in, chunk);
+			written += chunk;
+			next_push += chunk;
+			continue;
+		}
+		rtc_pcm_ring_read(&ring, out, quantum);
+		for (uint32_t i = 0; i < quantum; i++) {
+			int16_t v = out[i * channels];
+			if (!seen && v == 0)
+				continue;
+			seen = true;
+			if (v != sample(next_expected) ||
+			    (channels == 2 && out[i * channels + 1] != -v))
+				bad++;
+			next_expected++;
+		}
+		next_read += quantum;
+	}
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	printf("# chunk %u quantum %u: read %llu, level %u, underruns %llu, dropped %llu\n",
+	       chunk, quantum, (unsigned long long)st.frames_read, rtc_pcm_ring_level(&ring),
+	       (unsigned long long)st.underruns, (unsigned long long)st.frames_dropped);
+	CHECK(seen);
+	CHECK_INTEQ(bad, 0);
+	CHECK_INTEQ(st.underruns, 0);
+	CHECK_INTEQ(st.frames_dropped, 0);
+	CHECK(st.frames_read > 48000 * 9);
+	/* Latency stays around a quantum and two pushes. */
+	CHECK(rtc_pcm_ring_level(&ring) <= quantum + 3 * chunk);
+	rtc_pcm_ring_fini(&ring);
+}
+
+static void test_steady_quantum_1024(void) { steady(960, 1024, 1); }
+static void test_steady_quantum_256(void) { steady(960, 256, 2); }
+static void test_steady_quantum_2048(void) { steady(960, 2048, 1); }
+static void test_steady_quantum_960(void) { steady(960, 960, 2); }
+static void test_steady_10ms_pushes(void) { steady(480, 1024, 1); }
+
+static void test_runs_dry_then_restarts(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	int16_t in[960], out[3000];
+	for (int k = 0; k < 4; k++) {
+		fill(in, (uint64_t)k * 960, 960, 1);
+		rtc_pcm_ring_write(&ring, in, 960);
+	}
+	rtc_pcm_ring_read(&ring, out, 3000);        /* start level 3000 + 1920: silence */
+	CHECK_INTEQ(out[0], 0);
+	rtc_pcm_ring_read(&ring, out, 1024);        /* 3840 ≥ 1024 + 1920: starts */
+	CHECK_INTEQ(out[0], sample(0));
+	rtc_pcm_ring_read(&ring, out, 1024);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	rtc_pcm_ring_read(&ring, out, 1024);        /* only 768 left */
+	CHECK_INTEQ(out[767], sample(3839));
+	CHECK_INTEQ(out[768], 0);
+	CHECK_INTEQ(out[1023], 0);
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(st.underruns, 1);
+	/* One push is not enough to start again. */
+	fill(in, 3840, 960, 1);
+	rtc_pcm_ring_write(&ring, in, 960);
+	rtc_pcm_ring_read(&ring, out, 512);
+	CHECK_INTEQ(out[0], 0);
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(st.underruns, 1);
+	CHECK_INTEQ(st.frames_read, 3840);
+	rtc_pcm_ring_fini(&ring);
+}
+
+static void test_writer_ahead_drops_oldest(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 2, CAPACITY, SLACK) == 0);
+	int16_t in[960 * 2], out[1024 * 2];
+	/* Nobody reads for a second: latency must not grow with it. */
+	for (int k = 0; k < 50; k++) {
+		fill(in, (uint64_t)k * 960, 960, 2);
+		rtc_pcm_ring_write(&ring, in, 960);
+		CHECK(rtc_pcm_ring_level(&ring) <= 1024 + 2 * 960 + 1024 + 2 * 960 + SLACK);
+	}
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(st.frames_written, 48000);
+	CHECK_INTEQ(st.frames_dropped + rtc_pcm_ring_level(&ring), 48000);
+	CHECK_INTEQ(st.frames_cut, 0);          /* nobody was listening yet */
+	/* What is left is the newest, in order, channels intact. */
+	uint32_t level = rtc_pcm_ring_level(&ring);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	CHECK_INTEQ(out[0], sample(48000 - level));
+	CHECK_INTEQ(out[1], -sample(48000 - level));
+	CHECK_INTEQ(out[2 * 1023], sample(48000 - level + 1023));
+	rtc_pcm_ring_fini(&ring);
+}
+
+/* The graph stops pulling for `stall` pushes, then catches up. */
+static uint64_t dropped_after_stall(uint32_t stall)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	int16_t in[960], out[1024];
+	uint64_t written = 0, expected = 0, gaps = 0;
+	bool seen = false;
+	for (int k = 0; k < 20 + (int)stall; k++) {
+		fill(in, written, 960, 1);
+		rtc_pcm_ring_write(&ring, in, 960);
+		written += 960;
+		if (k >= 10 && k < 10 + (int)stall)
+			continue;
+		/* Read until the ring is back under two pushes' worth. */
+		while (rtc_pcm_ring_level(&ring) >= 1024 + 2 * 960) {
+			rtc_pcm_ring_read(&ring, out, 1024);
+			for (int i = 0; i < 1024; i++) {
+				if (!seen && out[i] == 0)
+					continue;
+				if (seen && out[i] != sample(expected))
+					gaps++;
+				seen = true;
+				expected = (uint64_t)out[i];    /* sample(n) = n + 1: the next */
+			}
+		}
+	}
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(gaps != 0, st.frames_dropped != 0);
+	CHECK_INTEQ(st.frames_cut, st.frames_dropped);  /* all after reading began */
+	CHECK_INTEQ(st.cuts != 0, st.frames_cut != 0);
+	rtc_pcm_ring_fini(&ring);
+	return st.frames_dropped;
+}
+
+static void test_short_stall_loses_nothing(void)
+{
+	CHECK_INTEQ(dropped_after_stall(5), 0);         /* 100 ms */
+}
+
+static void test_long_stall_cuts_to_start_level(void)
+{
+	CHECK(dropped_after_stall(12) > 0);              /* 240 ms */
+}
+
+static void test_write_beyond_capacity(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, 1000, SLACK) == 0);
+	int16_t in[2500], out[500];
+	fill(in, 0, 2500, 1);
+	rtc_pcm_ring_write(&ring, in, 2500);
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK(rtc_pcm_ring_level(&ring) <= 1000);
+	CHECK_INTEQ(st.frames_dropped + rtc_pcm_ring_level(&ring), 2500);
+	rtc_pcm_ring_read(&ring, out, 400);
+	CHECK_INTEQ(out[0], sample(1500));
+	CHECK_INTEQ(out[399], sample(1899));
+	rtc_pcm_ring_fini(&ring);
+}
+
+static void test_clear_forgets_audio_keeps_stats(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	int16_t in[4000], out[1024];
+	fill(in, 0, 4000, 1);
+	rtc_pcm_ring_write(&ring, in, 4000);
+	rtc_pcm_ring_clear(&ring);
+	CHECK_INTEQ(rtc_pcm_ring_level(&ring), 0);
+	rtc_pcm_ring_read(&ring, out, 1024);
+	CHECK_INTEQ(out[0], 0);
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	CHECK_INTEQ(st.frames_written, 4000);
+	CHECK_INTEQ(st.underruns, 0);
+	rtc_pcm_ring_fini(&ring);
+}
+
+static void test_bad_init(void)
+{
+	struct rtc_pcm_ring ring;
+	CHECK(rtc_pcm_ring_init(&ring, 0, CAPACITY, SLACK) < 0);
+	rtc_pcm_ring_fini(&ring);
+	CHECK(rtc_pcm_ring_init(&ring, 1, 1, SLACK) < 0);
+	rtc_pcm_ring_fini(&ring);
+}
+
+int main(void)
+{
+	RUN(test_silence_until_started);
+	RUN(test_steady_quantum_1024);
+	RUN(test_steady_quantum_256);
+	RUN(test_steady_quantum_2048);
+	RUN(test_steady_quantum_960);
+	RUN(test_steady_10ms_pushes);
+	RUN(test_runs_dry_then_restarts);
+	RUN(test_writer_ahead_drops_oldest);
+	RUN(test_short_stall_loses_nothing);
+	RUN(test_long_stall_cuts_to_start_level);
+	RUN(test_write_beyond_capacity);
+	RUN(test_clear_forgets_audio_keeps_stats);
+	RUN(test_bad_init);
+	return rtc_test_done();
+}
