@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -110,7 +109,7 @@ static const struct spa_pod *video_format(struct spa_pod_builder *b, uint32_t su
 	struct spa_rectangle size = SPA_RECTANGLE(c->width, c->height);
 	struct spa_rectangle min = SPA_RECTANGLE(1, 1);
 	struct spa_rectangle max = SPA_RECTANGLE(RTC_VIDEO_MAX_DIMENSION, RTC_VIDEO_MAX_DIMENSION);
-	struct spa_fraction rate = SPA_FRACTION((uint32_t)lround(c->frame_rate * 1000), 1000);
+	struct spa_fraction rate = SPA_FRACTION((uint32_t)(c->frame_rate * 1000 + 0.5), 1000);
 	struct spa_fraction rmin = SPA_FRACTION(0, 1), rmax = SPA_FRACTION(240, 1);
 	struct spa_pod_frame f;
 
@@ -398,7 +397,7 @@ static void deliver_audio(struct rtc_pw_capture *cap, struct spa_buffer *buf, ui
 			float f;
 			memcpy(&f, src + 4 * i, 4);
 			f = f != f ? 0 : f < -1 ? -1 : f > 1 ? 1 : f;
-			frame->pcm[i] = (int16_t)lrintf(f * 32767.0f);
+			frame->pcm[i] = (int16_t)(f * 32767.0f + (f < 0 ? -0.5f : 0.5f));
 		}
 	}
 	frame->capture_ns = now;

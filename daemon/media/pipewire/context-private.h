@@ -53,7 +53,8 @@ struct rtc_pw_context {
 	bool from_fd;                    /* a caller's fd: never reconnected */
 	bool available;
 	bool lost;                       /* core error seen: tear down at the next idle */
-	int sync_seq;                    /* the registry's first round trip */
+	int sync_seq;                    /* the round trips before available */
+	bool registry_read;              /* the first is done */
 	char unavailable_reason[160];
 	struct rtc_timer *retry_timer;
 	struct rtc_idle *teardown_idle;
