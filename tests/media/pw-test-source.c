@@ -12,7 +12,8 @@
  * luma samples of row 0 are its counter (little endian) and the counter's
  * complement, exact through any lossless path; the rest is a gradient that
  * moves with the counter. Audio: an Audio/Source of S16LE 48 kHz mono, a
- * 440 Hz tone in 10 ms buffers.
+ * 440 Hz tone of amplitude 8000, as many samples per cycle as the graph
+ * asks, cycles as far apart as those samples last.
  * Runs until SIGTERM or SIGINT.
  */
 #include <math.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <pipewire/pipewire.h>
 #include <spa/param/audio/format-utils.h>
@@ -37,6 +39,7 @@ struct source {
 	uint32_t width, height;
 	uint32_t counter;
 	double phase;
+	uint32_t audio_samples;   /* in the last buffer */
 };
 
 static uint32_t frame_bytes(const struct source *s)
@@ -88,11 +91,11 @@ static void fill_video(struct source *s, uint8_t *p)
 	}
 }
 
-static void fill_audio(struct source *s, struct spa_buffer *buf)
+static void fill_audio(struct source *s, struct spa_buffer *buf, uint64_t requested)
 {
 	struct spa_data *d = &buf->datas[0];
-	/* 10 ms per timer tick whatever the graph asks: the timer is the clock. */
-	uint32_t samples = 480;
+	/* What the graph asks for per cycle; the timer then waits that long. */
+	uint32_t samples = requested && requested <= 48000 ? (uint32_t)requested : 480;
 
 	if (samples * 2 > d->maxsize)
 		samples = d->maxsize / 2;
@@ -106,6 +109,7 @@ static void fill_audio(struct source *s, struct spa_buffer *buf)
 	d->chunk->offset = 0;
 	d->chunk->stride = 2;
 	d->chunk->size = samples * 2;
+	s->audio_samples = samples;
 }
 
 static void on_process(void *userdata)
@@ -118,7 +122,7 @@ static void on_process(void *userdata)
 	struct spa_data *d = &b->buffer->datas[0];
 	if (d->data) {
 		if (s->mode == MODE_AUDIO) {
-			fill_audio(s, b->buffer);
+			fill_audio(s, b->buffer, b->requested);
 		} else if (s->width && frame_bytes(s) <= d->maxsize) {
 			fill_video(s, d->data);
 			d->chunk->offset = 0;
@@ -155,12 +159,23 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
 	pw_stream_update_params(s->stream, params, 1);
 }
 
+static void arm_timer(struct source *s)
+{
+	struct pw_loop *loop = pw_main_loop_get_loop(s->main_loop);
+	uint64_t ns = s->mode == MODE_AUDIO ? (uint64_t)s->audio_samples * 1000000000 / 48000
+					    : 1000000000 / 30;
+	struct timespec next = { (time_t)(ns / 1000000000), (long)(ns % 1000000000) };
+
+	pw_loop_update_timer(loop, s->timer, &next, NULL, false);
+}
+
 static void on_timer(void *userdata, uint64_t expirations)
 {
 	struct source *s = userdata;
 
 	if (pw_stream_get_state(s->stream, NULL) == PW_STREAM_STATE_STREAMING)
 		pw_stream_trigger_process(s->stream);
+	arm_timer(s);
 }
 
 static const struct pw_stream_events stream_events = {
@@ -242,10 +257,11 @@ int main(int argc, char *argv[])
 	pw_stream_connect(s.stream, PW_DIRECTION_OUTPUT, PW_ID_ANY,
 			  PW_STREAM_FLAG_DRIVER | PW_STREAM_FLAG_MAP_BUFFERS, params, 1);
 
-	/* The graph runs at this source's pace: 30 fps, or 10 ms of audio. */
+	/* The graph runs at this source's pace: 30 fps, or as many samples
+	 * as the last buffer held. */
+	s.audio_samples = 480;
 	s.timer = pw_loop_add_timer(loop, on_timer, &s);
-	struct timespec interval = { 0, audio ? 10000000 : 33333333 };
-	pw_loop_update_timer(loop, s.timer, &interval, &interval, false);
+	arm_timer(&s);
 
 	pw_main_loop_run(s.main_loop);
 

@@ -27,6 +27,7 @@ struct rtc_pw_node {
 	struct pw_proxy *proxy;          /* bound to read its full properties */
 	struct spa_hook node_listener;   /* its info: the full properties */
 	bool has_info;                   /* properties arrived */
+	enum pw_node_state state;        /* running: a format cannot change now */
 	bool excluded;                   /* one of rtcd's own output nodes */
 	char *name, *label;
 };
