@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	enum rtc_raw_format format = (enum rtc_raw_format)(take(&p, &left, 1) % 4);
 	uint32_t w = take(&p, &left, 1) + 1, h = take(&p, &left, 1) + 1;
 	unsigned n = take(&p, &left, 1) % 4;
-	struct rtc_pw_block blocks[3];
+	struct rtc_pw_block blocks[3] = { 0 };
 	uint8_t *mem[3] = { 0 };
 
 	for (unsigned i = 0; i < n; i++) {
