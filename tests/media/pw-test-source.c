@@ -4,7 +4,7 @@
  * captures from (recipes/pipewire-headless.md: PipeWire's built-in test
  * sources misbehave when consumers reconnect; this one does not).
  *
- *   pw-test-source [--nv12 | --yuy2 | --audio] NODE_NAME [DESCRIPTION]
+ *   pw-test-source [--nv12 | --yuy2 | --audio] [--remote-track] NODE_NAME [DESCRIPTION]
  *
  * Video: a Video/Source offering I420 (or NV12 / YUY2) of any size from
  * 16x16 to 1920x1080, 640x480 preferred, at 30 fps, driving the graph
@@ -14,6 +14,8 @@
  * moves with the counter. Audio: an Audio/Source of S16LE 48 kHz mono, a
  * 440 Hz tone of amplitude 8000, as many samples per cycle as the graph
  * asks, cycles as far apart as those samples last.
+ * --remote-track marks the node as rtcd marks the nodes of remote tracks
+ * (rtcd.remote-track = true), which rtcd must not list as devices.
  * Runs until SIGTERM or SIGINT.
  */
 #include <math.h>
@@ -196,19 +198,22 @@ int main(int argc, char *argv[])
 	struct source s = { .mode = MODE_I420 };
 	int arg = 1;
 
-	if (arg < argc && strncmp(argv[arg], "--", 2) == 0) {
+	bool remote_track = false;
+	for (; arg < argc && strncmp(argv[arg], "--", 2) == 0; arg++) {
 		if (strcmp(argv[arg], "--nv12") == 0)
 			s.mode = MODE_NV12;
 		else if (strcmp(argv[arg], "--yuy2") == 0)
 			s.mode = MODE_YUY2;
 		else if (strcmp(argv[arg], "--audio") == 0)
 			s.mode = MODE_AUDIO;
+		else if (strcmp(argv[arg], "--remote-track") == 0)
+			remote_track = true;   /* as rtcd's own output nodes are marked */
 		else
 			arg = argc;
-		arg++;
 	}
 	if (arg >= argc) {
-		fprintf(stderr, "usage: %s [--nv12 | --yuy2 | --audio] NODE_NAME [DESCRIPTION]\n",
+		fprintf(stderr, "usage: %s [--nv12 | --yuy2 | --audio] [--remote-track] "
+			"NODE_NAME [DESCRIPTION]\n",
 			argv[0]);
 		return 2;
 	}
@@ -229,6 +234,7 @@ int main(int argc, char *argv[])
 			PW_KEY_NODE_NAME, name,
 			PW_KEY_NODE_DESCRIPTION, description,
 			PW_KEY_NODE_LATENCY, audio ? "480/48000" : NULL,
+			"rtcd.remote-track", remote_track ? "true" : NULL,
 			NULL),
 		&stream_events, &s);
 

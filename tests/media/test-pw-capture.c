@@ -68,18 +68,43 @@ static void spin_for(unsigned ms)
 
 /* ---- the test sources -------------------------------------------------- */
 
-static pid_t start_source(const char *flag, const char *name, const char *description)
+static pid_t start_source2(const char *flag, const char *flag2, const char *name,
+			   const char *description)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		const char *argv[6];
+		int n = 0;
+		argv[n++] = source_program;
 		if (flag)
-			execl(source_program, source_program, flag, name, description, (char *)NULL);
-		else
-			execl(source_program, source_program, name, description, (char *)NULL);
+			argv[n++] = flag;
+		if (flag2)
+			argv[n++] = flag2;
+		argv[n++] = name;
+		argv[n++] = description;
+		argv[n] = NULL;
+		execv(source_program, (char **)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t start_source(const char *flag, const char *name, const char *description)
+{
+	return start_source2(flag, NULL, name, description);
+}
+
+/* Sets WirePlumber's "default" metadata as a user's choice would. */
+static void set_default(const char *key, const char *name)
+{
+	char json[256], cmd[512];
+
+	snprintf(json, sizeof(json), "{ \"name\": \"%s\" }", name);
+	snprintf(cmd, sizeof(cmd), "pw-metadata -n default 0 %s '%s' Spa:String:JSON >/dev/null",
+		 key, json);
+	if (system(cmd) != 0)
+		printf("# %s failed\n", cmd);
 }
 
 static void stop_source(pid_t pid)
@@ -254,6 +279,47 @@ static void test_device_appears_and_leaves(void)
 	CHECK(SPIN_UNTIL(!has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam"), 5000));
 	spin_for(50);
 	CHECK(w.devices_changed > before);
+	rtc_pw_context_free(w.ctx);
+}
+
+/* rtcd's own output nodes (marked rtcd.remote-track) are no devices; the
+ * default camera follows the "default" metadata. */
+static void test_exclusion_and_default(void)
+{
+	struct watcher w;
+	struct rtc_pw_device dev;
+
+	if (!new_context(&w)) {
+		CHECK(0);
+		return;
+	}
+	pid_t own = start_source2("--remote-track", NULL, "rtcd-test-remote", "A remote track");
+	pid_t own_mic = start_source2("--audio", "--remote-track", "rtcd-test-remote-mic",
+				      "A remote audio track");
+	pid_t first = start_source(NULL, "rtcd-test-cam-1", "First Camera");
+	CHECK(SPIN_UNTIL(has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam-1"), 5000));
+	pid_t second = start_source(NULL, "rtcd-test-cam-2", "Second Camera");
+	CHECK(SPIN_UNTIL(has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam-2"), 5000));
+	spin_for(300);
+	CHECK(!has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-remote"));
+	CHECK(!has_device(w.ctx, RTC_PW_AUDIOINPUT, "rtcd-test-remote-mic"));
+	CHECK_INTEQ(rtc_pw_devices_count(w.ctx), 2);
+
+	set_default("default.video.source", "rtcd-test-cam-2");
+	CHECK(SPIN_UNTIL(rtc_pw_devices_default(w.ctx, RTC_PW_VIDEOINPUT, &dev) == 0 &&
+			 strcmp(dev.id, "rtcd-test-cam-2") == 0, 3000));
+	set_default("default.video.source", "rtcd-test-cam-1");
+	CHECK(SPIN_UNTIL(rtc_pw_devices_default(w.ctx, RTC_PW_VIDEOINPUT, &dev) == 0 &&
+			 strcmp(dev.id, "rtcd-test-cam-1") == 0, 3000));
+	/* A default that names no listed device: the first listed instead. */
+	set_default("default.video.source", "rtcd-test-remote");
+	spin_for(300);
+	CHECK_INTEQ(rtc_pw_devices_default(w.ctx, RTC_PW_VIDEOINPUT, &dev), 0);
+	CHECK(strcmp(dev.id, "rtcd-test-remote") != 0);
+	stop_source(own);
+	stop_source(own_mic);
+	stop_source(first);
+	stop_source(second);
 	rtc_pw_context_free(w.ctx);
 }
 
@@ -814,6 +880,7 @@ int main(int argc, char **argv)
 		only_case = argc > 2 ? argv[2] : NULL;
 		RUN_CASE(test_device_appears_and_leaves);
 		RUN_CASE(test_not_found);
+		RUN_CASE(test_exclusion_and_default);
 		RUN_CASE(test_capture_apply_unplug);
 		RUN_CASE(test_overconstrained_start);
 		RUN_CASE(test_capture_nv12);
