@@ -629,7 +629,7 @@ struct manager {
 	struct pw_core *core;
 	struct pw_registry *registry;
 	struct spa_hook registry_listener;
-	uint32_t client_id, allowed_node_id;
+	uint32_t client_id, allowed_node_id, client_node_factory_id;
 	const char *allowed_name;
 };
 
@@ -646,6 +646,10 @@ static void on_manager_global(void *userdata, uint32_t id, uint32_t permissions,
 	if (strcmp(type, PW_TYPE_INTERFACE_Node) == 0 &&
 	    spa_streq(spa_dict_lookup(props, PW_KEY_NODE_NAME), m->allowed_name))
 		m->allowed_node_id = id;
+	/* Streams are client-nodes: capturing needs that factory. */
+	if (strcmp(type, PW_TYPE_INTERFACE_Factory) == 0 &&
+	    spa_streq(spa_dict_lookup(props, PW_KEY_FACTORY_NAME), "client-node"))
+		m->client_node_factory_id = id;
 }
 
 static const struct pw_registry_events manager_registry_events = {
@@ -664,7 +668,9 @@ static void manager_spin(struct manager *m, unsigned ms)
 static void test_restricted_fd(void)
 {
 	struct manager m = { .client_id = SPA_ID_INVALID, .allowed_node_id = SPA_ID_INVALID,
+			     .client_node_factory_id = SPA_ID_INVALID,
 			     .allowed_name = "rtcd-test-allowed" };
+	struct sink s = { 0 };
 	struct watcher w = { 0 };
 	struct rtc_error err = { 0 };
 
@@ -703,8 +709,10 @@ static void test_restricted_fd(void)
 	struct pw_permission perms[] = {
 		PW_PERMISSION_INIT(PW_ID_CORE, PW_PERM_R | PW_PERM_X),
 		PW_PERMISSION_INIT(m.allowed_node_id, PW_PERM_R | PW_PERM_X),
+		PW_PERMISSION_INIT(m.client_node_factory_id, PW_PERM_R | PW_PERM_X),
 	};
-	pw_client_update_permissions(client, 2, perms);
+	CHECK(m.client_node_factory_id != SPA_ID_INVALID);
+	pw_client_update_permissions(client, 3, perms);
 	manager_spin(&m, 200);
 	pw_proxy_destroy((struct pw_proxy *)client);
 
@@ -735,6 +743,16 @@ static void test_restricted_fd(void)
 		CHECK(SPIN_UNTIL(has_device(own.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-hidden") &&
 				 has_device(own.ctx, RTC_PW_AUDIOINPUT, "rtcd-test-hidden-mic"), 3000));
 		rtc_pw_context_free(own.ctx);
+	}
+	/* The allowed camera captures through it. */
+	s.cap = rtc_pw_capture_new(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-allowed", NULL,
+				   &sink_callbacks, &s, &err);
+	CHECK(s.cap);
+	if (s.cap) {
+		CHECK(SPIN_UNTIL(s.frames >= 10 || s.ended, 5000));
+		CHECK(s.frames >= 10);
+		CHECK_INTEQ(s.bad_marks, 0);
+		rtc_pw_capture_free(s.cap);
 	}
 	/* Capturing a hidden camera through it: not found. */
 	CHECK(!rtc_pw_capture_new(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-hidden", NULL,
