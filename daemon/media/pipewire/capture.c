@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -29,6 +28,9 @@
 #define NS_PER_S 1000000000ull
 /* A device that has not produced a format by then is not going to. */
 #define START_TIMEOUT_NS (5 * NS_PER_S)
+/* How long a reconnection waits for the device to idle: 50 × 20 ms. */
+#define IDLE_WAIT_STEP_NS (20 * 1000000ull)
+#define IDLE_WAIT_TRIES 50
 
 enum phase {
 	PHASE_STARTING,          /* connected, no format yet */
@@ -62,6 +64,8 @@ struct rtc_pw_capture {
 	/* Work for the reactor's next idle. */
 	struct rtc_idle *idle;
 	struct rtc_timer *start_timer;
+	struct rtc_timer *idle_wait_timer;
+	unsigned idle_waits;
 	bool pending_format, pending_reconnect, pending_ready, pending_applied;
 	bool pending_end, end_reported;
 	struct rtc_error applied_error, end_reason;
@@ -97,6 +101,7 @@ static void end_capture(struct rtc_pw_capture *cap, enum rtc_error_kind kind, co
 	}
 	cap->phase = PHASE_ENDED;
 	cap->pending_end = true;
+	rtc_timer_disarm(cap->idle_wait_timer);
 	rtc_error_set(&cap->end_reason, kind, "%s", why);
 	rtc_timer_disarm(cap->start_timer);
 	rtc_idle_schedule(cap->idle);
@@ -104,25 +109,38 @@ static void end_capture(struct rtc_pw_capture *cap, enum rtc_error_kind kind, co
 
 /* ---- formats ---------------------------------------------------------- */
 
+/* exact: the constrained size and rate only; else ranges around them.
+ * (A range meeting the device's range keeps the larger default, so only
+ * exact entries make a device give less than its preferred size.) */
 static const struct spa_pod *video_format(struct spa_pod_builder *b, uint32_t subtype,
-					  uint32_t raw_format, const struct rtc_pw_constraints *c)
+					  uint32_t raw_format, const struct rtc_pw_constraints *c,
+					  bool exact)
 {
 	struct spa_rectangle size = SPA_RECTANGLE(c->width, c->height);
 	struct spa_rectangle min = SPA_RECTANGLE(1, 1);
 	struct spa_rectangle max = SPA_RECTANGLE(RTC_VIDEO_MAX_DIMENSION, RTC_VIDEO_MAX_DIMENSION);
-	struct spa_fraction rate = SPA_FRACTION((uint32_t)lround(c->frame_rate * 1000), 1000);
+	struct spa_fraction rate = SPA_FRACTION((uint32_t)(c->frame_rate * 1000 + 0.5), 1000);
 	struct spa_fraction rmin = SPA_FRACTION(0, 1), rmax = SPA_FRACTION(240, 1);
 	struct spa_pod_frame f;
 
+	/* Whole rates as n/1, as cameras list them. */
+	if (rate.num % 1000 == 0)
+		rate = SPA_FRACTION(rate.num / 1000, 1);
 	spa_pod_builder_push_object(b, &f, SPA_TYPE_OBJECT_Format, SPA_PARAM_EnumFormat);
 	spa_pod_builder_add(b,
 		SPA_FORMAT_mediaType, SPA_POD_Id(SPA_MEDIA_TYPE_video),
 		SPA_FORMAT_mediaSubtype, SPA_POD_Id(subtype), 0);
 	if (subtype == SPA_MEDIA_SUBTYPE_raw)
 		spa_pod_builder_add(b, SPA_FORMAT_VIDEO_format, SPA_POD_Id(raw_format), 0);
-	spa_pod_builder_add(b,
-		SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(&size, &min, &max),
-		SPA_FORMAT_VIDEO_framerate, SPA_POD_CHOICE_RANGE_Fraction(&rate, &rmin, &rmax), 0);
+	if (exact)
+		spa_pod_builder_add(b,
+			SPA_FORMAT_VIDEO_size, SPA_POD_Rectangle(&size),
+			SPA_FORMAT_VIDEO_framerate, SPA_POD_Fraction(&rate), 0);
+	else
+		spa_pod_builder_add(b,
+			SPA_FORMAT_VIDEO_size, SPA_POD_CHOICE_RANGE_Rectangle(&size, &min, &max),
+			SPA_FORMAT_VIDEO_framerate,
+			SPA_POD_CHOICE_RANGE_Fraction(&rate, &rmin, &rmax), 0);
 	return spa_pod_builder_pop(b, &f);
 }
 
@@ -189,18 +207,26 @@ static void fill_defaults(enum rtc_pw_kind kind, struct rtc_pw_constraints *c)
 
 static int connect_stream(struct rtc_pw_capture *cap)
 {
-	uint8_t buffer[2048];
+	static const struct { uint32_t subtype, format; } video[] = {
+		/* Raw first: no decoding; MJPG for cameras that give large
+		 * sizes only compressed. */
+		{ SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_I420 },
+		{ SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_NV12 },
+		{ SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_YUY2 },
+		{ SPA_MEDIA_SUBTYPE_mjpg, 0 },
+	};
+	uint8_t buffer[4096];
 	struct spa_pod_builder b = SPA_POD_BUILDER_INIT(buffer, sizeof(buffer));
-	const struct spa_pod *params[4];
+	const struct spa_pod *params[8];
 	uint32_t n = 0;
 
 	if (cap->kind == RTC_PW_VIDEOINPUT) {
-		/* Raw first: no decoding; MJPG for cameras that only do large
-		 * sizes compressed. */
-		params[n++] = video_format(&b, SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_I420, &cap->want);
-		params[n++] = video_format(&b, SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_NV12, &cap->want);
-		params[n++] = video_format(&b, SPA_MEDIA_SUBTYPE_raw, SPA_VIDEO_FORMAT_YUY2, &cap->want);
-		params[n++] = video_format(&b, SPA_MEDIA_SUBTYPE_mjpg, 0, &cap->want);
+		/* The exact size and rate in any format before any other size:
+		 * PipeWire takes the first of ours the device can do. */
+		for (int exact = 1; exact >= 0; exact--)
+			for (size_t i = 0; i < SPA_N_ELEMENTS(video); i++)
+				params[n++] = video_format(&b, video[i].subtype, video[i].format,
+							   &cap->want, exact);
 	} else {
 		params[n++] = audio_format(&b, SPA_AUDIO_FORMAT_S16, &cap->want);
 		params[n++] = audio_format(&b, SPA_AUDIO_FORMAT_F32, &cap->want);
@@ -398,7 +424,7 @@ static void deliver_audio(struct rtc_pw_capture *cap, struct spa_buffer *buf, ui
 			float f;
 			memcpy(&f, src + 4 * i, 4);
 			f = f != f ? 0 : f < -1 ? -1 : f > 1 ? 1 : f;
-			frame->pcm[i] = (int16_t)lrintf(f * 32767.0f);
+			frame->pcm[i] = (int16_t)(f * 32767.0f + (f < 0 ? -0.5f : 0.5f));
 		}
 	}
 	frame->capture_ns = now;
@@ -505,15 +531,41 @@ static void format_decided(struct rtc_pw_capture *cap)
 	}
 }
 
+static void connect_again(struct rtc_pw_capture *cap)
+{
+	int res = connect_stream(cap);
+
+	if (res < 0)
+		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: cannot reconnect: %s",
+			    cap->device_id, spa_strerror(res));
+}
+
+/* While the device still runs, PipeWire would link the new stream to its
+ * current format rather than negotiate; so the new connection waits until
+ * the device idles once the old one is gone (briefly: some other client may
+ * keep it running, and then its format is the one there is). */
+static void on_idle_wait(void *userdata)
+{
+	struct rtc_pw_capture *cap = userdata;
+	const struct rtc_pw_node *node = rtc_pw_devices_node(cap->ctx, cap->kind, cap->device_id);
+
+	if (cap->phase == PHASE_ENDED)
+		return;
+	if (node && node->state == PW_NODE_STATE_RUNNING && cap->idle_waits++ < IDLE_WAIT_TRIES) {
+		rtc_timer_arm(cap->idle_wait_timer,
+			      rtc_reactor_now(cap->ctx->reactor) + IDLE_WAIT_STEP_NS);
+		return;
+	}
+	connect_again(cap);
+}
+
 static void reconnect(struct rtc_pw_capture *cap)
 {
 	cap->disconnecting = true;
 	pw_stream_disconnect(cap->stream);
 	cap->disconnecting = false;
-	int res = connect_stream(cap);
-	if (res < 0)
-		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: cannot reconnect: %s",
-			    cap->device_id, spa_strerror(res));
+	cap->idle_waits = 0;
+	rtc_timer_arm(cap->idle_wait_timer, rtc_reactor_now(cap->ctx->reactor) + IDLE_WAIT_STEP_NS);
 }
 
 static void on_idle(void *userdata)
@@ -611,6 +663,7 @@ struct rtc_pw_capture *rtc_pw_capture_new(struct rtc_pw_context *ctx, enum rtc_p
 
 	cap->idle = rtc_idle_new(ctx->reactor, on_idle, cap);
 	cap->start_timer = rtc_timer_new(ctx->reactor, on_start_timeout, cap);
+	cap->idle_wait_timer = rtc_timer_new(ctx->reactor, on_idle_wait, cap);
 	if (kind == RTC_PW_VIDEOINPUT)
 		cap->converter = rtc_raw_converter_new();
 	struct pw_properties *props = pw_properties_new(
@@ -620,7 +673,7 @@ struct rtc_pw_capture *rtc_pw_capture_new(struct rtc_pw_context *ctx, enum rtc_p
 		PW_KEY_TARGET_OBJECT, dev.id,
 		PW_KEY_NODE_NAME, "rtcd-capture",
 		NULL);
-	if (!cap->idle || !cap->start_timer || !props ||
+	if (!cap->idle || !cap->start_timer || !cap->idle_wait_timer || !props ||
 	    (kind == RTC_PW_VIDEOINPUT && !cap->converter)) {
 		pw_properties_free(props);
 		rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
@@ -653,6 +706,7 @@ void rtc_pw_capture_free(struct rtc_pw_capture *cap)
 	spa_list_remove(&cap->link);
 	rtc_idle_free(cap->idle);
 	rtc_timer_free(cap->start_timer);
+	rtc_timer_free(cap->idle_wait_timer);
 	rtc_raw_converter_free(cap->converter);
 	free(cap);
 }

@@ -27,6 +27,7 @@ struct rtc_pw_node {
 	struct pw_proxy *proxy;          /* bound to read its full properties */
 	struct spa_hook node_listener;   /* its info: the full properties */
 	bool has_info;                   /* properties arrived */
+	enum pw_node_state state;        /* running: a format cannot change now */
 	bool excluded;                   /* one of rtcd's own output nodes */
 	char *name, *label;
 };
@@ -53,7 +54,8 @@ struct rtc_pw_context {
 	bool from_fd;                    /* a caller's fd: never reconnected */
 	bool available;
 	bool lost;                       /* core error seen: tear down at the next idle */
-	int sync_seq;                    /* the registry's first round trip */
+	int sync_seq;                    /* the round trips before available */
+	bool registry_read;              /* the first is done */
 	char unavailable_reason[160];
 	struct rtc_timer *retry_timer;
 	struct rtc_idle *teardown_idle;

@@ -56,23 +56,30 @@ static void on_core_done(void *userdata, uint32_t id, int seq)
 {
 	struct rtc_pw_context *ctx = userdata;
 
-	if (id != PW_ID_CORE || seq != ctx->sync_seq || ctx->lost)
+	if (id != PW_ID_CORE || seq != ctx->sync_seq || ctx->lost || ctx->available)
 		return;
+	/* The first round trip brought the globals, and the nodes were bound
+	 * then; the second brings their properties. */
+	if (!ctx->registry_read) {
+		ctx->registry_read = true;
+		ctx->sync_seq = pw_core_sync(ctx->core, PW_ID_CORE, ctx->sync_seq);
+		return;
+	}
 	rtc_notice("pipewire: connected%s; %zu capture and output devices",
 		   ctx->from_fd ? " on a caller's fd" : "", rtc_pw_devices_count_all(ctx));
 	set_available(ctx, true);
-	/* Listed before the first round trip completed: say so now. */
 	rtc_pw_context_notify(ctx, false, true);
 }
 
-/* Errors about the core itself mean the connection is gone (EPIPE when
- * PipeWire died). Tearing down from inside the core's own callback is not
- * safe, so it waits for the reactor's next idle. */
+/* EPIPE on the core means the connection is gone (PipeWire died, or the
+ * caller's fd was closed); other errors are about single requests. Tearing
+ * down from inside the core's own callback is not safe, so it waits for
+ * the reactor's next idle. */
 static void on_core_error(void *userdata, uint32_t id, int seq, int res, const char *message)
 {
 	struct rtc_pw_context *ctx = userdata;
 
-	if (id != PW_ID_CORE) {
+	if (id != PW_ID_CORE || res != -EPIPE) {
 		rtc_debug("pipewire: error on object %u: %s (%s)", id, message, strerror(-res));
 		return;
 	}
@@ -106,10 +113,11 @@ static int connect_core(struct rtc_pw_context *ctx, int fd)
 	if (!ctx->core) {
 		int e = errno ? errno : EIO;
 		snprintf(ctx->unavailable_reason, sizeof(ctx->unavailable_reason),
-			 "PipeWire is not reachable: %s", strerror(e));
+			 "PipeWire is not reachable (%s)", strerror(e));
 		return -e;
 	}
 	ctx->lost = false;
+	ctx->registry_read = false;
 	pw_core_add_listener(ctx->core, &ctx->core_listener, &core_events, ctx);
 	if (rtc_pw_devices_start(ctx) < 0) {
 		snprintf(ctx->unavailable_reason, sizeof(ctx->unavailable_reason),

@@ -39,6 +39,17 @@ static bool complete_string(const char *tok, int len)
 	return backslashes % 2 == 0;
 }
 
+/* A string token into out (size bytes); -1 unless complete and fitting.
+ * SPA's spa_json_get_string is not used: given a string cut short right
+ * after a backslash it reads a byte past the input (PipeWire 0.3.65). */
+static int read_string(const char *tok, int len, char *out, int size)
+{
+	/* Unescaped it is at most as long as quoted. */
+	if (!complete_string(tok, len) || len >= size)
+		return -1;
+	return spa_json_parse_stringn(tok, len, out, size) > 0 ? 0 : -1;
+}
+
 int rtc_pw_default_name_parse(const char *value, size_t len, char *out, size_t size)
 {
 	struct spa_json top, obj;
@@ -51,16 +62,15 @@ int rtc_pw_default_name_parse(const char *value, size_t len, char *out, size_t s
 	spa_json_init(&top, value, len);
 	if (spa_json_enter_object(&top, &obj) <= 0)
 		return -1;
-	/* Keys longer than key[] fail to read and end the search, which is
-	 * right: "name" fits and no longer key is "name". */
-	while (spa_json_get_string(&obj, key, sizeof(key)) > 0) {
+	/* Keys that are no complete string or longer than key[] end the
+	 * search, which is right: "name" is neither. */
+	while ((n = spa_json_next(&obj, &tok)) > 0 &&
+	       read_string(tok, n, key, sizeof(key)) == 0) {
 		if ((n = spa_json_next(&obj, &tok)) <= 0)
 			return -1;
 		if (strcmp(key, "name") != 0)
 			continue;
-		/* Unescaped it is at most as long as quoted. */
-		if (!complete_string(tok, n) || n >= (int)sizeof(name) ||
-		    spa_json_parse_stringn(tok, n, name, sizeof(name)) <= 0)
+		if (read_string(tok, n, name, sizeof(name)) < 0)
 			return -1;
 		size_t name_len = strlen(name);
 		if (name_len == 0 || name_len >= size)

@@ -54,6 +54,8 @@ static void on_node_info(void *userdata, const struct pw_node_info *info)
 	const struct spa_dict *props = info->props;
 	bool was_listed = listed(n);
 
+	if (info->change_mask & PW_NODE_CHANGE_MASK_STATE)
+		n->state = info->state;
 	if (!(info->change_mask & PW_NODE_CHANGE_MASK_PROPS) || !props)
 		return;
 	const char *name = spa_dict_lookup(props, PW_KEY_NODE_NAME);

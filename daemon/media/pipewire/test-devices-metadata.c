@@ -33,6 +33,11 @@ static void test_refused(void)
 	CHECK_INTEQ(parse("{\"name\":\"eightchars\"}", name, sizeof(name)), -1);
 	CHECK_INTEQ(parse("{\"name\":\"seven77\"}", name, sizeof(name)), 0);
 	CHECK_STREQ(name, "seven77");
+	/* Cut right after a backslash, in a key and in the name (SPA's own
+	 * string reader would read past the end here). */
+	CHECK_INTEQ(rtc_pw_default_name_parse("{\"na\\", 5, name, sizeof(name)), -1);
+	CHECK_INTEQ(rtc_pw_default_name_parse("{\"name\":\"a\\", 11, name, sizeof(name)), -1);
+	CHECK_INTEQ(parse("{\"name\":\"a\\\"}", name, sizeof(name)), -1);
 	/* Not NUL-terminated within len: only len bytes are read. */
 	CHECK_INTEQ(rtc_pw_default_name_parse("{\"name\":\"abc\"}", 9, name, sizeof(name)), -1);
 }
