@@ -180,6 +180,13 @@ class Daemon:
         self._conns = []
         try:
             self.stop_rtcd()
+            # A sanitizer's report at exit (a leak, above all) fails the
+            # test that ran this daemon.
+            log = self.log() if os.path.exists(self.log_path) else ""
+            for marker in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                           "runtime error:"):
+                if marker in log:
+                    raise RuntimeError("rtcd: %s\n%s" % (marker, log[log.index(marker):][:3000]))
         finally:
             if self.bus_proc:
                 self.bus_proc.terminate()
