@@ -38,9 +38,12 @@ struct rtc_raw_converter;
 struct rtc_raw_converter *rtc_raw_converter_new(void);
 void rtc_raw_converter_free(struct rtc_raw_converter *c);
 
-/* Converts src into dst, which has src's width and height. -1 with err
- * (TypeError for a size mismatch, NotReadableError for a JPEG that does
- * not decode or is not of the announced size); dst is then unspecified. */
+/* Converts src into dst, which has src's width and height (an odd one
+ * rounded down to even: frames are even, the last column or row is
+ * dropped). -1 with err (TypeError for a size mismatch, NotReadableError
+ * for a JPEG that does not decode, even with only a warning such as a
+ * truncated one, or is not of the announced size); dst is then
+ * unspecified. MJPG without Huffman tables (as cameras send) decodes. */
 int rtc_raw_convert(struct rtc_raw_converter *c, const struct rtc_raw_picture *src,
 		    struct rtc_video_frame *dst, struct rtc_error *err);
 
