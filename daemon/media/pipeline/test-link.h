@@ -10,6 +10,7 @@
 #pragma once
 
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -39,7 +40,7 @@ struct link {
 	unsigned encoded;
 	uint64_t encoded_bytes;
 	bool last_key;                  /* as the sender said */
-	uint8_t last_head[256];         /* the last frame's first bytes */
+	uint8_t *last_frame;            /* a copy of the last frame */
 	size_t last_len;
 	int last_level;
 	uint64_t last_capture_ns;
@@ -82,8 +83,12 @@ static void link_encoded(void *user, const uint8_t *data, size_t len, uint64_t c
 	l->encoded++;
 	l->encoded_bytes += len;
 	l->last_key = key_frame;
-	l->last_len = len;
-	memcpy(l->last_head, data, len < sizeof(l->last_head) ? len : sizeof(l->last_head));
+	free(l->last_frame);
+	l->last_frame = malloc(len);
+	CHECK(l->last_frame != NULL);
+	l->last_len = l->last_frame ? len : 0;
+	if (l->last_frame)
+		memcpy(l->last_frame, data, len);
 	l->last_level = audio_level;
 	l->last_capture_ns = capture_ns;
 	CHECK_INTEQ(rtc_send_stream_frame(l->ss, capture_ns, data, len, audio_level, &err), 0);
@@ -188,4 +193,5 @@ static void link_close(struct link *l)
 	rtc_send_stream_free(l->ss);
 	rtc_recv_stream_free(l->rs);
 	rtc_worker_pool_free(l->pool);
+	free(l->last_frame);
 }

@@ -184,21 +184,21 @@ static void key_frame_request(enum rtc_codec codec)
 	run(&l, cam, 1);
 	CHECK_INTEQ(l.encoded, 1);
 	CHECK(l.last_key);
-	CHECK(bitstream_key_frame(codec, l.last_head, l.last_len));
+	CHECK(bitstream_key_frame(codec, l.last_frame, l.last_len));
 	/* Delta frames follow... */
 	for (int i = 0; i < 8; i++) {
 		run(&l, cam, 1);
-		keys += bitstream_key_frame(codec, l.last_head, l.last_len);
+		keys += bitstream_key_frame(codec, l.last_frame, l.last_len);
 	}
 	CHECK_INTEQ(keys, 0);
 	/* ...until the peer asks. */
 	rtc_media_sender_request_key_frame(l.tx);
 	run(&l, cam, 1);
 	CHECK_INTEQ(l.encoded, 10);
-	CHECK(bitstream_key_frame(codec, l.last_head, l.last_len));
+	CHECK(bitstream_key_frame(codec, l.last_frame, l.last_len));
 	CHECK(l.last_key);
 	run(&l, cam, 1);
-	CHECK(!bitstream_key_frame(codec, l.last_head, l.last_len));
+	CHECK(!bitstream_key_frame(codec, l.last_frame, l.last_len));
 	{
 		struct rtc_media_sender_stats ts;
 
