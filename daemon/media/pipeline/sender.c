@@ -43,7 +43,7 @@ struct rtc_media_sender {
 	struct rtc_media_sender_callbacks cb;
 	void *user;
 	struct rtc_worker_pool *pool;
-	struct rtc_worker_stream *stream;       /* video: from the first frame */
+	struct rtc_worker_stream *stream;
 	struct rtc_media_sender_parameters params;
 	bool enabled;
 	uint32_t target_bitrate;                /* 0: none yet */
@@ -106,7 +106,7 @@ static void apply_bitrate(struct rtc_media_sender *s)
 	if (b == s->applied_bitrate)
 		return;
 	s->applied_bitrate = b;
-	if (s->stream && rtc_worker_stream_set_bitrate(s->stream, b, &err) < 0)
+	if (rtc_worker_stream_set_bitrate(s->stream, b, &err) < 0)
 		rtc_warn("media sender: bitrate %u: %s", b, err.message);
 }
 
@@ -166,6 +166,10 @@ struct rtc_media_sender *rtc_media_sender_new(const struct rtc_media_sender_conf
 		s->config.channels = 1;
 	if (!s->config.framerate)
 		s->config.framerate = 30;
+	if (!s->config.width || !s->config.height) {
+		s->config.width = 640;
+		s->config.height = 480;
+	}
 	if (!s->config.bitrate)
 		s->config.bitrate = is_audio(s) ? 32000 : 1000000;
 	if (callbacks)
@@ -180,9 +184,13 @@ struct rtc_media_sender *rtc_media_sender_new(const struct rtc_media_sender_conf
 			rtc_error_set(err, RTC_ERROR_OPERATION, "media sender: out of memory");
 			goto fail;
 		}
-		if (open_stream(s, 0, 0, err) < 0)
-			goto fail;
 	}
+	/* Made here, at setup: making a VP8 encoder takes tens of ms (30 at
+	 * 640x480, 60-80 at 1280x720 measured), too long for the reactor in
+	 * the middle of a call. Frames of another size re-make it on the
+	 * worker. */
+	if (open_stream(s, s->config.width, s->config.height, err) < 0)
+		goto fail;
 	return s;
 fail:
 	rtc_media_sender_free(s);
@@ -226,10 +234,6 @@ static int submit_video(struct rtc_media_sender *s, struct rtc_video_frame *f,
 {
 	int r;
 
-	if (!s->stream && open_stream(s, f->width, f->height, err) < 0) {
-		rtc_video_frame_free(f);
-		return -1;
-	}
 	note_job(s, f->capture_ns, -1);
 	r = rtc_worker_encode_video(s->stream, f, err);
 	if (r < 0) {
@@ -241,42 +245,67 @@ static int submit_video(struct rtc_media_sender *s, struct rtc_video_frame *f,
 	return 0;
 }
 
-int rtc_media_sender_push_video(struct rtc_media_sender *s, const struct rtc_video_frame *frame,
-				struct rtc_error *err)
+/* A lent frame (owned NULL) or a given one (owned == frame, freed here
+ * whatever happens): what the encoder gets is a frame of its own, the
+ * given one itself when nothing has to change. */
+static int push_video(struct rtc_media_sender *s, const struct rtc_video_frame *frame,
+		      struct rtc_video_frame *owned, struct rtc_error *err)
 {
 	uint32_t w, h;
 	struct rtc_video_frame *f;
 
-	if (is_audio(s))
+	if (is_audio(s)) {
+		rtc_video_frame_free(owned);
 		return rtc_error_set(err, RTC_ERROR_TYPE, "media sender: video to an audio sender");
+	}
 	s->stats.source_frames++;
 	s->stats.source_width = frame->width;
 	s->stats.source_height = frame->height;
 	rtc_rate_meter_add(&s->source_rate, frame->capture_ns);
-	if (!s->params.active)
-		return 0;
 	rtc_video_scaled_size(frame->width, frame->height, s->params.scale_resolution_down_by,
 			      &w, &h);
-	if (!s->enabled) {
+	if (!s->params.active) {
+		f = NULL;
+	} else if (!s->enabled) {
 		/* W3C lets a disabled track's black go at one frame a second. */
-		if (s->black_sent && frame->capture_ns < s->last_black_ns + SECOND_NS)
+		if (s->black_sent && frame->capture_ns < s->last_black_ns + SECOND_NS) {
+			rtc_video_frame_free(owned);
 			return 0;
+		}
 		f = rtc_video_black_frame(w, h, frame->capture_ns);
 		if (!f)
-			return rtc_error_set(err, RTC_ERROR_OPERATION, "media sender: out of memory");
+			goto no_memory;
 		s->black_sent = true;
 		s->last_black_ns = frame->capture_ns;
-		return submit_video(s, f, err);
-	}
-	s->black_sent = false;
-	if (!rtc_video_rate_limit_admit(&s->limit, s->params.max_framerate, frame->capture_ns)) {
+	} else if (!rtc_video_rate_limit_admit(&s->limit, s->params.max_framerate,
+					       frame->capture_ns)) {
 		s->stats.frames_dropped_framerate++;
-		return 0;
+		f = NULL;
+	} else if (owned && w == frame->width && h == frame->height) {
+		f = owned;
+		owned = NULL;
+	} else if (!(f = rtc_video_frame_resized(frame, w, h))) {
+		goto no_memory;
 	}
-	f = rtc_video_frame_resized(frame, w, h);
-	if (!f)
-		return rtc_error_set(err, RTC_ERROR_OPERATION, "media sender: out of memory");
-	return submit_video(s, f, err);
+	if (s->enabled)
+		s->black_sent = false;
+	rtc_video_frame_free(owned);
+	return f ? submit_video(s, f, err) : 0;
+no_memory:
+	rtc_video_frame_free(owned);
+	return rtc_error_set(err, RTC_ERROR_OPERATION, "media sender: out of memory");
+}
+
+int rtc_media_sender_push_video(struct rtc_media_sender *s, const struct rtc_video_frame *frame,
+				struct rtc_error *err)
+{
+	return push_video(s, frame, NULL, err);
+}
+
+int rtc_media_sender_give_video(struct rtc_media_sender *s, struct rtc_video_frame *frame,
+				struct rtc_error *err)
+{
+	return push_video(s, frame, frame, err);
 }
 
 /* ---- audio --------------------------------------------------------------- */
@@ -401,8 +430,7 @@ void rtc_media_sender_set_target_bitrate(struct rtc_media_sender *s, uint32_t bi
 
 void rtc_media_sender_request_key_frame(struct rtc_media_sender *s)
 {
-	/* Before the first frame there is nothing to ask: it is a key frame. */
-	if (s->stream && !is_audio(s))
+	if (!is_audio(s))
 		rtc_worker_stream_request_key_frame(s->stream);
 }
 
@@ -440,8 +468,6 @@ unsigned rtc_media_sender_pending(struct rtc_media_sender *s)
 {
 	struct rtc_worker_stream_stats st;
 
-	if (!s->stream)
-		return s->aq_len;
 	rtc_worker_stream_stats(s->stream, &st);
 	return s->aq_len + st.waiting + (st.running ? 1 : 0);
 }
@@ -452,7 +478,7 @@ void rtc_media_sender_stats(struct rtc_media_sender *s, struct rtc_media_sender_
 	out->source_frames_per_second = rtc_rate_meter_fps(&s->source_rate);
 	out->frames_per_second = rtc_rate_meter_fps(&s->encode_rate);
 	out->target_bitrate = effective_bitrate(s);
-	if (s->stream) {
+	{
 		struct rtc_worker_stream_stats st;
 
 		rtc_worker_stream_stats(s->stream, &st);

@@ -60,7 +60,11 @@ struct rtc_media_sender_config {
 	/* bits per second until a target comes; 0: 32 kbit/s audio, 1 Mbit/s video */
 	uint32_t bitrate;
 	uint32_t channels;              /* audio: 1 or 2 (0: 1) */
-	uint32_t framerate;             /* video: the capture rate, a hint (0: 30) */
+	/* Video: the size and rate the track is expected to have (0: 640x480,
+	 * 30 fps). The encoder is made for that size here; a frame of another
+	 * size re-makes it on the worker, with a key frame. */
+	uint32_t width, height;
+	uint32_t framerate;
 };
 
 struct rtc_media_sender_callbacks {
@@ -112,6 +116,11 @@ enum rtc_codec rtc_media_sender_codec(const struct rtc_media_sender *s);
 /* A raw I420 frame of the track, lent (copied or scaled here). 0, or -1
  * with a TypeError (an audio sender) or an OperationError. */
 int rtc_media_sender_push_video(struct rtc_media_sender *s, const struct rtc_video_frame *frame,
+				struct rtc_error *err);
+/* The same for a frame the sender takes (freed here in every case): a
+ * capture stream that made the frame anyway (a conversion to I420, the
+ * fake camera) saves the copy. */
+int rtc_media_sender_give_video(struct rtc_media_sender *s, struct rtc_video_frame *frame,
 				struct rtc_error *err);
 /* A chunk of 48 kHz S16 audio of any length, lent. 0, or -1 with a
  * TypeError (a video sender, another rate) or an OperationError. */

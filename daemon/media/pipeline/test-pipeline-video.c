@@ -72,8 +72,13 @@ static unsigned run(struct link *l, struct rtc_fake_camera *cam, unsigned frames
 		CHECK(f != NULL);
 		if (!f)
 			break;
-		CHECK_INTEQ(rtc_media_sender_push_video(l->tx, f, &err), 0);
-		rtc_video_frame_free(f);
+		/* Both ways in: lent (copied) and given (taken as it is). */
+		if (n % 2) {
+			CHECK_INTEQ(rtc_media_sender_push_video(l->tx, f, &err), 0);
+			rtc_video_frame_free(f);
+		} else {
+			CHECK_INTEQ(rtc_media_sender_give_video(l->tx, f, &err), 0);
+		}
 		n++;
 		link_settle(l);
 		link_poll_frames(l);
