@@ -428,6 +428,12 @@ void rtc_media_sender_set_target_bitrate(struct rtc_media_sender *s, uint32_t bi
 	apply_bitrate(s);
 }
 
+void rtc_media_sender_set_packet_loss(struct rtc_media_sender *s, unsigned percent)
+{
+	if (is_audio(s))
+		rtc_worker_stream_set_packet_loss(s->stream, percent);
+}
+
 void rtc_media_sender_request_key_frame(struct rtc_media_sender *s)
 {
 	if (!is_audio(s))

@@ -14,6 +14,7 @@
  *                -> rtc_pc_send_frame(pc, now, transceiver, capture_ns, data, len, level, &err)
  *     RTC_PC_EVENT_TARGET_BITRATE    -> rtc_media_sender_set_target_bitrate (this sender's share)
  *     RTC_PC_EVENT_KEY_FRAME_REQUEST -> rtc_media_sender_request_key_frame
+ *     outbound-rtp's remote fraction lost -> rtc_media_sender_set_packet_loss (Opus FEC)
  *     SetParameters                  -> rtc_media_sender_set_parameters
  *     the track's Enabled            -> rtc_media_sender_set_enabled
  *
@@ -130,6 +131,10 @@ int rtc_media_sender_push_audio(struct rtc_media_sender *s, const struct rtc_aud
 /* The congestion controller's target for this sender, in bits per second
  * (clamped to what the encoder takes, capped by max-bitrate). */
 void rtc_media_sender_set_target_bitrate(struct rtc_media_sender *s, uint32_t bitrate);
+
+/* The loss the peer reports (RTCP fraction lost, in percent): Opus spends
+ * that much on in-band FEC. Ignored by video encoders. */
+void rtc_media_sender_set_packet_loss(struct rtc_media_sender *s, unsigned percent);
 
 /* PLI / FIR: the next frame encoded is a key frame. */
 void rtc_media_sender_request_key_frame(struct rtc_media_sender *s);

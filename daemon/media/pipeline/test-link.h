@@ -49,6 +49,8 @@ struct link {
 			 const struct rtc_media_frame_info *info);
 	void (*on_audio)(struct link *l, struct rtc_audio_frame *f,
 			 const struct rtc_media_frame_info *info);
+	/* When set, encoded frames go here instead of over the wire. */
+	void (*on_encoded)(struct link *l, const uint8_t *data, size_t len, bool key_frame);
 	unsigned key_frames_needed;
 	void *test;                     /* the test's own state */
 };
@@ -91,6 +93,10 @@ static void link_encoded(void *user, const uint8_t *data, size_t len, uint64_t c
 		memcpy(l->last_frame, data, len);
 	l->last_level = audio_level;
 	l->last_capture_ns = capture_ns;
+	if (l->on_encoded) {
+		l->on_encoded(l, data, len, key_frame);
+		return;
+	}
 	CHECK_INTEQ(rtc_send_stream_frame(l->ss, capture_ns, data, len, audio_level, &err), 0);
 	while (rtc_send_stream_poll_packet(l->ss, &p)) {
 		struct rtc_rtp_packet parsed;

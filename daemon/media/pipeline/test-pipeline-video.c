@@ -20,6 +20,7 @@ struct seen {
 	uint32_t first_counter, width, height;
 	double luma;                    /* the last frame's mean */
 	unsigned black;                 /* frames with mean luma near 16 */
+	struct kept *kept;              /* test_key_frame_needed's frames */
 };
 
 static double mean_luma(const struct rtc_video_frame *f)
@@ -422,6 +423,85 @@ out:
 	link_close(&l);
 }
 
+struct kept {
+	uint8_t *data[8];
+	size_t len[8];
+	bool key[8];
+	unsigned n;
+};
+
+static void keep(struct link *l, const uint8_t *data, size_t len, bool key_frame)
+{
+	struct kept *k = ((struct seen *)l->test)->kept;
+
+	if (k->n == 8)
+		return;
+	k->data[k->n] = malloc(len);
+	if (k->data[k->n])
+		memcpy(k->data[k->n], data, len);
+	k->len[k->n] = len;
+	k->key[k->n++] = key_frame;
+}
+
+static void push_kept(struct link *l, struct kept *k, unsigned i)
+{
+	struct rtc_recv_frame f = {
+		.codec = RTC_CODEC_VP8, .data = k->data[i], .len = k->len[i],
+		.rtp_timestamp = i * 3000, .key_frame = k->key[i],
+	};
+	struct rtc_error err;
+
+	CHECK_INTEQ(rtc_media_receiver_push(l->rx, l->now, &f, &err), 0);
+	link_settle(l);
+}
+
+/* Delta frames without their key frame: the decoder refuses them, the
+ * receiver asks for a key frame (once while they keep coming, again after
+ * its interval), and decodes again from the key frame on. */
+static void test_key_frame_needed(void)
+{
+	struct link l = { 0 };
+	struct kept k = { 0 };
+	struct seen s = { .last_counter = -1, .kept = &k };
+	struct rtc_fake_camera *cam;
+	struct rtc_media_receiver_stats rs;
+
+	l.test = &s;
+	l.on_video = on_video;
+	l.on_encoded = keep;
+	if (!link_open(&l, RTC_CODEC_VP8, 500000))
+		goto out;
+	cam = camera(&l, 320, 240);
+	run(&l, cam, 8);
+	CHECK_INTEQ(k.n, 8);
+	CHECK(k.key[0] && !k.key[1]);
+	for (unsigned i = 1; i <= 5; i++) {
+		l.now += 33 * MS;
+		push_kept(&l, &k, i);
+	}
+	rtc_media_receiver_stats(l.rx, &rs);
+	CHECK_INTEQ(rs.frames_decoded, 0);
+	CHECK_INTEQ(rs.frames_dropped, 5);
+	CHECK_INTEQ(l.key_frames_needed, 1);        /* 165 ms: one request */
+	l.now += RTC_MEDIA_RECEIVER_KEY_FRAME_INTERVAL;
+	push_kept(&l, &k, 6);
+	CHECK_INTEQ(l.key_frames_needed, 2);        /* still none: asked again */
+	for (unsigned i = 0; i < 3; i++)
+		push_kept(&l, &k, i);
+	rtc_media_receiver_stats(l.rx, &rs);
+	CHECK_INTEQ(rs.frames_decoded, 3);
+	CHECK_INTEQ(rs.key_frames_decoded, 1);
+	CHECK_INTEQ(s.frames, 3);
+	CHECK_INTEQ(s.first_counter, 0);
+	CHECK_INTEQ(s.last_counter, 2);
+	CHECK_INTEQ(l.key_frames_needed, 2);
+	for (unsigned i = 0; i < k.n; i++)
+		free(k.data[i]);
+	rtc_fake_camera_free(cam);
+out:
+	link_close(&l);
+}
+
 int main(void)
 {
 	RUN(test_vp8_counters);
@@ -433,5 +513,6 @@ int main(void)
 	RUN(test_max_framerate);
 	RUN(test_inactive);
 	RUN(test_disabled_black);
+	RUN(test_key_frame_needed);
 	return rtc_test_done();
 }
