@@ -262,7 +262,7 @@ static int push_video(struct rtc_media_sender *s, const struct rtc_video_frame *
 	s->stats.source_width = frame->width;
 	s->stats.source_height = frame->height;
 	rtc_rate_meter_add(&s->source_rate, frame->capture_ns);
-	rtc_video_scaled_size(frame->width, frame->height, s->params.scale_resolution_down_by,
+	rtc_video_prep_scaled_size(frame->width, frame->height, s->params.scale_resolution_down_by,
 			      &w, &h);
 	if (!s->params.active) {
 		f = NULL;
@@ -272,7 +272,7 @@ static int push_video(struct rtc_media_sender *s, const struct rtc_video_frame *
 			rtc_video_frame_free(owned);
 			return 0;
 		}
-		f = rtc_video_black_frame(w, h, frame->capture_ns);
+		f = rtc_video_prep_black(w, h, frame->capture_ns);
 		if (!f)
 			goto no_memory;
 		s->black_sent = true;
@@ -284,7 +284,7 @@ static int push_video(struct rtc_media_sender *s, const struct rtc_video_frame *
 	} else if (owned && w == frame->width && h == frame->height) {
 		f = owned;
 		owned = NULL;
-	} else if (!(f = rtc_video_frame_resized(frame, w, h))) {
+	} else if (!(f = rtc_video_prep_resized(frame, w, h))) {
 		goto no_memory;
 	}
 	if (s->enabled)

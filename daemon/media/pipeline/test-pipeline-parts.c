@@ -101,21 +101,21 @@ static void test_scaled_size(void)
 {
 	uint32_t w, h;
 
-	rtc_video_scaled_size(640, 480, 1, &w, &h);
+	rtc_video_prep_scaled_size(640, 480, 1, &w, &h);
 	CHECK(w == 640 && h == 480);
-	rtc_video_scaled_size(640, 480, 2, &w, &h);
+	rtc_video_prep_scaled_size(640, 480, 2, &w, &h);
 	CHECK(w == 320 && h == 240);
-	rtc_video_scaled_size(640, 480, 3, &w, &h);
+	rtc_video_prep_scaled_size(640, 480, 3, &w, &h);
 	CHECK(w == 212 && h == 160);
-	rtc_video_scaled_size(1280, 720, 1.5, &w, &h);
+	rtc_video_prep_scaled_size(1280, 720, 1.5, &w, &h);
 	CHECK(w == 852 && h == 480);
-	rtc_video_scaled_size(16, 16, 1000, &w, &h);
+	rtc_video_prep_scaled_size(16, 16, 1000, &w, &h);
 	CHECK(w == 2 && h == 2);
 }
 
 static void test_black_and_resize(void)
 {
-	struct rtc_video_frame *b = rtc_video_black_frame(64, 48, 77);
+	struct rtc_video_frame *b = rtc_video_prep_black(64, 48, 77);
 	struct rtc_video_frame *c, *s;
 
 	CHECK(b != NULL);
@@ -125,8 +125,8 @@ static void test_black_and_resize(void)
 	CHECK(b->plane[0][0] == 16 && b->plane[0][64 * 48 - 1] == 16);
 	CHECK(b->plane[1][0] == 128 && b->plane[2][32 * 24 - 1] == 128);
 	b->plane[0][5] = 200;
-	c = rtc_video_frame_resized(b, 64, 48);
-	s = rtc_video_frame_resized(b, 32, 24);
+	c = rtc_video_prep_resized(b, 64, 48);
+	s = rtc_video_prep_resized(b, 32, 24);
 	CHECK(c && s);
 	if (c && s) {
 		CHECK_INTEQ(c->plane[0][5], 200);

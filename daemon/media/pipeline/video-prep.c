@@ -5,7 +5,7 @@
 
 #include "media/raw/convert.h"
 
-void rtc_video_scaled_size(uint32_t width, uint32_t height, double scale, uint32_t *out_width,
+void rtc_video_prep_scaled_size(uint32_t width, uint32_t height, double scale, uint32_t *out_width,
 			   uint32_t *out_height)
 {
 	uint32_t w = width, h = height;
@@ -27,7 +27,7 @@ static void copy_plane(uint8_t *dst, uint32_t dst_stride, const uint8_t *src,
 		memcpy(dst + (size_t)y * dst_stride, src + (size_t)y * src_stride, width);
 }
 
-struct rtc_video_frame *rtc_video_frame_resized(const struct rtc_video_frame *src,
+struct rtc_video_frame *rtc_video_prep_resized(const struct rtc_video_frame *src,
 						uint32_t width, uint32_t height)
 {
 	struct rtc_video_frame *f = rtc_video_frame_new(width, height);
@@ -46,7 +46,7 @@ struct rtc_video_frame *rtc_video_frame_resized(const struct rtc_video_frame *sr
 	return f;
 }
 
-struct rtc_video_frame *rtc_video_black_frame(uint32_t width, uint32_t height,
+struct rtc_video_frame *rtc_video_prep_black(uint32_t width, uint32_t height,
 					      uint64_t capture_ns)
 {
 	struct rtc_video_frame *f = rtc_video_frame_new(width, height);

@@ -13,17 +13,17 @@
 #include "media/raw/raw-frame.h"
 
 /* width/height divided by scale (>= 1), rounded down to even, at least 2. */
-void rtc_video_scaled_size(uint32_t width, uint32_t height, double scale, uint32_t *out_width,
+void rtc_video_prep_scaled_size(uint32_t width, uint32_t height, double scale, uint32_t *out_width,
 			   uint32_t *out_height);
 
 /* A new frame of width × height from src: copied when the size is the
  * same, else scaled (media/raw's area averaging). NULL for no memory. */
-struct rtc_video_frame *rtc_video_frame_resized(const struct rtc_video_frame *src,
+struct rtc_video_frame *rtc_video_prep_resized(const struct rtc_video_frame *src,
 						uint32_t width, uint32_t height);
 
 /* A black frame (video range: Y 16, U and V 128). NULL for no memory or a
  * bad size. */
-struct rtc_video_frame *rtc_video_black_frame(uint32_t width, uint32_t height,
+struct rtc_video_frame *rtc_video_prep_black(uint32_t width, uint32_t height,
 					      uint64_t capture_ns);
 
 /* maxFramerate by capture time: a frame passes when it is at least one
