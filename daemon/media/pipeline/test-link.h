@@ -112,7 +112,8 @@ static void link_encoded(void *user, const uint8_t *data, size_t len, uint64_t c
 	link_poll_frames(l);
 }
 
-static void link_video(void *user, struct rtc_video_frame *f, const struct rtc_media_frame_info *info)
+static void link_video(void *user, struct rtc_video_frame *f,
+		       const struct rtc_media_frame_info *info)
 {
 	struct link *l = user;
 
@@ -121,7 +122,8 @@ static void link_video(void *user, struct rtc_video_frame *f, const struct rtc_m
 	rtc_video_frame_free(f);
 }
 
-static void link_audio(void *user, struct rtc_audio_frame *f, const struct rtc_media_frame_info *info)
+static void link_audio(void *user, struct rtc_audio_frame *f,
+		       const struct rtc_media_frame_info *info)
 {
 	struct link *l = user;
 
