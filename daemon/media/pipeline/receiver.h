@@ -52,6 +52,8 @@ struct rtc_media_frame_info {
 	bool fec;                       /* audio: a gap given the next packet for FEC */
 };
 
+/* Called from rtc_media_result_dispatch, on the reactor thread; a
+ * callback must not free the receiver (free it once dispatch returned). */
 struct rtc_media_receiver_callbacks {
 	/* The frame is the callee's (rtc_video_frame_free / rtc_audio_frame_free). */
 	void (*video)(void *user, struct rtc_video_frame *frame,

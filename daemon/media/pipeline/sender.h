@@ -68,6 +68,8 @@ struct rtc_media_sender_config {
 	uint32_t framerate;
 };
 
+/* Called from rtc_media_result_dispatch, on the reactor thread; a
+ * callback must not free the sender (free it once dispatch returned). */
 struct rtc_media_sender_callbacks {
 	/* An encoded frame, lent for the call. audio_level: 0..127 (-dBov,
 	 * RFC 6464) for audio, -1 for video. */
