@@ -29,7 +29,6 @@ struct rtc_api {
 	/* OpenSocket sockets of channels that are gone, still handing the
 	 * app what arrived before the close (data-channel-socket.c). */
 	struct rtc_list lingering_sockets;
-	uint64_t next_pc_number;    /* never reused while the daemon runs */
 	/* Connections made or closed change the heap: trim it afterwards. */
 	struct rtc_heap_trim *heap_trim;
 };
@@ -40,7 +39,7 @@ struct rtc_api_pc {
 	struct rtc_bus_object *object;
 	char *owner;
 	char path[64];
-	uint64_t number;
+	uint64_t number;            /* rtc_bus_new_object_number(): never reused */
 
 	struct rtc_session *session;
 	struct rtc_jsep *jsep;          /* the session's, borrowed */
@@ -50,7 +49,6 @@ struct rtc_api_pc {
 
 	struct rtc_list data_channels;
 	size_t n_data_channels;
-	uint64_t next_dc_number;
 	uint32_t data_channels_opened, data_channels_closed;
 	unsigned receive_holds;         /* OpenSockets whose reader is behind */
 	bool backlog_hold;              /* one of them: the owner is not reading its signals */

@@ -297,7 +297,8 @@ int rtc_api_dc_create(struct rtc_api_pc *pc, const char *label, const struct rtc
 	dc->init = *init;
 	dc->init.protocol = dc->protocol;
 	dc->state = RTC_DC_CONNECTING;
-	snprintf(dc->path, sizeof(dc->path), "%s/dc/%" PRIu64, pc->path, pc->next_dc_number++);
+	snprintf(dc->path, sizeof(dc->path), "%s/dc/%" PRIu64, pc->path,
+		 rtc_bus_new_object_number(bus));
 	dc->object = rtc_bus_object_add(bus, dc->path, pc->owner, dc_interfaces, dc);
 	if (!dc->object)
 		goto oom;

@@ -15,6 +15,7 @@
  *   quota.c           per-connection quotas
  *   dict.c            strict a{sv} parsing and building
  *   backlog.c         per-message size limit; bytes sent to each client and not read yet
+ *   object-number.c   unguessable, never repeated numbers for object paths
  */
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <sys/types.h>
 
 #include "bus/bus.h"
+#include "bus/object-number.h"
 
 #ifndef DBUS_INTERFACE_OBJECT_MANAGER   /* libdbus 1.14 does not name it */
 #define DBUS_INTERFACE_OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
@@ -207,6 +209,7 @@ struct rtc_bus {
 	struct rtc_bus_index identities; /* by key (quota.c) */
 	uint64_t quota_identity[RTC_QUOTA_COUNT_]; /* 0 = RTC_BUS_IDENTITY_QUOTA_FACTOR x quota (bus.h) */
 	struct rtc_bus_call *calls;     /* unanswered */
+	struct rtc_object_numbering numbering;
 	uint64_t dropped_signals;
 	rtc_bus_client_backlog_fn backlog_fn;
 	void *backlog_data;

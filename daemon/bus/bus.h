@@ -178,6 +178,10 @@ void rtc_bus_object_add_object_manager(struct rtc_bus_object *obj);
 void rtc_bus_object_remove(struct rtc_bus_object *obj);
 const char *rtc_bus_object_path(const struct rtc_bus_object *obj);
 const char *rtc_bus_object_owner(const struct rtc_bus_object *obj); /* NULL if public */
+/* A number for a new object's path (.../pc/<n>): in 1 .. 2^63 - 1, written
+ * in decimal; unguessable (a keyed permutation of a counter, so an app cannot
+ * count others' objects) and never returned twice while the daemon runs. */
+uint64_t rtc_bus_new_object_number(struct rtc_bus *bus);
 
 /* Emits PropertiesChanged for the named properties (NULL-terminated) of one
  * interface, values read through their getters, unicast to the owner. */

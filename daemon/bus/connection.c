@@ -426,6 +426,12 @@ int rtc_bus_open(struct rtc_reactor *r, const struct rtc_bus_options *opts,
 	bus->clients.key_of = client_key;
 	for (int q = 0; q < RTC_QUOTA_COUNT_; q++)
 		bus->quota[q] = opts->quota[q] ? opts->quota[q] : rtc_bus_quota_default(q);
+	ret = rtc_object_numbering_init(&bus->numbering);
+	if (ret < 0) {
+		rtc_err("bus: no random key for object numbers: %s", strerror(-ret));
+		*err_msg = "cannot read random bytes";
+		goto fail;
+	}
 
 	bus->conn = connect_bus(opts, &e);
 	if (!bus->conn) {
