@@ -10,7 +10,9 @@ connected transport.
 The apps are Flatpak-like sandboxes (bubblewrap with a /.flatpak-info of
 their own), so that rtcd tells them apart by app id as it would on a desktop."""
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,6 +240,36 @@ def test_foreign_object_looks_absent(d):
     assert rtcdtest.prop(owner, pc.object_path, PC, "SignalingState") == "stable"
 
 
+def test_object_numbers_unguessable(d):
+    """Object paths carry numbers nobody can predict or count from: two apps
+    creating peer connections and channels in turn get numbers that are not
+    consecutive (nor close), spread over 1 .. 2^63 - 1 in decimal, and none
+    comes back over 300 create/close cycles (the contract: never reused)."""
+    buses = [d.bus(), d.bus()]
+    pc_re = re.compile(r"^%s/pc/([1-9][0-9]*)$" % ROOT)
+    order, seen = [], set()
+    for i in range(300):
+        bus = buses[i % 2]
+        pc = d.create_peer_connection(bus)
+        m = pc_re.match(pc.object_path)
+        assert m, pc.object_path
+        order.append(int(m.group(1)))
+        for label in ("a", "b"):
+            ch = str(pc.CreateDataChannel(label, E))
+            assert re.match(r"^%s/dc/[1-9][0-9]*$" % re.escape(pc.object_path), ch), ch
+            order.append(int(ch.rsplit("/", 1)[1]))
+        pc.Close()
+    seen = set(order)
+    gaps = [abs(a - b) for a, b in zip(order, order[1:])]
+    comment("first numbers %s; smallest gap between consecutive objects 2^%.1f" % (
+        order[:3], math.log2(min(gaps))))
+    assert len(seen) == len(order), "a number was used twice"
+    assert all(0 < n < 1 << 63 for n in order), order
+    # Random 63-bit numbers closer than 2^32: about one pair in 2^30.
+    assert min(gaps) > 1 << 32, sorted(gaps)[:5]
+    assert max(order) > 1 << 61 and min(order) < 1 << 61, (min(order), max(order))
+
+
 def test_group_candidates_refused(d):
     """A peer's multicast, broadcast or unspecified candidate is refused
     (OperationError): no check goes there (test-ice-agent looks at the wire)."""
@@ -308,7 +340,8 @@ def main():
     port = 20000 + os.getpid() % 20000
     with rtcdtest.Daemon(["--port-range=%d-%d" % (port, port)]) as d:
         tap.run(test_no_socket_is_an_error, d)
-    for t in (test_foreign_object_looks_absent, test_group_candidates_refused,
+    for t in (test_foreign_object_looks_absent, test_object_numbers_unguessable,
+              test_group_candidates_refused,
               test_dtls_state_in_stats):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
