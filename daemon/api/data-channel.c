@@ -141,34 +141,48 @@ static void open_socket(struct rtc_bus_call *call, void *data)
 	rtc_bus_reply(call, reply);
 }
 
+uint64_t rtc_api_owner_buffered(struct rtc_api *api, const char *owner)
+{
+	uint64_t held = 0;
+	struct rtc_list *p, *c;
+
+	rtc_list_for_each(p, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, owner) != 0 || !pc->session)
+			continue;
+		rtc_list_for_each(c, &pc->data_channels) {
+			struct rtc_api_dc *dc = rtc_container_of(c, struct rtc_api_dc, link);
+
+			if (dc->on_transport)
+				held += rtc_session_channel_buffered_amount(pc->session, dc->init.id);
+		}
+	}
+	return held;
+}
+
+bool rtc_api_send_fits(struct rtc_api *api, uint64_t held, size_t len)
+{
+	uint64_t limit = rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES);
+
+	return len <= limit && held <= limit - len;
+}
+
 /* W3C send() throws when the buffer would overflow: what the owner's
  * channels hold unsent, all of them, is bounded by its quota
  * (--max-buffered-bytes), so a peer that does not read costs its app only. */
 static bool over_send_quota(struct rtc_api_dc *dc, size_t len, struct rtc_error *err)
 {
 	struct rtc_api *api = dc->pc->api;
-	uint64_t limit = rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES), held = 0;
-	struct rtc_list *p, *c;
+	uint64_t held = rtc_api_owner_buffered(api, dc->pc->owner);
 
-	rtc_list_for_each(p, &api->peer_connections) {
-		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
-
-		if (strcmp(pc->owner, dc->pc->owner) != 0 || !pc->session)
-			continue;
-		rtc_list_for_each(c, &pc->data_channels) {
-			struct rtc_api_dc *other = rtc_container_of(c, struct rtc_api_dc, link);
-
-			if (other->on_transport)
-				held += rtc_session_channel_buffered_amount(pc->session,
-									    other->init.id);
-		}
-	}
-	if (len <= limit && held <= limit - len)
+	if (rtc_api_send_fits(api, held, len))
 		return false;
 	rtc_error_set(err, RTC_ERROR_NONE,
 		      "Quota exceeded: at most %llu bytes buffered for sending per connection "
 		      "(%llu buffered); wait for BufferedAmountLow",
-		      (unsigned long long)limit, (unsigned long long)held);
+		      (unsigned long long)rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES),
+		      (unsigned long long)held);
 	return true;
 }
 

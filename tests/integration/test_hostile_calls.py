@@ -5,7 +5,9 @@ Send toward a peer that does not read, AddIceCandidate without end, a
 description with a flood of candidates. Each test prints rtcd's RSS and a
 bystander client's worst call latency during the attack."""
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -104,6 +106,73 @@ def test_send_past_quota(d):
         # The peer runs again: the buffer drains and Send is taken again.
         assert rtcdtest.pump(lambda: rtcdtest.prop(bus_a, ch, DC, "BufferedAmount") < MIB, 30)
         dc(bus_a, ch).Send("after", signature="v")
+
+
+def channel_sockets(bus, channels):
+    socks = []
+    for c in channels:
+        s = socket.socket(fileno=dc(bus, c).OpenSocket().take())
+        s.setblocking(False)
+        socks.append(s)
+    return socks
+
+
+def fill(socks, secs):
+    """Writes 64 KiB records into every socket as fast as they take them."""
+    record = bytes([2]) + bytes(64 * 1024)
+    written = 0
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        _, w, _ = select.select([], socks, [], 0.1)
+        for s in w:
+            try:
+                while True:
+                    s.send(record)
+                    written += len(record) - 1
+            except BlockingIOError:
+                pass
+    return written
+
+
+def test_socket_writes_past_quota(d):
+    """OpenSocket's data plane obeys the owner's --max-buffered-bytes (4 MiB
+    here) over all its channels, as Send does. 16 channels toward a peer that
+    does not read (its rtcd is stopped): each socket alone stops at 1 MiB,
+    together they held 16 MiB; rtcd now stops reading every socket of the
+    owner once its channels hold the quota (the app's writes block: the
+    socket's backpressure). Another client's Send is not refused, a
+    bystander's calls are answered, and once the peer reads, all drains."""
+    with rtcdtest.Daemon() as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        chans = [ch] + [str(a.CreateDataChannel("c%d" % i, E)) for i in range(15)]
+        assert rtcdtest.pump(lambda: all("Open" in sig_a.members(c) for c in chans), 5)
+        socks = channel_sockets(bus_a, chans)
+        # Another client of the same rtcd, with a connection of its own.
+        bus_c, _, sig_c, _, c1, c2, ch_c = connect_pair(d)
+        assert rtcdtest.pump(lambda: "Open" in sig_c.members(ch_c), 5)
+        before = rss_kib(d.rtcd.pid)
+        by = Bystander(d)
+        d2.rtcd.send_signal(signal.SIGSTOP)
+        try:
+            written = fill(socks, 6)
+            held = [rtcdtest.prop(bus_a, c, DC, "BufferedAmount") for c in chans]
+            after = rss_kib(d.rtcd.pid)
+            for _ in range(8):      # 2 MiB: within the other client's own quota
+                dc(bus_c, ch_c).Send(dbus.ByteArray(bytes(256 * 1024)), signature="v")
+        finally:
+            d2.rtcd.send_signal(signal.SIGCONT)
+        report("16 sockets to a stopped peer", d, before, by)
+        print("# the app wrote %d KiB into its sockets; its channels hold %d KiB "
+              "(largest %d KiB); RSS %d -> %d KiB" % (
+                  written // 1024, sum(held) // 1024, max(held) // 1024, before, after))
+        assert sum(held) <= 4 * MIB, held
+        if not sanitized():
+            assert after - before < 16 * 1024, (before, after)
+        # The peer reads again: the channels drain and the sockets are read.
+        assert rtcdtest.pump(lambda: sum(rtcdtest.prop(bus_a, c, DC, "BufferedAmount")
+                                         for c in chans) < MIB, 30)
+        assert fill(socks, 1) > 0
+        assert not [c for c in chans if "Error" in sig_a.members(c)]
 
 
 def answerer(d, bus):
@@ -234,6 +303,8 @@ def main():
     tap = rtcdtest.Tap()
     with rtcdtest.Daemon(["--max-buffered-bytes=%d" % (4 * MIB)]) as d:
         tap.run(test_send_past_quota, d)
+    with rtcdtest.Daemon(["--max-buffered-bytes=%d" % (4 * MIB)]) as d:
+        tap.run(test_socket_writes_past_quota, d)
     for t in (test_add_ice_candidate_bounded, test_descriptions_invalidated, test_huge_candidate_sdp):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
