@@ -479,8 +479,12 @@ void rtc_api_dc_remote_opened(struct rtc_api_pc *pc, uint16_t stream,
 	else if (params->reliability == RTC_DCEP_PARTIAL_RELIABLE_TIMED)
 		init.max_packet_life_time = (uint16_t)(params->reliability_param < RTC_DC_UNSET
 						       ? params->reliability_param : RTC_DC_UNSET - 1);
-	/* Over quota or not representable: the peer's channel is reset. */
-	if (rtc_api_dc_create(pc, params->label ? params->label : "", &init, &dc, &err) < 0) {
+	/* Over quota, not representable, or for an app taken for not reading
+	 * (its channels were closed): the peer's channel is reset. */
+	if (rtc_bus_client_reader(pc->api->bus, pc->owner) == RTC_BUS_READER_SILENT)
+		rtc_error_set(&err, RTC_ERROR_OPERATION, "the app does not read its messages");
+	if (err.kind != RTC_ERROR_NONE ||
+	    rtc_api_dc_create(pc, params->label ? params->label : "", &init, &dc, &err) < 0) {
 		rtc_info("%s: refused the peer's channel on stream %u: %s", pc->path, stream,
 			 err.message);
 		rtc_session_channel_close(pc->session, stream, &err);
@@ -515,6 +519,36 @@ void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool o
 
 		if (strcmp(pc->owner, unique_name) == 0)
 			backlog_hold(pc, over);
+	}
+}
+
+void rtc_api_client_silent(struct rtc_api *api, const char *unique_name)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_list *pos, *c, *tmp;
+
+	rtc_error_set(&err, RTC_ERROR_OPERATION,
+		      "closed because the app does not read its messages: rtcd's "
+		      "org.freedesktop.DBus.Peer.Ping went unanswered while they piled up");
+	rtc_list_for_each(pos, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, unique_name) != 0)
+			continue;
+		/* The channels whose messages go by signal: W3C's error, then
+		 * close, so that their peers stop waiting for this app. */
+		rtc_list_for_each_safe(c, tmp, &pc->data_channels) {
+			struct rtc_api_dc *dc = rtc_container_of(c, struct rtc_api_dc, link);
+
+			if (dc->state != RTC_DC_OPEN || dc->socket)
+				continue;
+			rtc_info("%s: %s", dc->path, err.message);
+			rtc_api_dc_emit_error(dc, &err);
+			rtc_api_dc_close(dc);
+		}
+		/* The association reads again, so the closes complete; what
+		 * arrives meanwhile is not sent to the app (the bus drops it). */
+		backlog_hold(pc, false);
 	}
 }
 
@@ -559,7 +593,8 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 	dbus_message_iter_close_container(&it, &v);
 	rtc_bus_signal_send(dc->object, m);
 	/* A connection made while its owner was already behind. */
-	if (!dc->pc->backlog_hold && rtc_bus_client_backlogged(dc->pc->api->bus, dc->pc->owner))
+	if (!dc->pc->backlog_hold &&
+	    rtc_bus_client_reader(dc->pc->api->bus, dc->pc->owner) == RTC_BUS_READER_BEHIND)
 		backlog_hold(dc->pc, true);
 }
 
