@@ -55,6 +55,7 @@ struct rtc_api_pc {
 	uint32_t data_channels_opened, data_channels_closed;
 	unsigned receive_holds;         /* OpenSockets whose reader is behind */
 	bool backlog_hold;              /* one of them: the owner is not reading its signals */
+	bool owner_silent;              /* taken for not reading: messages by signal dropped */
 };
 
 struct rtc_api_dc_socket;

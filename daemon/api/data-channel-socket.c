@@ -240,7 +240,7 @@ static bool read_records(struct rtc_api_dc_socket *ds)
 
 	if (!buf)
 		return true;
-	for (int i = 0; i < 64 && !ds->reading_paused; i++) {
+	for (int i = 0; i < 64 && !ds->reading_paused && !ds->waiting_quota; i++) {
 		struct rtc_error err = { 0 };
 		ssize_t n;
 

@@ -517,8 +517,10 @@ void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool o
 	rtc_list_for_each(pos, &api->peer_connections) {
 		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
 
-		if (strcmp(pc->owner, unique_name) == 0)
+		if (strcmp(pc->owner, unique_name) == 0) {
+			pc->owner_silent = false;
 			backlog_hold(pc, over);
+		}
 	}
 }
 
@@ -547,7 +549,8 @@ void rtc_api_client_silent(struct rtc_api *api, const char *unique_name)
 			rtc_api_dc_close(dc);
 		}
 		/* The association reads again, so the closes complete; what
-		 * arrives meanwhile is not sent to the app (the bus drops it). */
+		 * arrives meanwhile is dropped, as the Error said. */
+		pc->owner_silent = true;
 		backlog_hold(pc, false);
 	}
 }
@@ -562,7 +565,7 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 		dc->bytes_received += len;
 	}
 	if ((dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) ||
-	    rtc_api_dc_socket_deliver(dc, binary, data, len)) {
+	    rtc_api_dc_socket_deliver(dc, binary, data, len) || dc->pc->owner_silent) {
 		dbus_message_unref(m);
 		return;
 	}
