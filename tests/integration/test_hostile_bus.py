@@ -150,7 +150,7 @@ def test_oversize_message_sandboxed(d):
     oversize(d, sandbox_prefix(d))
 
 
-def test_stalled_signal_reader(d):
+def test_stalled_signal_reader(d, secs=15):
     """A receives with Message signals and stops reading its bus connection;
     its peer writes 64 KiB records as fast as rtcd takes them."""
     bus_a, bus_b = d.bus(), d.bus()
@@ -169,7 +169,6 @@ def test_stalled_signal_reader(d):
     rss0 = rss_mib(d)
 
     # From here on nothing reads bus_b (the main loop does not run).
-    secs = 15
     byst = Bystander(d, secs)
     record = bytes([2]) + bytes(64 * 1024)
     written = 0
@@ -339,6 +338,13 @@ def rtcdtest_try(fn):
         return e
 
 
+def test_slow_reader_not_taken_for_silent(d):
+    """With --unread-timeout=10, a client that reads nothing for 5 s (its
+    Pings answered late, not never) is held and then served: no Error,
+    every message arrives. A legitimately slow client is not dropped."""
+    test_stalled_signal_reader(d, 5)
+
+
 def main():
     tap = rtcdtest.Tap()
     for t in (test_oversize_message_plain, test_oversize_message_sandboxed,
@@ -347,6 +353,8 @@ def main():
             tap.run(t, d)
     with rtcdtest.Daemon(["--unread-timeout=3"], bus_config=CONF) as d:
         tap.run(test_client_never_answers_ping, d)
+    with rtcdtest.Daemon(["--unread-timeout=10"], bus_config=CONF) as d:
+        tap.run(test_slow_reader_not_taken_for_silent, d)
     return tap.done()
 
 
