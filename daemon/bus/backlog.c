@@ -156,7 +156,12 @@ static void update(struct rtc_bus_client *c)
 		rtc_info("bus: %s is not reading its messages (%llu bytes unread): holding "
 			 "what it receives", c->name, (unsigned long long)out);
 		tell(c, RTC_BUS_READER_BEHIND);
-		judge_silence(c);
+		/* Silent long enough already? Judged from the timer, never from
+		 * inside the send that made it behind (the API layer may be in
+		 * the middle of delivering a message). */
+		if (c->backlog.silence && c->backlog.unanswered_since)
+			rtc_timer_arm(c->backlog.silence,
+				      c->backlog.unanswered_since + c->bus->unread_timeout_ns);
 	} else if (c->backlog.over && out <= RTC_BUS_CLIENT_BACKLOG_BYTES / 2) {
 		c->backlog.over = false;
 		rtc_info("bus: %s reads its messages again", c->name);
@@ -220,7 +225,6 @@ static void ping(struct rtc_bus_client *c)
 	DBusMessage *msg = dbus_message_new_method_call(c->name, "/", "org.freedesktop.DBus.Peer",
 							"Ping");
 	DBusPendingCall *pending = NULL;
-
 	struct rtc_bus *bus = c->bus;
 	/* Asked again within the unread timeout, so that an answer after a
 	 * stall is seen soon. */
@@ -314,7 +318,7 @@ enum rtc_bus_reader rtc_bus_client_reader(struct rtc_bus *bus, const char *uniqu
 {
 	struct rtc_bus_client *c = rtc_bus_client_get(bus, unique_name);
 
-	if (!c || !c->backlog.over)
-		return c && c->backlog.silent ? RTC_BUS_READER_SILENT : RTC_BUS_READER_KEEPING_UP;
-	return c->backlog.silent ? RTC_BUS_READER_SILENT : RTC_BUS_READER_BEHIND;
+	if (c && c->backlog.silent)
+		return RTC_BUS_READER_SILENT;
+	return c && c->backlog.over ? RTC_BUS_READER_BEHIND : RTC_BUS_READER_KEEPING_UP;
 }
