@@ -9,10 +9,10 @@
  * while the channel's SCTP send buffer is below a high mark (reading resumes
  * on BufferedAmountLow) and while the next record fits in what the owner may
  * buffer for sending over all its channels (--max-buffered-bytes, the quota
- * Send answers LimitsExceeded past; checked again every few milliseconds
- * while it is full, since the channels that drain may be any of the
- * owner's, each below its own low mark); records for the app that the socket cannot take
- * wait here, and past a high mark the association stops taking data from
+ * Send answers LimitsExceeded past; looked at again every few milliseconds
+ * while it is full, since the channels that drain may be any of the owner's,
+ * each below its own low mark). Records for the app that the socket cannot
+ * take wait here, and past a high mark the association stops taking data from
  * SCTP, whose window then closes: the peer waits for the app, nothing is
  * dropped. SCTP has one window for all streams, so the association's other
  * channels wait too while this reader is behind.

@@ -155,7 +155,8 @@ uint64_t rtc_api_owner_buffered(struct rtc_api *api, const char *owner)
 			struct rtc_api_dc *dc = rtc_container_of(c, struct rtc_api_dc, link);
 
 			if (dc->on_transport)
-				held += rtc_session_channel_buffered_amount(pc->session, dc->init.id);
+				held += rtc_session_channel_buffered_amount(pc->session,
+									    dc->init.id);
 		}
 	}
 	return held;
