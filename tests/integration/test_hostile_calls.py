@@ -145,11 +145,12 @@ def test_socket_writes_past_quota(d):
     with rtcdtest.Daemon() as d2:
         bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
         chans = [ch] + [str(a.CreateDataChannel("c%d" % i, E)) for i in range(15)]
-        assert rtcdtest.pump(lambda: all("Open" in sig_a.members(c) for c in chans), 5)
+        assert rtcdtest.pump(lambda: all("Open" in sig_a.members(c) for c in chans), 10), \
+            [sig_a.members(c) for c in chans]
         socks = channel_sockets(bus_a, chans)
         # Another client of the same rtcd, with a connection of its own.
         bus_c, _, sig_c, _, c1, c2, ch_c = connect_pair(d)
-        assert rtcdtest.pump(lambda: "Open" in sig_c.members(ch_c), 5)
+        assert rtcdtest.pump(lambda: "Open" in sig_c.members(ch_c), 10), sig_c.members(ch_c)
         before = rss_kib(d.rtcd.pid)
         by = Bystander(d)
         d2.rtcd.send_signal(signal.SIGSTOP)
@@ -169,10 +170,11 @@ def test_socket_writes_past_quota(d):
         if not sanitized():
             assert after - before < 16 * 1024, (before, after)
         # The peer reads again: the channels drain and the sockets are read.
-        assert rtcdtest.pump(lambda: sum(rtcdtest.prop(bus_a, c, DC, "BufferedAmount")
-                                         for c in chans) < MIB, 30)
-        assert fill(socks, 1) > 0
-        assert not [c for c in chans if "Error" in sig_a.members(c)]
+        buffered = lambda: sum(rtcdtest.prop(bus_a, c, DC, "BufferedAmount") for c in chans)
+        assert rtcdtest.pump(lambda: buffered() < MIB, 30), buffered()
+        assert fill(socks, 1) > 0, "the sockets are not read again"
+        errors = [args for (p, _, m, args) in sig_a.log if p in chans and m == "Error"]
+        assert not errors, errors
 
 
 def answerer(d, bus):
