@@ -28,8 +28,11 @@
 #define NS_PER_S 1000000000ull
 /* A device that has not produced a format by then is not going to. */
 #define START_TIMEOUT_NS (5 * NS_PER_S)
-/* How long a reconnection waits for the device to idle: 50 × 20 ms. */
+/* A reconnection waits at least 10 × 20 ms (the device's state as we last
+ * heard it may predate our disconnect), then until the device idles, at
+ * most 50 × 20 ms in all. */
 #define IDLE_WAIT_STEP_NS (20 * 1000000ull)
+#define IDLE_WAIT_MIN_TRIES 10
 #define IDLE_WAIT_TRIES 50
 
 enum phase {
@@ -592,7 +595,9 @@ static void on_idle_wait(void *userdata)
 
 	if (cap->phase == PHASE_ENDED)
 		return;
-	if (node && node->state == PW_NODE_STATE_RUNNING && cap->idle_waits++ < IDLE_WAIT_TRIES) {
+	bool running = node && node->state == PW_NODE_STATE_RUNNING;
+	if ((cap->idle_waits < IDLE_WAIT_MIN_TRIES || running) &&
+	    cap->idle_waits++ < IDLE_WAIT_TRIES) {
 		rtc_timer_arm(cap->idle_wait_timer,
 			      rtc_reactor_now(cap->ctx->reactor) + IDLE_WAIT_STEP_NS);
 		return;
