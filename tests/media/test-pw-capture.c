@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -74,6 +75,8 @@ static pid_t start_source2(const char *flag, const char *flag2, const char *name
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* A test that crashes takes its sources with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		const char *argv[6];
 		int n = 0;
 		argv[n++] = source_program;
