@@ -67,7 +67,12 @@ static void usage(FILE *out)
 		"  --max-data-channels=N     per client (default %llu)\n"
 		"  --max-tracks=N            per client (default %llu)\n"
 		"  --max-queued-bytes=N      per client (default %llu)\n"
-		"  --max-buffered-bytes=N    per client, sent but not yet on the wire (default %llu)\n"
+		"  --max-buffered-bytes=N    per client, Send and OpenSocket data not yet on the\n"
+		"                         wire, over all its channels (default %llu)\n"
+		"  --unread-timeout=SECONDS  how long a client with megabytes of messages\n"
+		"                         unread may leave rtcd's Peer.Ping unanswered before\n"
+		"                         it is taken for not reading: its channels are closed\n"
+		"                         with an Error (default %llu)\n"
 		"  --max-peer-connections-per-app=N  over all connections of one app (a uid, or\n"
 		"                         a sandboxed app id; default %u x the per-client quota,\n"
 		"                         less if the open file limit is low)\n"
@@ -90,6 +95,7 @@ static void usage(FILE *out)
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_TRACKS),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_QUEUED_BYTES),
 		(unsigned long long)rtc_bus_quota_default(RTC_QUOTA_BUFFERED_BYTES),
+		(unsigned long long)(RTC_BUS_UNREAD_TIMEOUT_DEFAULT_NS / 1000000000u),
 		RTC_BUS_IDENTITY_QUOTA_FACTOR);
 }
 
@@ -113,7 +119,7 @@ enum {
 	OPT_MAX_PC, OPT_MAX_PC_PER_APP, OPT_MAX_DC, OPT_MAX_TRACKS, OPT_MAX_QUEUED, OPT_MAX_BUFFERED,
 	OPT_PORT_RANGE, OPT_INTERFACE, OPT_LOOPBACK, OPT_LINK_LOCAL, OPT_NO_MDNS,
 	OPT_FAKE_MEDIA, OPT_NO_PIPEWIRE,
-	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES,
+	OPT_SRTP_OFFLOAD, OPT_TURN_CA_FILE, OPT_MDNS_HOST_CANDIDATES, OPT_UNREAD_TIMEOUT,
 };
 
 static int parse_port_range(const char *arg, struct rtc_net_options *net)
@@ -145,6 +151,7 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 		{ "max-tracks", required_argument, NULL, OPT_MAX_TRACKS },
 		{ "max-queued-bytes", required_argument, NULL, OPT_MAX_QUEUED },
 		{ "max-buffered-bytes", required_argument, NULL, OPT_MAX_BUFFERED },
+		{ "unread-timeout", required_argument, NULL, OPT_UNREAD_TIMEOUT },
 		{ "port-range", required_argument, NULL, OPT_PORT_RANGE },
 		{ "interface", required_argument, NULL, OPT_INTERFACE },
 		{ "loopback-candidates", no_argument, NULL, OPT_LOOPBACK },
@@ -215,6 +222,18 @@ static int parse_args(int argc, char **argv, struct rtcd *d, struct rtc_bus_opti
 					&bus->quota[RTC_QUOTA_BUFFERED_BYTES]) < 0)
 				return 2;
 			break;
+		case OPT_UNREAD_TIMEOUT: {
+			uint64_t secs;
+
+			if (parse_count(optarg, "--unread-timeout", &secs) < 0)
+				return 2;
+			if (secs > 24 * 3600) {
+				fprintf(stderr, "rtcd: --unread-timeout is at most a day\n");
+				return 2;
+			}
+			bus->unread_timeout_ns = secs * 1000000000u;
+			break;
+		}
 		case OPT_PORT_RANGE:
 			if (parse_port_range(optarg, &d->net) < 0)
 				return 2;
@@ -325,13 +344,19 @@ static void set_app_quotas(struct rtcd *d, rlim_t nofile)
 	}
 }
 
-/* A client not reading its signals: its own channels wait, nobody else. */
-static void on_client_backlog(void *userdata, const char *unique_name, bool over)
+/* A client not reading its signals: its own channels wait, nobody else;
+ * one that does not read at all loses them. */
+static void on_client_backlog(void *userdata, const char *unique_name,
+			      enum rtc_bus_reader state)
 {
 	struct rtcd *d = userdata;
 
-	if (d->api)
-		rtc_api_client_backlog(d->api, unique_name, over);
+	if (!d->api)
+		return;
+	if (state == RTC_BUS_READER_SILENT)
+		rtc_api_client_silent(d->api, unique_name);
+	else
+		rtc_api_client_backlog(d->api, unique_name, state == RTC_BUS_READER_BEHIND);
 }
 
 static void on_client_gone(void *userdata, const char *unique_name)

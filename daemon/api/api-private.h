@@ -31,7 +31,9 @@ struct rtc_api {
 	/* OpenSocket sockets of channels that are gone, still handing the
 	 * app what arrived before the close (data-channel-socket.c). */
 	struct rtc_list lingering_sockets;
-	uint64_t next_pc_number;    /* never reused while the daemon runs */
+	/* Looks again at sockets whose owner had its quota of bytes buffered
+	 * for sending full (data-channel-socket.c); armed while one waits. */
+	struct rtc_timer *socket_quota_timer;
 	/* Connections made or closed change the heap: trim it afterwards. */
 	struct rtc_heap_trim *heap_trim;
 
@@ -47,7 +49,7 @@ struct rtc_api_pc {
 	struct rtc_bus_object *object;
 	char *owner;
 	char path[64];
-	uint64_t number;
+	uint64_t number;            /* rtc_bus_new_object_number(): never reused */
 
 	struct rtc_session *session;
 	struct rtc_jsep *jsep;          /* the session's, borrowed */
@@ -57,10 +59,10 @@ struct rtc_api_pc {
 
 	struct rtc_list data_channels;
 	size_t n_data_channels;
-	uint64_t next_dc_number;
 	uint32_t data_channels_opened, data_channels_closed;
 	unsigned receive_holds;         /* OpenSockets whose reader is behind */
 	bool backlog_hold;              /* one of them: the owner is not reading its signals */
+	bool owner_silent;              /* taken for not reading: messages by signal dropped */
 };
 
 struct rtc_api_dc_socket;
@@ -105,6 +107,11 @@ struct rtc_api_dc {
 
 /* The Error(name, message) signal of a channel, from a W3C error. */
 void rtc_api_dc_emit_error(struct rtc_api_dc *dc, const struct rtc_error *err);
+/* What the owner's channels hold unsent, over all its peer connections: the
+ * quota --max-buffered-bytes bounds it, for Send and OpenSocket alike. */
+uint64_t rtc_api_owner_buffered(struct rtc_api *api, const char *owner);
+/* Whether `len` more bytes fit in the owner's quota when it holds `held`. */
+bool rtc_api_send_fits(struct rtc_api *api, uint64_t held, size_t len);
 /* Sends one message on an open channel, counted for GetStats. */
 int rtc_api_dc_send(struct rtc_api_dc *dc, bool binary, const uint8_t *data, size_t len,
 		    struct rtc_error *err);

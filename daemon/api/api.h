@@ -31,3 +31,7 @@ size_t rtc_api_peer_connection_count(const struct rtc_api *api);
 /* A client is behind in reading its signals (over), or has caught up: its
  * peer connections stop (restart) taking data channel messages from SCTP. */
 void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool over);
+/* A client is taken for not reading at all (RTC_BUS_READER_SILENT): its
+ * channels that deliver by signal get an Error and are closed, and what
+ * they held is released. */
+void rtc_api_client_silent(struct rtc_api *api, const char *unique_name);

@@ -7,8 +7,12 @@
  *
  * Backpressure both ways is the socket's: records from the app are read only
  * while the channel's SCTP send buffer is below a high mark (reading resumes
- * on BufferedAmountLow); records for the app that the socket cannot take
- * wait here, and past a high mark the association stops taking data from
+ * on BufferedAmountLow) and while the next record fits in what the owner may
+ * buffer for sending over all its channels (--max-buffered-bytes, the quota
+ * Send answers LimitsExceeded past; looked at again every few milliseconds
+ * while it is full, since the channels that drain may be any of the owner's,
+ * each below its own low mark). Records for the app that the socket cannot
+ * take wait here, and past a high mark the association stops taking data from
  * SCTP, whose window then closes: the peer waits for the app, nothing is
  * dropped. SCTP has one window for all streams, so the association's other
  * channels wait too while this reader is behind.
@@ -35,6 +39,8 @@
  * below which it starts again. The socket itself holds 1 MiB more. */
 #define RECEIVE_HIGH_MARK (1024u * 1024u)
 #define RECEIVE_LOW_MARK (256u * 1024u)
+/* How soon sockets waiting for the owner's quota look again. */
+#define QUOTA_RECHECK_NS (20ull * 1000 * 1000)
 
 struct pending_record {
 	struct pending_record *next;
@@ -51,7 +57,8 @@ struct rtc_api_dc_socket {
 	struct rtc_watch *watch;
 	struct pending_record *head, **tail;
 	uint64_t queued;               /* bytes in the pending records */
-	bool reading_paused;
+	bool reading_paused;           /* the channel's own send buffer is high */
+	bool waiting_quota;            /* the owner's channels hold its quota */
 	bool holding_receive;          /* one of the pc's receive_holds */
 };
 
@@ -70,7 +77,7 @@ static void hold_receive(struct rtc_api_dc_socket *ds, bool hold)
 
 static void update_events(struct rtc_api_dc_socket *ds)
 {
-	uint32_t events = ds->reading_paused ? 0 : POLLIN;
+	uint32_t events = ds->reading_paused || ds->waiting_quota ? 0 : POLLIN;
 
 	if (ds->head)
 		events |= POLLOUT;
@@ -114,6 +121,9 @@ void rtc_api_sockets_free(struct rtc_api *api)
 	while (!rtc_list_is_empty(&api->lingering_sockets))
 		socket_free(rtc_container_of(api->lingering_sockets.next,
 					     struct rtc_api_dc_socket, link));
+	if (api->socket_quota_timer)
+		rtc_timer_free(api->socket_quota_timer);
+	api->socket_quota_timer = NULL;
 }
 
 /* Writes what the socket takes; false when it is gone. */
@@ -139,20 +149,106 @@ static bool flush(struct rtc_api_dc_socket *ds)
 	return true;
 }
 
+/* The size of the app's next record's payload, without taking it; -1 when
+ * there is none (or it is not a record: reading it reports that). */
+static ssize_t next_payload_size(struct rtc_api_dc_socket *ds)
+{
+	uint8_t type;
+	ssize_t n = recv(ds->fd, &type, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+
+	return n < 2 || n > RTC_SCTP_MAX_MESSAGE_SIZE + 1 ? -1 : n - 1;
+}
+
+/* Whether the app's next record fits in its owner's quota, `held` bytes
+ * being buffered. A record larger than the whole quota never fits: it is
+ * read, and refused with an Error. */
+static bool next_record_fits(struct rtc_api_dc_socket *ds, uint64_t held)
+{
+	uint64_t limit = rtc_bus_quota_limit(ds->api->bus, RTC_QUOTA_BUFFERED_BYTES);
+	ssize_t size;
+
+	/* Any record fits: no need to look (the usual case, one syscall less). */
+	if (rtc_api_send_fits(ds->api, held, RTC_SCTP_MAX_MESSAGE_SIZE))
+		return true;
+	size = next_payload_size(ds);
+	return size < 0 || (uint64_t)size > limit || rtc_api_send_fits(ds->api, held, (size_t)size);
+}
+
+static void on_quota_recheck(void *userdata);
+
+static void wait_for_quota(struct rtc_api_dc_socket *ds)
+{
+	struct rtc_api *api = ds->api;
+
+	ds->waiting_quota = true;
+	if (!api->socket_quota_timer)
+		api->socket_quota_timer = rtc_timer_new(api->reactor, on_quota_recheck, api);
+	if (!api->socket_quota_timer) {
+		/* No timer: read on, the channel's own high mark still holds. */
+		ds->waiting_quota = false;
+		return;
+	}
+	if (!rtc_timer_is_armed(api->socket_quota_timer))
+		rtc_timer_arm(api->socket_quota_timer,
+			      rtc_reactor_now(api->reactor) + QUOTA_RECHECK_NS);
+}
+
+static void on_quota_recheck(void *userdata)
+{
+	struct rtc_api *api = userdata;
+	struct rtc_list *p, *c;
+	bool waiting = false;
+
+	rtc_list_for_each(p, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
+		uint64_t held = 0;
+		bool counted = false;
+
+		rtc_list_for_each(c, &pc->data_channels) {
+			struct rtc_api_dc_socket *ds =
+				rtc_container_of(c, struct rtc_api_dc, link)->socket;
+
+			if (!ds || !ds->waiting_quota)
+				continue;
+			if (!counted) {
+				held = rtc_api_owner_buffered(api, pc->owner);
+				counted = true;
+			}
+			if (next_record_fits(ds, held)) {
+				ds->waiting_quota = false;
+				update_events(ds);
+			} else {
+				waiting = true;
+			}
+		}
+	}
+	if (waiting)
+		rtc_timer_arm(api->socket_quota_timer,
+			      rtc_reactor_now(api->reactor) + QUOTA_RECHECK_NS);
+}
+
 /* False once the app closed its end (a read of 0 bytes). */
 static bool read_records(struct rtc_api_dc_socket *ds)
 {
 	struct rtc_api_dc *dc = ds->dc;
 	uint8_t *buf = malloc(RTC_SCTP_MAX_MESSAGE_SIZE + 2);
+	uint64_t limit = rtc_bus_quota_limit(ds->api->bus, RTC_QUOTA_BUFFERED_BYTES);
+	/* What the owner's channels hold, and what this round adds to it
+	 * (an upper bound: SCTP only ever takes from it meanwhile). */
+	uint64_t held = rtc_api_owner_buffered(ds->api, dc->pc->owner);
 	bool alive = true;
 
 	if (!buf)
 		return true;
-	for (int i = 0; i < 64 && !ds->reading_paused; i++) {
+	for (int i = 0; i < 64 && !ds->reading_paused && !ds->waiting_quota; i++) {
 		struct rtc_error err = { 0 };
-		ssize_t n = recv(ds->fd, buf, RTC_SCTP_MAX_MESSAGE_SIZE + 2,
-				 MSG_DONTWAIT | MSG_TRUNC);
+		ssize_t n;
 
+		if (!next_record_fits(ds, held)) {
+			wait_for_quota(ds);
+			break;
+		}
+		n = recv(ds->fd, buf, RTC_SCTP_MAX_MESSAGE_SIZE + 2, MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0)
 			break;          /* EAGAIN, or an error the HUP will report */
 		if (n == 0) {
@@ -164,8 +260,15 @@ static bool read_records(struct rtc_api_dc_socket *ds)
 			rtc_error_set(&err, RTC_ERROR_TYPE,
 				      "a record must be 0x01 (text) or 0x02 (binary) and at most "
 				      "%u bytes of payload", RTC_SCTP_MAX_MESSAGE_SIZE);
+		} else if ((uint64_t)n - 1 > limit) {
+			rtc_error_set(&err, RTC_ERROR_OPERATION,
+				      "a %zd-byte message is more than this app may buffer for "
+				      "sending (%llu bytes): not sent", n - 1,
+				      (unsigned long long)limit);
 		} else if (dc->state == RTC_DC_OPEN) {
-			rtc_api_dc_send(dc, buf[0] == RECORD_BINARY, buf + 1, (size_t)n - 1, &err);
+			if (rtc_api_dc_send(dc, buf[0] == RECORD_BINARY, buf + 1, (size_t)n - 1,
+					    &err) == 0)
+				held += (uint64_t)n - 1;
 		} else {
 			rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the channel is not open");
 		}

@@ -141,34 +141,49 @@ static void open_socket(struct rtc_bus_call *call, void *data)
 	rtc_bus_reply(call, reply);
 }
 
+uint64_t rtc_api_owner_buffered(struct rtc_api *api, const char *owner)
+{
+	uint64_t held = 0;
+	struct rtc_list *p, *c;
+
+	rtc_list_for_each(p, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, owner) != 0 || !pc->session)
+			continue;
+		rtc_list_for_each(c, &pc->data_channels) {
+			struct rtc_api_dc *dc = rtc_container_of(c, struct rtc_api_dc, link);
+
+			if (dc->on_transport)
+				held += rtc_session_channel_buffered_amount(pc->session,
+									    dc->init.id);
+		}
+	}
+	return held;
+}
+
+bool rtc_api_send_fits(struct rtc_api *api, uint64_t held, size_t len)
+{
+	uint64_t limit = rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES);
+
+	return len <= limit && held <= limit - len;
+}
+
 /* W3C send() throws when the buffer would overflow: what the owner's
  * channels hold unsent, all of them, is bounded by its quota
  * (--max-buffered-bytes), so a peer that does not read costs its app only. */
 static bool over_send_quota(struct rtc_api_dc *dc, size_t len, struct rtc_error *err)
 {
 	struct rtc_api *api = dc->pc->api;
-	uint64_t limit = rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES), held = 0;
-	struct rtc_list *p, *c;
+	uint64_t held = rtc_api_owner_buffered(api, dc->pc->owner);
 
-	rtc_list_for_each(p, &api->peer_connections) {
-		struct rtc_api_pc *pc = rtc_container_of(p, struct rtc_api_pc, link);
-
-		if (strcmp(pc->owner, dc->pc->owner) != 0 || !pc->session)
-			continue;
-		rtc_list_for_each(c, &pc->data_channels) {
-			struct rtc_api_dc *other = rtc_container_of(c, struct rtc_api_dc, link);
-
-			if (other->on_transport)
-				held += rtc_session_channel_buffered_amount(pc->session,
-									    other->init.id);
-		}
-	}
-	if (len <= limit && held <= limit - len)
+	if (rtc_api_send_fits(api, held, len))
 		return false;
 	rtc_error_set(err, RTC_ERROR_NONE,
 		      "Quota exceeded: at most %llu bytes buffered for sending per connection "
 		      "(%llu buffered); wait for BufferedAmountLow",
-		      (unsigned long long)limit, (unsigned long long)held);
+		      (unsigned long long)rtc_bus_quota_limit(api->bus, RTC_QUOTA_BUFFERED_BYTES),
+		      (unsigned long long)held);
 	return true;
 }
 
@@ -297,7 +312,8 @@ int rtc_api_dc_create(struct rtc_api_pc *pc, const char *label, const struct rtc
 	dc->init = *init;
 	dc->init.protocol = dc->protocol;
 	dc->state = RTC_DC_CONNECTING;
-	snprintf(dc->path, sizeof(dc->path), "%s/dc/%" PRIu64, pc->path, pc->next_dc_number++);
+	snprintf(dc->path, sizeof(dc->path), "%s/dc/%" PRIu64, pc->path,
+		 rtc_bus_new_object_number(bus));
 	dc->object = rtc_bus_object_add(bus, dc->path, pc->owner, dc_interfaces, dc);
 	if (!dc->object)
 		goto oom;
@@ -464,8 +480,12 @@ void rtc_api_dc_remote_opened(struct rtc_api_pc *pc, uint16_t stream,
 	else if (params->reliability == RTC_DCEP_PARTIAL_RELIABLE_TIMED)
 		init.max_packet_life_time = (uint16_t)(params->reliability_param < RTC_DC_UNSET
 						       ? params->reliability_param : RTC_DC_UNSET - 1);
-	/* Over quota or not representable: the peer's channel is reset. */
-	if (rtc_api_dc_create(pc, params->label ? params->label : "", &init, &dc, &err) < 0) {
+	/* Over quota, not representable, or for an app taken for not reading
+	 * (its channels were closed): the peer's channel is reset. */
+	if (rtc_bus_client_reader(pc->api->bus, pc->owner) == RTC_BUS_READER_SILENT)
+		rtc_error_set(&err, RTC_ERROR_OPERATION, "the app does not read its messages");
+	if (err.kind != RTC_ERROR_NONE ||
+	    rtc_api_dc_create(pc, params->label ? params->label : "", &init, &dc, &err) < 0) {
 		rtc_info("%s: refused the peer's channel on stream %u: %s", pc->path, stream,
 			 err.message);
 		rtc_session_channel_close(pc->session, stream, &err);
@@ -498,8 +518,41 @@ void rtc_api_client_backlog(struct rtc_api *api, const char *unique_name, bool o
 	rtc_list_for_each(pos, &api->peer_connections) {
 		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
 
-		if (strcmp(pc->owner, unique_name) == 0)
+		if (strcmp(pc->owner, unique_name) == 0) {
+			pc->owner_silent = false;
 			backlog_hold(pc, over);
+		}
+	}
+}
+
+void rtc_api_client_silent(struct rtc_api *api, const char *unique_name)
+{
+	struct rtc_error err = { 0 };
+	struct rtc_list *pos, *c, *tmp;
+
+	rtc_error_set(&err, RTC_ERROR_OPERATION,
+		      "closed because the app does not read its messages: rtcd's "
+		      "org.freedesktop.DBus.Peer.Ping went unanswered while they piled up");
+	rtc_list_for_each(pos, &api->peer_connections) {
+		struct rtc_api_pc *pc = rtc_container_of(pos, struct rtc_api_pc, link);
+
+		if (strcmp(pc->owner, unique_name) != 0)
+			continue;
+		/* The channels whose messages go by signal: W3C's error, then
+		 * close, so that their peers stop waiting for this app. */
+		rtc_list_for_each_safe(c, tmp, &pc->data_channels) {
+			struct rtc_api_dc *dc = rtc_container_of(c, struct rtc_api_dc, link);
+
+			if (dc->state != RTC_DC_OPEN || dc->socket)
+				continue;
+			rtc_info("%s: %s", dc->path, err.message);
+			rtc_api_dc_emit_error(dc, &err);
+			rtc_api_dc_close(dc);
+		}
+		/* The association reads again, so the closes complete; what
+		 * arrives meanwhile is dropped, as the Error said. */
+		pc->owner_silent = true;
+		backlog_hold(pc, false);
 	}
 }
 
@@ -513,7 +566,7 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 		dc->bytes_received += len;
 	}
 	if ((dc->state != RTC_DC_OPEN && dc->state != RTC_DC_CLOSING) ||
-	    rtc_api_dc_socket_deliver(dc, binary, data, len)) {
+	    rtc_api_dc_socket_deliver(dc, binary, data, len) || dc->pc->owner_silent) {
 		dbus_message_unref(m);
 		return;
 	}
@@ -544,7 +597,8 @@ void rtc_api_dc_message(struct rtc_api_dc *dc, bool binary, const uint8_t *data,
 	dbus_message_iter_close_container(&it, &v);
 	rtc_bus_signal_send(dc->object, m);
 	/* A connection made while its owner was already behind. */
-	if (!dc->pc->backlog_hold && rtc_bus_client_backlogged(dc->pc->api->bus, dc->pc->owner))
+	if (!dc->pc->backlog_hold &&
+	    rtc_bus_client_reader(dc->pc->api->bus, dc->pc->owner) == RTC_BUS_READER_BEHIND)
 		backlog_hold(dc->pc, true);
 }
 

@@ -214,7 +214,6 @@ int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
 	api->next_track_number = 1;
 	rtc_list_init(&api->peer_connections);
 	rtc_list_init(&api->lingering_sockets);
-	api->next_pc_number = 1;
 	api->heap_trim = rtc_heap_trim_new(reactor);
 	api->manager = rtc_bus_object_add(bus, RTC_API_ROOT_PATH, NULL, manager_interfaces, api);
 	if (!api->manager) {

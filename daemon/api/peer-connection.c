@@ -814,9 +814,9 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 		goto fail;
 	pc->jsep = rtc_session_jsep_mut(pc->session);
 	pc->api = api;
-	pc->number = api->next_pc_number++;
+	/* Unguessable: a sandboxed app must not count others' connections. */
+	pc->number = rtc_bus_new_object_number(api->bus);
 	pc->bundle_policy = bundle_policy;
-	pc->next_dc_number = 1;
 	pc->connection_state = "new";
 	rtc_list_init(&pc->data_channels);
 	snprintf(pc->path, sizeof(pc->path), RTC_API_ROOT_PATH "/pc/%" PRIu64, pc->number);

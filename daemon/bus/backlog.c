@@ -18,6 +18,14 @@
  * client has read down to half of it. Past RTC_BUS_CLIENT_BACKLOG_MAX the
  * client gets no more signals and its calls are refused with a short
  * LimitsExceeded: its own penalty, nobody else's.
+ *
+ * Silence: a client whose bus connection is stuck, or whose proxy or library
+ * does not answer Ping, would be held forever, and its peers with it. A
+ * client that is held and has left a Ping unanswered for the unread timeout
+ * (60 s by default: a client that reads late, but reads, is never judged)
+ * is taken for not reading at all: the API layer closes its held channels
+ * with an Error, and it gets the penalty of one far behind until it answers
+ * a Ping again (we keep asking).
  */
 #include "bus/bus-private.h"
 
@@ -30,8 +38,8 @@
 /* A Ping after this many bytes sent since the last one was answered. */
 #define PING_EVERY_BYTES (512u << 10)
 /* How long a Ping may go unanswered before we ask again (the client is
- * still counted as not reading meanwhile). */
-#define PING_TIMEOUT_MS 10000
+ * still counted as not reading meanwhile), at most. */
+#define PING_TIMEOUT_MS 10000u
 /* After a Ping the bus refused (not the client's answer), ask again later. */
 #define PING_RETRY_NS (1000ull * 1000 * 1000)
 
@@ -110,22 +118,54 @@ static uint64_t outstanding(const struct rtc_bus_client *c)
 
 static void ping(struct rtc_bus_client *c);
 
-static void update(struct rtc_bus_client *c)
+static void tell(struct rtc_bus_client *c, enum rtc_bus_reader state)
+{
+	if (c->bus->backlog_fn)
+		c->bus->backlog_fn(c->bus->backlog_data, c->name, state);
+}
+
+/* Held, and silent for the unread timeout: taken for not reading. */
+static void judge_silence(struct rtc_bus_client *c)
 {
 	struct rtc_bus *bus = c->bus;
+	uint64_t now = rtc_reactor_now(bus->reactor);
+
+	if (c->backlog.silent || !c->backlog.over || !c->backlog.unanswered_since ||
+	    now - c->backlog.unanswered_since < bus->unread_timeout_ns)
+		return;
+	rtc_warn("bus: %s has left Peer.Ping unanswered for %llu s with %llu bytes unread: "
+		 "taken for not reading; closing the channels held for it",
+		 c->name, (unsigned long long)((now - c->backlog.unanswered_since) / 1000000000u),
+		 (unsigned long long)outstanding(c));
+	/* Told first: the Error signals it sends still go out. */
+	tell(c, RTC_BUS_READER_SILENT);
+	c->backlog.silent = true;
+}
+
+static void on_silence(void *userdata)
+{
+	judge_silence(userdata);
+}
+
+static void update(struct rtc_bus_client *c)
+{
 	uint64_t out = outstanding(c);
 
 	if (!c->backlog.over && out > RTC_BUS_CLIENT_BACKLOG_BYTES) {
 		c->backlog.over = true;
 		rtc_info("bus: %s is not reading its messages (%llu bytes unread): holding "
 			 "what it receives", c->name, (unsigned long long)out);
-		if (bus->backlog_fn)
-			bus->backlog_fn(bus->backlog_data, c->name, true);
+		tell(c, RTC_BUS_READER_BEHIND);
+		/* Silent long enough already? Judged from the timer, never from
+		 * inside the send that made it behind (the API layer may be in
+		 * the middle of delivering a message). */
+		if (c->backlog.silence && c->backlog.unanswered_since)
+			rtc_timer_arm(c->backlog.silence,
+				      c->backlog.unanswered_since + c->bus->unread_timeout_ns);
 	} else if (c->backlog.over && out <= RTC_BUS_CLIENT_BACKLOG_BYTES / 2) {
 		c->backlog.over = false;
 		rtc_info("bus: %s reads its messages again", c->name);
-		if (bus->backlog_fn)
-			bus->backlog_fn(bus->backlog_data, c->name, false);
+		tell(c, RTC_BUS_READER_KEEPING_UP);
 	}
 	if (!c->backlog.ping && out >= PING_EVERY_BYTES &&
 	    !(c->backlog.retry && rtc_timer_is_armed(c->backlog.retry)))
@@ -157,6 +197,17 @@ static void on_ping_reply(DBusPendingCall *pending, void *userdata)
 	c->backlog.ping = NULL;
 	if (read) {
 		c->backlog.acked = c->backlog.ping_mark;
+		c->backlog.unanswered_since = 0;
+		if (c->backlog.silence)
+			rtc_timer_disarm(c->backlog.silence);
+		if (c->backlog.silent) {
+			/* Served again; update() below holds it anew if it is
+			 * still far behind. */
+			c->backlog.silent = false;
+			c->backlog.over = false;
+			rtc_info("bus: %s answers Peer.Ping again", c->name);
+			tell(c, RTC_BUS_READER_KEEPING_UP);
+		}
 	} else {
 		if (!c->backlog.retry)
 			c->backlog.retry = rtc_timer_new(c->bus->reactor, on_retry, c);
@@ -174,10 +225,17 @@ static void ping(struct rtc_bus_client *c)
 	DBusMessage *msg = dbus_message_new_method_call(c->name, "/", "org.freedesktop.DBus.Peer",
 							"Ping");
 	DBusPendingCall *pending = NULL;
+	struct rtc_bus *bus = c->bus;
+	/* Asked again within the unread timeout, so that an answer after a
+	 * stall is seen soon. */
+	uint64_t timeout_ms = bus->unread_timeout_ns / 2000000u;
 
 	if (!msg)
 		return;
-	if (!dbus_connection_send_with_reply(c->bus->conn, msg, &pending, PING_TIMEOUT_MS) ||
+	if (timeout_ms > PING_TIMEOUT_MS)
+		timeout_ms = PING_TIMEOUT_MS;
+	if (!dbus_connection_send_with_reply(bus->conn, msg, &pending,
+					     timeout_ms ? (int)timeout_ms : 1) ||
 	    !pending) {
 		dbus_message_unref(msg);
 		return;
@@ -190,6 +248,16 @@ static void ping(struct rtc_bus_client *c)
 		dbus_pending_call_cancel(pending);
 		dbus_pending_call_unref(pending);
 		c->backlog.ping = NULL;
+		return;
+	}
+	/* The silence is counted from the first Ping it leaves unanswered. */
+	if (!c->backlog.unanswered_since) {
+		c->backlog.unanswered_since = rtc_reactor_now(bus->reactor);
+		if (!c->backlog.silence)
+			c->backlog.silence = rtc_timer_new(bus->reactor, on_silence, c);
+		if (c->backlog.silence)
+			rtc_timer_arm(c->backlog.silence,
+				      c->backlog.unanswered_since + bus->unread_timeout_ns);
 	}
 }
 
@@ -201,7 +269,7 @@ bool rtc_bus_backlog_send(struct rtc_bus *bus, DBusMessage *msg)
 	if (!c)
 		return true;
 	if (dbus_message_get_type(msg) == DBUS_MESSAGE_TYPE_SIGNAL &&
-	    outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX) {
+	    (outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX || c->backlog.silent)) {
 		if (c->backlog.dropped++ % 1000 == 0)
 			rtc_warn("bus: %s has %llu bytes unread: dropping its signals (%llu so far)",
 				 c->name, (unsigned long long)outstanding(c),
@@ -213,11 +281,16 @@ bool rtc_bus_backlog_send(struct rtc_bus *bus, DBusMessage *msg)
 	return true;
 }
 
-bool rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name)
+const char *rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name)
 {
 	struct rtc_bus_client *c = rtc_bus_client_get(bus, name);
 
-	return c && outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX;
+	if (c && c->backlog.silent)
+		return "Not reading: rtcd's org.freedesktop.DBus.Peer.Ping went unanswered "
+		       "while your messages piled up; answer it to be served again";
+	if (c && outstanding(c) > RTC_BUS_CLIENT_BACKLOG_MAX)
+		return "Too much unread: read your messages first";
+	return NULL;
 }
 
 void rtc_bus_backlog_free(struct rtc_bus_client *c)
@@ -230,6 +303,9 @@ void rtc_bus_backlog_free(struct rtc_bus_client *c)
 	if (c->backlog.retry)
 		rtc_timer_free(c->backlog.retry);
 	c->backlog.retry = NULL;
+	if (c->backlog.silence)
+		rtc_timer_free(c->backlog.silence);
+	c->backlog.silence = NULL;
 }
 
 void rtc_bus_set_backlog_fn(struct rtc_bus *bus, rtc_bus_client_backlog_fn fn, void *userdata)
@@ -238,9 +314,11 @@ void rtc_bus_set_backlog_fn(struct rtc_bus *bus, rtc_bus_client_backlog_fn fn, v
 	bus->backlog_data = userdata;
 }
 
-bool rtc_bus_client_backlogged(struct rtc_bus *bus, const char *unique_name)
+enum rtc_bus_reader rtc_bus_client_reader(struct rtc_bus *bus, const char *unique_name)
 {
 	struct rtc_bus_client *c = rtc_bus_client_get(bus, unique_name);
 
-	return c && c->backlog.over;
+	if (c && c->backlog.silent)
+		return RTC_BUS_READER_SILENT;
+	return c && c->backlog.over ? RTC_BUS_READER_BEHIND : RTC_BUS_READER_KEEPING_UP;
 }

@@ -15,6 +15,7 @@
  *   quota.c           per-connection quotas
  *   dict.c            strict a{sv} parsing and building
  *   backlog.c         per-message size limit; bytes sent to each client and not read yet
+ *   object-number.c   unguessable, never repeated numbers for object paths
  */
 #pragma once
 
@@ -22,6 +23,7 @@
 #include <sys/types.h>
 
 #include "bus/bus.h"
+#include "bus/object-number.h"
 
 #ifndef DBUS_INTERFACE_OBJECT_MANAGER   /* libdbus 1.14 does not name it */
 #define DBUS_INTERFACE_OBJECT_MANAGER "org.freedesktop.DBus.ObjectManager"
@@ -53,6 +55,9 @@ struct rtc_bus_backlog {
 	struct rtc_timer *retry;     /* to ask again after a refused Ping */
 	bool over;                   /* past RTC_BUS_CLIENT_BACKLOG_BYTES: held */
 	uint64_t dropped;            /* signals dropped past RTC_BUS_CLIENT_BACKLOG_MAX */
+	uint64_t unanswered_since;   /* when the oldest unanswered Ping left; 0: none */
+	struct rtc_timer *silence;   /* fires when that is the unread timeout ago */
+	bool silent;                 /* RTC_BUS_READER_SILENT */
 };
 
 struct rtc_bus_client {
@@ -207,9 +212,11 @@ struct rtc_bus {
 	struct rtc_bus_index identities; /* by key (quota.c) */
 	uint64_t quota_identity[RTC_QUOTA_COUNT_]; /* 0 = RTC_BUS_IDENTITY_QUOTA_FACTOR x quota (bus.h) */
 	struct rtc_bus_call *calls;     /* unanswered */
+	struct rtc_object_numbering numbering;
 	uint64_t dropped_signals;
 	rtc_bus_client_backlog_fn backlog_fn;
 	void *backlog_data;
+	uint64_t unread_timeout_ns;
 };
 
 /* ---- sizes and backlogs (backlog.c) ------------------------------------ */
@@ -225,8 +232,9 @@ uint64_t rtc_bus_message_size(DBusMessage *msg, uint64_t stop_above);
 /* Counts a message to a client; false: drop it (a signal to a client far
  * behind). */
 bool rtc_bus_backlog_send(struct rtc_bus *bus, DBusMessage *msg);
-/* The client is so far behind that its calls are refused. */
-bool rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name);
+/* Why the client's calls are refused (so far behind, or silent); NULL when
+ * they are not. */
+const char *rtc_bus_backlog_refuses(struct rtc_bus *bus, const char *name);
 void rtc_bus_backlog_free(struct rtc_bus_client *c);
 
 /* Outgoing bytes queued towards the bus beyond which signals are dropped

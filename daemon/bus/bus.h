@@ -41,7 +41,13 @@ struct rtc_bus_options {
 	const char *address;             /* for RTC_BUS_ADDRESS */
 	const char *name;                /* well-known name to own, e.g. "org.rtcd.WebRTC1" */
 	uint64_t quota[RTC_QUOTA_COUNT_]; /* per client connection; 0 = the default */
+	/* How long a client behind in reading may leave our Peer.Ping unanswered
+	 * before it is taken for not reading at all (RTC_BUS_READER_SILENT);
+	 * 0 = RTC_BUS_UNREAD_TIMEOUT_DEFAULT_NS. */
+	uint64_t unread_timeout_ns;
 };
+
+#define RTC_BUS_UNREAD_TIMEOUT_DEFAULT_NS (60ull * 1000 * 1000 * 1000)
 
 /* Called when a client connection (unique name) leaves the bus. The API layer
  * closes everything that client owned; after the callback returns, the bus
@@ -58,12 +64,25 @@ int rtc_bus_open(struct rtc_reactor *r, const struct rtc_bus_options *opts,
 void rtc_bus_close(struct rtc_bus *bus);
 DBusConnection *rtc_bus_connection(struct rtc_bus *bus);
 
-/* Called when a client has more bytes of our messages unread than it may
- * (over = true: the API layer holds what produces them, its channels'
- * receiving), and again when it has read down (over = false). */
-typedef void (*rtc_bus_client_backlog_fn)(void *userdata, const char *unique_name, bool over);
+/* How a client keeps up with reading what we send it (backlog.c). */
+enum rtc_bus_reader {
+	/* Reads: what it receives flows. */
+	RTC_BUS_READER_KEEPING_UP,
+	/* More bytes of our messages unread than it may: the API layer holds
+	 * what produces them (its channels' receiving) until it reads down. */
+	RTC_BUS_READER_BEHIND,
+	/* Behind, and our Peer.Ping unanswered for the unread timeout: taken
+	 * for not reading at all. The API layer closes what it held (with an
+	 * Error, so the peers stop waiting); its signals are dropped and its
+	 * calls refused (LimitsExceeded) until it answers a Ping again. */
+	RTC_BUS_READER_SILENT,
+};
+
+/* Called when a client's reader state changes. */
+typedef void (*rtc_bus_client_backlog_fn)(void *userdata, const char *unique_name,
+					  enum rtc_bus_reader state);
 void rtc_bus_set_backlog_fn(struct rtc_bus *bus, rtc_bus_client_backlog_fn fn, void *userdata);
-bool rtc_bus_client_backlogged(struct rtc_bus *bus, const char *unique_name);
+enum rtc_bus_reader rtc_bus_client_reader(struct rtc_bus *bus, const char *unique_name);
 
 /* Defaults used for quota slots left 0 in rtc_bus_options. */
 uint64_t rtc_bus_quota_default(enum rtc_quota q);
@@ -178,6 +197,10 @@ void rtc_bus_object_add_object_manager(struct rtc_bus_object *obj);
 void rtc_bus_object_remove(struct rtc_bus_object *obj);
 const char *rtc_bus_object_path(const struct rtc_bus_object *obj);
 const char *rtc_bus_object_owner(const struct rtc_bus_object *obj); /* NULL if public */
+/* A number for a new object's path (.../pc/<n>): in 1 .. 2^63 - 1, written
+ * in decimal; unguessable (a keyed permutation of a counter, so an app cannot
+ * count others' objects) and never returned twice while the daemon runs. */
+uint64_t rtc_bus_new_object_number(struct rtc_bus *bus);
 
 /* Emits PropertiesChanged for the named properties (NULL-terminated) of one
  * interface, values read through their getters, unicast to the owner. */

@@ -287,6 +287,7 @@ static DBusHandlerResult filter(DBusConnection *conn, DBusMessage *msg, void *da
 static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void *data)
 {
 	struct rtc_bus *bus = data;
+	const char *why;
 	uint64_t size;
 
 	if (dbus_message_get_type(msg) != DBUS_MESSAGE_TYPE_METHOD_CALL)
@@ -301,9 +302,8 @@ static DBusHandlerResult on_message(DBusConnection *conn, DBusMessage *msg, void
 			       RTC_BUS_MAX_MESSAGE_BYTES);
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
-	if (rtc_bus_backlog_refuses(bus, dbus_message_get_sender(msg))) {
-		rtc_bus_refuse(bus, msg, DBUS_ERROR_LIMITS_EXCEEDED,
-			       "Too much unread: read your messages first");
+	if ((why = rtc_bus_backlog_refuses(bus, dbus_message_get_sender(msg)))) {
+		rtc_bus_refuse(bus, msg, DBUS_ERROR_LIMITS_EXCEEDED, "%s", why);
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
 	rtc_bus_client_receive(bus, msg);
@@ -426,6 +426,14 @@ int rtc_bus_open(struct rtc_reactor *r, const struct rtc_bus_options *opts,
 	bus->clients.key_of = client_key;
 	for (int q = 0; q < RTC_QUOTA_COUNT_; q++)
 		bus->quota[q] = opts->quota[q] ? opts->quota[q] : rtc_bus_quota_default(q);
+	bus->unread_timeout_ns = opts->unread_timeout_ns ? opts->unread_timeout_ns
+							 : RTC_BUS_UNREAD_TIMEOUT_DEFAULT_NS;
+	ret = rtc_object_numbering_init(&bus->numbering);
+	if (ret < 0) {
+		rtc_err("bus: no random key for object numbers: %s", strerror(-ret));
+		*err_msg = "cannot read random bytes";
+		goto fail;
+	}
 
 	bus->conn = connect_bus(opts, &e);
 	if (!bus->conn) {

@@ -146,6 +146,11 @@ const char *rtc_bus_object_owner(const struct rtc_bus_object *obj)
 	return obj->owner;
 }
 
+uint64_t rtc_bus_new_object_number(struct rtc_bus *bus)
+{
+	return rtc_object_numbering_next(&bus->numbering);
+}
+
 void rtc_bus_objects_free(struct rtc_bus *bus)
 {
 	for (size_t i = 0; i < bus->objects.n; i++)

@@ -93,9 +93,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rtc_recv_stream_report(s, now, &b);
 			break;
 		}
-		while (rtc_recv_stream_poll_frame(s, now, &f))
+		while (rtc_recv_stream_poll_frame(s, now, &f)) {
 			if (f.data)
 				touch(f.data, f.len);
+			if (f.fec)      /* a gap's next packet, for FEC */
+				touch(f.fec, f.fec_len);
+		}
 		while (rtc_recv_stream_poll_feedback(s, now, &item))
 			if (item.type == RTC_RTCP_NACK && (!item.nack.seq_count || item.nack.seq_count > 64))
 				abort();

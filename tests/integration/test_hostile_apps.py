@@ -5,12 +5,15 @@ cannot take the file descriptors another app's peer connection needs; a peer
 connection that gets no socket says so; rtcd raises its soft fd limit; a
 sandboxed app cannot tell another's objects from absent ones; a peer's
 multicast and broadcast candidates are refused; GetStats' dtlsState on a
-connected transport.
+connected transport; object numbers nobody can predict; InvalidStateError on
+a closing object, UnknownObject once it is gone.
 
 The apps are Flatpak-like sandboxes (bubblewrap with a /.flatpak-info of
 their own), so that rtcd tells them apart by app id as it would on a desktop."""
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -238,6 +241,36 @@ def test_foreign_object_looks_absent(d):
     assert rtcdtest.prop(owner, pc.object_path, PC, "SignalingState") == "stable"
 
 
+def test_object_numbers_unguessable(d):
+    """Object paths carry numbers nobody can predict or count from: two apps
+    creating peer connections and channels in turn get numbers that are not
+    consecutive (nor close), spread over 1 .. 2^63 - 1 in decimal, and none
+    comes back over 300 create/close cycles (the contract: never reused)."""
+    buses = [d.bus(), d.bus()]
+    pc_re = re.compile(r"^%s/pc/([1-9][0-9]*)$" % ROOT)
+    order, seen = [], set()
+    for i in range(300):
+        bus = buses[i % 2]
+        pc = d.create_peer_connection(bus)
+        m = pc_re.match(pc.object_path)
+        assert m, pc.object_path
+        order.append(int(m.group(1)))
+        for label in ("a", "b"):
+            ch = str(pc.CreateDataChannel(label, E))
+            assert re.match(r"^%s/dc/[1-9][0-9]*$" % re.escape(pc.object_path), ch), ch
+            order.append(int(ch.rsplit("/", 1)[1]))
+        pc.Close()
+    seen = set(order)
+    gaps = [abs(a - b) for a, b in zip(order, order[1:])]
+    comment("first numbers %s; smallest gap between consecutive objects 2^%.1f" % (
+        order[:3], math.log2(min(gaps))))
+    assert len(seen) == len(order), "a number was used twice"
+    assert all(0 < n < 1 << 63 for n in order), order
+    # Random 63-bit numbers closer than 2^32: about one pair in 2^30.
+    assert min(gaps) > 1 << 32, sorted(gaps)[:5]
+    assert max(order) > 1 << 61 and min(order) < 1 << 61, (min(order), max(order))
+
+
 def test_group_candidates_refused(d):
     """A peer's multicast, broadcast or unspecified candidate is refused
     (OperationError): no check goes there (test-ice-agent looks at the wire)."""
@@ -285,6 +318,49 @@ def test_dtls_state_in_stats(d):
         assert transport["iceState"] in ("connected", "completed"), transport
 
 
+def test_calls_on_closing_and_closed_objects(d):
+    """W3C's InvalidStateError while an object exists but is closing; once
+    gone, UnknownObject (the contract: Close frees a peer connection and its
+    channels at once, rtcd keeps no closed objects). A channel closed toward
+    a peer that does not answer (its rtcd is stopped) stays "closing" until
+    the stream reset completes: Send and OpenSocket are InvalidStateError,
+    Close again is a no-op, properties read; then it is removed."""
+    import signal
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from test_datachannel import connect_pair
+    DC = rtcdtest.DC
+    with rtcdtest.Daemon() as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        assert rtcdtest.pump(lambda: "Open" in sig_a.members(ch), 5)
+        chan = dbus.Interface(bus_a.get_object(BUS_NAME, ch), DC)
+        d2.rtcd.send_signal(signal.SIGSTOP)
+        try:
+            chan.Close()
+            assert rtcdtest.prop(bus_a, ch, DC, "ReadyState") == "closing"
+            answers = []
+            for call in (lambda: chan.Send("late", signature="v"), chan.OpenSocket):
+                try:
+                    call()
+                    answers.append("ok")
+                except dbus.exceptions.DBusException as e:
+                    answers.append(error_name(e))
+            chan.Close()        # W3C: nothing more to do
+            comment("calls on a closing channel: %s" % answers)
+            assert answers == ["org.rtcd.WebRTC1.Error.InvalidStateError"] * 2, answers
+        finally:
+            d2.rtcd.send_signal(signal.SIGCONT)
+        assert rtcdtest.pump(lambda: "Close" in sig_a.members(ch), 10), sig_a.members(ch)
+        a.Close()
+        for path, call in ((ch, lambda: chan.Send("x", signature="v")),
+                           (a.object_path, lambda: a.CreateOffer(E)),
+                           (a.object_path, lambda: a.GetStats())):
+            try:
+                call()
+                raise AssertionError("a closed object answered")
+            except dbus.exceptions.DBusException as e:
+                assert error_name(e) == "org.freedesktop.DBus.Error.UnknownObject", (path, e)
+
+
 def main():
     tap = rtcdtest.Tap()
     # rtcd with 1024 open files and no way to raise them, as under a unit
@@ -308,8 +384,9 @@ def main():
     port = 20000 + os.getpid() % 20000
     with rtcdtest.Daemon(["--port-range=%d-%d" % (port, port)]) as d:
         tap.run(test_no_socket_is_an_error, d)
-    for t in (test_foreign_object_looks_absent, test_group_candidates_refused,
-              test_dtls_state_in_stats):
+    for t in (test_foreign_object_looks_absent, test_object_numbers_unguessable,
+              test_group_candidates_refused, test_dtls_state_in_stats,
+              test_calls_on_closing_and_closed_objects):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)
     return tap.done()

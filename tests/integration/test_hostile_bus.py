@@ -150,7 +150,7 @@ def test_oversize_message_sandboxed(d):
     oversize(d, sandbox_prefix(d))
 
 
-def test_stalled_signal_reader(d):
+def test_stalled_signal_reader(d, secs=15):
     """A receives with Message signals and stops reading its bus connection;
     its peer writes 64 KiB records as fast as rtcd takes them."""
     bus_a, bus_b = d.bus(), d.bus()
@@ -169,7 +169,6 @@ def test_stalled_signal_reader(d):
     rss0 = rss_mib(d)
 
     # From here on nothing reads bus_b (the main loop does not run).
-    secs = 15
     byst = Bystander(d, secs)
     record = bytes([2]) + bytes(64 * 1024)
     written = 0

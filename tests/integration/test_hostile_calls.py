@@ -5,7 +5,9 @@ Send toward a peer that does not read, AddIceCandidate without end, a
 description with a flood of candidates. Each test prints rtcd's RSS and a
 bystander client's worst call latency during the attack."""
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -104,6 +106,82 @@ def test_send_past_quota(d):
         # The peer runs again: the buffer drains and Send is taken again.
         assert rtcdtest.pump(lambda: rtcdtest.prop(bus_a, ch, DC, "BufferedAmount") < MIB, 30)
         dc(bus_a, ch).Send("after", signature="v")
+
+
+def channel_sockets(bus, channels):
+    socks = []
+    for c in channels:
+        s = socket.socket(fileno=dc(bus, c).OpenSocket().take())
+        s.setblocking(False)
+        socks.append(s)
+    return socks
+
+
+def fill(socks, secs):
+    """Writes 64 KiB records into every socket as fast as they take them."""
+    record = bytes([2]) + bytes(64 * 1024)
+    written = 0
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        _, w, _ = select.select([], socks, [], 0.1)
+        for s in w:
+            try:
+                while True:
+                    s.send(record)
+                    written += len(record) - 1
+            except BlockingIOError:
+                pass
+    return written
+
+
+def test_socket_writes_past_quota(d):
+    """OpenSocket's data plane obeys the owner's --max-buffered-bytes (4 MiB
+    here) over all its channels, as Send does. 16 channels toward a peer that
+    does not read (its rtcd is stopped for a few seconds): each socket alone
+    stops at 1 MiB,
+    together they held 16 MiB; rtcd now stops reading every socket of the
+    owner once its channels hold the quota (the app's writes block: the
+    socket's backpressure). Another client's Send is not refused, a
+    bystander's calls are answered, and once the peer reads, all drains."""
+    with rtcdtest.Daemon() as d2:
+        bus_a, bus_b, sig_a, sig_b, a, b, ch = connect_pair(d, d2)
+        chans = [ch] + [str(a.CreateDataChannel("c%d" % i, E)) for i in range(15)]
+        assert rtcdtest.pump(lambda: all("Open" in sig_a.members(c) for c in chans), 10), \
+            [sig_a.members(c) for c in chans]
+        socks = channel_sockets(bus_a, chans)
+        # What rtcd took from the sockets (W3C data-channel bytesSent).
+        sent = lambda: sum(int(v["bytesSent"]) for v in a.GetStats().values()
+                           if v["type"] == "data-channel")
+        # Another client of the same rtcd, with a connection of its own.
+        bus_c, _, sig_c, _, c1, c2, ch_c = connect_pair(d)
+        assert rtcdtest.pump(lambda: "Open" in sig_c.members(ch_c), 10), sig_c.members(ch_c)
+        before = rss_kib(d.rtcd.pid)
+        by = Bystander(d)
+        d2.rtcd.send_signal(signal.SIGSTOP)
+        try:
+            written = fill(socks, 3)
+            held = [rtcdtest.prop(bus_a, c, DC, "BufferedAmount") for c in chans]
+            sent_then = sent()
+            after = rss_kib(d.rtcd.pid)
+            for _ in range(8):      # 2 MiB: within the other client's own quota
+                dc(bus_c, ch_c).Send(dbus.ByteArray(bytes(256 * 1024)), signature="v")
+        finally:
+            d2.rtcd.send_signal(signal.SIGCONT)
+        report("16 sockets to a stopped peer", d, before, by)
+        print("# the app wrote %d KiB into its sockets; its channels hold %d KiB "
+              "(largest %d KiB); RSS %d -> %d KiB" % (
+                  written // 1024, sum(held) // 1024, max(held) // 1024, before, after))
+        assert sum(held) <= 4 * MIB, held
+        if not sanitized():
+            assert after - before < 16 * 1024, (before, after)
+        # The peer reads again: what the channels held leaves, and the
+        # sockets are read again (the quota frees as the peer acknowledges:
+        # more than the quota taken from them means they drained).
+        assert rtcdtest.pump(lambda: sent() - sent_then > 4 * MIB, 30), \
+            (sent() - sent_then, [rtcdtest.prop(bus_a, c, DC, "BufferedAmount") for c in chans])
+        assert fill(socks, 1) > 0, "the sockets are not read again"
+        errors = [args for (p, _, m, args) in sig_a.log if p in chans and m == "Error"]
+        assert not errors, errors
 
 
 def answerer(d, bus):
@@ -234,6 +312,8 @@ def main():
     tap = rtcdtest.Tap()
     with rtcdtest.Daemon(["--max-buffered-bytes=%d" % (4 * MIB)]) as d:
         tap.run(test_send_past_quota, d)
+    with rtcdtest.Daemon(["--max-buffered-bytes=%d" % (4 * MIB)]) as d:
+        tap.run(test_socket_writes_past_quota, d)
     for t in (test_add_ice_candidate_bounded, test_descriptions_invalidated, test_huge_candidate_sdp):
         with rtcdtest.Daemon() as d:
             tap.run(t, d)

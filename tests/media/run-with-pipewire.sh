@@ -47,7 +47,7 @@ pids+=($!)
 
 # Ready when the core answers and WirePlumber has joined as a client.
 ready=0
-for _ in $(seq 100); do
+for _ in $(seq 300); do   # 30 s: a loaded CI machine is slow to start them
 	if pw-cli ls Client 2>/dev/null | grep -q "WirePlumber \\[export\\]"; then
 		ready=1
 		break

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -74,6 +75,8 @@ static pid_t start_source2(const char *flag, const char *flag2, const char *name
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* A test that crashes takes its sources with it. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		const char *argv[6];
 		int n = 0;
 		argv[n++] = source_program;
@@ -157,6 +160,8 @@ struct sink {
 	bool have_counter, wrong_size;
 	uint32_t expect_width, expect_height;
 	uint64_t convert_ns;            /* capture_ns to the callback, summed */
+	bool scaled;                    /* the marks do not survive scaling */
+	bool beside_scaled;             /* shares the reactor with a scaled capture */
 	/* audio */
 	uint64_t samples;
 	uint32_t sample_rate, channels;
@@ -339,10 +344,54 @@ static void check_video_flow(struct sink *s, uint32_t width, uint32_t height)
 	printf("# %u frames of %ux%u in 2 s; buffer to I420 frame: %.0f us on average\n",
 	       s->frames, s->width, s->height,
 	       s->frames ? (double)s->convert_ns / s->frames / 1000 : 0.0);
-	CHECK(s->frames >= 40 && s->frames <= 80);
+	/* Scaling costs tens of ms a frame under ASan, on the reactor thread
+	 * all captures share: there only flow counts. */
+	if (s->scaled || s->beside_scaled)
+		CHECK(s->frames >= 10 && s->frames <= 80);
+	else
+		CHECK(s->frames >= 40 && s->frames <= 80);
 	CHECK(!s->wrong_size);
-	CHECK_INTEQ(s->bad_marks, 0);
-	CHECK_INTEQ(s->backwards, 0);
+	if (!s->scaled) {
+		CHECK_INTEQ(s->bad_marks, 0);
+		CHECK_INTEQ(s->backwards, 0);
+	}
+}
+
+/* Two captures of one camera at two sizes: the camera runs at the first's
+ * size, so the second's frames are scaled down to what it asked. */
+static void test_two_sizes_one_camera(void)
+{
+	struct watcher w;
+	struct sink a = { .beside_scaled = true }, b = { .scaled = true };
+	struct rtc_error err = { 0 };
+	struct rtc_pw_settings set;
+
+	if (!new_context(&w)) {
+		CHECK(0);
+		return;
+	}
+	pid_t pid = start_source(NULL, "rtcd-test-cam", "Test Camera");
+	CHECK(SPIN_UNTIL(has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam"), 5000));
+	a.cap = rtc_pw_capture_new(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam", NULL,
+				   &sink_callbacks, &a, &err);
+	CHECK(a.cap && SPIN_UNTIL(a.frames >= 5, 5000));
+	b.cap = rtc_pw_capture_new(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-cam",
+				   &(struct rtc_pw_constraints){ .width = 320, .height = 180 },
+				   &sink_callbacks, &b, &err);
+	CHECK(b.cap);
+	if (a.cap && b.cap) {
+		CHECK(SPIN_UNTIL(b.ready || b.ended, 5000));
+		CHECK_INTEQ(b.ready, 1);
+		rtc_pw_capture_settings(b.cap, &set);
+		CHECK_INTEQ(set.width, 320);
+		CHECK_INTEQ(set.height, 180);
+		check_video_flow(&b, 320, 180);
+		check_video_flow(&a, 640, 480);
+	}
+	rtc_pw_capture_free(b.cap);
+	rtc_pw_capture_free(a.cap);
+	stop_source(pid);
+	rtc_pw_context_free(w.ctx);
 }
 
 static void test_capture_apply_unplug(void)
@@ -397,7 +446,16 @@ static void test_capture_apply_unplug(void)
 	CHECK(strncmp(s.applied_error.message, "width", 5) == 0);
 	printf("# %s\n", s.applied_error.message);
 	spin_for(300);
+	/* Back at 320x240; the camera may still run at the size the failed
+	 * attempt got (it had not idled yet), and then the frames are scaled
+	 * down to 320x240, which the counters do not survive. */
+	struct rtc_pw_settings after;
+	rtc_pw_capture_settings(s.cap, &after);
+	CHECK_INTEQ(after.width, 320);
+	CHECK_INTEQ(after.height, 240);
+	s.scaled = true;
 	check_video_flow(&s, 320, 240);
+	s.scaled = false;
 	CHECK_INTEQ(s.ended, 0);
 
 	/* Invalid values are refused at once. */
@@ -908,6 +966,7 @@ int main(int argc, char **argv)
 		RUN_CASE(test_exclusion_and_default);
 		RUN_CASE(test_capture_apply_unplug);
 		RUN_CASE(test_overconstrained_start);
+		RUN_CASE(test_two_sizes_one_camera);
 		RUN_CASE(test_capture_nv12);
 		RUN_CASE(test_capture_yuy2);
 		RUN_CASE(test_capture_audio);

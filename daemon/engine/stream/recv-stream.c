@@ -379,6 +379,10 @@ bool rtc_recv_stream_poll_frame(struct rtc_recv_stream *s, uint64_t now,
 	*out = (struct rtc_recv_frame){
 		.codec = RTC_CODEC_OPUS, .rtp_timestamp = a.timestamp,
 		.data = a.lost ? NULL : a.payload, .len = a.lost ? 0 : a.len,
+		.samples = a.samples,
+		/* A gap inserted only to deepen the buffer has nothing to recover. */
+		.fec = a.lost && !a.expand ? a.fec_payload : NULL,
+		.fec_len = a.lost && !a.expand && a.fec_payload ? a.fec_len : 0,
 	};
 	out->has_capture_ntp = rtc_rtcp_sync_rtp_to_ntp(&s->sync, a.timestamp,
 							&out->capture_ntp);

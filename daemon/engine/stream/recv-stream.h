@@ -45,7 +45,8 @@ struct rtc_recv_stream_config {
 	bool nack, pli, fir;            /* feedback the peer understands */
 };
 
-/* A frame to decode, or (audio only) a gap to conceal: data NULL. */
+/* A frame to decode, or (audio only) a gap to conceal: data NULL, with its
+ * length and, when there, the next packet for FEC. */
 struct rtc_recv_frame {
 	enum rtc_codec codec;
 	const uint8_t *data;            /* valid until the next call on the stream */
@@ -56,6 +57,13 @@ struct rtc_recv_frame {
 	 * mapped its RTP clock: lip sync across its streams. */
 	bool has_capture_ntp;
 	uint64_t capture_ntp;
+	/* Audio: the duration in RTP clock ticks (48 kHz samples for Opus),
+	 * of the frame or of the gap. A gap also carries the packet after it
+	 * when the playout buffer holds it, for the decoder's in-band FEC
+	 * (Opus LBRR); NULL: conceal (PLC). Valid like data. */
+	unsigned samples;
+	const uint8_t *fec;
+	size_t fec_len;
 };
 
 /* W3C inbound-rtp (and remote-outbound-rtp from SRs). */

@@ -277,6 +277,58 @@ static void test_audio(void)
 	rtc_recv_stream_free(r);
 }
 
+/* A lost audio packet's gap says how long it is and carries the packet
+ * after it (for Opus FEC); a gap with nothing after it carries nothing. */
+static void test_audio_gap_fec(void)
+{
+	struct rtc_send_stream_config sc = {
+		.codec = RTC_CODEC_OPUS, .payload_type = 96, .rtx_payload_type = -1,
+		.ssrc = 0x1000, .mtu = 1200,
+	};
+	struct rtc_send_stream *s;
+	struct rtc_recv_stream *r = receiver(RTC_CODEC_OPUS, -1, false);
+	uint8_t opus[40] = { 9 << 3 };          /* SILK 20 ms: 960 samples */
+	static struct pkt pk[4];
+	struct rtc_recv_frame f;
+	struct rtc_error err;
+	unsigned frames = 0, gaps = 0, gaps_with_fec = 0, last_gap_samples = 0;
+
+	CHECK_INTEQ(rtc_send_stream_new(&sc, &s, &err), 0);
+	for (unsigned i = 0; i < 40; i++) {
+		uint64_t t = S + i * 20 * MS;
+
+		opus[1] = (uint8_t)i;
+		rtc_send_stream_frame(s, t, opus, sizeof(opus), -1, &err);
+		CHECK_INTEQ(drain(s, t, pk, 4), 1);
+		if (i != 20)
+			deliver(r, t + 30 * MS, &pk[0]);
+		for (uint64_t at = t; at < t + 20 * MS; at += 5 * MS)
+			while (rtc_recv_stream_poll_frame(r, at, &f)) {
+				CHECK_INTEQ(f.samples, 960);
+				if (f.data) {
+					frames++;
+					CHECK(!f.fec);
+					CHECK_INTEQ(f.fec_len, 0);
+					continue;
+				}
+				gaps++;
+				last_gap_samples = f.samples;
+				if (!f.fec)
+					continue;
+				/* Only the lost packet's gap has one: the next packet. */
+				gaps_with_fec++;
+				CHECK_INTEQ(f.fec_len, sizeof(opus));
+				CHECK_INTEQ(f.fec[1], 21);
+			}
+	}
+	CHECK_INTEQ(gaps_with_fec, 1);
+	CHECK(gaps >= 1);
+	CHECK_INTEQ(last_gap_samples, 960);
+	CHECK(frames >= 30);
+	rtc_send_stream_free(s);
+	rtc_recv_stream_free(r);
+}
+
 static void test_refused(void)
 {
 	struct rtc_recv_stream *r = receiver(RTC_CODEC_VP8, 97, true);
@@ -338,6 +390,7 @@ int main(void)
 	RUN(test_key_frame_request);
 	RUN(test_sender_report_sync);
 	RUN(test_audio);
+	RUN(test_audio_gap_fec);
 	RUN(test_refused);
 	RUN(test_key_frame_request_before_packets);
 	return rtc_test_done();

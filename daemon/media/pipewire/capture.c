@@ -28,8 +28,11 @@
 #define NS_PER_S 1000000000ull
 /* A device that has not produced a format by then is not going to. */
 #define START_TIMEOUT_NS (5 * NS_PER_S)
-/* How long a reconnection waits for the device to idle: 50 × 20 ms. */
+/* A reconnection waits at least 10 × 20 ms (the device's state as we last
+ * heard it may predate our disconnect), then until the device idles, at
+ * most 50 × 20 ms in all. */
 #define IDLE_WAIT_STEP_NS (20 * 1000000ull)
+#define IDLE_WAIT_MIN_TRIES 10
 #define IDLE_WAIT_TRIES 50
 
 enum phase {
@@ -57,6 +60,7 @@ struct rtc_pw_capture {
 	bool disconnecting;              /* our own disconnect: not an end */
 
 	struct rtc_pw_settings settings;
+	uint32_t device_width, device_height;   /* negotiated; settings has what is delivered */
 	enum rtc_raw_format raw_format;
 	uint32_t audio_format;           /* SPA_AUDIO_FORMAT_S16 / F32 */
 	struct rtc_raw_converter *converter;
@@ -294,8 +298,8 @@ static bool read_format(struct rtc_pw_capture *cap, const struct spa_pod *param)
 		if (size.width == 0 || size.height == 0 || size.width > RTC_VIDEO_MAX_DIMENSION ||
 		    size.height > RTC_VIDEO_MAX_DIMENSION)
 			return false;
-		cap->settings.width = size.width;
-		cap->settings.height = size.height;
+		cap->device_width = size.width;
+		cap->device_height = size.height;
 		cap->settings.frame_rate = rate.denom ? (double)rate.num / rate.denom : 0;
 		cap->settings.format = rtc_raw_format_name(cap->raw_format);
 		return true;
@@ -314,20 +318,26 @@ static bool read_format(struct rtc_pw_capture *cap, const struct spa_pod *param)
 	return true;
 }
 
-/* The constraint the negotiated settings do not meet, or NULL. A camera
- * faster than asked is fine (the encoder can drop); slower is not. */
-static const char *unmet_constraint(const struct rtc_pw_capture *cap)
+/* The constraint the negotiated format does not meet, or NULL; on success
+ * the settings say what will be delivered. A larger picture than asked is
+ * cropped to the asked aspect ratio and scaled down (a camera running for
+ * another consumer keeps its size: PipeWire cannot renegotiate it); a
+ * smaller one is not scaled up. A camera faster than asked is fine (the
+ * encoder can drop); slower is not. */
+static const char *unmet_constraint(struct rtc_pw_capture *cap)
 {
-	const struct rtc_pw_settings *s = &cap->settings;
+	struct rtc_pw_settings *s = &cap->settings;
 	const struct rtc_pw_constraints *c = &cap->want;
 
 	if (cap->kind == RTC_PW_VIDEOINPUT) {
-		if (s->width != c->width)
+		if (cap->device_width < c->width)
 			return "width";
-		if (s->height != c->height)
+		if (cap->device_height < c->height)
 			return "height";
 		if (s->frame_rate > 0 && s->frame_rate + 0.5 < c->frame_rate)
 			return "frame-rate";
+		s->width = c->width;
+		s->height = c->height;
 		return NULL;
 	}
 	if (s->sample_rate != c->sample_rate)
@@ -352,6 +362,32 @@ static void on_param_changed(void *userdata, uint32_t id, const struct spa_pod *
 	rtc_idle_schedule(cap->idle);
 }
 
+/* The middle of src at the aspect ratio of width × height, scaled to it. */
+static struct rtc_video_frame *crop_and_scale(const struct rtc_video_frame *src, uint32_t width,
+					      uint32_t height)
+{
+	struct rtc_video_frame *dst = rtc_video_frame_new(width, height);
+	struct rtc_video_frame view = *src;
+
+	if (!dst)
+		return NULL;
+	/* Even crop offsets and sizes keep the chroma planes aligned. */
+	if ((uint64_t)src->width * height > (uint64_t)src->height * width)
+		view.width = (uint32_t)((uint64_t)src->height * width / height) & ~1u;
+	else
+		view.height = (uint32_t)((uint64_t)src->width * height / width) & ~1u;
+	if (view.width < 2 || view.height < 2) {
+		view.width = src->width;
+		view.height = src->height;
+	}
+	uint32_t x = ((src->width - view.width) / 2) & ~1u, y = ((src->height - view.height) / 2) & ~1u;
+	view.plane[0] = src->plane[0] + (size_t)y * src->stride[0] + x;
+	view.plane[1] = src->plane[1] + (size_t)(y / 2) * src->stride[1] + x / 2;
+	view.plane[2] = src->plane[2] + (size_t)(y / 2) * src->stride[2] + x / 2;
+	rtc_raw_scale(&view, dst);
+	return dst;
+}
+
 static void deliver_video(struct rtc_pw_capture *cap, struct spa_buffer *buf, uint64_t now)
 {
 	struct rtc_pw_block blocks[3] = { 0 };
@@ -370,19 +406,19 @@ static void deliver_video(struct rtc_pw_capture *cap, struct spa_buffer *buf, ui
 	}
 	/* Cameras that give one block per plane fill several datas; the
 	 * others one: try the planes as given. */
-	if (rtc_pw_picture_locate(cap->raw_format, cap->settings.width, cap->settings.height,
+	if (rtc_pw_picture_locate(cap->raw_format, cap->device_width, cap->device_height,
 				  blocks, n, &pic) < 0 &&
-	    (n == 1 || rtc_pw_picture_locate(cap->raw_format, cap->settings.width,
-					     cap->settings.height, blocks, 1, &pic) < 0)) {
+	    (n == 1 || rtc_pw_picture_locate(cap->raw_format, cap->device_width,
+					     cap->device_height, blocks, 1, &pic) < 0)) {
 		if (cap->dropped++ == 0)
 			rtc_warn("pipewire: %s: a %s buffer too small for %ux%u, dropped",
-				 cap->device_id, cap->settings.format, cap->settings.width,
-				 cap->settings.height);
+				 cap->device_id, cap->settings.format, cap->device_width,
+				 cap->device_height);
 		return;
 	}
 	/* I420 wants even sizes; a camera's odd edge row or column is cut. */
-	struct rtc_video_frame *frame = rtc_video_frame_new(cap->settings.width & ~1u,
-							    cap->settings.height & ~1u);
+	struct rtc_video_frame *frame = rtc_video_frame_new(cap->device_width & ~1u,
+							    cap->device_height & ~1u);
 	if (!frame)
 		return;
 	if (rtc_raw_convert(cap->converter, &pic, frame, &err) < 0) {
@@ -392,6 +428,14 @@ static void deliver_video(struct rtc_pw_capture *cap, struct spa_buffer *buf, ui
 		return;
 	}
 	frame->capture_ns = now;
+	if (frame->width != cap->settings.width || frame->height != cap->settings.height) {
+		struct rtc_video_frame *scaled = crop_and_scale(frame, cap->settings.width,
+								cap->settings.height);
+		rtc_video_frame_free(frame);
+		if (!scaled)
+			return;
+		frame = scaled;
+	}
 	cap->cb.video_frame(cap->userdata, frame);
 }
 
@@ -551,7 +595,9 @@ static void on_idle_wait(void *userdata)
 
 	if (cap->phase == PHASE_ENDED)
 		return;
-	if (node && node->state == PW_NODE_STATE_RUNNING && cap->idle_waits++ < IDLE_WAIT_TRIES) {
+	bool running = node && node->state == PW_NODE_STATE_RUNNING;
+	if ((cap->idle_waits < IDLE_WAIT_MIN_TRIES || running) &&
+	    cap->idle_waits++ < IDLE_WAIT_TRIES) {
 		rtc_timer_arm(cap->idle_wait_timer,
 			      rtc_reactor_now(cap->ctx->reactor) + IDLE_WAIT_STEP_NS);
 		return;

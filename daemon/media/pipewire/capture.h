@@ -5,8 +5,12 @@
  * interleaved audio frames (media/raw/raw-frame.h) on the reactor thread.
  *
  * Video: the camera may give I420, NV12, YUY2 or MJPG (converted with
- * media/raw/convert.h); the constrained size and rate are offered as the
- * preferred values of ranges, so PipeWire picks them when the camera can.
+ * media/raw/convert.h). The constrained size and rate are offered exactly
+ * first, then as preferred values of ranges. A camera that ends up larger
+ * than asked (it runs for another consumer at that size, and PipeWire
+ * cannot renegotiate a running node) is cropped to the asked aspect ratio
+ * and scaled down; smaller than asked, or slower, is OverconstrainedError.
+ * Frame-rate is a minimum: a faster camera is delivered as it is.
  * Audio: S16LE or F32LE (converted to S16), at the constrained rate and
  * channel count (48 kHz mono by default), which PipeWire's own converter
  * provides from whatever the device does.
