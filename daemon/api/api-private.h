@@ -40,7 +40,6 @@ struct rtc_api {
 	struct rtc_media_devices *media;  /* the daemon's, borrowed */
 	struct rtc_list tracks;           /* rtc_api_track.link */
 	struct rtc_list user_media;       /* GetUserMedia calls waiting for devices */
-	uint64_t next_track_number;
 };
 
 struct rtc_api_pc {

@@ -211,7 +211,6 @@ int rtc_api_new(struct rtc_reactor *reactor, struct rtc_bus *bus,
 	api->media = media;
 	rtc_list_init(&api->tracks);
 	rtc_list_init(&api->user_media);
-	api->next_track_number = 1;
 	rtc_list_init(&api->peer_connections);
 	rtc_list_init(&api->lingering_sockets);
 	api->heap_trim = rtc_heap_trim_new(reactor);

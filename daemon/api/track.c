@@ -377,7 +377,7 @@ int rtc_api_track_publish(struct rtc_api_track *track, struct rtc_error *err)
 {
 	struct rtc_api *api = track->api;
 
-	track->number = api->next_track_number++;
+	track->number = rtc_bus_new_object_number(api->bus);
 	snprintf(track->path, sizeof(track->path), RTC_API_ROOT_PATH "/track/%" PRIu64,
 		 track->number);
 	track->object = rtc_bus_object_add(api->bus, track->path, track->owner,

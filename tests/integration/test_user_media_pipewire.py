@@ -176,6 +176,19 @@ def test_capture_audio(d):
         assert rtcdtest.pump(lambda: delivered(bus, path) >= 10, timeout=5)
 
 
+def test_first_call_waits_for_pipewire(d):
+    # rtcd was not started yet: the node exists before rtcd connects, and
+    # the first call comes while rtcd's PipeWire connection is still
+    # reading the registry. It waits for it rather than failing.
+    with Source("rtcd-test-camera", "Test Camera") as src:
+        subprocess.run(["pw-cli", "ls", "Node"], capture_output=True, timeout=10)
+        time.sleep(0.5)
+        d.start()
+        bus = d.bus()
+        (path,) = gum(bus, video={"device-id": src.name})
+        assert rtcdtest.prop(bus, path, TRACK, "PipeWireNode") == src.name
+
+
 def test_errors(d):
     bus = d.bus()
     name, msg = error_of(lambda: gum(bus, video={"device-id": "no-such-node"}))
@@ -273,10 +286,11 @@ def main():
                                        "pipewire-0")):
         tap.skip_all("not run inside tests/media/run-with-pipewire.sh")
     results = rtcdtest.Tap()
+    # test_pipewire_dies kills PipeWire: it comes last.
     for t in (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
-              test_capture_default_and_formats,
-              test_capture_audio, test_errors, test_sandboxed_caller, test_pipewire_dies):
-        with rtcdtest.Daemon() as d:
+              test_capture_default_and_formats, test_capture_audio, test_errors,
+              test_first_call_waits_for_pipewire, test_sandboxed_caller, test_pipewire_dies):
+        with rtcdtest.Daemon(start_rtcd=t is not test_first_call_waits_for_pipewire) as d:
             results.run(t, d)
     return results.done()
 

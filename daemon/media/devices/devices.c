@@ -26,8 +26,8 @@
 /* A device that gives no frame this long after its capture started is
  * not readable (a camera another program holds, a stalled node). */
 #define OPEN_TIMEOUT_NS (5 * 1000000000ull)
-/* How long a sandboxed caller's remote may take to connect and list. */
-#define REMOTE_TIMEOUT_NS (5 * 1000000000ull)
+/* How long a PipeWire connection may take to connect and list its devices. */
+#define CONNECT_TIMEOUT_NS (5 * 1000000000ull)
 
 #define MAX_DEVICES 256
 
@@ -39,6 +39,7 @@ struct rtc_media_devices {
 	void *user;
 	struct rtc_idle *notify;
 	struct rtc_list captures;       /* rtc_media_capture.link */
+	struct rtc_list waiting;        /* captures until the own context is ready */
 	struct rtc_media_device list[MAX_DEVICES];
 };
 
@@ -62,7 +63,7 @@ struct rtc_media_capture {
 	struct rtc_media_settings settings;
 
 	struct rtc_media_remote *remote;           /* a reference, or NULL */
-	bool waiting_for_remote;
+	bool waiting_for_context;       /* its PipeWire context is still connecting */
 	struct rtc_pw_capture *pw;
 	struct rtc_fake_camera *fake_camera;
 	struct rtc_fake_microphone *fake_microphone;
@@ -89,11 +90,17 @@ static void pw_devices_changed(void *data)
 	rtc_idle_schedule(((struct rtc_media_devices *)data)->notify);
 }
 
+static void open_waiting(struct rtc_list *waiting, struct rtc_list *captures,
+			 struct rtc_pw_context *pw);
+
 static void pw_availability_changed(void *data, bool available)
 {
-	if (available)
+	struct rtc_media_devices *d = data;
+
+	if (available) {
 		rtc_info("media: connected to PipeWire");
-	else
+		open_waiting(&d->waiting, &d->captures, d->pw);
+	} else
 		rtc_notice("media: PipeWire is not available; cameras and microphones cannot "
 			   "be captured until it is (retrying every %d s)", RTC_PW_RETRY_SECONDS);
 }
@@ -343,18 +350,21 @@ static int open_pw(struct rtc_media_capture *c, struct rtc_pw_context *pw, struc
 
 /* ---- sandboxed callers' remotes ---------------------------------------- */
 
-static void remote_ready(struct rtc_media_remote *r)
+/* A context became available: the captures that waited for it open. */
+static void open_waiting(struct rtc_list *waiting, struct rtc_list *captures,
+			 struct rtc_pw_context *pw)
 {
 	struct rtc_list *pos, *tmp;
 
-	rtc_list_for_each_safe(pos, tmp, &r->waiting) {
+	rtc_list_for_each_safe(pos, tmp, waiting) {
 		struct rtc_media_capture *c = rtc_container_of(pos, struct rtc_media_capture, link);
 		struct rtc_error err = { 0 };
 
 		rtc_list_unlink(&c->link);
-		rtc_list_append(&c->devices->captures, &c->link);
-		c->waiting_for_remote = false;
-		if (open_pw(c, r->pw, &err) < 0)
+		rtc_list_append(captures, &c->link);
+		c->waiting_for_context = false;
+		rtc_timer_disarm(c->timer);
+		if (open_pw(c, pw, &err) < 0)
 			finish_open(c, &err);
 	}
 }
@@ -364,7 +374,7 @@ static void remote_availability_changed(void *data, bool available)
 	struct rtc_media_remote *r = data;
 
 	if (available)
-		remote_ready(r);
+		open_waiting(&r->waiting, &r->devices->captures, r->pw);
 }
 
 static const struct rtc_pw_context_callbacks remote_callbacks = {
@@ -525,6 +535,13 @@ static const struct rtc_fake_device *find_fake(const struct rtc_media_devices *d
 
 /* ---- captures ------------------------------------------------------------ */
 
+static void wait_for_context(struct rtc_media_capture *c, struct rtc_list *waiting)
+{
+	c->waiting_for_context = true;
+	rtc_list_append(waiting, &c->link);
+	rtc_timer_arm(c->timer, rtc_reactor_now(c->devices->reactor) + CONNECT_TIMEOUT_NS);
+}
+
 static void timer_fired(void *data)
 {
 	struct rtc_media_capture *c = data;
@@ -533,15 +550,24 @@ static void timer_fired(void *data)
 		fake_tick(c);
 		return;
 	}
-	if (c->state == OPENING) {
-		struct rtc_error err;
+	if (c->state != OPENING)
+		return;
 
-		rtc_error_set(&err, RTC_ERROR_NOT_READABLE, "%s gave no %s within %llu s",
-			      c->waiting_for_remote ? "the PipeWire remote" : c->settings.device_id,
-			      c->waiting_for_remote ? "devices" : "frame",
+	struct rtc_error err;
+	if (c->waiting_for_context) {
+		/* Out of its context's waiting list: it will not open now. */
+		rtc_list_unlink(&c->link);
+		rtc_list_append(&c->devices->captures, &c->link);
+		c->waiting_for_context = false;
+		rtc_error_set(&err, RTC_ERROR_NOT_READABLE,
+			      "the PipeWire connection was not ready within %llu s",
+			      (unsigned long long)(CONNECT_TIMEOUT_NS / 1000000000ull));
+	} else {
+		rtc_error_set(&err, RTC_ERROR_NOT_READABLE, "%s gave no frame within %llu s",
+			      c->settings.device_id,
 			      (unsigned long long)(OPEN_TIMEOUT_NS / 1000000000ull));
-		finish_open(c, &err);
 	}
+	finish_open(c, &err);
 }
 
 int rtc_media_capture_open(struct rtc_media_devices *d,
@@ -581,9 +607,7 @@ int rtc_media_capture_open(struct rtc_media_devices *d,
 		c->remote = remote_ref(remote);
 		if (!rtc_pw_context_available(remote->pw)) {
 			/* Connected, but its registry is not read yet. */
-			c->waiting_for_remote = true;
-			rtc_list_append(&remote->waiting, &c->link);
-			rtc_timer_arm(c->timer, rtc_reactor_now(d->reactor) + REMOTE_TIMEOUT_NS);
+			wait_for_context(c, &remote->waiting);
 			*out = c;
 			return 0;
 		}
@@ -602,6 +626,11 @@ int rtc_media_capture_open(struct rtc_media_devices *d,
 			r = rtc_error_set(err, RTC_ERROR_NOT_READABLE,
 					  "rtcd captures nothing through PipeWire (--no-pipewire)");
 		goto fail;
+	} else if (rtc_pw_context_connecting(d->pw)) {
+		/* rtcd just started, or PipeWire just came back. */
+		wait_for_context(c, &d->waiting);
+		*out = c;
+		return 0;
 	} else if ((r = open_pw(c, d->pw, err)) < 0) {
 		goto fail;
 	}
@@ -705,6 +734,7 @@ int rtc_media_devices_new(const struct rtc_media_devices_config *config,
 	d->reactor = config->reactor;
 	d->fake = config->fake_devices;
 	rtc_list_init(&d->captures);
+	rtc_list_init(&d->waiting);
 	d->notify = rtc_idle_new(d->reactor, notify_changed, d);
 	if (!d->notify) {
 		free(d);
@@ -731,6 +761,8 @@ void rtc_media_devices_free(struct rtc_media_devices *d)
 	if (!d)
 		return;
 	rtc_list_for_each_safe(pos, tmp, &d->captures)
+		rtc_media_capture_close(rtc_container_of(pos, struct rtc_media_capture, link));
+	rtc_list_for_each_safe(pos, tmp, &d->waiting)
 		rtc_media_capture_close(rtc_container_of(pos, struct rtc_media_capture, link));
 	rtc_pw_context_free(d->pw);
 	rtc_idle_free(d->notify);

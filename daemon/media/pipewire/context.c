@@ -285,6 +285,11 @@ bool rtc_pw_context_available(const struct rtc_pw_context *ctx)
 	return ctx->available;
 }
 
+bool rtc_pw_context_connecting(const struct rtc_pw_context *ctx)
+{
+	return ctx->core && !ctx->available && !ctx->lost;
+}
+
 int rtc_pw_context_check(const struct rtc_pw_context *ctx, struct rtc_error *err)
 {
 	if (ctx->available)

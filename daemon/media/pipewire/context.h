@@ -56,6 +56,9 @@ struct rtc_pw_context *rtc_pw_context_new_fd(struct rtc_reactor *reactor, int fd
 void rtc_pw_context_free(struct rtc_pw_context *ctx);
 
 bool rtc_pw_context_available(const struct rtc_pw_context *ctx);
+/* Connected, its registry still being read: available in a moment
+ * (availability_changed follows), unless the connection breaks. */
+bool rtc_pw_context_connecting(const struct rtc_pw_context *ctx);
 
 /* Fills err with NotReadableError saying why the context is unavailable
  * and returns -1; 0 when it is available. */
