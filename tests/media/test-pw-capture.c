@@ -316,10 +316,10 @@ static void test_exclusion_and_default(void)
 
 	set_default("default.video.source", "rtcd-test-cam-2");
 	CHECK(SPIN_UNTIL(rtc_pw_devices_default(w.ctx, RTC_PW_VIDEOINPUT, &dev) == 0 &&
-			 strcmp(dev.id, "rtcd-test-cam-2") == 0, 3000));
+			 strcmp(dev.id, "rtcd-test-cam-2") == 0, 10000));
 	set_default("default.video.source", "rtcd-test-cam-1");
 	CHECK(SPIN_UNTIL(rtc_pw_devices_default(w.ctx, RTC_PW_VIDEOINPUT, &dev) == 0 &&
-			 strcmp(dev.id, "rtcd-test-cam-1") == 0, 3000));
+			 strcmp(dev.id, "rtcd-test-cam-1") == 0, 10000));
 	/* A default that names no listed device: the first listed instead. */
 	set_default("default.video.source", "rtcd-test-remote");
 	spin_for(300);
@@ -785,7 +785,7 @@ static void test_restricted_fd(void)
 	if (!w.ctx)
 		goto out;
 	CHECK(SPIN_UNTIL(rtc_pw_context_available(w.ctx), 5000));
-	CHECK(SPIN_UNTIL(has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-allowed"), 3000));
+	CHECK(SPIN_UNTIL(has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-allowed"), 10000));
 	spin_for(300);
 	/* Only what the connection was granted. */
 	CHECK(!has_device(w.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-hidden"));
@@ -799,7 +799,7 @@ static void test_restricted_fd(void)
 	struct watcher own;
 	if (new_context(&own)) {
 		CHECK(SPIN_UNTIL(has_device(own.ctx, RTC_PW_VIDEOINPUT, "rtcd-test-hidden") &&
-				 has_device(own.ctx, RTC_PW_AUDIOINPUT, "rtcd-test-hidden-mic"), 3000));
+				 has_device(own.ctx, RTC_PW_AUDIOINPUT, "rtcd-test-hidden-mic"), 10000));
 		rtc_pw_context_free(own.ctx);
 	}
 	/* The allowed camera captures through it. */
