@@ -203,6 +203,16 @@ def test_media_flows(d):
     first = stats_of(b, "inbound-rtp", "video")[0]["packetsReceived"]
     out = stats_of(a, "outbound-rtp", "video")[0]
     assert out["keyFramesEncoded"] >= 1 and out["packetsSent"] >= out["framesEncoded"], out
+    # What only the encoder and the track know (the fake camera: 640x480).
+    assert rtcdtest.pump(lambda: stats_of(a, "outbound-rtp", "video")[0].get("frameWidth", 0) > 0, 5)
+    out = stats_of(a, "outbound-rtp", "video")[0]
+    assert (out["frameWidth"], out["frameHeight"]) == (640, 480), out
+    assert out["framesPerSecond"] > 0 and out["totalEncodeTime"] > 0, out
+    sources = {str(v["kind"]): v for v in stats_of(a, "media-source")}
+    assert set(sources) == {"audio", "video"}, sources
+    assert sources["video"]["frames"] > 0 and sources["video"]["width"] == 640, sources
+    assert sources["audio"]["totalSamplesDuration"] > 0, sources
+    assert out["mediaSourceId"] in a.GetStats()
     # Still growing: frames keep coming.
     assert rtcdtest.pump(lambda: stats_of(b, "inbound-rtp", "video")[0]["packetsReceived"] >
                          first + 10, 10)
