@@ -574,6 +574,7 @@ static void set_parameters(struct rtc_bus_call *call, void *data)
 static void stop(struct rtc_bus_call *call, void *data)
 {
 	struct rtc_api_transceiver *t = data;
+	struct rtc_api_pc *pc = t->pc;
 	struct rtc_error err = { 0 };
 
 	/* W3C stop() of a stopping transceiver does nothing. */
@@ -583,8 +584,10 @@ static void stop(struct rtc_bus_call *call, void *data)
 	}
 	free_sender(t);
 	rtc_bus_reply_empty(call);
-	rtc_api_pc_sync_transceivers(t->pc);
-	rtc_api_pc_negotiation_needed(t->pc);
+	/* A transceiver never in a description is stopped at once: the sync
+	 * frees it, so t is not used after. */
+	rtc_api_pc_sync_transceivers(pc);
+	rtc_api_pc_negotiation_needed(pc);
 }
 
 static const struct rtc_bus_arg direction_in[] = { { "direction", "s" }, { NULL, NULL } };

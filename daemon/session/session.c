@@ -491,9 +491,14 @@ int rtc_session_send_frame(struct rtc_session *s, size_t transceiver, uint64_t c
 {
 	if (s->closed)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the session is closed");
-	/* Pumped at once: a frame's packets go out now, not an iteration later. */
-	return after_call(s, rtc_pc_send_frame(s->pc, now_of(s), transceiver, capture_ns, frame,
-					       len, audio_level, err));
+	int r = rtc_pc_send_frame(s->pc, now_of(s), transceiver, capture_ns, frame, len,
+				  audio_level, err);
+
+	/* The packets go out at the next iteration, not from in here: the
+	 * caller is a sender's result callback, and events pumped now could
+	 * free that sender under it. */
+	rtc_session_schedule(s);
+	return r;
 }
 
 void rtc_session_request_key_frame(struct rtc_session *s, size_t transceiver)
