@@ -6,10 +6,14 @@ object with their W3C errors; offers with audio and video; two peer
 connections where one sends the fake camera and microphone, its GetStats
 showing frames encoded and packets sent, the other's packets received; a
 client that leaves takes its transceivers with it."""
+import os
+import subprocess
 import sys
+import time
 
 import dbus
 import rtcdtest
+import tap
 from rtcdtest import BUS_NAME, PC
 from test_ice import Trickler, state
 from test_introspection import check_object, xml_interface
@@ -232,13 +236,56 @@ def test_client_leaving_frees(d):
         "org.freedesktop.DBus.Error.UnknownObject"
 
 
+AIORTC_PYTHON = "/usr/bin/python3"   # Debian's python3-aiortc
+
+
+def test_aiortc_decodes(d):
+    """aiortc answers rtcd's offer and decodes the fake camera's video."""
+    if subprocess.run([AIORTC_PYTHON, "-c", "import aiortc"], capture_output=True).returncode:
+        raise tap.Skip("python3-aiortc is not installed")
+    bus = d.bus()
+    pc = d.create_peer_connection(bus)
+    for track in gum(d, bus, audio=True, video=True):
+        pc.AddTrack(track, dbus.Array(["cam"], signature="s"))
+    pc.SetLocalDescription("offer", "")
+    assert rtcdtest.pump(lambda: state(bus, pc, "IceGatheringState") == "complete", 10)
+    peer = subprocess.Popen(
+        [AIORTC_PYTHON, os.path.join(os.path.dirname(__file__), "aiortc_receiver.py"),
+         "10", "30"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        peer.stdin.write(local(bus, pc))
+        peer.stdin.close()
+        lines = []
+        for line in peer.stdout:
+            if line.strip() == "END":
+                break
+            lines.append(line.rstrip("\r\n"))
+        answer = "\r\n".join(lines) + "\r\n"
+        assert "m=video" in answer, answer
+        pc.SetRemoteDescription("answer", answer)
+        deadline = time.monotonic() + 40
+        while peer.poll() is None and time.monotonic() < deadline:
+            rtcdtest.pump(timeout=0.2)
+        result = peer.stdout.read().split()
+    finally:
+        if peer.poll() is None:
+            peer.kill()
+        peer.wait()
+    out = stats_of(pc, "outbound-rtp", "video")
+    assert result[:1] == ["decoded"], (result, out)
+    assert int(result[1]) >= 10 and result[2] == "640x480", (result, out)
+
+
 def main():
-    tap = rtcdtest.Tap()
+    runner = rtcdtest.Tap()
     for t in (test_add_track_and_transceiver, test_transceiver_methods, test_media_flows,
               test_client_leaving_frees):
         with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
-            tap.run(t, d)
-    return tap.done()
+            runner.run(t, d)
+    with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire", "--interface=lo",
+                          "--loopback-candidates"]) as d:
+        runner.run(test_aiortc_decodes, d)
+    return runner.done()
 
 
 if __name__ == "__main__":
