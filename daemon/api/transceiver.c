@@ -16,6 +16,7 @@
 
 #include "api/api-private.h"
 #include "common/log.h"
+#include "engine/sdp/sdp.h"
 #include "io/reactor.h"
 #include "media/pipeline/result-sink.h"
 
@@ -730,6 +731,21 @@ void rtc_api_pc_free_transceivers(struct rtc_api_pc *pc)
 
 /* ---- PeerConnection methods -------------------------------------------- */
 
+/* A description has at most RTC_SDP_MAX_MEDIA sections, so more
+ * transceivers could never be offered; JSEP keeps stopped ones too, so
+ * the bound also caps what add-and-stop loops cost. */
+static bool refuse_too_many(struct rtc_bus_call *call, struct rtc_api_pc *pc)
+{
+	struct rtc_error err = { 0 };
+
+	if (rtc_jsep_transceiver_count(pc->jsep) < RTC_SDP_MAX_MEDIA)
+		return false;
+	rtc_error_set(&err, RTC_ERROR_NONE, "a peer connection has at most %d transceivers",
+		      RTC_SDP_MAX_MEDIA);
+	rtc_bus_reply_limits_exceeded(call, &err);
+	return true;
+}
+
 /* At most RTC_JSEP_MAX_STREAM_IDS stream ids, from an `as`; they live in
  * the message. */
 static int read_stream_ids(DBusMessageIter *array, const char **ids, size_t *n,
@@ -779,6 +795,8 @@ void rtc_api_pc_add_track(struct rtc_bus_call *call, void *data)
 	DBusMessageIter args;
 	size_t n_ids, index;
 
+	if (refuse_too_many(call, pc))
+		return;
 	dbus_message_iter_init(rtc_bus_call_message(call), &args);
 	dbus_message_iter_get_basic(&args, &path);
 	dbus_message_iter_next(&args);
@@ -853,6 +871,8 @@ void rtc_api_pc_add_transceiver(struct rtc_bus_call *call, void *data)
 	const char *kind_str;
 	size_t index;
 
+	if (refuse_too_many(call, pc))
+		return;
 	dbus_message_iter_init(rtc_bus_call_message(call), &args);
 	dbus_message_iter_get_basic(&args, &kind_str);
 	dbus_message_iter_next(&args);

@@ -174,6 +174,19 @@ def test_transceiver_methods(d):
     assert error_of(lambda: p(bus, t, "Kind")) == "org.freedesktop.DBus.Error.UnknownObject"
 
 
+def test_transceiver_bound(d):
+    """At most 1024 transceivers a peer connection, stopped ones counted:
+    past that LimitsExceeded, and the connection still works."""
+    bus = d.bus()
+    pc = d.create_peer_connection(bus)
+    for _ in range(1024):
+        tx(bus, str(pc.AddTransceiver("audio", E))).Stop()
+    assert error_of(lambda: pc.AddTransceiver("video", E)) == \
+        "org.freedesktop.DBus.Error.LimitsExceeded"
+    assert transceivers(bus, pc) == []
+    assert pc.CreateOffer(E).startswith("v=0")
+
+
 def test_media_flows(d):
     bus_a, bus_b = d.bus(), d.bus()
     sig_a, sig_b = rtcdtest.Signals(bus_a), rtcdtest.Signals(bus_b)
@@ -278,7 +291,8 @@ def test_aiortc_decodes(d):
 
 def main():
     runner = rtcdtest.Tap()
-    for t in (test_add_track_and_transceiver, test_transceiver_methods, test_media_flows,
+    for t in (test_add_track_and_transceiver, test_transceiver_methods, test_transceiver_bound,
+              test_media_flows,
               test_client_leaving_frees):
         with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
             runner.run(t, d)
