@@ -326,10 +326,28 @@ void rtc_api_pc_key_frame_request(struct rtc_api_pc *pc, size_t index)
 		rtc_media_sender_request_key_frame(t->sender);
 }
 
+/* The loss the peer's receiver reports for each sender: Opus spends that
+ * much on in-band FEC (video encoders ignore it). Looked at whenever the
+ * congestion controller moves, which follows those same reports. */
+static void follow_packet_loss(struct rtc_api_pc *pc)
+{
+	struct rtc_pc_media_stats st;
+	struct rtc_list *pos;
+
+	rtc_list_for_each(pos, &pc->transceivers) {
+		struct rtc_api_transceiver *t = rtc_container_of(pos, struct rtc_api_transceiver, link);
+		if (t->sender && rtc_session_media_stats(pc->session, t->index, &st) &&
+		    st.outbound.has_remote_report)
+			rtc_media_sender_set_packet_loss(
+				t->sender, (unsigned)(st.outbound.remote_fraction_lost * 100 + 0.5));
+	}
+}
+
 void rtc_api_pc_target_bitrate(struct rtc_api_pc *pc, uint64_t bps)
 {
 	pc->target_bitrate = bps;
 	share_bitrate(pc);
+	follow_packet_loss(pc);
 }
 
 struct rtc_media_sender *rtc_api_pc_sender(struct rtc_api_pc *pc, size_t index)
