@@ -174,6 +174,25 @@ def test_transceiver_methods(d):
     assert error_of(lambda: p(bus, t, "Kind")) == "org.freedesktop.DBus.Error.UnknownObject"
 
 
+def test_quotas_unaffected(d):
+    """rtcd --max-tracks=2: a track on transceivers of two connections is
+    still one track, and a stopped one gives its quota back though
+    transceivers sent it."""
+    bus = d.bus()
+    audio, video = sorted(gum(d, bus, audio=True, video=True),
+                          key=lambda t: rtcdtest.prop(bus, t, TRACK, "Kind"))
+    pcs = [d.create_peer_connection(bus) for _ in range(2)]
+    sent = [str(pc.AddTrack(t, dbus.Array([], signature="s"))) for pc in pcs for t in (audio, video)]
+    assert error_of(lambda: gum(d, bus, audio=True)) == "org.freedesktop.DBus.Error.LimitsExceeded"
+    dbus.Interface(bus.get_object(BUS_NAME, video), TRACK).Stop()
+    assert [str(p(bus, t, "SenderTrack")) for t in sent] == [audio, "/", audio, "/"]
+    (again,) = gum(d, bus, video=True)
+    # W3C: the stopped track is still the sender's (here "/", its object
+    # gone), so addTrack does not reuse that transceiver.
+    t = str(pcs[0].AddTrack(again, dbus.Array([], signature="s")))
+    assert t not in sent and transceivers(bus, pcs[0]) == sent[:2] + [t], (t, sent)
+
+
 def test_transceiver_bound(d):
     """At most 1024 transceivers a peer connection, stopped ones counted:
     past that LimitsExceeded, and the connection still works."""
@@ -187,10 +206,11 @@ def test_transceiver_bound(d):
     assert pc.CreateOffer(E).startswith("v=0")
 
 
-def test_media_flows(d):
-    bus_a, bus_b = d.bus(), d.bus()
+def test_media_flows(d, d2=None):
+    d2 = d2 or d
+    bus_a, bus_b = d.bus(), d2.bus()
     sig_a, sig_b = rtcdtest.Signals(bus_a), rtcdtest.Signals(bus_b)
-    a, b = d.create_peer_connection(bus_a), d.create_peer_connection(bus_b)
+    a, b = d.create_peer_connection(bus_a), d2.create_peer_connection(bus_b)
     for track in gum(d, bus_a, audio=True, video=True):
         a.AddTrack(track, dbus.Array(["cam"], signature="s"))
     assert connect(bus_a, a, sig_a, bus_b, b, sig_b), (
@@ -233,6 +253,12 @@ def test_media_flows(d):
     # Still growing: frames keep coming.
     assert rtcdtest.pump(lambda: stats_of(b, "inbound-rtp", "video")[0]["packetsReceived"] >
                          first + 10, 10)
+
+
+def test_media_flows_two_daemons(d):
+    """The same call between two daemons: one sends, the other receives."""
+    with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d2:
+        test_media_flows(d, d2)
 
 
 def test_client_leaving_frees(d):
@@ -292,13 +318,15 @@ def test_aiortc_decodes(d):
 def main():
     runner = rtcdtest.Tap()
     for t in (test_add_track_and_transceiver, test_transceiver_methods, test_transceiver_bound,
-              test_media_flows,
+              test_media_flows, test_media_flows_two_daemons,
               test_client_leaving_frees):
         with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
             runner.run(t, d)
     with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire", "--interface=lo",
                           "--loopback-candidates"]) as d:
         runner.run(test_aiortc_decodes, d)
+    with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire", "--max-tracks=2"]) as d:
+        runner.run(test_quotas_unaffected, d)
     return runner.done()
 
 
