@@ -13,6 +13,7 @@
 #include "engine/jsep/jsep.h"
 #include "io/heap-trim.h"
 #include "media/devices/devices.h"
+#include "media/pipeline/sender.h"
 #include "session/session.h"
 
 #define RTC_API_ROOT_PATH "/org/rtcd/WebRTC1"
@@ -20,6 +21,11 @@
 #define RTC_API_IFACE_PEER_CONNECTION "org.rtcd.WebRTC1.PeerConnection"
 #define RTC_API_IFACE_DATA_CHANNEL "org.rtcd.WebRTC1.DataChannel"
 #define RTC_API_IFACE_TRACK "org.rtcd.WebRTC1.MediaStreamTrack"
+#define RTC_API_IFACE_TRANSCEIVER "org.rtcd.WebRTC1.RtpTransceiver"
+
+struct rtc_worker_pool;
+struct rtc_watch;
+struct rtc_media_sender;
 
 struct rtc_api {
 	struct rtc_bus *bus;
@@ -40,6 +46,10 @@ struct rtc_api {
 	struct rtc_media_devices *media;  /* the daemon's, borrowed */
 	struct rtc_list tracks;           /* rtc_api_track.link */
 	struct rtc_list user_media;       /* GetUserMedia calls waiting for devices */
+	/* The codec worker pool of every sender, made with the first one;
+	 * its results are drained on the reactor (transceiver.c). */
+	struct rtc_worker_pool *pool;
+	struct rtc_watch *pool_watch;
 };
 
 struct rtc_api_pc {
@@ -62,6 +72,10 @@ struct rtc_api_pc {
 	unsigned receive_holds;         /* OpenSockets whose reader is behind */
 	bool backlog_hold;              /* one of them: the owner is not reading its signals */
 	bool owner_silent;              /* taken for not reading: messages by signal dropped */
+
+	struct rtc_list transceivers;   /* rtc_api_transceiver.link, in JSEP's order */
+	size_t transceivers_seen;       /* JSEP indices below this have had an object */
+	uint64_t target_bitrate;        /* the congestion controller's, for all senders */
 };
 
 struct rtc_api_dc_socket;
@@ -84,6 +98,28 @@ struct rtc_api_track {
 	uint64_t frames;
 	uint64_t last_frame_ns;
 	struct rtc_timer *mute_timer;
+	struct rtc_list senders;        /* rtc_api_transceiver.track_link: where it is sent */
+};
+
+/* An RtpTransceiver (transceiver.c): JSEP's transceiver `index` of its
+ * peer connection on the bus, and the media half of its sender. */
+struct rtc_api_transceiver {
+	struct rtc_list link;           /* in rtc_api_pc.transceivers */
+	struct rtc_api_pc *pc;
+	struct rtc_bus_object *object;
+	char path[128];
+	size_t index;                   /* JSEP's: never renumbered */
+	struct rtc_api_track *track;    /* the sender's track, NULL for none */
+	struct rtc_list track_link;     /* in track->senders while track is set */
+	/* Made once the transceiver sends (negotiated, DTLS up) and has a
+	 * track; its codec is the first negotiated one. */
+	struct rtc_media_sender *sender;
+	bool send_failed;               /* the sender could not be made: not again */
+	struct rtc_media_sender_parameters params;    /* SetParameters' */
+	/* What the properties said last, to announce only changes. */
+	char mid[33];
+	int direction, current_direction;
+	size_t n_codecs;
 };
 
 struct rtc_api_dc {
@@ -136,6 +172,8 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 /* Closes (W3C close(): every channel closed, state "closed"), tells the owner,
  * removes the objects and frees. */
 void rtc_api_pc_close_and_free(struct rtc_api_pc *pc);
+/* W3C: fires NegotiationNeeded when JSEP says so (after the call's reply). */
+void rtc_api_pc_negotiation_needed(struct rtc_api_pc *pc);
 
 /* data-channel.c */
 int rtc_api_dc_create(struct rtc_api_pc *pc, const char *label, const struct rtc_dc_init *init,
@@ -187,6 +225,35 @@ int rtc_api_track_publish(struct rtc_api_track *track, struct rtc_error *err);
 /* Stops the capture, removes the object, releases the quota. */
 void rtc_api_track_free(struct rtc_api_track *track);
 const char *rtc_api_track_path(const struct rtc_api_track *track);
+
+/* ---- transceivers (transceiver.c) ---- */
+
+/* PeerConnection.AddTrack, RemoveTrack, AddTransceiver. */
+void rtc_api_pc_add_track(struct rtc_bus_call *call, void *pc);
+void rtc_api_pc_remove_track(struct rtc_bus_call *call, void *pc);
+void rtc_api_pc_add_transceiver(struct rtc_bus_call *call, void *pc);
+/* The Transceivers property's value. */
+bool rtc_api_pc_get_transceivers(void *pc, DBusMessageIter *iter);
+/* JSEP's transceivers may have changed (a description, a call): objects
+ * appear for new ones and go for stopped ones, properties are announced,
+ * senders are made or freed to match what is negotiated. */
+void rtc_api_pc_sync_transceivers(struct rtc_api_pc *pc);
+/* The peer connection closes: every transceiver's object and sender go. */
+void rtc_api_pc_free_transceivers(struct rtc_api_pc *pc);
+/* Session media events. */
+void rtc_api_pc_key_frame_request(struct rtc_api_pc *pc, size_t index);
+void rtc_api_pc_target_bitrate(struct rtc_api_pc *pc, uint64_t bps);
+/* The sender of transceiver `index`, if it has one (for GetStats). */
+struct rtc_media_sender *rtc_api_pc_sender(struct rtc_api_pc *pc, size_t index);
+/* A track's frames, to every sender it feeds. */
+void rtc_api_track_feed_video(struct rtc_api_track *track, const struct rtc_video_frame *frame);
+void rtc_api_track_feed_audio(struct rtc_api_track *track, const struct rtc_audio_frame *frame);
+/* The track's Enabled changed. */
+void rtc_api_track_enabled_changed(struct rtc_api_track *track);
+/* The track goes away: the transceivers that send it send nothing now. */
+void rtc_api_track_detach_senders(struct rtc_api_track *track);
+/* Daemon teardown, after every peer connection closed. */
+void rtc_api_media_pool_free(struct rtc_api *api);
 
 /* ---- stats (peer-connection.c, media-stats.c) ---- */
 

@@ -235,6 +235,7 @@ void rtc_api_free(struct rtc_api *api)
 		rtc_api_pc_close_and_free(rtc_container_of(pos, struct rtc_api_pc, link));
 	rtc_api_sockets_free(api);
 	rtc_api_media_client_gone(api, NULL);
+	rtc_api_media_pool_free(api);
 	rtc_heap_trim_free(api->heap_trim);
 	rtc_bus_object_remove(api->manager);
 	free(api);

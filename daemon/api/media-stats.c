@@ -60,9 +60,37 @@ static void codec_stats(DBusMessageIter *report, const char *id,
 	rtc_api_stats_close(report, &entry, &dict);
 }
 
-static void outbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *t,
-		     const struct rtc_pc_media_stats *st, double now)
+/* W3C RTCAudioSourceStats / RTCVideoSourceStats: what the track gave the
+ * sender, sent or not. */
+static void media_source(DBusMessageIter *report, const char *id,
+			 const struct rtc_jsep_transceiver *t,
+			 const struct rtc_media_sender_stats *ss, double now)
 {
+	DBusMessageIter entry, dict;
+
+	rtc_api_stats_open(report, &entry, &dict, id, "media-source", now);
+	rtc_bus_dict_add_string(&dict, "kind", rtc_jsep_media_kind_name(t->kind));
+	if (t->track_id[0])
+		rtc_bus_dict_add_string(&dict, "trackIdentifier", t->track_id);
+	if (t->kind == RTC_JSEP_MEDIA_VIDEO) {
+		add_u32(&dict, "width", ss->source_width);
+		add_u32(&dict, "height", ss->source_height);
+		add_u32(&dict, "frames", (uint32_t)ss->source_frames);
+		add_double(&dict, "framesPerSecond", ss->source_frames_per_second);
+	} else {
+		add_double(&dict, "audioLevel", ss->source_audio_level);
+		add_double(&dict, "totalAudioEnergy", ss->total_audio_energy);
+		add_double(&dict, "totalSamplesDuration", ss->total_samples_duration);
+	}
+	rtc_api_stats_close(report, &entry, &dict);
+}
+
+static void outbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *t,
+		     const struct rtc_pc_media_stats *st, struct rtc_media_sender *sender,
+		     double now)
+{
+	struct rtc_media_sender_stats ss;
+	char source_id[64];
 	const struct rtc_send_stream_stats *o = &st->outbound;
 	const char *kind = rtc_jsep_media_kind_name(t->kind);
 	char id[64], codec_id[64], remote_id[64];
@@ -72,6 +100,11 @@ static void outbound(DBusMessageIter *report, const struct rtc_jsep_transceiver 
 	snprintf(codec_id, sizeof(codec_id), "COT%u", st->send_payload_type);
 	snprintf(remote_id, sizeof(remote_id), "RI%s", t->mid);
 	codec_stats(report, codec_id, t, st->send_codec, st->send_payload_type, now);
+	snprintf(source_id, sizeof(source_id), "SO%s", t->mid);
+	if (sender) {
+		rtc_media_sender_stats(sender, &ss);
+		media_source(report, source_id, t, &ss, now);
+	}
 
 	rtc_api_stats_open(report, &entry, &dict, id, "outbound-rtp", now);
 	add_u32(&dict, "ssrc", st->ssrc);
@@ -90,6 +123,19 @@ static void outbound(DBusMessageIter *report, const struct rtc_jsep_transceiver 
 		add_u32(&dict, "keyFramesEncoded", (uint32_t)o->key_frames_encoded);
 		add_u32(&dict, "pliCount", o->pli_count);
 		add_u32(&dict, "firCount", o->fir_count);
+	}
+	/* What only the encoder knows. */
+	if (sender) {
+		rtc_bus_dict_add_string(&dict, "mediaSourceId", source_id);
+		add_double(&dict, "totalEncodeTime", ss.total_encode_time);
+		add_double(&dict, "targetBitrate", ss.target_bitrate);
+		if (t->kind == RTC_JSEP_MEDIA_VIDEO) {
+			add_u32(&dict, "frameWidth", ss.frame_width);
+			add_u32(&dict, "frameHeight", ss.frame_height);
+			add_double(&dict, "framesPerSecond", ss.frames_per_second);
+		} else {
+			add_u64(&dict, "totalSamplesSent", ss.total_samples_sent);
+		}
 	}
 	if (o->has_remote_report)
 		rtc_bus_dict_add_string(&dict, "remoteId", remote_id);
@@ -187,7 +233,7 @@ void rtc_api_media_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double 
 		if (!rtc_pc_media_stats(engine, i, &st))
 			break;
 		if (st.sending)
-			outbound(report, &t, &st, now);
+			outbound(report, &t, &st, rtc_api_pc_sender(pc, i), now);
 		if (st.receiving)
 			inbound(report, &t, &st, now);
 	}

@@ -189,7 +189,7 @@ static void signaling_changed(struct rtc_api_pc *pc, struct signaling_snapshot *
 	snapshot_free(&after);
 }
 
-static void maybe_negotiation_needed(struct rtc_api_pc *pc)
+void rtc_api_pc_negotiation_needed(struct rtc_api_pc *pc)
 {
 	if (rtc_jsep_take_negotiation_needed(pc->jsep))
 		rtc_bus_signal_send(pc->object,
@@ -281,11 +281,13 @@ static void set_description(struct rtc_bus_call *call, struct rtc_api_pc *pc,
 		rtc_bus_reply_error(call, &err);
 		return;
 	}
-	/* W3C: signalingstatechange fires before the promise resolves. */
+	/* W3C: signalingstatechange fires before the promise resolves; the
+	 * transceivers the description made or settled are there by then. */
+	rtc_api_pc_sync_transceivers(pc);
 	signaling_changed(pc, &before);
 	snapshot_free(&before);
 	rtc_bus_reply_empty(call);
-	maybe_negotiation_needed(pc);
+	rtc_api_pc_negotiation_needed(pc);
 }
 
 static void set_local_description(struct rtc_bus_call *call, void *data)
@@ -332,7 +334,7 @@ static void restart_ice(struct rtc_bus_call *call, void *data)
 
 	rtc_jsep_restart_ice(pc->jsep);
 	rtc_bus_reply_empty(call);
-	maybe_negotiation_needed(pc);
+	rtc_api_pc_negotiation_needed(pc);
 }
 
 /* ---- data channels ---------------------------------------------------- */
@@ -410,7 +412,7 @@ static void create_data_channel(struct rtc_bus_call *call, void *data)
 	path = dc->path;
 	dbus_message_append_args(reply, DBUS_TYPE_OBJECT_PATH, &path, DBUS_TYPE_INVALID);
 	rtc_bus_reply(call, reply);
-	maybe_negotiation_needed(pc);
+	rtc_api_pc_negotiation_needed(pc);
 	/* On a connection that is up already, the channel opens now (its
 	 * Open signal after the reply, as W3C queues the event). */
 	if (rtc_session_sctp_ready(pc->session))
@@ -612,6 +614,14 @@ static const struct rtc_bus_arg create_dc_in[] = {
 	{ "label", "s" }, { "init", "a{sv}" }, { NULL, NULL },
 };
 static const struct rtc_bus_arg create_dc_out[] = { { "channel", "o" }, { NULL, NULL } };
+static const struct rtc_bus_arg add_track_in[] = {
+	{ "track", "o" }, { "stream_ids", "as" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg add_transceiver_in[] = {
+	{ "kind", "s" }, { "init", "a{sv}" }, { NULL, NULL },
+};
+static const struct rtc_bus_arg transceiver_in[] = { { "transceiver", "o" }, { NULL, NULL } };
+static const struct rtc_bus_arg transceiver_out[] = { { "transceiver", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg stats_out[] = { { "report", "a{sa{sv}}" }, { NULL, NULL } };
 static const struct rtc_bus_arg channel_arg[] = { { "channel", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg candidate_in[] = {
@@ -630,6 +640,9 @@ static const struct rtc_bus_method pc_methods[] = {
 	{ "AddIceCandidate", candidate_in, NULL, add_ice_candidate, 0 },
 	{ "RestartIce", NULL, NULL, restart_ice, 0 },
 	{ "CreateDataChannel", create_dc_in, create_dc_out, create_data_channel, 0 },
+	{ "AddTrack", add_track_in, transceiver_out, rtc_api_pc_add_track, 0 },
+	{ "RemoveTrack", transceiver_in, NULL, rtc_api_pc_remove_track, 0 },
+	{ "AddTransceiver", add_transceiver_in, transceiver_out, rtc_api_pc_add_transceiver, 0 },
 	{ "GetStats", NULL, stats_out, get_stats, RTC_BUS_METHOD_INSPECT },
 	{ "Close", NULL, NULL, close_method, 0 },
 	{ NULL },
@@ -646,6 +659,7 @@ static const struct rtc_bus_property pc_properties[] = {
 	  RTC_BUS_PROPERTY_INVALIDATES },
 	{ "CanTrickleIceCandidates", "b", get_can_trickle, NULL },
 	{ "DataChannels", "ao", get_data_channels, NULL },
+	{ "Transceivers", "ao", rtc_api_pc_get_transceivers, NULL },
 	{ NULL },
 };
 
@@ -727,6 +741,8 @@ static void on_dtls_state(void *userdata, enum rtc_dtls_state state)
 	struct rtc_api_pc *pc = userdata;
 	const char *now = connection_state(pc);
 
+	/* DTLS up: SRTP is keyed, negotiated senders start. */
+	rtc_api_pc_sync_transceivers(pc);
 	if (strcmp(now, pc->connection_state) == 0)
 		return;
 	pc->connection_state = now;
@@ -777,7 +793,26 @@ static void on_channel_buffered_low(void *userdata, uint16_t stream)
 		rtc_api_dc_buffered_low(dc);
 }
 
+static void on_track(void *userdata, size_t transceiver)
+{
+	/* The receiving transceiver has its object (a remote offer made it). */
+	rtc_api_pc_sync_transceivers(userdata);
+}
+
+static void on_key_frame_request(void *userdata, size_t transceiver)
+{
+	rtc_api_pc_key_frame_request(userdata, transceiver);
+}
+
+static void on_target_bitrate(void *userdata, uint64_t bps)
+{
+	rtc_api_pc_target_bitrate(userdata, bps);
+}
+
 static const struct rtc_session_callbacks session_callbacks = {
+	.track = on_track,
+	.key_frame_request = on_key_frame_request,
+	.target_bitrate = on_target_bitrate,
 	.local_candidate = on_local_candidate,
 	.gathering_state = on_gathering_state,
 	.ice_state = on_ice_state,
@@ -819,6 +854,7 @@ int rtc_api_pc_create(struct rtc_api *api, const char *owner, const struct rtc_i
 	pc->bundle_policy = bundle_policy;
 	pc->connection_state = "new";
 	rtc_list_init(&pc->data_channels);
+	rtc_list_init(&pc->transceivers);
 	snprintf(pc->path, sizeof(pc->path), RTC_API_ROOT_PATH "/pc/%" PRIu64, pc->number);
 	pc->object = rtc_bus_object_add(api->bus, pc->path, owner, pc_interfaces, pc);
 	if (!pc->object) {
@@ -854,6 +890,7 @@ void rtc_api_pc_close_and_free(struct rtc_api_pc *pc)
 	 * with a closed connection but forget it. */
 	rtc_list_for_each_safe(pos, tmp, &pc->data_channels)
 		rtc_api_dc_free(rtc_container_of(pos, struct rtc_api_dc, link));
+	rtc_api_pc_free_transceivers(pc);
 	rtc_session_close(pc->session);
 	pc->connection_state = "closed";
 	rtc_bus_emit_properties_changed(pc->object, RTC_API_IFACE_PEER_CONNECTION, closed_props);

@@ -67,6 +67,8 @@ static int set_enabled(void *data, DBusMessageIter *value, struct rtc_error *err
 
 	dbus_message_iter_get_basic(value, &v);
 	track->enabled = v;
+	/* W3C: the senders send black frames or silence meanwhile. */
+	rtc_api_track_enabled_changed(track);
 	return 0;
 }
 
@@ -150,11 +152,13 @@ static void on_video(void *user, const struct rtc_video_frame *frame)
 	if (track->settings.width != frame->width || track->settings.height != frame->height)
 		rtc_media_capture_settings(track->capture, &track->settings);
 	frame_arrived(track);
+	rtc_api_track_feed_video(track, frame);
 }
 
 static void on_audio(void *user, const struct rtc_audio_frame *frame)
 {
 	frame_arrived(user);
+	rtc_api_track_feed_audio(user, frame);
 }
 
 static void on_ended(void *user, const char *reason)
@@ -359,6 +363,7 @@ int rtc_api_track_open(struct rtc_api *api, const char *owner,
 	track->api = api;
 	track->kind = constraints->kind;
 	track->enabled = true;
+	rtc_list_init(&track->senders);
 	make_uuid(track->id);
 	if (rtc_media_capture_open(api->media, constraints, remote, &capture_events, track,
 				   &track->capture, err) < 0) {
@@ -395,6 +400,7 @@ void rtc_api_track_free(struct rtc_api_track *track)
 {
 	if (!track)
 		return;
+	rtc_api_track_detach_senders(track);
 	rtc_media_capture_close(track->capture);
 	if (track->object)
 		rtc_bus_object_remove(track->object);

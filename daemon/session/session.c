@@ -111,10 +111,20 @@ static void handle_event(struct rtc_session *s, const struct rtc_pc_event *ev)
 		cb->channel_buffered_low(s->userdata, ev->channel.stream);
 		break;
 	case RTC_PC_EVENT_TRACK:
+		if (cb->track)
+			cb->track(s->userdata, ev->media.transceiver);
+		break;
 	case RTC_PC_EVENT_MEDIA_FRAME:
+		if (cb->media_frame)
+			cb->media_frame(s->userdata, ev->media.transceiver, &ev->media.frame);
+		break;
 	case RTC_PC_EVENT_KEY_FRAME_REQUEST:
+		if (cb->key_frame_request)
+			cb->key_frame_request(s->userdata, ev->media.transceiver);
+		break;
 	case RTC_PC_EVENT_TARGET_BITRATE:
-		/* Never: the session's pc rejects media (reject_media). */
+		if (cb->target_bitrate)
+			cb->target_bitrate(s->userdata, ev->media.bitrate);
 		break;
 	}
 }
@@ -474,6 +484,37 @@ void rtc_session_channel_hold_receiving(struct rtc_session *s, bool hold)
 	rtc_session_schedule(s);
 }
 
+/* ---- media ------------------------------------------------------------------ */
+
+int rtc_session_send_frame(struct rtc_session *s, size_t transceiver, uint64_t capture_ns,
+			   const uint8_t *frame, size_t len, int audio_level, struct rtc_error *err)
+{
+	if (s->closed)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the session is closed");
+	int r = rtc_pc_send_frame(s->pc, now_of(s), transceiver, capture_ns, frame, len,
+				  audio_level, err);
+
+	/* The packets go out at the next iteration, not from in here: the
+	 * caller is a sender's result callback, and events pumped now could
+	 * free that sender under it. */
+	rtc_session_schedule(s);
+	return r;
+}
+
+void rtc_session_request_key_frame(struct rtc_session *s, size_t transceiver)
+{
+	if (s->closed)
+		return;
+	rtc_pc_request_key_frame(s->pc, now_of(s), transceiver);
+	rtc_session_schedule(s);
+}
+
+bool rtc_session_media_stats(const struct rtc_session *s, size_t transceiver,
+			     struct rtc_pc_media_stats *out)
+{
+	return rtc_pc_media_stats(s->pc, transceiver, out);
+}
+
 /* ---- lifetime ------------------------------------------------------------- */
 
 int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *net,
@@ -487,10 +528,6 @@ int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *n
 		.bundle_policy = bundle_policy,
 		.can_resolve_names = net->mdns != NULL,
 		.wake = on_pc_wake,
-		/* The D-Bus API has no tracks yet (daemon/media, PipeWire,
-		 * comes next): a peer's media is refused, not taken into
-		 * the void. */
-		.reject_media = true,
 	};
 
 	if (!s)

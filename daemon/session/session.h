@@ -61,6 +61,16 @@ struct rtc_session_callbacks {
 	void (*channel_closing)(void *userdata, uint16_t stream);
 	void (*channel_closed)(void *userdata, uint16_t stream);
 	void (*channel_buffered_low)(void *userdata, uint16_t stream);
+
+	/* Media (each may be NULL). The receiver of `transceiver` got a
+	 * track (W3C "track" event). */
+	void (*track)(void *userdata, size_t transceiver);
+	/* A frame the peer sent, complete and in order; lent for the call. */
+	void (*media_frame)(void *userdata, size_t transceiver, const struct rtc_recv_frame *frame);
+	/* The peer asks the sender of `transceiver` for a key frame (PLI/FIR). */
+	void (*key_frame_request)(void *userdata, size_t transceiver);
+	/* The congestion controller's target for all encoders together. */
+	void (*target_bitrate)(void *userdata, uint64_t bits_per_second);
 };
 
 int rtc_session_new(struct rtc_reactor *reactor, const struct rtc_net_options *net,
@@ -107,6 +117,16 @@ enum rtc_dtls_state rtc_session_dtls_state(const struct rtc_session *s);
 void rtc_session_stats(const struct rtc_session *s, struct rtc_pc_stats *out);
 /* The peer connection itself, for its media stats. */
 const struct rtc_pc *rtc_session_pc(const struct rtc_session *s);
+
+/* An encoded frame of a sending transceiver to the peer (rtc_pc_send_frame):
+ * InvalidStateError while it does not send (not negotiated, SRTP not keyed). */
+int rtc_session_send_frame(struct rtc_session *s, size_t transceiver, uint64_t capture_ns,
+			   const uint8_t *frame, size_t len, int audio_level, struct rtc_error *err);
+/* Our decoder of the transceiver's track needs a key frame: PLI/FIR to the peer. */
+void rtc_session_request_key_frame(struct rtc_session *s, size_t transceiver);
+/* W3C media stats of one transceiver (false past the end). */
+bool rtc_session_media_stats(const struct rtc_session *s, size_t transceiver,
+			     struct rtc_pc_media_stats *out);
 
 /* W3C close(): ICE stops, sockets close, states become "closed". */
 void rtc_session_close(struct rtc_session *s);
