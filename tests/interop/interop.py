@@ -45,15 +45,19 @@ def sections(sdp):
     for line in sdp.replace("\r\n", "\n").split("\n"):
         if line.startswith("m="):
             kind, port, proto = line[2:].split(" ")[:3]
-            out.append({"kind": kind, "port": int(port.split("/")[0]), "proto": proto, "mid": None})
+            out.append({"kind": kind, "port": int(port.split("/")[0]), "proto": proto, "mid": None,
+                        "direction": "sendrecv"})
         elif line.startswith("a=mid:") and out:
             out[-1]["mid"] = line[len("a=mid:"):]
+        elif line[2:] in ("sendrecv", "sendonly", "recvonly", "inactive") and out:
+            out[-1]["direction"] = line[2:]
     return out
 
 
 def check_answer_matches_offer(offer, answer, accept_media):
     """JSEP: an answer has the offer's m-sections in the same order with the
-    same mids; a rejected section has port 0."""
+    same mids; a rejected section has port 0. accept_media: rtcd, with no
+    track of its own, takes the peer's audio and video (recvonly)."""
     o, a = sections(offer), sections(answer)
     check(len(o) == len(a), "answer has %d m-sections, offer %d" % (len(a), len(o)))
     for i, (mo, ma) in enumerate(zip(o, a)):
@@ -61,8 +65,13 @@ def check_answer_matches_offer(offer, answer, accept_media):
         check(ma["mid"] == mo["mid"], "m-section %d: offer mid %r, answer mid %r" % (i, mo["mid"], ma["mid"]))
         if mo["kind"] == "application":
             check(ma["port"] != 0, "m-section %d (data channels) rejected" % i)
-        elif not accept_media:
-            check(ma["port"] == 0, "m-section %d (%s) accepted with port %d though rtcd has no media yet"
+        elif accept_media:
+            check(ma["port"] != 0, "m-section %d (%s) rejected" % (i, ma["kind"]))
+            check(ma["direction"] == "recvonly",
+                  "m-section %d (%s): rtcd has no track to send, yet answers %s"
+                  % (i, ma["kind"], ma["direction"]))
+        else:
+            check(ma["port"] == 0, "m-section %d (%s) accepted with port %d"
                   % (i, ma["kind"], ma["port"]))
 
 
@@ -160,11 +169,11 @@ def peer_offers(daemon, bus, peer, media):
         check(rtcd.prop("SignalingState") == "have-remote-offer",
               "after SetRemoteDescription(offer): %s" % rtcd.prop("SignalingState"))
         answer = str(rtcd.pc.CreateAnswer(no_options()))
-        check_answer_matches_offer(offer, answer, accept_media=False)
+        check_answer_matches_offer(offer, answer, accept_media=True)
         rtcd.pc.SetLocalDescription("answer", answer)
         kind, answer = rtcd.local_description()
         check(kind == "answer", "LocalDescription type is %r" % kind)
-        check_answer_matches_offer(offer, answer, accept_media=False)
+        check_answer_matches_offer(offer, answer, accept_media=True)
 
         peer.set_remote_description(ppc, "answer", answer)
         check_stable(rtcd, peer, ppc)
@@ -182,8 +191,8 @@ def peer_offers_datachannel(daemon, bus, peer):
 
 
 def peer_offers_media_and_datachannel(daemon, bus, peer):
-    """rtcd answers an audio+video+data offer with the media rejected
-    (port 0, until rtcd has media) and the peer accepts that answer."""
+    """rtcd answers an audio+video+data offer taking the peer's media
+    (recvonly: it has no track of its own) and the peer accepts that answer."""
     peer_offers(daemon, bus, peer, media=True)
 
 
