@@ -13,7 +13,7 @@ import rtcdtest
 from rtcdtest import BUS_NAME, PC
 from test_ice import state
 from test_introspection import check_object
-from test_media_send import connect, error_of, gum, p, stats_of, transceivers
+from test_media_send import connect, error_of, gum, negotiate, p, stats_of, transceivers
 
 TRACK = "org.rtcd.WebRTC1.MediaStreamTrack"
 ERR = "org.rtcd.WebRTC1.Error."
@@ -137,9 +137,29 @@ def test_client_leaving_frees(d):
     assert error_of(lambda: tp(watcher, tr, "Kind")) == "org.freedesktop.DBus.Error.UnknownObject"
 
 
+def test_transceiver_stop_ends(d):
+    """The receiving transceiver stops (negotiated): its remote track ends
+    with Ended and goes with it."""
+    bus_a, bus_b = d.bus(), d.bus()
+    sig_a, sig_b = rtcdtest.Signals(bus_a), rtcdtest.Signals(bus_b)
+    a, b = d.create_peer_connection(bus_a), d.create_peer_connection(bus_b)
+    for t in gum(d, bus_a, video=True):
+        a.AddTrack(t, dbus.Array([], signature="s"))
+    assert connect(bus_a, a, sig_a, bus_b, b, sig_b)
+    (tx,) = transceivers(bus_b, b)
+    tr = str(p(bus_b, tx, "ReceiverTrack"))
+    dbus.Interface(bus_b.get_object(BUS_NAME, tx), "org.rtcd.WebRTC1.RtpTransceiver").Stop()
+    assert str(tp(bus_b, tr, "ReadyState")) == "live"
+    negotiate(bus_b, b, bus_a, a)
+    assert rtcdtest.pump(lambda: any(q == tr and m == "Ended" for (q, _, m, _) in sig_b.log), 5)
+    assert transceivers(bus_b, b) == []
+    assert error_of(lambda: tp(bus_b, tr, "Kind")) == "org.freedesktop.DBus.Error.UnknownObject"
+
+
 def main():
     runner = rtcdtest.Tap()
-    for t in (test_remote_tracks, test_remote_tracks_two_daemons, test_client_leaving_frees):
+    for t in (test_remote_tracks, test_remote_tracks_two_daemons, test_client_leaving_frees,
+              test_transceiver_stop_ends):
         with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
             runner.run(t, d)
     return runner.done()
