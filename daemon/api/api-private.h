@@ -26,6 +26,8 @@
 struct rtc_worker_pool;
 struct rtc_watch;
 struct rtc_media_sender;
+struct rtc_media_receiver;
+struct rtc_api_remote_track;
 
 struct rtc_api {
 	struct rtc_bus *bus;
@@ -116,6 +118,8 @@ struct rtc_api_transceiver {
 	struct rtc_media_sender *sender;
 	bool send_failed;               /* the sender could not be made: not again */
 	struct rtc_media_sender_parameters params;    /* SetParameters' */
+	/* The receiver's track, made with the first Track event. */
+	struct rtc_api_remote_track *remote;
 	/* What the properties said last, to announce only changes. */
 	char mid[33];
 	int direction, current_direction;
@@ -254,6 +258,29 @@ void rtc_api_track_enabled_changed(struct rtc_api_track *track);
 void rtc_api_track_detach_senders(struct rtc_api_track *track);
 /* Daemon teardown, after every peer connection closed. */
 void rtc_api_media_pool_free(struct rtc_api *api);
+/* The daemon's codec worker pool, made on first use (NULL with err). */
+struct rtc_worker_pool *rtc_api_media_pool(struct rtc_api *api, struct rtc_error *err);
+/* Session media events of the receiving side: W3C "track" (the Track
+ * signal), and a frame the peer sent. */
+void rtc_api_pc_track(struct rtc_api_pc *pc, size_t index);
+void rtc_api_pc_media_frame(struct rtc_api_pc *pc, size_t index, const struct rtc_recv_frame *frame);
+/* The decoder of transceiver `index`, if it has one (for GetStats). */
+const struct rtc_media_receiver *rtc_api_pc_receiver(struct rtc_api_pc *pc, size_t index);
+
+/* ---- remote tracks (remote-track.c) ---- */
+
+/* The track of a transceiver's receiver, on the bus for the pc's owner;
+ * id: the sender's msid track id ("" or NULL: a UUID). NULL when out of memory. */
+struct rtc_api_remote_track *rtc_api_remote_track_new(struct rtc_api_transceiver *t,
+						      enum rtc_media_kind kind, const char *id);
+/* Ends it (Ended, unless stopped before) and removes the object. */
+void rtc_api_remote_track_free(struct rtc_api_remote_track *rt);
+/* A frame of the peer's, to decode. */
+void rtc_api_remote_track_frame(struct rtc_api_remote_track *rt, const struct rtc_recv_frame *frame);
+const struct rtc_media_receiver *rtc_api_remote_track_receiver(const struct rtc_api_remote_track *rt);
+const char *rtc_api_remote_track_path(const struct rtc_api_remote_track *rt);
+/* track.c: a version 4 UUID, as browsers make track ids. */
+void rtc_api_make_uuid(char out[37]);
 
 /* ---- stats (peer-connection.c, media-stats.c) ---- */
 

@@ -11,6 +11,7 @@
 #include "api/api-private.h"
 #include "engine/pc/pc.h"
 #include "engine/rtcp/rtt.h"
+#include "media/pipeline/receiver.h"
 
 static void add_u64(DBusMessageIter *dict, const char *key, uint64_t v)
 {
@@ -161,13 +162,17 @@ static void outbound(DBusMessageIter *report, const struct rtc_jsep_transceiver 
 }
 
 static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *t,
-		    const struct rtc_pc_media_stats *st, double now)
+		    const struct rtc_pc_media_stats *st, const struct rtc_media_receiver *receiver,
+		    double now)
 {
+	struct rtc_media_receiver_stats dec = { 0 };
 	const struct rtc_recv_stream_stats *in = &st->inbound;
 	const char *kind = rtc_jsep_media_kind_name(t->kind);
 	char id[64], codec_id[64], remote_id[64];
 	DBusMessageIter entry, dict;
 
+	if (receiver)
+		rtc_media_receiver_stats(receiver, &dec);
 	snprintf(id, sizeof(id), "IT%s", t->mid);
 	snprintf(codec_id, sizeof(codec_id), "CIT%u", st->recv_payload_type);
 	snprintf(remote_id, sizeof(remote_id), "RO%s", t->mid);
@@ -192,12 +197,29 @@ static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *
 	add_u32(&dict, "nackCount", in->nack_count);
 	if (t->kind == RTC_JSEP_MEDIA_VIDEO) {
 		add_u32(&dict, "framesReceived", (uint32_t)in->frames_received);
-		add_u32(&dict, "framesDropped", (uint32_t)in->frames_dropped);
+		add_u32(&dict, "framesDropped",
+			(uint32_t)(in->frames_dropped + dec.frames_dropped));
 		add_u32(&dict, "pliCount", in->pli_count);
+		if (receiver) {
+			/* What only the decoder knows. */
+			add_u32(&dict, "framesDecoded", (uint32_t)dec.frames_decoded);
+			add_u32(&dict, "keyFramesDecoded", (uint32_t)dec.key_frames_decoded);
+			add_double(&dict, "totalDecodeTime", dec.total_decode_time);
+			if (dec.frame_width) {
+				add_u32(&dict, "frameWidth", dec.frame_width);
+				add_u32(&dict, "frameHeight", dec.frame_height);
+			}
+			add_double(&dict, "framesPerSecond", dec.frames_per_second);
+		}
 		add_u32(&dict, "firCount", in->fir_count);
 	} else {
-		add_u64(&dict, "totalSamplesReceived", in->total_samples_received);
-		add_u64(&dict, "concealedSamples", in->concealed_samples);
+		/* The decoder counts what it made up for gaps (PLC, FEC). */
+		add_u64(&dict, "totalSamplesReceived",
+			receiver ? dec.total_samples_received : in->total_samples_received);
+		add_u64(&dict, "concealedSamples",
+			receiver ? dec.concealed_samples : in->concealed_samples);
+		if (receiver)
+			add_u64(&dict, "concealmentEvents", dec.concealment_events);
 		add_double(&dict, "jitterBufferDelay", in->jitter_buffer_delay);
 		add_u64(&dict, "jitterBufferEmittedCount", in->jitter_buffer_emitted_count);
 	}
@@ -235,6 +257,6 @@ void rtc_api_media_stats(struct rtc_api_pc *pc, DBusMessageIter *report, double 
 		if (st.sending)
 			outbound(report, &t, &st, rtc_api_pc_sender(pc, i), now);
 		if (st.receiving)
-			inbound(report, &t, &st, now);
+			inbound(report, &t, &st, rtc_api_pc_receiver(pc, i), now);
 	}
 }

@@ -624,6 +624,9 @@ static const struct rtc_bus_arg transceiver_in[] = { { "transceiver", "o" }, { N
 static const struct rtc_bus_arg transceiver_out[] = { { "transceiver", "o" }, { NULL, NULL } };
 static const struct rtc_bus_arg stats_out[] = { { "report", "a{sa{sv}}" }, { NULL, NULL } };
 static const struct rtc_bus_arg channel_arg[] = { { "channel", "o" }, { NULL, NULL } };
+static const struct rtc_bus_arg track_args[] = {
+	{ "transceiver", "o" }, { "track", "o" }, { "stream_ids", "as" }, { NULL, NULL },
+};
 static const struct rtc_bus_arg candidate_in[] = {
 	{ "candidate", "s" }, { "sdp_mid", "s" }, { "sdp_mline_index", "i" }, { NULL, NULL },
 };
@@ -668,6 +671,7 @@ static const struct rtc_bus_signal pc_signals[] = {
 	{ "IceCandidateError", candidate_error_args },
 	{ "NegotiationNeeded", NULL },
 	{ "DataChannel", channel_arg },
+	{ "Track", track_args },
 	{ NULL },
 };
 
@@ -795,8 +799,12 @@ static void on_channel_buffered_low(void *userdata, uint16_t stream)
 
 static void on_track(void *userdata, size_t transceiver)
 {
-	/* The receiving transceiver has its object (a remote offer made it). */
-	rtc_api_pc_sync_transceivers(userdata);
+	rtc_api_pc_track(userdata, transceiver);
+}
+
+static void on_media_frame(void *userdata, size_t transceiver, const struct rtc_recv_frame *frame)
+{
+	rtc_api_pc_media_frame(userdata, transceiver, frame);
 }
 
 static void on_key_frame_request(void *userdata, size_t transceiver)
@@ -811,6 +819,7 @@ static void on_target_bitrate(void *userdata, uint64_t bps)
 
 static const struct rtc_session_callbacks session_callbacks = {
 	.track = on_track,
+	.media_frame = on_media_frame,
 	.key_frame_request = on_key_frame_request,
 	.target_bitrate = on_target_bitrate,
 	.local_candidate = on_local_candidate,

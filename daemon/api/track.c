@@ -329,7 +329,7 @@ static const struct rtc_bus_interface *const track_interfaces[] = {
 
 /* ---- lifetime --------------------------------------------------------- */
 
-static void make_uuid(char out[37])
+void rtc_api_make_uuid(char out[37])
 {
 	uint8_t b[16] = { 0 };
 
@@ -364,7 +364,7 @@ int rtc_api_track_open(struct rtc_api *api, const char *owner,
 	track->kind = constraints->kind;
 	track->enabled = true;
 	rtc_list_init(&track->senders);
-	make_uuid(track->id);
+	rtc_api_make_uuid(track->id);
 	if (rtc_media_capture_open(api->media, constraints, remote, &capture_events, track,
 				   &track->capture, err) < 0) {
 		rtc_timer_free(track->mute_timer);

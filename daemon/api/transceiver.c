@@ -59,6 +59,8 @@ static enum rtc_jsep_media_kind track_kind(const struct rtc_api_track *track)
 	return track->kind == RTC_MEDIA_AUDIO ? RTC_JSEP_MEDIA_AUDIO : RTC_JSEP_MEDIA_VIDEO;
 }
 
+static bool append_path(DBusMessageIter *iter, const char *s);
+
 static bool info_of(const struct rtc_api_transceiver *t, struct rtc_jsep_transceiver *info)
 {
 	return rtc_jsep_transceiver_info(t->pc->jsep, t->index, info);
@@ -116,7 +118,7 @@ static void on_pool_ready(void *userdata, int fd, uint32_t revents)
 		rtc_media_result_dispatch(&res);
 }
 
-static struct rtc_worker_pool *pool_of(struct rtc_api *api, struct rtc_error *err)
+struct rtc_worker_pool *rtc_api_media_pool(struct rtc_api *api, struct rtc_error *err)
 {
 	if (api->pool)
 		return api->pool;
@@ -236,7 +238,7 @@ static void update_sender(struct rtc_api_transceiver *t)
 		config.height = s->height;
 		config.framerate = s->frame_rate > 0 ? (uint32_t)(s->frame_rate + 0.5) : 0;
 	}
-	if (!pool_of(t->pc->api, &err) ||
+	if (!rtc_api_media_pool(t->pc->api, &err) ||
 	    !(t->sender = rtc_media_sender_new(&config, t->pc->api->pool, &sender_callbacks, t,
 					       &err))) {
 		/* Not retried on every event: the owner sees no packets sent. */
@@ -326,6 +328,61 @@ void rtc_api_pc_key_frame_request(struct rtc_api_pc *pc, size_t index)
 		rtc_media_sender_request_key_frame(t->sender);
 }
 
+/* ---- the receiver ------------------------------------------------------ */
+
+void rtc_api_pc_track(struct rtc_api_pc *pc, size_t index)
+{
+	static const char *const names[] = { "ReceiverTrack", NULL };
+	struct rtc_api_transceiver *t;
+	struct rtc_jsep_transceiver info;
+	const char *ids[RTC_JSEP_MAX_STREAM_IDS], *track_path;
+	DBusMessage *m;
+	DBusMessageIter args, array;
+
+	/* A remote offer may have made the transceiver. */
+	rtc_api_pc_sync_transceivers(pc);
+	if (!(t = by_index(pc, index)) || !info_of(t, &info))
+		return;
+	if (!t->remote) {
+		t->remote = rtc_api_remote_track_new(
+			t, info.kind == RTC_JSEP_MEDIA_AUDIO ? RTC_MEDIA_AUDIO : RTC_MEDIA_VIDEO,
+			info.remote_track_id);
+		if (!t->remote) {
+			rtc_warn("%s: no object for the remote track", t->path);
+			return;
+		}
+		rtc_bus_emit_properties_changed(t->object, RTC_API_IFACE_TRANSCEIVER, names);
+	}
+	/* W3C "track" event: transceiver, track, the sender's stream ids. */
+	for (size_t i = 0; i < info.n_remote_stream_ids; i++)
+		ids[i] = info.remote_stream_ids[i];
+	m = rtc_bus_signal_new(pc->object, RTC_API_IFACE_PEER_CONNECTION, "Track");
+	track_path = rtc_api_remote_track_path(t->remote);
+	dbus_message_iter_init_append(m, &args);
+	append_path(&args, t->path);
+	append_path(&args, track_path);
+	dbus_message_iter_open_container(&args, DBUS_TYPE_ARRAY, "s", &array);
+	for (size_t i = 0; i < info.n_remote_stream_ids; i++)
+		dbus_message_iter_append_basic(&array, DBUS_TYPE_STRING, &ids[i]);
+	dbus_message_iter_close_container(&args, &array);
+	rtc_bus_signal_send(pc->object, m);
+}
+
+void rtc_api_pc_media_frame(struct rtc_api_pc *pc, size_t index, const struct rtc_recv_frame *frame)
+{
+	struct rtc_api_transceiver *t = by_index(pc, index);
+
+	if (t && t->remote)
+		rtc_api_remote_track_frame(t->remote, frame);
+}
+
+const struct rtc_media_receiver *rtc_api_pc_receiver(struct rtc_api_pc *pc, size_t index)
+{
+	struct rtc_api_transceiver *t = by_index(pc, index);
+
+	return t ? rtc_api_remote_track_receiver(t->remote) : NULL;
+}
+
 /* The loss the peer's receiver reports for each sender: Opus spends that
  * much on in-band FEC (video encoders ignore it). Looked at whenever the
  * congestion controller moves, which follows those same reports. */
@@ -409,6 +466,13 @@ static bool get_sender_track(void *data, DBusMessageIter *iter)
 	struct rtc_api_transceiver *t = data;
 
 	return append_path(iter, t->track ? t->track->path : "/");
+}
+
+static bool get_receiver_track(void *data, DBusMessageIter *iter)
+{
+	struct rtc_api_transceiver *t = data;
+
+	return append_path(iter, t->remote ? rtc_api_remote_track_path(t->remote) : "/");
 }
 
 /* W3C RTCRtpCodecParameters of what negotiation settled. */
@@ -627,6 +691,7 @@ static const struct rtc_bus_property transceiver_properties[] = {
 	{ "Direction", "s", get_direction, NULL, 0 },
 	{ "CurrentDirection", "s", get_current_direction, NULL, 0 },
 	{ "SenderTrack", "o", get_sender_track, NULL, 0 },
+	{ "ReceiverTrack", "o", get_receiver_track, NULL, 0 },
 	{ "Codecs", "aa{sv}", get_codecs, NULL, 0 },
 	{ NULL },
 };
@@ -676,6 +741,7 @@ static void transceiver_free(struct rtc_api_transceiver *t)
 	if (t->track)
 		rtc_list_unlink(&t->track_link);
 	free_sender(t);
+	rtc_api_remote_track_free(t->remote);
 	rtc_bus_object_remove(t->object);
 	rtc_list_unlink(&t->link);
 	free(t);

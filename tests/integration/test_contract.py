@@ -142,7 +142,7 @@ def test_document_parses():
         assert PREFIX + name in ifaces, "no %s%s in the document" % (PREFIX, name)
     served = [k for k, (_, s) in doc.items() if s]
     later = [k for k, (_, s) in doc.items() if not s]
-    assert len(served) >= 50 and len(later) >= 3, (len(served), len(later))
+    assert len(served) >= 50 and len(later) >= 1, (len(served), len(later))
     # Served: local media (GetUserMedia, its tracks, transceivers that send them).
     for key in [("Manager", "method", "GetUserMedia"), ("Manager", "method", "EnumerateDevices"),
                 ("Manager", "signal", "DeviceChange"),
@@ -153,13 +153,13 @@ def test_document_parses():
                 ("PeerConnection", "method", "AddTransceiver"),
                 ("PeerConnection", "property", "Transceivers"),
                 ("RtpTransceiver", "method", "SetDirection"),
-                ("RtpTransceiver", "property", "Codecs")]:
+                ("RtpTransceiver", "property", "Codecs"),
+                ("PeerConnection", "signal", "Track"),
+                ("RtpTransceiver", "property", "ReceiverTrack")]:
         full = (PREFIX + key[0],) + key[1:]
         assert full in doc and doc[full][1], "%s is not marked served" % (full,)
-    # Not yet served: remote media (remote tracks and their nodes).
-    for key in [("PeerConnection", "signal", "Track"),
-                ("RtpTransceiver", "property", "ReceiverTrack"),
-                ("MediaStreamTrack", "method", "Play")]:
+    # Not yet served: remote tracks' PipeWire nodes and Play.
+    for key in [("MediaStreamTrack", "method", "Play")]:
         full = (PREFIX + key[0],) + key[1:]
         assert full in doc and not doc[full][1], "%s is not marked not yet served" % (full,)
     assert xml, "no interfaces in dbus/*.xml"
