@@ -386,3 +386,92 @@ RTC_EXPORT char *rtc_client_get_version(rtc_client *client, rtc_error *error)
 	return rtc_client_get_string_property(client, RTCD_ROOT_PATH, RTCD_IFACE_MANAGER,
 					      "Version", error);
 }
+
+char **rtc_client_get_paths_property(rtc_client *client, const char *path,
+				     const char *interface, const char *name,
+				     rtc_error *error)
+{
+	DBusMessageIter variant, array;
+	DBusMessage *reply;
+	char **paths;
+	size_t n = 0;
+
+	reply = rtc_client_get_property(client, path, interface, name, "ao", &variant, error);
+	if (!reply)
+		return NULL;
+	paths = calloc((size_t)dbus_message_iter_get_element_count(&variant) + 1,
+		       sizeof(*paths));
+	for (dbus_message_iter_recurse(&variant, &array);
+	     paths && dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_OBJECT_PATH;
+	     dbus_message_iter_next(&array)) {
+		const char *element;
+
+		dbus_message_iter_get_basic(&array, &element);
+		if (!(paths[n++] = strdup(element))) {
+			rtc_strv_free(paths);
+			paths = NULL;
+		}
+	}
+	dbus_message_unref(reply);
+	if (!paths)
+		rtc_error_set_oom(error);
+	return paths;
+}
+
+int rtc_client_get_bool_property(rtc_client *client, const char *path,
+				 const char *interface, const char *name, bool *value,
+				 rtc_error *error)
+{
+	DBusMessageIter variant;
+	DBusMessage *reply;
+	dbus_bool_t b;
+
+	reply = rtc_client_get_property(client, path, interface, name, "b", &variant, error);
+	if (!reply)
+		return -1;
+	dbus_message_iter_get_basic(&variant, &b);
+	*value = b;
+	dbus_message_unref(reply);
+	return 0;
+}
+
+int rtc_client_set_bool_property(rtc_client *client, const char *path,
+				 const char *interface, const char *name, bool value,
+				 rtc_error *error)
+{
+	DBusMessageIter iter, variant;
+	dbus_bool_t b = value;
+	DBusMessage *call, *reply;
+
+	call = rtc_client_new_call(path, DBUS_INTERFACE_PROPERTIES, "Set", error);
+	if (!call)
+		return -1;
+	dbus_message_iter_init_append(call, &iter);
+	if (!dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &interface) ||
+	    !dbus_message_iter_append_basic(&iter, DBUS_TYPE_STRING, &name) ||
+	    !dbus_message_iter_open_container(&iter, DBUS_TYPE_VARIANT, "b", &variant) ||
+	    !dbus_message_iter_append_basic(&variant, DBUS_TYPE_BOOLEAN, &b) ||
+	    !dbus_message_iter_close_container(&iter, &variant)) {
+		dbus_message_unref(call);
+		rtc_error_set_oom(error);
+		return -1;
+	}
+	reply = rtc_client_call(client, call, error);
+	if (!reply)
+		return -1;
+	dbus_message_unref(reply);
+	return 0;
+}
+
+void rtc_client_watch_devices(rtc_client *client)
+{
+	/* DeviceChange is the one signal the daemon broadcasts. No error
+	 * pointer: the rule is sent without waiting for the bus's reply. */
+	if (client->watching_devices)
+		return;
+	dbus_bus_add_match(client->conn,
+			   "type='signal',sender='" RTCD_SERVICE "',interface='"
+			   RTCD_IFACE_MANAGER "',member='DeviceChange',path='" RTCD_ROOT_PATH "'",
+			   NULL);
+	client->watching_devices = true;
+}

@@ -148,7 +148,7 @@ static void entry_clear(struct rtc_dict_entry *e)
 	free(e->string);
 }
 
-void rtc_dict_free(rtc_dict *dict)
+RTC_EXPORT void rtc_dict_free(rtc_dict *dict)
 {
 	if (!dict)
 		return;

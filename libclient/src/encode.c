@@ -29,7 +29,7 @@ static bool check_size(const char *what, size_t size, size_t minimum, rtc_error 
 	return true;
 }
 
-static bool append_entry(DBusMessageIter *dict, const char *key, int type,
+bool rtc_encode_dict_entry(DBusMessageIter *dict, const char *key, int type,
 			 const void *value)
 {
 	DBusMessageIter entry, variant;
@@ -45,19 +45,19 @@ static bool append_entry(DBusMessageIter *dict, const char *key, int type,
 
 static bool append_string(DBusMessageIter *dict, const char *key, const char *value)
 {
-	return append_entry(dict, key, DBUS_TYPE_STRING, &value);
+	return rtc_encode_dict_entry(dict, key, DBUS_TYPE_STRING, &value);
 }
 
 static bool append_bool(DBusMessageIter *dict, const char *key, bool value)
 {
 	dbus_bool_t b = value;
 
-	return append_entry(dict, key, DBUS_TYPE_BOOLEAN, &b);
+	return rtc_encode_dict_entry(dict, key, DBUS_TYPE_BOOLEAN, &b);
 }
 
 static bool append_uint16(DBusMessageIter *dict, const char *key, uint16_t value)
 {
-	return append_entry(dict, key, DBUS_TYPE_UINT16, &value);
+	return rtc_encode_dict_entry(dict, key, DBUS_TYPE_UINT16, &value);
 }
 
 static bool open_dict(DBusMessageIter *iter, DBusMessageIter *dict)
@@ -169,7 +169,7 @@ bool rtc_encode_configuration(DBusMessageIter *iter, const struct rtc_configurat
 	if (cfg && cfg->ice_candidate_pool_size >= 0) {
 		unsigned char size = (unsigned char)cfg->ice_candidate_pool_size;
 
-		if (!append_entry(&dict, "ice-candidate-pool-size", DBUS_TYPE_BYTE, &size))
+		if (!rtc_encode_dict_entry(&dict, "ice-candidate-pool-size", DBUS_TYPE_BYTE, &size))
 			goto oom;
 	}
 	if (!dbus_message_iter_close_container(iter, &dict))

@@ -18,6 +18,25 @@ static void emit(rtc_client *client, struct rtc_event *event)
 		client->event_fn(client, event, client->event_userdata);
 }
 
+/* Puts the handle in the event's field of its kind. */
+static void set_handle(struct rtc_event *event, struct rtc_proxy *proxy)
+{
+	switch (proxy->kind) {
+	case RTC_PROXY_PEER_CONNECTION:
+		event->peer_connection = (rtc_peer_connection *)proxy;
+		break;
+	case RTC_PROXY_DATA_CHANNEL:
+		event->data_channel = (rtc_data_channel *)proxy;
+		break;
+	case RTC_PROXY_TRANSCEIVER:
+		event->transceiver = (rtc_transceiver *)proxy;
+		break;
+	case RTC_PROXY_TRACK:
+		event->track = (rtc_track *)proxy;
+		break;
+	}
+}
+
 /* Fills in the handle for the event's object and emits; the handle is the
  * application's if it holds one, else a temporary it may ref. */
 static void emit_for(rtc_client *client, struct rtc_event *event, enum rtc_proxy_kind kind)
@@ -26,10 +45,7 @@ static void emit_for(rtc_client *client, struct rtc_event *event, enum rtc_proxy
 
 	if (!proxy)
 		return;
-	if (kind == RTC_PROXY_PEER_CONNECTION)
-		event->peer_connection = (rtc_peer_connection *)proxy;
-	else
-		event->data_channel = (rtc_data_channel *)proxy;
+	set_handle(event, proxy);
 	emit(client, event);
 	rtc_proxy_unref(proxy);
 }
@@ -52,10 +68,15 @@ static void on_properties_changed(rtc_client *client, DBusMessage *msg)
 		return;
 	dbus_message_iter_init(msg, &iter);
 	dbus_message_iter_get_basic(&iter, &interface);
-	if (strcmp(interface, RTCD_IFACE_PC) == 0)
+	if (strcmp(interface, RTCD_IFACE_PC) == 0 && rtc_path_is_peer_connection(event.path))
 		kind = RTC_PROXY_PEER_CONNECTION;
-	else if (strcmp(interface, RTCD_IFACE_DC) == 0)
+	else if (strcmp(interface, RTCD_IFACE_DC) == 0 && rtc_path_is_data_channel(event.path))
 		kind = RTC_PROXY_DATA_CHANNEL;
+	else if (strcmp(interface, RTCD_IFACE_TRANSCEIVER) == 0 &&
+		 rtc_path_is_transceiver(event.path))
+		kind = RTC_PROXY_TRANSCEIVER;
+	else if (strcmp(interface, RTCD_IFACE_TRACK) == 0 && rtc_path_is_track(event.path))
+		kind = RTC_PROXY_TRACK;
 	else
 		return;
 
@@ -63,10 +84,7 @@ static void on_properties_changed(rtc_client *client, DBusMessage *msg)
 	proxy = rtc_proxy_get(client, kind, event.path, NULL);
 	if (!proxy)
 		return;
-	if (kind == RTC_PROXY_PEER_CONNECTION)
-		event.peer_connection = (rtc_peer_connection *)proxy;
-	else
-		event.data_channel = (rtc_data_channel *)proxy;
+	set_handle(&event, proxy);
 
 	dbus_message_iter_next(&iter);
 	for (dbus_message_iter_recurse(&iter, &array);
@@ -122,6 +140,7 @@ static const char **borrow_strv(DBusMessageIter *iter)
 
 static void on_track(rtc_client *client, DBusMessage *msg, struct rtc_event *event)
 {
+	struct rtc_proxy *transceiver, *track;
 	DBusMessageIter iter;
 	const char **stream_ids;
 
@@ -132,12 +151,24 @@ static void on_track(rtc_client *client, DBusMessage *msg, struct rtc_event *eve
 	dbus_message_iter_next(&iter);
 	dbus_message_iter_get_basic(&iter, &event->track_path);
 	dbus_message_iter_next(&iter);
-	stream_ids = borrow_strv(&iter);
-	if (!stream_ids)
+	if (!rtc_path_is_transceiver(event->transceiver_path) ||
+	    !rtc_path_is_track(event->track_path))
 		return;
-	event->type = RTC_EVENT_TRACK;
-	event->stream_ids = stream_ids;
-	emit_for(client, event, RTC_PROXY_PEER_CONNECTION);
+	stream_ids = borrow_strv(&iter);
+	transceiver = rtc_proxy_get(client, RTC_PROXY_TRANSCEIVER, event->transceiver_path,
+				    NULL);
+	track = rtc_proxy_get(client, RTC_PROXY_TRACK, event->track_path, NULL);
+	if (stream_ids && transceiver && track) {
+		event->type = RTC_EVENT_TRACK;
+		event->stream_ids = stream_ids;
+		event->transceiver = (rtc_transceiver *)transceiver;
+		event->track = (rtc_track *)track;
+		emit_for(client, event, RTC_PROXY_PEER_CONNECTION);
+	}
+	if (track)
+		rtc_proxy_unref(track);
+	if (transceiver)
+		rtc_proxy_unref(transceiver);
 	free(stream_ids);
 }
 
@@ -259,6 +290,35 @@ static void on_data_channel_signal(rtc_client *client, DBusMessage *msg)
 		emit_for(client, &event, RTC_PROXY_DATA_CHANNEL);
 }
 
+static void on_track_signal(rtc_client *client, DBusMessage *msg)
+{
+	struct rtc_event event = { .path = dbus_message_get_path(msg) };
+	const char *member = dbus_message_get_member(msg);
+
+	if (!rtc_path_is_track(event.path) || !has_signature(msg, ""))
+		return;
+	if (strcmp(member, "Mute") == 0)
+		event.type = RTC_EVENT_MUTE;
+	else if (strcmp(member, "Unmute") == 0)
+		event.type = RTC_EVENT_UNMUTE;
+	else if (strcmp(member, "Ended") == 0)
+		event.type = RTC_EVENT_ENDED;
+	else
+		return;
+	emit_for(client, &event, RTC_PROXY_TRACK);
+}
+
+static void on_manager_signal(rtc_client *client, DBusMessage *msg)
+{
+	struct rtc_event event = { .type = RTC_EVENT_DEVICE_CHANGE,
+				   .path = dbus_message_get_path(msg) };
+
+	if (strcmp(event.path, RTCD_ROOT_PATH) == 0 &&
+	    dbus_message_is_signal(msg, RTCD_IFACE_MANAGER, "DeviceChange") &&
+	    has_signature(msg, ""))
+		emit(client, &event);
+}
+
 static void on_interfaces_removed(rtc_client *client, DBusMessage *msg)
 {
 	struct rtc_event event = { .type = RTC_EVENT_OBJECT_REMOVED };
@@ -274,8 +334,12 @@ static void on_interfaces_removed(rtc_client *client, DBusMessage *msg)
 		kind = RTC_PROXY_PEER_CONNECTION;
 	else if (rtc_path_is_data_channel(event.path))
 		kind = RTC_PROXY_DATA_CHANNEL;
+	else if (rtc_path_is_transceiver(event.path))
+		kind = RTC_PROXY_TRANSCEIVER;
+	else if (rtc_path_is_track(event.path))
+		kind = RTC_PROXY_TRACK;
 	else
-		return;   /* transceivers and tracks have no handles yet */
+		return;
 	dbus_message_iter_next(&iter);
 	interfaces = borrow_strv(&iter);
 	if (!interfaces)
@@ -324,6 +388,10 @@ DBusHandlerResult rtc_events_filter(DBusConnection *conn, DBusMessage *msg, void
 		on_peer_connection_signal(client, msg);
 	else if (strcmp(interface, RTCD_IFACE_DC) == 0)
 		on_data_channel_signal(client, msg);
+	else if (strcmp(interface, RTCD_IFACE_TRACK) == 0)
+		on_track_signal(client, msg);
+	else if (strcmp(interface, RTCD_IFACE_MANAGER) == 0)
+		on_manager_signal(client, msg);
 	else
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 	return DBUS_HANDLER_RESULT_HANDLED;

@@ -16,6 +16,8 @@
 #define RTCD_IFACE_MANAGER "org.rtcd.WebRTC1.Manager"
 #define RTCD_IFACE_PC      "org.rtcd.WebRTC1.PeerConnection"
 #define RTCD_IFACE_DC      "org.rtcd.WebRTC1.DataChannel"
+#define RTCD_IFACE_TRANSCEIVER "org.rtcd.WebRTC1.RtpTransceiver"
+#define RTCD_IFACE_TRACK   "org.rtcd.WebRTC1.MediaStreamTrack"
 #define RTCD_IFACE_PREFIX  "org.rtcd.WebRTC1."
 
 /* ---- errors (error.c) ---- */
@@ -28,7 +30,12 @@ void rtc_error_set_oom(rtc_error *error);
 
 /* ---- handles (proxy.c) ---- */
 
-enum rtc_proxy_kind { RTC_PROXY_PEER_CONNECTION, RTC_PROXY_DATA_CHANNEL };
+enum rtc_proxy_kind {
+	RTC_PROXY_PEER_CONNECTION,
+	RTC_PROXY_DATA_CHANNEL,
+	RTC_PROXY_TRANSCEIVER,
+	RTC_PROXY_TRACK,
+};
 
 /*
  * A handle on one daemon object. The client keeps a list of live proxies,
@@ -46,6 +53,8 @@ struct rtc_proxy {
 
 struct rtc_peer_connection { struct rtc_proxy proxy; };
 struct rtc_data_channel { struct rtc_proxy proxy; };
+struct rtc_transceiver { struct rtc_proxy proxy; };
+struct rtc_track { struct rtc_proxy proxy; };
 
 /* Finds the live proxy for path and kind or makes a new one; +1 reference. */
 struct rtc_proxy *rtc_proxy_get(rtc_client *client, enum rtc_proxy_kind kind,
@@ -56,6 +65,11 @@ void rtc_proxy_unref(struct rtc_proxy *proxy);
 /* Path syntax checks for the contract's object paths. */
 bool rtc_path_is_peer_connection(const char *path);
 bool rtc_path_is_data_channel(const char *path);
+bool rtc_path_is_transceiver(const char *path);
+bool rtc_path_is_track(const char *path);
+/* A handle for a path the daemon sent, of the kind its syntax says; NULL
+ * (error set) for a path of no known kind. */
+struct rtc_proxy *rtc_proxy_for_path(rtc_client *client, const char *path, rtc_error *error);
 
 /* ---- the client (client.c) ---- */
 
@@ -75,6 +89,8 @@ struct rtc_client {
 	rtc_event_fn event_fn;
 	void *event_userdata;
 	struct rtc_proxy *proxies;
+	/* The DeviceChange match rule is on the bus. */
+	bool watching_devices;
 };
 
 /* Sends a method call to the daemon and waits for its reply. Consumes
@@ -93,6 +109,20 @@ DBusMessage *rtc_client_get_property(rtc_client *client, const char *path,
 char *rtc_client_get_string_property(rtc_client *client, const char *path,
 				     const char *interface, const char *name,
 				     rtc_error *error);
+/* Properties.Get of a "ao" property as a NULL-terminated string array. */
+char **rtc_client_get_paths_property(rtc_client *client, const char *path,
+				     const char *interface, const char *name,
+				     rtc_error *error);
+/* Properties.Get of a "b" property. */
+int rtc_client_get_bool_property(rtc_client *client, const char *path,
+				 const char *interface, const char *name, bool *value,
+				 rtc_error *error);
+/* Properties.Set of a "b" property. */
+int rtc_client_set_bool_property(rtc_client *client, const char *path,
+				 const char *interface, const char *name, bool value,
+				 rtc_error *error);
+/* Asks the bus for the daemon's broadcast DeviceChange (once). */
+void rtc_client_watch_devices(rtc_client *client);
 /* Reads the single out-argument of the given D-Bus type from a reply. */
 bool rtc_reply_read(DBusMessage *reply, int type, void *value, rtc_error *error);
 
@@ -129,9 +159,29 @@ void rtc_dict_free(rtc_dict *dict);
 
 /* ---- a{sv} encoding (encode.c) ---- */
 
+/* One "key": variant(value) entry of an open a{sv}; type a basic type. */
+bool rtc_encode_dict_entry(DBusMessageIter *dict, const char *key, int type,
+			   const void *value);
+
 bool rtc_encode_configuration(DBusMessageIter *iter, const struct rtc_configuration *cfg,
 			      rtc_error *error);
 bool rtc_encode_data_channel_init(DBusMessageIter *iter,
 				  const struct rtc_data_channel_init *init, rtc_error *error);
 bool rtc_encode_offer_options(DBusMessageIter *iter, const struct rtc_offer_options *opts,
 			      rtc_error *error);
+
+/* ---- media a{sv} encoding (encode-media.c) ---- */
+
+bool rtc_encode_media_constraints(DBusMessageIter *iter,
+				  const struct rtc_media_constraints *constraints,
+				  rtc_error *error);
+/* kind: "audio", "video", or NULL for ApplyConstraints (every set key). */
+bool rtc_encode_track_constraints(DBusMessageIter *iter, const char *kind,
+				  const struct rtc_track_constraints *constraints,
+				  rtc_error *error);
+bool rtc_encode_transceiver_init(DBusMessageIter *iter,
+				 const struct rtc_transceiver_init *init, rtc_error *error);
+bool rtc_encode_rtp_parameters(DBusMessageIter *iter,
+			       const struct rtc_rtp_parameters *parameters, rtc_error *error);
+/* Appends a NULL-terminated string array (NULL = empty) as "as". */
+bool rtc_encode_strv(DBusMessageIter *iter, const char *const *strv, rtc_error *error);

@@ -39,6 +39,42 @@ bool rtc_path_is_data_channel(const char *path)
 	return rest && *rest == '\0';
 }
 
+bool rtc_path_is_transceiver(const char *path)
+{
+	const char *rest = path ? skip_numbered(path, RTCD_ROOT_PATH "/pc/") : NULL;
+
+	rest = rest ? skip_numbered(rest, "/transceiver/") : NULL;
+	return rest && *rest == '\0';
+}
+
+bool rtc_path_is_track(const char *path)
+{
+	const char *rest = path ? skip_numbered(path, RTCD_ROOT_PATH "/track/") : NULL;
+
+	return rest && *rest == '\0';
+}
+
+struct rtc_proxy *rtc_proxy_for_path(rtc_client *client, const char *path, rtc_error *error)
+{
+	static const struct {
+		bool (*matches)(const char *path);
+		enum rtc_proxy_kind kind;
+	} kinds[] = {
+		{ rtc_path_is_peer_connection, RTC_PROXY_PEER_CONNECTION },
+		{ rtc_path_is_data_channel, RTC_PROXY_DATA_CHANNEL },
+		{ rtc_path_is_transceiver, RTC_PROXY_TRANSCEIVER },
+		{ rtc_path_is_track, RTC_PROXY_TRACK },
+	};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i].matches(path))
+			return rtc_proxy_get(client, kinds[i].kind, path, error);
+	rtc_error_setf(error, DBUS_ERROR_INVALID_SIGNATURE,
+		       "The daemon sent \"%s\", which is no object path of the contract",
+		       path ? path : "(null)");
+	return NULL;
+}
+
 struct rtc_proxy *rtc_proxy_get(rtc_client *client, enum rtc_proxy_kind kind,
 				const char *path, rtc_error *error)
 {
@@ -52,8 +88,8 @@ struct rtc_proxy *rtc_proxy_get(rtc_client *client, enum rtc_proxy_kind kind,
 		}
 	}
 
-	size = kind == RTC_PROXY_PEER_CONNECTION ? sizeof(struct rtc_peer_connection)
-						 : sizeof(struct rtc_data_channel);
+	/* Every handle type is a bare struct rtc_proxy. */
+	size = sizeof(struct rtc_proxy);
 	proxy = calloc(1, size);
 	if (!proxy || !(proxy->path = strdup(path))) {
 		free(proxy);

@@ -44,6 +44,8 @@ typedef struct rtc_data_channel rtc_data_channel;
 typedef struct rtc_dict rtc_dict;
 typedef struct rtc_stats_report rtc_stats_report;
 typedef struct rtc_object_list rtc_object_list;
+typedef struct rtc_transceiver rtc_transceiver;
+typedef struct rtc_track rtc_track;
 
 /* ---- Errors --------------------------------------------------------------- */
 
@@ -148,8 +150,17 @@ enum rtc_event_type {
 	RTC_EVENT_CLOSE,
 	RTC_EVENT_ERROR,
 	/* The daemon removed an object of this client (InterfacesRemoved):
-	 * a closed peer connection, or one of its channels. */
+	 * a closed peer connection, one of its channels or transceivers, or a
+	 * track. */
 	RTC_EVENT_OBJECT_REMOVED,
+	/* Manager: a capture or output device came or went (DeviceChange).
+	 * Delivered once the client called rtc_client_enumerate_devices() or
+	 * rtc_client_get_user_media(). */
+	RTC_EVENT_DEVICE_CHANGE,
+	/* Track signals: no media for a while, media again, the source ended. */
+	RTC_EVENT_MUTE,
+	RTC_EVENT_UNMUTE,
+	RTC_EVENT_ENDED,
 };
 
 /*
@@ -202,6 +213,12 @@ struct rtc_event {
 
 	/* OBJECT_REMOVED: the interfaces the object had, NULL-terminated. */
 	const char *const *interfaces;
+
+	/* TRACK: the transceiver and the remote track. MUTE, UNMUTE, ENDED and
+	 * a track's PROPERTY_CHANGED / OBJECT_REMOVED: the track; a
+	 * transceiver's: the transceiver. Borrowed, as the handles above. */
+	rtc_track *track;
+	rtc_transceiver *transceiver;
 };
 
 typedef void (*rtc_event_fn)(rtc_client *client, const struct rtc_event *event,
@@ -360,6 +377,193 @@ int rtc_data_channel_get_buffered_amount(rtc_data_channel *dc, uint64_t *bytes,
 int rtc_data_channel_set_buffered_amount_low_threshold(rtc_data_channel *dc,
 						       uint64_t bytes, rtc_error *error);
 
+/* ---- Media: devices and GetUserMedia -------------------------------------- */
+
+/*
+ * The constraints of one kind of track (GetUserMedia's "audio" or "video"
+ * dictionary, ApplyConstraints). Unset fields are NULL / 0; only set ones
+ * are sent. Video: device_id, width, height, frame_rate; audio: device_id,
+ * sample_rate, channels.
+ */
+struct rtc_track_constraints {
+	size_t size;
+	const char *device_id;   /* the PipeWire node.name; NULL = any */
+	uint32_t width, height;
+	double frame_rate;
+	uint32_t sample_rate;
+	uint32_t channels;
+};
+
+#define RTC_TRACK_CONSTRAINTS_INIT { .size = sizeof(struct rtc_track_constraints) }
+
+/* GetUserMedia's argument: audio and video as booleans, or with
+ * constraints (which imply true). */
+struct rtc_media_constraints {
+	size_t size;
+	bool audio;
+	bool video;
+	const struct rtc_track_constraints *audio_constraints;   /* NULL: none */
+	const struct rtc_track_constraints *video_constraints;   /* NULL: none */
+	/* A PipeWire remote from the Camera portal (sandboxed apps), -1 = none;
+	 * it stays the caller's (D-Bus passes a duplicate). */
+	int pipewire_fd;
+};
+
+#define RTC_MEDIA_CONSTRAINTS_INIT \
+	{ .size = sizeof(struct rtc_media_constraints), .pipewire_fd = -1 }
+
+/*
+ * Manager.GetUserMedia: returns a NULL-terminated array of new tracks,
+ * audio first, once every device delivered its first frame. Free it with
+ * rtc_track_array_free() (which drops the handles, not the tracks: stop
+ * them with rtc_track_stop()).
+ */
+rtc_track **rtc_client_get_user_media(rtc_client *client,
+				      const struct rtc_media_constraints *constraints,
+				      rtc_error *error);
+/* Unrefs each track and frees the array; NULL is fine. */
+void rtc_track_array_free(rtc_track **tracks);
+
+/* One device of Manager.EnumerateDevices (W3C MediaDeviceInfo). */
+struct rtc_media_device {
+	char *device_id;
+	char *kind;       /* "audioinput" | "videoinput" | "audiooutput" */
+	char *label;
+	char *group_id;
+};
+
+/* The devices, *n_devices of them; free with rtc_media_devices_free(). */
+struct rtc_media_device *rtc_client_enumerate_devices(rtc_client *client, size_t *n_devices,
+						      rtc_error *error);
+void rtc_media_devices_free(struct rtc_media_device *devices, size_t n_devices);
+
+/* ---- Peer connection: tracks and transceivers ------------------------------ */
+
+/* AddTrack: stream_ids NULL-terminated, NULL = none. A new handle on the
+ * transceiver that sends the track. */
+rtc_transceiver *rtc_peer_connection_add_track(rtc_peer_connection *pc, rtc_track *track,
+					       const char *const *stream_ids,
+					       rtc_error *error);
+/* RemoveTrack(sender): the transceiver stops sending. */
+int rtc_peer_connection_remove_track(rtc_peer_connection *pc, rtc_transceiver *transceiver,
+				     rtc_error *error);
+
+/* RTCRtpTransceiverInit; NULL fields are left to the daemon (W3C defaults). */
+struct rtc_transceiver_init {
+	size_t size;
+	const char *direction;               /* "sendrecv" ... */
+	const char *const *stream_ids;       /* NULL-terminated */
+};
+
+#define RTC_TRANSCEIVER_INIT { .size = sizeof(struct rtc_transceiver_init) }
+
+/* AddTransceiver: kind "audio" | "video"; init may be NULL. */
+rtc_transceiver *rtc_peer_connection_add_transceiver(rtc_peer_connection *pc,
+						     const char *kind,
+						     const struct rtc_transceiver_init *init,
+						     rtc_error *error);
+/* Object paths of the Transceivers property (stopped ones left out). */
+char **rtc_peer_connection_get_transceiver_paths(rtc_peer_connection *pc, rtc_error *error);
+
+/* ---- Transceiver ------------------------------------------------------------ */
+
+rtc_transceiver *rtc_client_get_transceiver(rtc_client *client, const char *path,
+					    rtc_error *error);
+rtc_transceiver *rtc_transceiver_ref(rtc_transceiver *transceiver);
+void rtc_transceiver_unref(rtc_transceiver *transceiver);
+const char *rtc_transceiver_get_path(const rtc_transceiver *transceiver);
+rtc_client *rtc_transceiver_get_client(const rtc_transceiver *transceiver);
+void rtc_transceiver_set_user_data(rtc_transceiver *transceiver, void *user_data);
+void *rtc_transceiver_get_user_data(const rtc_transceiver *transceiver);
+
+/* Mid ("" until negotiated), Kind, Direction, CurrentDirection ("" until
+ * negotiated: W3C null). */
+char *rtc_transceiver_get_mid(rtc_transceiver *transceiver, rtc_error *error);
+char *rtc_transceiver_get_kind(rtc_transceiver *transceiver, rtc_error *error);
+char *rtc_transceiver_get_direction(rtc_transceiver *transceiver, rtc_error *error);
+char *rtc_transceiver_get_current_direction(rtc_transceiver *transceiver, rtc_error *error);
+/* SenderTrack / ReceiverTrack: *track is a new handle, or NULL when there
+ * is none ("/" on the bus). */
+int rtc_transceiver_get_sender_track(rtc_transceiver *transceiver, rtc_track **track,
+				     rtc_error *error);
+int rtc_transceiver_get_receiver_track(rtc_transceiver *transceiver, rtc_track **track,
+				       rtc_error *error);
+
+/* One negotiated codec (Codecs property). */
+struct rtc_codec {
+	char *mime_type;        /* "video/VP8" */
+	uint32_t clock_rate;
+	uint8_t channels;       /* 0 for video */
+	char *sdp_fmtp_line;    /* "" = none */
+	uint8_t payload_type;
+};
+
+struct rtc_codec *rtc_transceiver_get_codecs(rtc_transceiver *transceiver, size_t *n_codecs,
+					     rtc_error *error);
+void rtc_codecs_free(struct rtc_codec *codecs, size_t n_codecs);
+
+int rtc_transceiver_set_direction(rtc_transceiver *transceiver, const char *direction,
+				  rtc_error *error);
+/* track NULL = send nothing; no renegotiation. */
+int rtc_transceiver_replace_track(rtc_transceiver *transceiver, rtc_track *track,
+				  rtc_error *error);
+
+/* RTCRtpEncodingParameters; a negative value (active: -1) = leave as is. */
+struct rtc_rtp_parameters {
+	size_t size;
+	int64_t max_bitrate;                 /* bits/s */
+	double max_framerate;
+	double scale_resolution_down_by;     /* ≥ 1 */
+	int active;                          /* 0 false, 1 true */
+};
+
+#define RTC_RTP_PARAMETERS_INIT \
+	{ .size = sizeof(struct rtc_rtp_parameters), .max_bitrate = -1, .max_framerate = -1, \
+	  .scale_resolution_down_by = -1, .active = -1 }
+
+int rtc_transceiver_set_parameters(rtc_transceiver *transceiver,
+				   const struct rtc_rtp_parameters *parameters,
+				   rtc_error *error);
+int rtc_transceiver_stop(rtc_transceiver *transceiver, rtc_error *error);
+
+/* ---- Track (MediaStreamTrack) ----------------------------------------------- */
+
+rtc_track *rtc_client_get_track(rtc_client *client, const char *path, rtc_error *error);
+rtc_track *rtc_track_ref(rtc_track *track);
+/* Drops the handle only; rtc_track_stop() releases the device. */
+void rtc_track_unref(rtc_track *track);
+const char *rtc_track_get_path(const rtc_track *track);
+rtc_client *rtc_track_get_client(const rtc_track *track);
+void rtc_track_set_user_data(rtc_track *track, void *user_data);
+void *rtc_track_get_user_data(const rtc_track *track);
+
+char *rtc_track_get_id(rtc_track *track, rtc_error *error);
+char *rtc_track_get_kind(rtc_track *track, rtc_error *error);
+char *rtc_track_get_label(rtc_track *track, rtc_error *error);
+char *rtc_track_get_ready_state(rtc_track *track, rtc_error *error);   /* "live" | "ended" */
+/* The PipeWire node's node.name: captured from (local), published as
+ * (remote); "" when there is none (fake devices). */
+char *rtc_track_get_pipewire_node(rtc_track *track, rtc_error *error);
+int rtc_track_get_enabled(rtc_track *track, bool *enabled, rtc_error *error);
+/* false: consumers get black frames or silence (W3C). */
+int rtc_track_set_enabled(rtc_track *track, bool enabled, rtc_error *error);
+int rtc_track_get_muted(rtc_track *track, bool *muted, rtc_error *error);
+int rtc_track_get_remote(rtc_track *track, bool *remote, rtc_error *error);
+
+/* A local track: ends it and releases its device; the object goes. A
+ * remote one: ends it (nothing more is decoded). */
+int rtc_track_stop(rtc_track *track, rtc_error *error);
+/* GetSettings (W3C MediaTrackSettings) and GetStats (deliveredFrames, ...):
+ * dictionaries the caller frees with rtc_dict_free(). */
+rtc_dict *rtc_track_get_settings(rtc_track *track, rtc_error *error);
+rtc_dict *rtc_track_get_stats(rtc_track *track, rtc_error *error);
+int rtc_track_apply_constraints(rtc_track *track,
+				const struct rtc_track_constraints *constraints,
+				rtc_error *error);
+/* Play (remote audio): to the default output, or to the PipeWire node
+ * named target (NULL = default). */
+int rtc_track_play(rtc_track *track, const char *target, rtc_error *error);
+
 /* ---- Dictionaries: decoded a{sv} values, read-only ------------------------ */
 
 size_t rtc_dict_count(const rtc_dict *dict);
@@ -375,6 +579,8 @@ bool rtc_dict_get_string(const rtc_dict *dict, const char *key, const char **val
 bool rtc_dict_get_bool(const rtc_dict *dict, const char *key, bool *value);
 bool rtc_dict_get_uint64(const rtc_dict *dict, const char *key, uint64_t *value);
 bool rtc_dict_get_double(const rtc_dict *dict, const char *key, double *value);
+/* Only for the dictionaries the caller owns (rtc_track_get_settings, ...). */
+void rtc_dict_free(rtc_dict *dict);
 
 /* ---- Stats reports ------------------------------------------------------- */
 
