@@ -5,7 +5,7 @@ set -eu
 
 build="meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libdbus-1-dev liburing-dev libssl-dev libsrtp2-dev libusrsctp-dev
-  libopus-dev libvpx-dev libopenh264-dev libpipewire-0.3-dev libturbojpeg0-dev"
+  libopus-dev libvpx-dev libopenh264-dev libpipewire-0.3-dev libturbojpeg0-dev libpng-dev"
 # A private bus and the tools the integration tests use as a second client.
 run="dbus-daemon dbus-bin systemd python3 python3-dbus python3-gi bubblewrap util-linux
   pipewire pipewire-bin wireplumber"

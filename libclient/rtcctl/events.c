@@ -194,6 +194,18 @@ void rtcctl_print_event(FILE *out, const struct rtc_event *event)
 	case RTC_EVENT_OBJECT_REMOVED:
 		fprintf(out, "[%s] removed\n", name);
 		break;
+	case RTC_EVENT_DEVICE_CHANGE:
+		fprintf(out, "[devices] a device came or went\n");
+		break;
+	case RTC_EVENT_MUTE:
+		fprintf(out, "[%s] muted\n", name);
+		break;
+	case RTC_EVENT_UNMUTE:
+		fprintf(out, "[%s] unmuted\n", name);
+		break;
+	case RTC_EVENT_ENDED:
+		fprintf(out, "[%s] ended\n", name);
+		break;
 	}
 	fflush(out);
 }

@@ -43,6 +43,13 @@ static const char usage[] =
 	"  receive [--output PATH|-] [--sdp-in PATH] [--sdp-out PATH]\n"
 	"                     answer `rtcctl send` and write what it sends to a file or\n"
 	"                     standard output\n"
+	"  call [--answer] [--fake] [--sdp-out PATH] [--sdp-in PATH] [--duration S]\n"
+	"       [--snapshot FILE.png] ...\n"
+	"                     call a peer with a camera and microphone: remote tracks,\n"
+	"                     live figures once a second; see `rtcctl call --help`\n"
+	"  devices            the capture and output devices rtcd offers\n"
+	"  snapshot NODE FILE.png\n"
+	"                     write one frame of a PipeWire video node as a PNG\n"
 	"\n"
 	"An SDP printed by offer/answer ends at the first empty line. The daemon\n"
 	"frees this client's objects when rtcctl exits; --wait keeps them alive.\n"
@@ -64,6 +71,9 @@ static const struct {
 	{ "answer", rtcctl_answer },
 	{ "send", rtcctl_send },
 	{ "receive", rtcctl_receive },
+	{ "call", rtcctl_call },
+	{ "snapshot", rtcctl_snapshot },
+	{ "devices", rtcctl_devices },
 };
 
 /* A closed standard input, output or error would hand its number to the bus

@@ -24,6 +24,9 @@ int rtcctl_offer(rtc_client *client, int argc, char **argv);
 int rtcctl_answer(rtc_client *client, int argc, char **argv);
 int rtcctl_send(rtc_client *client, int argc, char **argv);
 int rtcctl_receive(rtc_client *client, int argc, char **argv);
+int rtcctl_call(rtc_client *client, int argc, char **argv);
+int rtcctl_devices(rtc_client *client, int argc, char **argv);
+int rtcctl_snapshot(rtc_client *client, int argc, char **argv);
 
 /* Prints "rtcctl: <what>: <message> (<error name>)" and returns RTCCTL_FAILED. */
 int rtcctl_fail(const char *what, const rtc_error *error);
