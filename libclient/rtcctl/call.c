@@ -271,9 +271,12 @@ static int get_user_media(struct call *c, const struct call_options *o)
 	return RTCCTL_OK;
 }
 
-static int add_tracks(struct call *c)
+/* Our tracks; and an offer receives what it does not send too, so the
+ * peer's camera comes even when ours stays off. */
+static int add_tracks(struct call *c, const struct call_options *o)
 {
 	static const char *const stream_ids[] = { "rtcctl", NULL };
+	struct rtc_transceiver_init recvonly = RTC_TRANSCEIVER_INIT;
 	rtc_error error = RTC_ERROR_INIT;
 
 	for (rtc_track **t = c->local; *t; t++) {
@@ -281,6 +284,18 @@ static int add_tracks(struct call *c)
 
 		if (!tx)
 			return fail_call("AddTrack", &error);
+		rtc_transceiver_unref(tx);
+	}
+	recvonly.direction = "recvonly";
+	for (int video = 0; video < 2 && !o->answer; video++) {
+		rtc_transceiver *tx;
+
+		if (!(video ? o->no_video : o->no_audio))
+			continue;
+		tx = rtc_peer_connection_add_transceiver(c->pc, video ? "video" : "audio",
+							 &recvonly, &error);
+		if (!tx)
+			return fail_call("AddTransceiver", &error);
 		rtc_transceiver_unref(tx);
 	}
 	return RTCCTL_OK;
@@ -334,7 +349,7 @@ static int negotiate(struct call *c, const struct call_options *o)
 		}
 	}
 	/* The answerer's tracks take the transceivers the offer made. */
-	ret = add_tracks(c);
+	ret = add_tracks(c, o);
 	if (ret != RTCCTL_OK)
 		goto out;
 	if ((o->answer ? rtc_peer_connection_create_answer(c->pc, &local, &error)
