@@ -60,7 +60,8 @@ static const char usage[] =
 struct remote_track {
 	rtc_track *track;
 	bool video;
-	char *node;          /* PipeWireNode; NULL until read, "" for none */
+	char *node;          /* PipeWireNode; "" for none */
+	bool node_changed;   /* since it was printed */
 };
 
 struct call {
@@ -79,7 +80,7 @@ struct call {
 	size_t n_remote;
 
 	struct node_reader *reader;
-	const char *reader_node;
+	bool reader_tried;       /* once: a node that goes ends the reading */
 	char no_frames[320];     /* why no frames are read; "" while they may be */
 	uint64_t frames_read;
 	const char *snapshot_path;
@@ -133,6 +134,18 @@ static void on_event(rtc_client *client, const struct rtc_event *event, void *us
 		set_failure(c, "lost the bus: ", event->error_message);
 		break;
 	case RTC_EVENT_PROPERTY_CHANGED:
+		/* A remote track's node comes with PipeWire, and goes with it. */
+		if (event->track && event->value &&
+		    strcmp(event->property, "PipeWireNode") == 0) {
+			for (size_t i = 0; i < c->n_remote; i++) {
+				if (c->remote[i].track != event->track)
+					continue;
+				free(c->remote[i].node);
+				c->remote[i].node = strdup(event->value);
+				c->remote[i].node_changed = true;
+			}
+			break;
+		}
 		if (!event->peer_connection || !event->value)
 			break;
 		if (strcmp(event->property, "IceGatheringState") == 0) {
@@ -426,23 +439,30 @@ static void start_reading(struct call *c, const char *node)
 		fprintf(stderr, "rtcctl: cannot read the remote video: %s\n", why);
 		return;
 	}
-	c->reader_node = node;
+	c->reader_tried = true;
 	fprintf(stderr, "rtcctl: reading the remote video from PipeWire node %s\n", node);
 }
 
-/* Announces the tracks that arrived and reads the first video node. */
+static void print_remote(const struct remote_track *r, const char *kind)
+{
+	printf("remote track: %s %s PipeWireNode %s\n", kind, rtc_track_get_path(r->track),
+	       *r->node ? r->node : RTCCTL_UNSET);
+	fflush(stdout);
+}
+
+/* Announces the tracks that arrived, and nodes that came or went; reads
+ * the first remote video that has a node. */
 static void look_at_remote_tracks(struct call *c)
 {
 	rtc_error error = RTC_ERROR_INIT;
 
 	for (size_t i = 0; i < c->n_arrived; i++) {
 		struct remote_track *r = c->n_remote < MAX_REMOTE ? &c->remote[c->n_remote] : NULL;
-		char *kind = rtc_track_get_kind(c->arrived[i], &error);
+		char *kind = r ? rtc_track_get_kind(c->arrived[i], &error) : NULL;
 
-		if (!r || !kind) {
-			if (kind == NULL)
+		if (!kind) {
+			if (r)
 				fail_call("Kind", &error);
-			free(kind);
 			rtc_track_unref(c->arrived[i]);
 			continue;
 		}
@@ -454,24 +474,23 @@ static void look_at_remote_tracks(struct call *c)
 			fail_call("PipeWireNode", &error);
 			r->node = strdup("");
 		}
-		printf("remote track: %s %s PipeWireNode %s\n", kind, rtc_track_get_path(r->track),
-		       r->node && *r->node ? r->node : RTCCTL_UNSET);
-		fflush(stdout);
+		if (r->node)
+			print_remote(r, kind);
 		free(kind);
 	}
 	c->n_arrived = 0;
 
-	for (size_t i = 0; i < c->n_remote && !c->reader && !c->no_frames[0]; i++) {
+	for (size_t i = 0; i < c->n_remote; i++) {
 		struct remote_track *r = &c->remote[i];
 
-		if (!r->video)
+		if (!r->node)
 			continue;
-		if (r->node && *r->node)
+		if (r->node_changed) {
+			r->node_changed = false;
+			print_remote(r, r->video ? "video" : "audio");
+		}
+		if (r->video && *r->node && !c->reader && !c->reader_tried)
 			start_reading(c, r->node);
-		else
-			snprintf(c->no_frames, sizeof(c->no_frames),
-				 "the remote video track has no PipeWire node (this rtcd does "
-				 "not publish remote tracks as nodes)");
 	}
 }
 
@@ -562,6 +581,21 @@ static void run(struct call *c, unsigned long duration_s)
 		fprintf(stderr, "rtcctl: the peer hung up\n");
 }
 
+static const char *why_no_frames(const struct call *c)
+{
+	bool video = false;
+
+	if (c->no_frames[0])
+		return c->no_frames;
+	if (c->reader_tried)
+		return "no remote video frame was read";
+	for (size_t i = 0; i < c->n_remote; i++)
+		video = video || c->remote[i].video;
+	return video ? "the remote video track has no PipeWire node (rtcd publishes remote "
+		       "tracks as nodes only while it is connected to PipeWire)"
+		     : "no remote video track";
+}
+
 /* The end: glass-to-glass latency and the snapshot's fate. */
 static int report(struct call *c)
 {
@@ -575,12 +609,10 @@ static int report(struct call *c)
 		printf("glass-to-glass latency: not measured: %llu frames read, none carried "
 		       "the fake camera's pattern\n", (unsigned long long)c->frames_read);
 	else
-		printf("glass-to-glass latency: not measured: %s\n",
-		       c->no_frames[0] ? c->no_frames : "no remote video frame was read");
+		printf("glass-to-glass latency: not measured: %s\n", why_no_frames(c));
 	if (c->snapshot_path && !c->snapshot_written) {
 		fprintf(stderr, "rtcctl: no snapshot written: %s\n",
-			c->snapshot_error[0] ? c->snapshot_error :
-			c->no_frames[0] ? c->no_frames : "no remote video frame was read");
+			c->snapshot_error[0] ? c->snapshot_error : why_no_frames(c));
 		ret = RTCCTL_FAILED;
 	}
 	fflush(stdout);
