@@ -528,11 +528,15 @@ static bool wait_connected(struct call *c, unsigned long wait_s)
 	uint64_t deadline = now_ns() + wait_s * 1000000000ull;
 
 	rtc_client_dispatch(c->client, NULL);
+	/* poll() of our own: rtc_client_wait() would sleep through Ctrl-C. */
 	while (!c->connected && !c->failure[0] && !interrupted) {
+		struct pollfd pfd = { .fd = rtc_client_get_fd(c->client), .events = POLLIN };
 		uint64_t now = now_ns();
 
-		if (now >= deadline || rtc_client_wait(c->client,
-						       (int)((deadline - now) / 1000000 + 1), NULL) < 0)
+		if (now >= deadline)
+			break;
+		if (poll(&pfd, 1, (int)((deadline - now) / 1000000 + 1)) > 0 &&
+		    rtc_client_dispatch(c->client, NULL) < 0)
 			break;
 	}
 	return c->connected;
