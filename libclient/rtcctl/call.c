@@ -138,7 +138,9 @@ static void on_event(rtc_client *client, const struct rtc_event *event, void *us
 		if (event->track && event->value &&
 		    strcmp(event->property, "PipeWireNode") == 0) {
 			for (size_t i = 0; i < c->n_remote; i++) {
-				if (c->remote[i].track != event->track)
+				if (c->remote[i].track != event->track ||
+				    (c->remote[i].node &&
+				     strcmp(c->remote[i].node, event->value) == 0))
 					continue;
 				free(c->remote[i].node);
 				c->remote[i].node = strdup(event->value);

@@ -58,7 +58,8 @@ def check_call_output(rc, out, err):
     assert "connected\n" in out, out
     local = re.findall(r"^local track: (audio|video) ", out, re.M)
     assert local == ["audio", "video"], out
-    remote = REMOTE.findall(out)
+    # A node that comes later is announced again: one track per path.
+    remote = list({path: (kind, path, node) for kind, path, node in REMOTE.findall(out)}.values())
     assert sorted(k for k, _, _ in remote) == ["audio", "video"], out
     lines = FIGURES.findall(out)
     assert len(lines) >= 2, out
@@ -83,10 +84,10 @@ def test_call_audio_only_one_way(d):
     with tempfile.TemporaryDirectory() as tmp:
         (ra, oa, ea), (rb, ob, eb) = call_pair(d, tmp, offerer=["--no-video"], duration=3)
         assert ra == 0 and rb == 0, (oa, ea, ob, eb)
-        assert [k for k, _, _ in REMOTE.findall(ob)] == ["audio"], ob
+        assert {k for k, _, _ in REMOTE.findall(ob)} == {"audio"}, ob
         assert re.search(r"^\[ *\d+ s\] no video - fps \| in \d+ kbit/s", ob, re.M), ob
         # The offerer still gets the answerer's video.
-        assert sorted(k for k, _, _ in REMOTE.findall(oa)) == ["audio", "video"], oa
+        assert {k for k, _, _ in REMOTE.findall(oa)} == {"audio", "video"}, oa
 
 
 def rtcctl(d, *args, timeout=30):
@@ -156,7 +157,7 @@ def test_call_snapshot_and_latency(d):
                                                duration=5)
         check_call_output(ra, oa, ea)
         nodes = [n for k, _, n in REMOTE.findall(ob) if k == "video"]
-        if nodes == ["none"]:
+        if set(nodes) == {"none"}:
             assert rb == 1 and "no snapshot written" in eb, (rb, eb)
             raise tap.Skip("rtcd publishes no PipeWire node for remote tracks yet")
         check_call_output(rb, ob, eb)
