@@ -39,6 +39,7 @@ static struct pc_media *media_new(struct rtc_pc *pc, uint64_t now)
 	m->gcc = rtc_gcc_new(NULL, now);
 	if (m->gcc) {
 		pacer.pacing_bps = rtc_gcc_pacing_bps(m->gcc);
+		pacer.burst = PC_MEDIA_PACER_BURST;
 		m->pacer = rtc_pacer_new(&pacer);
 	}
 	if (!m->slots || !m->twcc_send || !m->twcc_recv || !m->gcc || !m->pacer ||
