@@ -348,6 +348,67 @@ static void test_negotiated(void)
 	pcn_free(&net);
 }
 
+/* The longest run among the datagrams peer `from` put on the network from
+ * index `first` on: back to back to one address, of one length but the
+ * last (which may be shorter), as the reactor sends in one GSO send. */
+static unsigned longest_run(const struct pcn *net, size_t first, int from)
+{
+	const struct sockaddr_storage *me = &net->peers[from].addr;
+	const struct pcn_packet *head = NULL;   /* the run's first datagram */
+	unsigned best = 0, n = 0;
+	bool ended = false;                     /* a shorter one ended it */
+
+	for (size_t i = first; i < net->n_packets; i++) {
+		const struct pcn_packet *p = &net->packets[i];
+
+		if (memcmp(&p->from, me, sizeof(*me)) != 0)
+			continue;       /* the other peer's, on another socket */
+		if (head && !ended && p->len <= head->len &&
+		    memcmp(&p->to, &head->to, sizeof(p->to)) == 0) {
+			n++;
+			ended = p->len < head->len;
+		} else {
+			head = p;
+			n = 1;
+			ended = false;
+		}
+		if (n > best)
+			best = n;
+	}
+	return best;
+}
+
+/* A frame of several packets leaves the pc at once when it is sent: the
+ * pacer may run ahead of its schedule (PC_MEDIA_PACER_BURST), so the
+ * session hands the reactor the whole frame in one drain and it goes out
+ * as one GSO run (io/test-udp-gso.c checks that part). 3,600-byte frames:
+ * three full packets and a short one; every one of ten such frames leaves
+ * as one run of four, without the clock moving, and all arrive intact. */
+static void test_frame_leaves_together(void)
+{
+	struct pcn net;
+
+	CHECK_INTEQ(start(&net, 77, RTC_CODEC_VP8), 0);
+	run.video_bps = 3600 * 8 * 30;
+	run_media(&net, 3 * PCN_S);
+	for (int k = 0; k < 10; k++) {
+		size_t first;
+
+		pcn_run_for(&net, run.side[0].next_video - pcn_now);
+		first = net.n_packets;
+		encode(&net);
+		CHECK(longest_run(&net, first, 0) >= 4);
+		CHECK(longest_run(&net, first, 1) >= 4);
+	}
+	run_media(&net, PCN_S);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INTEQ(run.side[i].video_bad, 0);
+		CHECK_INTEQ(run.side[i].video_out_of_order, 0);
+		CHECK(run.side[i].video_got + 5 >= run.side[!i].video_sent);
+	}
+	pcn_free(&net);
+}
+
 /* 30 s through 5 % loss with 40..60 ms of delay (which reorders). */
 static void lossy(enum rtc_codec codec, uint64_t seed)
 {
@@ -542,6 +603,7 @@ static void test_rtt(void)
 int main(void)
 {
 	RUN(test_negotiated);
+	RUN(test_frame_leaves_together);
 	RUN(test_loss_vp8);
 	RUN(test_loss_h264);
 	RUN(test_blackout);
