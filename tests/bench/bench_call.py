@@ -60,6 +60,12 @@ CHROMIUM_EXE = "/usr/lib/chromium/chromium"
 EVENTS = ["raw_syscalls:sys_enter", "syscalls:sys_enter_io_uring_enter",
           "syscalls:sys_enter_sendmsg", "syscalls:sys_enter_sendmmsg",
           "syscalls:sys_enter_sendto", "io_uring:io_uring_submit_req"]
+# The rest of them, for where the syscalls per packet go.
+OTHER_SYSCALLS = ["futex", "read", "write", "poll", "ppoll", "epoll_wait", "epoll_pwait",
+                  "recvmsg", "recvmmsg", "sendmsg", "sendmmsg", "io_uring_enter", "timerfd_settime",
+                  "clock_nanosleep", "madvise", "mprotect", "munmap", "mmap", "brk"]
+EVENTS += ["syscalls:sys_enter_" + n for n in OTHER_SYSCALLS if
+           "syscalls:sys_enter_" + n not in EVENTS]
 
 
 class Failed(Exception):
@@ -219,6 +225,9 @@ def call_rtcd(label, env):
                  res["syscalls_per_packet"], sends / packets,
                  c.get("syscalls:sys_enter_io_uring_enter", 0) / packets,
                  c.get("io_uring:io_uring_submit_req", 0) / packets))
+        top = sorted(((c.get("syscalls:sys_enter_" + n, 0), n) for n in OTHER_SYSCALLS),
+                     reverse=True)[:6]
+        line("", "of them: " + ", ".join("%s %.2f" % (n, k / packets) for k, n in top if k))
     else:
         line("", "syscalls: not counted (perf stat unavailable)")
     if all(totals):
