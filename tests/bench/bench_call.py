@@ -363,8 +363,12 @@ def call_chromium_on(label, url):
                 url=url, extra_flags=["--use-fake-device-for-media-stream=fps=30"]))
         a, b = peers
 
-        def ev(peer, expr, timeout=30.0):
-            return peer._evaluate(expr, timeout)
+        def ev(peer, expr, timeout=120.0):
+            # Generous: on a loaded machine the browser answers slowly.
+            try:
+                return peer._evaluate(expr, timeout)
+            except PeerError as e:
+                raise PeerError("%s: %s" % (expr[:40].strip(), e))
         for p in peers:
             ev(p, PAGE_JS)
             ev(p, "window.callBench.start()")
