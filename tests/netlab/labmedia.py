@@ -102,8 +102,9 @@ class Sampler:
 
     def decode_gaps(self, after):
         """The intervals (start, seconds) in which framesDecoded did not grow,
-        from time after on, measured between samples: a gap is at most
-        100 ms longer than the decoder's, and never shorter."""
+        from time after on, between the samples around them: the decoder
+        surely made no frame for that long (the gap is never longer than
+        the decoder's, and at most two sample intervals, ~0.2 s, shorter)."""
         gaps = []
         prev = None
         for s in self.samples:

@@ -6,7 +6,7 @@ router drops 5 % of the packets and holds every packet 50 ms, each way
 microphone to rtcd in b for 20 s. b's video must stay decodable: it asks
 for what is lost (NACK), a retransmits it (RTX), frames keep being
 decoded, and after the first second no gap in the decoded frames reaches
-1 s (sampled every 100 ms, so within 0.2 s). The figures are printed as
+1 s (sampled every 100 ms: a gap that surely was that long). The figures are printed as
 TAP comments: gaps, W3C freezes, NACKs, retransmissions, losses."""
 import sys
 import time
