@@ -6,8 +6,9 @@ router drops 5 % of the packets and holds every packet 50 ms, each way
 microphone to rtcd in b for 20 s. b's video must stay decodable: it asks
 for what is lost (NACK), a retransmits it (RTX), frames keep being
 decoded, and after the first second no gap in the decoded frames reaches
-1 s (sampled every 100 ms: a gap that surely was that long). The figures are printed as
-TAP comments: gaps, W3C freezes, NACKs, retransmissions, losses."""
+1 s (b's GetStats sampled every 100 ms: a gap that surely was that long).
+The figures are printed as TAP comments: gaps, W3C freezes, NACKs,
+retransmissions, losses."""
 import sys
 import time
 
