@@ -2,9 +2,9 @@
 /*
  * GCC's parts on their own (send-time groups and the trendline detector,
  * the AIMD controller and its acked-rate bound, the acked bitrate, a probe
- * cluster's rate), then the whole: initial probes (a slow result ignored), REMB, loss from
- * receiver reports and from feedback, the target's bounds and events,
- * ALR and its probes.
+ * cluster's rate), then the whole: initial probes (a slow result
+ * ignored), REMB, loss from receiver reports and from feedback, the
+ * target's bounds and events, ALR and its probes.
  */
 #include <math.h>
 #include <string.h>
