@@ -157,6 +157,12 @@ static void on_video(void *user, const struct rtc_video_frame *frame)
 
 static void on_audio(void *user, const struct rtc_audio_frame *frame)
 {
+	struct rtc_api_track *track = user;
+
+	/* ApplyConstraints renegotiates after its reply: the settings follow. */
+	if (track->settings.sample_rate != frame->sample_rate ||
+	    track->settings.channels != frame->channels)
+		rtc_media_capture_settings(track->capture, &track->settings);
 	frame_arrived(user);
 	rtc_api_track_feed_audio(user, frame);
 }
@@ -276,11 +282,13 @@ static void get_stats(struct rtc_bus_call *call, void *data)
 	dbus_message_iter_init_append(reply, &args);
 	rtc_bus_dict_open(&args, &dict);
 	if (track->kind == RTC_MEDIA_VIDEO) {
-		uint64_t zero = 0;
+		/* Frames the camera sent that did not decode (a corrupt MJPG). */
+		uint64_t discarded = track->capture ? rtc_media_capture_discarded(track->capture) : 0;
+		uint64_t total = frames + discarded;
 
 		rtc_bus_dict_add_basic(&dict, "deliveredFrames", DBUS_TYPE_UINT64, &frames);
-		rtc_bus_dict_add_basic(&dict, "discardedFrames", DBUS_TYPE_UINT64, &zero);
-		rtc_bus_dict_add_basic(&dict, "totalFrames", DBUS_TYPE_UINT64, &frames);
+		rtc_bus_dict_add_basic(&dict, "discardedFrames", DBUS_TYPE_UINT64, &discarded);
+		rtc_bus_dict_add_basic(&dict, "totalFrames", DBUS_TYPE_UINT64, &total);
 	} else {
 		rtc_bus_dict_add_basic(&dict, "deliveredFrames", DBUS_TYPE_UINT64, &frames);
 	}

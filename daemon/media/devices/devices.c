@@ -709,6 +709,11 @@ void rtc_media_capture_settings(const struct rtc_media_capture *c,
 	*out = c->settings;
 }
 
+uint64_t rtc_media_capture_discarded(const struct rtc_media_capture *c)
+{
+	return c->pw ? rtc_pw_capture_dropped(c->pw) : 0;
+}
+
 void rtc_media_capture_close(struct rtc_media_capture *c)
 {
 	if (!c)

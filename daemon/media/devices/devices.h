@@ -124,5 +124,8 @@ int rtc_media_capture_apply(struct rtc_media_capture *capture,
 			    struct rtc_error *err);
 void rtc_media_capture_settings(const struct rtc_media_capture *capture,
 				struct rtc_media_settings *out);
+/* Frames the device gave that could not be read (a corrupt MJPG): W3C
+ * discardedFrames. */
+uint64_t rtc_media_capture_discarded(const struct rtc_media_capture *capture);
 /* Stops and frees; no event after. */
 void rtc_media_capture_close(struct rtc_media_capture *capture);

@@ -257,6 +257,14 @@ static void on_state_changed(void *userdata, enum pw_stream_state old,
 	if (state == PW_STREAM_STATE_ERROR)
 		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: %s", cap->device_id,
 			    error ? error : "stream failed");
+	else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED &&
+		 cap->phase == PHASE_STARTING)
+		/* The session manager would not link us (WirePlumber refuses
+		 * a node another stream links with node.exclusive, and then
+		 * destroys ours, as we do not let it reconnect elsewhere). */
+		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s is busy: the session manager "
+			    "refused the link (another program may hold it exclusively)",
+			    cap->device_id);
 	else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED)
 		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: disconnected", cap->device_id);
 }
@@ -766,6 +774,11 @@ bool rtc_pw_capture_running(const struct rtc_pw_capture *cap)
 {
 	return cap->phase == PHASE_RUNNING || cap->phase == PHASE_APPLYING ||
 	       cap->phase == PHASE_REVERTING;
+}
+
+uint64_t rtc_pw_capture_dropped(const struct rtc_pw_capture *cap)
+{
+	return cap->dropped;
 }
 
 void rtc_pw_capture_settings(const struct rtc_pw_capture *cap, struct rtc_pw_settings *out)
