@@ -271,6 +271,8 @@ def test_mjpg_corrupt_frame_dropped(d):
         # of a cycle, so it may not see every one).
         assert st["discardedFrames"] <= spoilt, (st, spoilt)
         assert st["totalFrames"] == st["deliveredFrames"] + st["discardedFrames"], st
+        print("# corrupt MJPG: %d spoilt by the camera, %d discarded, %d delivered"
+              % (spoilt, st["discardedFrames"], st["deliveredFrames"]))
         before = st["deliveredFrames"]
         assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 20, timeout=5)
         assert rtcdtest.prop(bus, path, TRACK, "ReadyState") == "live"
@@ -297,6 +299,7 @@ def test_mjpg_or_raw(d):
                                   "height": dbus.UInt32(720)})
         assert rtcdtest.pump(lambda: delivered(bus, path) >= 10, timeout=5)
         assert src.formats()[-1] == "1280x720 MJPG 4:2:2", src.lines
+        assert "no raw format at that size" in d.log(), d.log()[-2000:]
         s = track(bus, path).GetSettings()
         assert (s["width"], s["height"]) == (1280, 720), s
         assert stats(bus, path)["discardedFrames"] == 0

@@ -536,10 +536,26 @@ static void destroy_stream(struct rtc_pw_capture *cap)
 	cap->stream = NULL;
 }
 
+/* What the device gives, in the log: MJPG means decoding every frame, which
+ * rtcd takes only where no raw format reaches the size asked. */
+static void log_format(const struct rtc_pw_capture *cap)
+{
+	if (cap->kind == RTC_PW_VIDEOINPUT)
+		rtc_info("pipewire: %s gives %ux%u %s at %g fps%s", cap->device_id,
+			 cap->device_width, cap->device_height, cap->settings.format,
+			 cap->settings.frame_rate,
+			 cap->raw_format == RTC_RAW_MJPG ? " (no raw format at that size: decoding)" : "");
+	else
+		rtc_info("pipewire: %s gives %s %u Hz, %u channels", cap->device_id,
+			 cap->settings.format, cap->settings.sample_rate, cap->settings.channels);
+}
+
 /* A negotiated format arrived: does it meet the constraints? */
 static void format_decided(struct rtc_pw_capture *cap)
 {
 	const char *unmet = unmet_constraint(cap);
+
+	log_format(cap);
 
 	rtc_timer_disarm(cap->start_timer);
 	switch (cap->phase) {

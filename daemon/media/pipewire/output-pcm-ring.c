@@ -15,14 +15,21 @@
 #define DEFAULT_QUANTUM 1024u
 #define DEFAULT_CHUNK   960u
 
-/* Rate matching. The level it settles at is learnt over the first second
- * read; then the level at reads is smoothed over half a second (pushes and
- * quanta of different sizes make it saw up and down by a push). The loop's
+/* Rate matching. The level it settles at is learnt over two seconds read,
+ * after half a second for the graph and the pushes to settle; then the
+ * level at reads is smoothed over half a second (pushes and quanta of
+ * different sizes make it saw up and down by a push), and the loop acts
+ * only once it has stayed out of the band, on one side, for a second: the
+ * end of a talk spurt, a stall or a late push pass without a touch. The
+ * level also settles elsewhere when the graph's quantum changes: it is
+ * learnt anew then. The loop's
  * time constant is two seconds, critically damped: 0.5 % of drift
  * overshoots the band by under 200 frames. The read step moves at most
  * 1 %, far more than sound cards drift. */
-#define RM_CALIBRATE_FRAMES 48000.0
+#define RM_SETTLE_FRAMES    24000u
+#define RM_CALIBRATE_FRAMES 96000u
 #define RM_SMOOTH_FRAMES    24000.0
+#define RM_PERSIST_FRAMES   48000u
 #define RM_LOOP_FRAMES      96000.0
 #define RM_MAX_CORRECTION   0.01
 
@@ -103,10 +110,13 @@ static void rate_update(struct rtc_pcm_ring *ring, uint32_t level, uint32_t fram
 	struct rtc_pcm_rate_match *r = &ring->rate;
 
 	if (!r->calibrated) {
-		r->calibrate_sum += (double)level * frames;
 		r->calibrate_frames += frames;
-		if (r->calibrate_frames >= RM_CALIBRATE_FRAMES) {
-			r->target = r->calibrate_sum / (double)r->calibrate_frames;
+		if (r->calibrate_frames <= RM_SETTLE_FRAMES)
+			return;
+		r->calibrate_sum += (double)level * frames;
+		if (r->calibrate_frames >= RM_SETTLE_FRAMES + RM_CALIBRATE_FRAMES) {
+			r->target = r->calibrate_sum /
+				    (double)(r->calibrate_frames - RM_SETTLE_FRAMES);
 			r->level = r->target;
 			r->calibrated = true;
 		}
@@ -115,10 +125,20 @@ static void rate_update(struct rtc_pcm_ring *ring, uint32_t level, uint32_t fram
 	double weight = fmin(1.0, frames / RM_SMOOTH_FRAMES);
 	r->level += ((double)level - r->level) * weight;
 	double error = r->level - r->target, b = band(ring);
-	/* Inside the band the loop holds what it learnt. */
-	if (fabs(error) <= b)
+	int side = error > b ? 1 : error < -b ? -1 : 0;
+	/* Inside the band, or not out of it for long: the loop holds what it
+	 * learnt. */
+	if (side != r->side) {
+		r->side = side;
+		r->beyond_frames = 0;
+	}
+	r->beyond_frames += frames;
+	if (side == 0 || r->beyond_frames < RM_PERSIST_FRAMES) {
+		r->correction = r->integral;
+		ring->stats.correction_ppm = (int64_t)lrint(r->correction * 1e6);
 		return;
-	error -= error > 0 ? b : -b;
+	}
+	error -= side * b;
 	r->integral += error * frames / (RM_LOOP_FRAMES * RM_LOOP_FRAMES);
 	r->integral = fmax(-RM_MAX_CORRECTION, fmin(RM_MAX_CORRECTION, r->integral));
 	r->correction = r->integral + 2 * error / RM_LOOP_FRAMES;
@@ -156,6 +176,8 @@ static void read_resampled(struct rtc_pcm_ring *ring, int16_t *out, uint32_t fra
 		pos += whole;
 		frac -= whole;
 	}
+	/* frames_read counts what left the ring, as the other paths do. */
+	ring->stats.frames_read += pos - ring->read_pos;
 	ring->read_pos = pos;
 	r->frac = frac;
 	ring->stats.frames_resampled += frames;
@@ -231,10 +253,21 @@ void rtc_pcm_ring_read(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames)
 	if (frames == 0)
 		return;
 	pthread_mutex_lock(&ring->lock);
-	ring->read_quantum = min_u32(frames, ring->capacity / 2);
+	uint32_t quantum = min_u32(frames, ring->capacity / 2);
+	if (quantum != ring->read_quantum && ring->rate.calibrated) {
+		/* Another quantum, another level: learn it again (the drift
+		 * learnt stays). */
+		ring->rate.calibrated = false;
+		ring->rate.calibrate_frames = 0;
+		ring->rate.calibrate_sum = 0;
+	}
+	ring->read_quantum = quantum;
 	uint32_t level = level_locked(ring);
-	if (!ring->started && level >= start_level(ring))
+	if (!ring->started && level >= start_level(ring)) {
 		ring->started = ring->ever_started = true;
+		/* Primed afresh (after running dry): not the clocks' doing. */
+		ring->rate.level = level;
+	}
 
 	uint32_t take = 0;
 	if (ring->started && ring->rate.on) {
@@ -243,7 +276,6 @@ void rtc_pcm_ring_read(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames)
 		if ((ring->rate.correction != 0 || ring->rate.frac != 0) &&
 		    level >= resampled_need(ring, frames)) {
 			read_resampled(ring, out, frames);
-			ring->stats.frames_read += frames;
 			pthread_mutex_unlock(&ring->lock);
 			return;
 		}

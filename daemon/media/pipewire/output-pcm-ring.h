@@ -16,7 +16,8 @@
  *  - optionally (rtc_pcm_ring_set_rate_matching, for Play) it follows a
  *    producer whose clock runs a little faster or slower than the graph's
  *    (a remote sender's sound card against the local one, ±0.5 % and
- *    more): it learns the level it settles at once started, and when the
+ *    more): it learns the level it settles at once started (over its
+ *    first 2.5 s), and when the
  *    smoothed level leaves a band around it, a PI loop reads the ring a
  *    little faster or slower than 1:1, interpolating between samples (at
  *    most ±1 %), so drift neither grows latency into cuts nor drains it
@@ -34,13 +35,13 @@
 
 struct rtc_pcm_ring_stats {
 	uint64_t frames_written;        /* accepted by write */
-	uint64_t frames_read;           /* real samples handed to PipeWire */
+	uint64_t frames_read;           /* real samples that left for PipeWire */
 	uint64_t frames_dropped;        /* oldest dropped: overflow or latency cap */
 	uint64_t frames_cut;            /* of those, after reading began: audible gaps */
 	uint64_t cuts;                  /* times that happened */
 	uint64_t frames_silence;        /* silence handed out (not started, or dry) */
 	uint64_t underruns;             /* times it ran dry after having started */
-	uint64_t frames_resampled;      /* of frames_read, interpolated (rate matching) */
+	uint64_t frames_resampled;      /* frames handed out interpolated (rate matching) */
 	int64_t correction_ppm;         /* rate matching now: + reads faster than 1:1 */
 };
 
@@ -52,6 +53,8 @@ struct rtc_pcm_rate_match {
 	double calibrate_sum;           /* their level × frames */
 	double target;                  /* the level at reads when in step */
 	double level;                   /* the level at reads, smoothed */
+	int side;                       /* level above (1) or below (−1) the band, or in it */
+	uint64_t beyond_frames;         /* read since it went there */
 	double integral;                /* the drift as learnt (I term) */
 	double correction;              /* ring frames per frame read, − 1 */
 	double frac;                    /* position between read_pos and the next frame */

@@ -124,6 +124,41 @@ static void test_steady_quantum_2048(void) { steady(960, 2048, 1); }
 static void test_steady_quantum_960(void) { steady(960, 960, 2); }
 static void test_steady_10ms_pushes(void) { steady(480, 1024, 1); }
 
+/* Clocks in step, but every push late by 0..10 ms (a busy reactor, the
+ * decoder's pool): a minute without an interpolated sample. */
+static void test_rate_matching_ignores_jitter(void)
+{
+	struct rtc_pcm_ring ring;
+	int16_t in[960], out[1024];
+	uint64_t written = 0, k = 0, next_read = 0, rng = 12345;
+	uint64_t next_push = 0;
+
+	CHECK(rtc_pcm_ring_init(&ring, 1, CAPACITY, SLACK) == 0);
+	rtc_pcm_ring_set_rate_matching(&ring, true);
+	while (next_read < 48000 * 60) {
+		if (next_push < next_read) {
+			fill(in, written, 960, 1);
+			rtc_pcm_ring_write(&ring, in, 960);
+			written += 960;
+			k++;
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			next_push = k * 960 + (rng >> 33) % 480;
+			continue;
+		}
+		rtc_pcm_ring_read(&ring, out, 1024);
+		next_read += 1024;
+	}
+	struct rtc_pcm_ring_stats st;
+	rtc_pcm_ring_get_stats(&ring, &st);
+	printf("# jitter 0..10 ms: underruns %llu, cuts %llu, interpolated %llu\n",
+	       (unsigned long long)st.underruns, (unsigned long long)st.cuts,
+	       (unsigned long long)st.frames_resampled);
+	CHECK_INTEQ(st.underruns, 0);
+	CHECK_INTEQ(st.cuts, 0);
+	CHECK_INTEQ(st.frames_resampled, 0);
+	rtc_pcm_ring_fini(&ring);
+}
+
 static void test_rate_matching_in_step_is_exact(void)
 {
 	steady_rm(960, 1024, 1, true);
@@ -407,6 +442,7 @@ int main(void)
 	RUN(test_steady_quantum_960);
 	RUN(test_steady_10ms_pushes);
 	RUN(test_rate_matching_in_step_is_exact);
+	RUN(test_rate_matching_ignores_jitter);
 	RUN(test_producer_faster_no_cuts);
 	RUN(test_producer_slower_no_gaps);
 	RUN(test_without_rate_matching_drift_breaks);
