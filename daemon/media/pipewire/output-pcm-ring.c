@@ -22,10 +22,10 @@
  * only once it has stayed out of the band, on one side, for a second: the
  * end of a talk spurt, a stall or a late push pass without a touch. The
  * level also settles elsewhere when the graph's quantum changes: it is
- * learnt anew then. The loop's
- * time constant is two seconds, critically damped: 0.5 % of drift
- * overshoots the band by under 200 frames. The read step moves at most
- * 1 %, far more than sound cards drift. */
+ * learnt anew then. The loop's time constant is two seconds, critically
+ * damped: 0.5 % of drift overshoots the band by some 500 frames (10 ms),
+ * the second of waiting included. The read step moves at most 1 %, far
+ * more than sound cards drift. */
 #define RM_SETTLE_FRAMES    24000u
 #define RM_CALIBRATE_FRAMES 96000u
 #define RM_SMOOTH_FRAMES    24000.0
@@ -63,8 +63,8 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* Half the band rate matching keeps the level in: the saw of one push
- * stays inside it, so a clock in step never makes the loop act. */
+/* Half the width of the band rate matching keeps the level in: the saw of
+ * one push stays inside it, so a clock in step never makes the loop act. */
 static uint32_t band(const struct rtc_pcm_ring *ring)
 {
 	return ring->write_chunk / 2;
