@@ -251,6 +251,17 @@ def test_mjpg_camera(d):
             assert src.formats()[-1] == "%dx%d MJPG %s" % (size + (subsampling,)), src.lines
             st = stats(bus, path)
             assert st["discardedFrames"] == 0 and st["totalFrames"] == st["deliveredFrames"], st
+            if flag == "--mjpg":
+                # A smaller size: the camera renegotiates its JPEGs (or
+                # rtcd scales the decoded frames); frames of that size go on.
+                apply(bus, path, width=320, height=240)
+                assert rtcdtest.pump(lambda: (track(bus, path).GetSettings()["width"],
+                                              track(bus, path).GetSettings()["height"])
+                                     == (320, 240), timeout=5), track(bus, path).GetSettings()
+                before = delivered(bus, path)
+                assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 10, timeout=5)
+                print("# MJPG camera after ApplyConstraints: sends %s" % src.formats()[-1])
+                assert stats(bus, path)["discardedFrames"] == 0
             track(bus, path).Stop()
 
 
