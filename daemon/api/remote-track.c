@@ -61,6 +61,11 @@ struct rtc_api_remote_track {
 	/* PipeWire: the daemon's connection, while it is up. */
 	struct rtc_media_pipewire_watch *pipewire;
 	struct rtc_pw_video_output *video_node;
+	/* The newest decoded frame, held while the node's consumers are
+	 * still on the last one (the decoder hands frames over in bursts when
+	 * it fell behind); pushed when they took it. */
+	struct rtc_video_frame *held;
+	struct rtc_idle *push_held;
 	struct rtc_pw_audio_output *audio_node;
 	char node_name[64];             /* PipeWireNode: "" until PipeWire made it */
 	struct rtc_timer *node_check;
@@ -146,9 +151,44 @@ static int start_playing(struct rtc_api_remote_track *rt, struct pw_core *core,
 	return rt->play ? 0 : -1;
 }
 
+static void push_video(struct rtc_api_remote_track *rt, const struct rtc_video_frame *frame)
+{
+	struct rtc_error err = { 0 };
+
+	if (rtc_pw_video_output_push(rt->video_node, frame, &err) < 0)
+		rtc_debug("%s: frame not published: %s", rt->path, err.message);
+}
+
+static void drop_held(struct rtc_api_remote_track *rt)
+{
+	rtc_video_frame_free(rt->held);
+	rt->held = NULL;
+}
+
+/* The node's consumers took the last frame: the held one goes now. */
+static void push_held(void *data)
+{
+	struct rtc_api_remote_track *rt = data;
+
+	if (!rt->held || !rt->video_node || rtc_pw_video_output_busy(rt->video_node))
+		return;
+	push_video(rt, rt->held);
+	drop_held(rt);
+}
+
+static void node_ready(void *data)
+{
+	struct rtc_api_remote_track *rt = data;
+
+	/* From PipeWire's event: pushed from the reactor's next turn. */
+	if (rt->held)
+		rtc_idle_schedule(rt->push_held);
+}
+
 static void unpublish(struct rtc_api_remote_track *rt)
 {
 	stop_playing(rt);
+	drop_held(rt);
 	rtc_pw_video_output_destroy(rt->video_node);
 	rt->video_node = NULL;
 	rtc_pw_audio_output_destroy(rt->audio_node);
@@ -172,6 +212,8 @@ static void publish(struct rtc_api_remote_track *rt, struct pw_core *core)
 			.height = rt->height ? rt->height : DEFAULT_HEIGHT,
 		};
 		rt->video_node = rtc_pw_video_output_new(core, &config, &err);
+		if (rt->video_node)
+			rtc_pw_video_output_on_ready(rt->video_node, node_ready, rt);
 	} else {
 		struct rtc_pw_audio_output_config config = {
 			.node_name = name, .description = label_of(rt), .channels = 2,
@@ -226,15 +268,20 @@ static void on_video(void *user, struct rtc_video_frame *frame,
 		     const struct rtc_media_frame_info *info)
 {
 	struct rtc_api_remote_track *rt = user;
-	struct rtc_error err = { 0 };
 
 	rt->width = frame->width;
 	rt->height = frame->height;
 	delivered(rt);
 	/* Disabled: consumers get nothing (W3C would show black). */
-	if (rt->video_node && rt->enabled &&
-	    rtc_pw_video_output_push(rt->video_node, frame, &err) < 0)
-		rtc_debug("%s: frame not published: %s", rt->path, err.message);
+	if (rt->video_node && rt->enabled) {
+		/* A newer frame replaces one still held: only the newest waits. */
+		drop_held(rt);
+		if (rtc_pw_video_output_busy(rt->video_node)) {
+			rt->held = frame;
+			return;
+		}
+		push_video(rt, frame);
+	}
 	rtc_video_frame_free(frame);
 }
 
@@ -449,7 +496,8 @@ struct rtc_api_remote_track *rtc_api_remote_track_new(struct rtc_api_transceiver
 		return NULL;
 	rt->t = t;
 	if (rtc_api_track_base_init(&rt->base, api, &remote_ops, kind, true, true) < 0 ||
-	    !(rt->node_check = rtc_timer_new(api->reactor, node_check, rt)))
+	    !(rt->node_check = rtc_timer_new(api->reactor, node_check, rt)) ||
+	    !(rt->push_held = rtc_idle_new(api->reactor, push_held, rt)))
 		goto fail;
 	if (id && id[0])
 		snprintf(rt->id, sizeof(rt->id), "%s", id);
@@ -465,6 +513,7 @@ struct rtc_api_remote_track *rtc_api_remote_track_new(struct rtc_api_transceiver
 		publish(rt, core);
 	return rt;
 fail:
+	rtc_idle_free(rt->push_held);
 	rtc_timer_free(rt->node_check);
 	rtc_api_track_base_fini(&rt->base);
 	free(rt);
@@ -480,6 +529,7 @@ void rtc_api_remote_track_free(struct rtc_api_remote_track *rt)
 		rtc_api_track_base_emit_ended(&rt->base);
 	}
 	rtc_media_pipewire_watch_free(rt->pipewire);
+	rtc_idle_free(rt->push_held);
 	rtc_timer_free(rt->node_check);
 	rtc_api_track_base_fini(&rt->base);
 	free(rt);
