@@ -15,13 +15,15 @@
  * connection is torn down (PipeWireNode "" meanwhile), made again when
  * PipeWire returns. Without PipeWire, decoding and stats go on alone.
  *
- * Sandboxed owners too: a Camera-portal connection is restricted (only the
- * core, then what WirePlumber grants: camera nodes), so it cannot host
- * nodes of its own; and WirePlumber 0.4's access-portal.lua grants an app
- * with camera permission every node with media.role=Camera and
- * media.class=Video/Source, which the video node is. Its audio node is not
- * shown to such an app (a Flatpak reaches audio through its PulseAudio or
- * PipeWire socket, not the Camera portal).
+ * Sandboxed owners too: a Camera-portal connection is restricted to the
+ * core and what WirePlumber grants (camera nodes), not the client-node
+ * factory a stream needs, so it cannot host nodes; it belongs to one
+ * GetUserMedia call besides, and an app that only receives has none. And
+ * WirePlumber 0.4's access-portal.lua grants an app with camera permission
+ * every node with media.role=Camera and media.class=Video/Source, which the
+ * video node is (test-pw-output checks this); the audio node is not shown
+ * to it (a Flatpak reaches audio through its PulseAudio or PipeWire socket,
+ * not the Camera portal).
  *
  * The object belongs to the peer connection's owner and lives as long as
  * its transceiver: a transceiver that stops or a connection that closes
@@ -362,7 +364,9 @@ static const char *pipewire_node(const struct rtc_api_track_base *base)
 static void enabled_changed(struct rtc_api_track_base *base)
 {
 	/* Decoding goes on (stats, references); the node and playback get
-	 * nothing meanwhile. */
+	 * nothing meanwhile, not even a frame held back before. */
+	if (!base->enabled)
+		drop_held(remote_of(base));
 }
 
 static void stop(struct rtc_api_track_base *base)
