@@ -136,6 +136,13 @@ var handlers = map[string]handler{
 		}
 		return map[string]interface{}{"kind": t.Kind().String(), "direction": t.Direction().String()}, nil
 	},
+	"media_counts": func(r *registry, p *params) (interface{}, error) {
+		peer, err := r.peer(p.PC)
+		if err != nil {
+			return nil, err
+		}
+		return peer.rtpCounts(), nil
+	},
 	"write_sample": func(r *registry, p *params) (interface{}, error) {
 		peer, err := r.peer(p.PC)
 		if err != nil {

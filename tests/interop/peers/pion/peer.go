@@ -47,6 +47,51 @@ type peer struct {
 	// Media tracks added with add_track, kept so a later request can feed
 	// them samples.
 	tracks []*webrtc.TrackLocalStaticSample
+
+	// RTP received on remote tracks, per SSRC and payload type: what a
+	// media test reads with media_counts.
+	rtpMu sync.Mutex
+	rtpIn map[rtpKey]*rtpCount
+}
+
+type rtpKey struct {
+	ssrc uint32
+	pt   uint8
+}
+
+type rtpCount struct {
+	Kind     string `json:"kind"`
+	MimeType string `json:"mime_type"`
+	SSRC     uint32 `json:"ssrc"`
+	PT       uint8  `json:"payload_type"`
+	Packets  int64  `json:"packets"`
+	Bytes    int64  `json:"bytes"` // RTP payload
+}
+
+func (p *peer) countRTP(t *webrtc.TrackRemote, ssrc uint32, pt uint8, payload int) {
+	p.rtpMu.Lock()
+	defer p.rtpMu.Unlock()
+	if p.rtpIn == nil {
+		p.rtpIn = map[rtpKey]*rtpCount{}
+	}
+	k := rtpKey{ssrc, pt}
+	c := p.rtpIn[k]
+	if c == nil {
+		c = &rtpCount{Kind: t.Kind().String(), MimeType: t.Codec().MimeType, SSRC: ssrc, PT: pt}
+		p.rtpIn[k] = c
+	}
+	c.Packets++
+	c.Bytes += int64(payload)
+}
+
+func (p *peer) rtpCounts() []rtpCount {
+	p.rtpMu.Lock()
+	defer p.rtpMu.Unlock()
+	out := make([]rtpCount, 0, len(p.rtpIn))
+	for _, c := range p.rtpIn {
+		out = append(out, *c)
+	}
+	return out
 }
 
 type channel struct {
@@ -250,10 +295,12 @@ func (r *registry) watchPeer(p *peer) {
 		go func() {
 			packets := 0
 			for {
-				if _, _, err := t.ReadRTP(); err != nil {
+				pkt, _, err := t.ReadRTP()
+				if err != nil {
 					ev("track_ended", map[string]interface{}{"id": t.ID(), "packets": packets})
 					return
 				}
+				p.countRTP(t, pkt.SSRC, pkt.PayloadType, len(pkt.Payload))
 				packets++
 				if packets == 1 {
 					ev("track_rtp", map[string]interface{}{"id": t.ID()})
