@@ -219,7 +219,7 @@ class Server:
         from aiortc import RTCRtpReceiver, RTCRtpSender
 
         def names(caps):
-            return ["%s %s" % (c.mimeType, ";".join("%s=%s" % kv for kv in c.parameters.items()))
+            return [("%s %s" % (c.mimeType, ";".join("%s=%s" % kv for kv in c.parameters.items())))
                     .strip() for c in caps.codecs]
         return {"receive": names(RTCRtpReceiver.getCapabilities(args["kind"])),
                 "send": names(RTCRtpSender.getCapabilities(args["kind"]))}
