@@ -108,6 +108,9 @@ class PeerMedia:
         return any(c.split(" ")[0].lower() == mime_type.lower() for c in codecs["receive"]) and \
             any(c.split(" ")[0].lower() == mime_type.lower() for c in codecs["send"])
 
+    def lacks(self, codec):
+        return "%s has no %s to send and receive" % (self.peer.name, codec)
+
     def add_tracks(self, ppc):
         for kind in ("audio", "video"):
             args = {"source": self.source} if self.source else {}
@@ -154,6 +157,9 @@ class PionMedia(PeerMedia):
 
     def has_codec(self, mime_type):
         return mime_type.lower() in ("video/vp8", "audio/opus")
+
+    def lacks(self, codec):
+        return "Pion has no %s encoder, and nothing here makes %s for it to send" % (codec, codec)
 
     def prefer(self, ppc, mime_type):
         raise interop.Failure("Pion sends only VP8 here")
@@ -423,6 +429,13 @@ def check_media(call, codec):
     comment(figures(peer.name, peer_first, peer_last))
     comment(figures("rtcd", rtcd_first, rtcd_last))
     comment("rtcd sent: %r" % rtcd_sent(call.pc))
+    for kind in ("video", "audio"):
+        by_ssrc = peer_last.get(kind, {}).get("by_ssrc")
+        if by_ssrc is not None:
+            comment("%s %s RTP (ssrc, payload type, codec, packets): %r"
+                    % (peer.name, kind, by_ssrc))
+            check(by_ssrc and all(n > 0 for *_, n in by_ssrc),
+                  "%s: no %s RTP counted per SSRC: %r" % (peer.name, kind, by_ssrc))
 
     sent = call.rtcd_video_codec()
     check(sent.lower() == want.lower(), "rtcd sends video as %r, not %s" % (sent, want))
@@ -447,7 +460,7 @@ def scenario(codec, rtcd_offers):
     def run(daemon, _bus, peer):
         media = peer_media(peer)
         if codec != "VP8" and not media.has_codec("video/" + codec):
-            raise interop.Skip("%s has no %s to send and receive" % (peer.name, codec))
+            raise interop.Skip(media.lacks(codec))
         with Call(daemon, peer, rtcd_offers, codec) as call:
             check_data_channel(call)
             check_media(call, codec)
