@@ -102,6 +102,7 @@ class PeerMedia:
 
     def __init__(self, peer):
         self.peer = peer
+        self.stream_ids = {}  # kind -> the msid stream its track went in, if known
 
     def has_codec(self, mime_type):
         codecs = self.peer.call("codecs", kind="video")
@@ -114,7 +115,9 @@ class PeerMedia:
     def add_tracks(self, ppc):
         for kind in ("audio", "video"):
             args = {"source": self.source} if self.source else {}
-            self.peer.call("add_track", pc=ppc, kind=kind, **args)
+            added = self.peer.call("add_track", pc=ppc, kind=kind, **args)
+            if added.get("stream_id"):
+                self.stream_ids[kind] = added["stream_id"]
 
     def prefer(self, ppc, mime_type):
         self.peer.call("set_codec_preferences", pc=ppc, kind="video", mime_type=mime_type)
@@ -170,7 +173,8 @@ class PionMedia(PeerMedia):
     def add_tracks(self, ppc):
         # Tracks 0 (audio) and 1 (video): write_sample's numbers.
         for kind in ("audio", "video"):
-            self.peer.call("add_track", pc=ppc, kind=kind)
+            self.peer.call("add_track", pc=ppc, kind=kind, stream_id="pion-stream")
+            self.stream_ids[kind] = "pion-stream"
         if self.feed:
             self.feed.start(self.peer, ppc, audio_track=0, video_track=1)
 
@@ -397,6 +401,11 @@ def check_media(call, codec):
     # rtcd: a Track signal for each kind, with the peer's stream ids.
     call.wait(lambda: set(call.rtcd_track_signals()) == {"audio", "video"},
               "rtcd: Track signals for audio and video")
+    for kind, (_, _, stream_ids) in call.rtcd_track_signals().items():
+        if kind in media.stream_ids:
+            check(stream_ids == [media.stream_ids[kind]],
+                  "rtcd's Track signal for %s has stream ids %r, %s sent %r"
+                  % (kind, stream_ids, peer.name, media.stream_ids[kind]))
 
     def peer_decodes():
         got = media.received(call.ppc)

@@ -167,7 +167,8 @@ window.rtcPeer = (() => {
         : syntheticTrack(args.kind);
       pc.rtcStreams.addTrack(track);
       pc.addTrack(track, pc.rtcStreams);
-      return { kind: track.kind, label: track.label, settings: track.getSettings() };
+      return { kind: track.kind, label: track.label, settings: track.getSettings(),
+               stream_id: pc.rtcStreams.id };
     },
     // The codecs this browser can receive and send, "mime fmtp" each.
     codecs(args) {
