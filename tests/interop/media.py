@@ -7,8 +7,8 @@ rtcd runs with --fake-media-devices (interop.main's "media" group): its
 camera is a 640x480 test pattern, its microphone a tone.  The peer sends
 its own: Chromium's and Firefox's fake devices through getUserMedia,
 aiortc's generated VideoStreamTrack (640x480) and AudioStreamTrack, Pion
-VP8 and Opus that this script encodes with PyAV (peers/media_feed.py)
-when PyAV can, else nothing.  On a connection negotiated with trickle:
+VP8 or H.264 and Opus that this script encodes with PyAV
+(peers/media_feed.py) when PyAV can, else nothing.  On a connection negotiated with trickle:
 
 - the data channel carries a message each way;
 - rtcd announced a `Track` for each kind the peer sends, and decodes its
@@ -112,7 +112,7 @@ class PeerMedia:
     def lacks(self, codec):
         return "%s has no %s to send and receive" % (self.peer.name, codec)
 
-    def add_tracks(self, ppc):
+    def add_tracks(self, ppc, codec="VP8"):
         for kind in ("audio", "video"):
             args = {"source": self.source} if self.source else {}
             added = self.peer.call("add_track", pc=ppc, kind=kind, **args)
@@ -148,32 +148,35 @@ class AiortcMedia(PeerMedia):
 
 
 class PionMedia(PeerMedia):
-    """Pion has no encoder or decoder: it counts RTP, and sends VP8 and
-    Opus encoded here (media_feed) when PyAV can."""
+    """Pion has no encoder or decoder: it counts RTP, and sends VP8 or
+    H.264 and Opus encoded here (media_feed) when PyAV can."""
     decodes = False
 
     def __init__(self, peer):
         super().__init__(peer)
-        from peers import media_feed
-        self.feed_error = media_feed.unavailable()
-        self.feed = None if self.feed_error else media_feed.Feed()
+        self.feed = None
+        self.feed_error = None
 
     def has_codec(self, mime_type):
-        return mime_type.lower() in ("video/vp8", "audio/opus")
+        from peers import media_feed
+        return media_feed.unavailable(mime_type.split("/")[1].upper()) is None
 
     def lacks(self, codec):
-        return "Pion has no %s encoder, and nothing here makes %s for it to send" % (codec, codec)
-
-    def prefer(self, ppc, mime_type):
-        raise interop.Failure("Pion sends only VP8 here")
+        from peers import media_feed
+        return "nothing here encodes %s for Pion to send: %s" % (
+            codec, media_feed.unavailable(codec))
 
     def sends(self):
         return self.feed is not None
 
-    def add_tracks(self, ppc):
+    def add_tracks(self, ppc, codec="VP8"):
+        from peers import media_feed
+        self.feed_error = media_feed.unavailable(codec)
+        self.feed = None if self.feed_error else media_feed.Feed(codec)
         # Tracks 0 (audio) and 1 (video): write_sample's numbers.
         for kind in ("audio", "video"):
-            self.peer.call("add_track", pc=ppc, kind=kind, stream_id="pion-stream")
+            self.peer.call("add_track", pc=ppc, kind=kind, stream_id="pion-stream",
+                           mime_type="video/" + codec if kind == "video" else "")
             self.stream_ids[kind] = "pion-stream"
         if self.feed:
             self.feed.start(self.peer, ppc, audio_track=0, video_track=1)
@@ -250,7 +253,7 @@ class Call:
         # The peer's tracks (and codec preference) come first in both
         # roles: an answerer's addTrack transceivers are the ones its
         # setRemoteDescription takes (JSEP 5.10), preferences and all.
-        self.media.add_tracks(self.ppc)
+        self.media.add_tracks(self.ppc, codec)
         if codec != "VP8":
             self.media.prefer(self.ppc, "video/" + codec)
         if rtcd_offers:

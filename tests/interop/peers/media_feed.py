@@ -1,10 +1,12 @@
-"""Real VP8 video and Opus audio for a peer that has no encoder (Pion's
-driver sends whatever bytes it is given as samples): encoded here once
-with PyAV (python3-av, which aiortc needs anyway) and fed to the peer's
-tracks in real time with its write_sample command, in a loop.
+"""Real VP8 or H.264 video and Opus audio for a peer that has no encoder
+(Pion's driver sends whatever bytes it is given as samples): encoded here
+once with PyAV (python3-av, which aiortc needs anyway: libvpx, libx264,
+libopus) and fed to the peer's tracks in real time with its write_sample
+command, in a loop.
 
 Video: 640x480 at 30 fps, a gradient that moves a little each frame, a
-key frame every GOP frames, and the loop as long as a whole number of
+key frame every GOP frames (H.264: with SPS and PPS before each, Annex B
+as Pion's payloader wants), and the loop as long as a whole number of
 GOPs so that it starts over on a key frame.  Audio: a 440 Hz tone,
 20 ms Opus frames.
 """
@@ -20,31 +22,38 @@ VIDEO_FRAMES = 2 * GOP
 AUDIO_RATE, AUDIO_FRAME = 48000, 960   # 20 ms
 AUDIO_FRAMES = 50
 
-_encoded = None  # (video packets, audio packets), made once a process
+_encoded = {}  # video codec -> (video packets, audio packets), made once a process
+ENCODERS = {"VP8": "libvpx", "H264": "libx264"}
 
 
-def unavailable():
-    """Why VP8 and Opus cannot be encoded here, or None."""
+def unavailable(codec="VP8"):
+    """Why `codec` video and Opus cannot be encoded here, or None."""
     try:
         import av
-        av.codec.Codec("libvpx", "w")
+        av.codec.Codec(ENCODERS[codec], "w")
         av.codec.Codec("libopus", "w")
     except Exception as e:  # noqa: BLE001 -- ImportError or a codec missing
-        return "PyAV cannot encode VP8 and Opus here (%s)" % e
+        return "PyAV cannot encode %s and Opus here (%s)" % (codec, e)
     return None
 
 
-def _video():
+def _video(codec):
     import av
-    ctx = av.CodecContext.create("libvpx", "w")
+    ctx = av.CodecContext.create(ENCODERS[codec], "w")
     ctx.width, ctx.height, ctx.pix_fmt = WIDTH, HEIGHT, "yuv420p"
     ctx.time_base = fractions.Fraction(1, FPS)
     ctx.framerate = FPS
     ctx.bit_rate = 600000
     ctx.gop_size = GOP
     # One packet a frame, at once: what a real-time sender does.
-    ctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
-                   "auto-alt-ref": "0", "kf-max-dist": str(GOP), "kf-min-dist": str(GOP)}
+    if codec == "VP8":
+        ctx.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
+                       "auto-alt-ref": "0", "kf-max-dist": str(GOP), "kf-min-dist": str(GOP)}
+    else:
+        # Constrained Baseline (what rtcd and browsers take), no B frames.
+        ctx.options = {"profile": "baseline", "preset": "ultrafast", "tune": "zerolatency",
+                       "x264-params": "keyint=%d:min-keyint=%d:scenecut=0:repeat-headers=1"
+                       % (GOP, GOP)}
     packets = []
     for i in range(VIDEO_FRAMES):
         frame = av.VideoFrame(WIDTH, HEIGHT, "yuv420p")
@@ -85,19 +94,18 @@ def _audio():
     return packets
 
 
-def encoded():
-    global _encoded
-    if _encoded is None:
-        _encoded = (_video(), _audio())
-    return _encoded
+def encoded(codec):
+    if codec not in _encoded:
+        _encoded[codec] = (_video(codec), _audio())
+    return _encoded[codec]
 
 
 class Feed:
     """Sends the encoded loop to a peer's two tracks, paced by the clock:
     call pump() often (every 50 ms or so)."""
 
-    def __init__(self):
-        self.video, self.audio = encoded()
+    def __init__(self, codec="VP8"):
+        self.video, self.audio = encoded(codec)
         self.peer = None
 
     def start(self, peer, ppc, audio_track, video_track):

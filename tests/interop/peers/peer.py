@@ -12,7 +12,7 @@ event waiting.  The commands, with their arguments and results:
   add_track            pc, kind ("audio" | "video"), source ("device":
                        the browser's getUserMedia)       -> {...}
   codecs               kind                              -> {"receive", "send"}: "mime fmtp"
-  set_codec_preferences  pc, kind, mime_type (first)     (browsers, aiortc)
+  set_codec_preferences  pc, kind, mime_type (first)     (browsers, aiortc, Pion)
   media_counts         pc   -> aiortc: frames per remote track; Pion: RTP
                        per SSRC and payload type
   write_sample         pc, track, binary, duration_ms    (Pion: one media sample)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/pion/ice/v2"
@@ -375,13 +376,17 @@ func channelInfo(c *channel) map[string]interface{} {
 
 // addTrack adds a local audio (Opus) or video (VP8) track, so that offers
 // carry media sections the way an application's would.
-func (p *peer) addTrack(kind, streamID string) (*webrtc.RTPTransceiver, error) {
+// mimeType overrides the video codec (webrtc.MimeTypeH264).
+func (p *peer) addTrack(kind, streamID, mimeType string) (*webrtc.RTPTransceiver, error) {
 	var mime string
 	switch kind {
 	case "audio":
 		mime = webrtc.MimeTypeOpus
 	case "video":
 		mime = webrtc.MimeTypeVP8
+		if mimeType != "" {
+			mime = mimeType
+		}
 	default:
 		return nil, fmt.Errorf("kind: %q is neither audio nor video", kind)
 	}
@@ -427,4 +432,38 @@ func (r *registry) closeAll() {
 			log.Printf("closing peer connection %d: %v", p.id, err)
 		}
 	}
+}
+
+// preferCodec puts the codecs of mimeType first on every transceiver of
+// kind (W3C setCodecPreferences), RTX left out: payload types are zeroed
+// so that each is the one negotiated, which an answer must use.
+func (p *peer) preferCodec(kind, mimeType string) (int, error) {
+	n := 0
+	for _, t := range p.pc.GetTransceivers() {
+		if t.Kind().String() != kind || t.Sender() == nil {
+			continue
+		}
+		var first, rest []webrtc.RTPCodecParameters
+		for _, c := range t.Sender().GetParameters().Codecs {
+			c.PayloadType = 0
+			switch {
+			case strings.EqualFold(c.MimeType, "video/rtx"):
+			case strings.EqualFold(c.MimeType, mimeType):
+				first = append(first, c)
+			default:
+				rest = append(rest, c)
+			}
+		}
+		if len(first) == 0 {
+			return 0, fmt.Errorf("%s: not a codec of this Pion", mimeType)
+		}
+		if err := t.SetCodecPreferences(append(first, rest...)); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("no %s transceiver with a sender", kind)
+	}
+	return n, nil
 }
