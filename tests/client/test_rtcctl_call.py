@@ -137,6 +137,13 @@ def test_snapshot_of_a_node(d):
         src = subprocess.Popen([TEST_SOURCE, "rtcctl-test-camera", "Test camera"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
+            # The node first: a stream that asks for a node not there yet
+            # is linked to nothing.
+            for _ in range(100):
+                ls = subprocess.run(["pw-cli", "ls", "Node"], capture_output=True, text=True)
+                if "rtcctl-test-camera" in ls.stdout:
+                    break
+                time.sleep(0.1)
             png = os.path.join(tmp, "node.png")
             r = rtcctl(d, "snapshot", "rtcctl-test-camera", png)
             assert r.returncode == 0, (r.stdout, r.stderr)
