@@ -543,11 +543,16 @@ static void test_call_events(void)
 	/* Media arrives: the remote track unmutes (W3C: muted until then). */
 	s = wait_seen(RTC_EVENT_UNMUTE, rtc_track_get_path(remote), 10000);
 	CHECK(s && s->handles_ok);
-	/* Play is in the contract, not yet served: the call reaches rtcd. */
-	if (rtc_track_play(remote, NULL, &error) < 0)
-		CHECK(rtc_error_has_name(&error, "org.freedesktop.DBus.Error.UnknownMethod") ||
-		      rtc_error_has_name(&error, RTC_ERROR_NOT_SUPPORTED) ||
-		      rtc_error_has_name(&error, RTC_ERROR_NOT_READABLE));
+	/* Play reaches rtcd and its answer comes back: this rtcd has no
+	 * PipeWire (NotReadableError for audio), and video does not play. */
+	char *remote_kind = rtc_track_get_kind(remote, NULL);
+	CHECK(remote_kind != NULL);
+	CHECK(rtc_track_play(remote, NULL, &error) < 0);
+	if (remote_kind && strcmp(remote_kind, "video") == 0)
+		CHECK(rtc_error_has_name(&error, RTC_ERROR_NOT_SUPPORTED));
+	else
+		CHECK(rtc_error_has_name(&error, RTC_ERROR_NOT_READABLE));
+	free(remote_kind);
 	rtc_error_clear(&error);
 
 	/* The receiving connection closes: its remote tracks end. */
