@@ -69,7 +69,8 @@ start_pipewire() {
 	pids+=($!)
 	wireplumber >"$tmp/wireplumber.log" 2>&1 &
 	pids+=($!)
-	for _ in $(seq 150); do
+	# Up to 30 s, as run-with-pipewire.sh waits: a loaded machine is slow.
+	for _ in $(seq 300); do
 		pw-cli ls Client 2>/dev/null | grep -q "WirePlumber \\[export\\]" && return 0
 		sleep 0.1
 	done
