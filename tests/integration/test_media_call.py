@@ -174,9 +174,6 @@ class FakeSources:
     """The fake test-pattern camera and tone microphone of each daemon."""
     flags = FAKE
 
-    def __init__(self):
-        self.names = {}
-
     def gum(self, peer, **c):
         return peer.gum(**c)
 
@@ -194,7 +191,7 @@ class PipeWireSources:
 
     def start(self, name, *flags):
         self.procs[name] = subprocess.Popen([SOURCE, *flags, name, name],
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def gum(self, peer, audio=False, video=False):
         c = {}
@@ -402,6 +399,10 @@ def test_client_leaves(s):
     tracks = list(s.tracks_a.values()) + ([s.second] if hasattr(s, "second") else [])
     transceivers = a.transceivers()
     remote_a = [str(a.tp(t, "ReceiverTrack")) for t in transceivers]
+    pipewire = isinstance(s.sources, PipeWireSources)
+    if pipewire:
+        for name in ("rtcd-call-a-camera", "rtcd-call-a-mic"):
+            assert s.sources.links_from(name) >= 1, name
     a.bus.close()
     unknown = "org.freedesktop.DBus.Error.UnknownObject"
     assert rtcdtest.pump(lambda: error_of(lambda: rtcdtest.prop(
@@ -409,7 +410,7 @@ def test_client_leaves(s):
     for path, iface in ([(t, TRACK) for t in tracks + remote_a if t != "/"] +
                         [(t, TX) for t in transceivers]):
         assert error_of(lambda: rtcdtest.prop(watcher, path, iface, "Kind")) == unknown, path
-    if isinstance(s.sources, PipeWireSources):
+    if pipewire:
         # Its capture streams left PipeWire's graph: nothing reads its nodes.
         for name in ("rtcd-call-a-camera", "rtcd-call-a-mic"):
             assert rtcdtest.pump(lambda: s.sources.links_from(name) == 0, 10), name
