@@ -210,6 +210,11 @@ static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *
 				add_u32(&dict, "frameHeight", dec.frame_height);
 			}
 			add_double(&dict, "framesPerSecond", dec.frames_per_second);
+			add_u32(&dict, "freezeCount", dec.freeze_count);
+			add_double(&dict, "totalFreezesDuration", dec.total_freezes_duration);
+			add_double(&dict, "totalInterFrameDelay", dec.total_inter_frame_delay);
+			add_double(&dict, "totalSquaredInterFrameDelay",
+				   dec.total_squared_inter_frame_delay);
 		}
 		add_u32(&dict, "firCount", in->fir_count);
 	} else {

@@ -238,6 +238,7 @@ static struct rtc_udp_packet *dequeue(struct rtc_udp_socket *s)
  * sent (UDP sends all of it or nothing) or failed with -errno. */
 static void message_done(struct rtc_udp_socket *s, unsigned n, int error)
 {
+	s->stats.sends++;
 	for (unsigned i = 0; i < n; i++) {
 		struct rtc_udp_packet *p = dequeue(s);
 

@@ -389,9 +389,13 @@ static void handle_completion(struct rtc_uring_backend *b, const struct completi
 	case RTC_URING_RECV:
 		rtc_uring_udp_recv_done(object, c->res, c->flags);
 		break;
-	case RTC_URING_SEND:
-		rtc_udp_packet_sent(object, c->res);
+	case RTC_URING_SEND: {
+		struct rtc_udp_packet *p = object;
+
+		p->socket->stats.sends++;      /* one SENDMSG: a datagram or a GSO run */
+		rtc_udp_packet_sent(p, c->res);
 		break;
+	}
 	}
 }
 

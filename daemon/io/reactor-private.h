@@ -207,6 +207,8 @@ struct rtc_reactor {
 	unsigned n_spare_packets;
 	struct rtc_udp_gso_send *spare_gso_sends;
 	unsigned n_spare_gso_sends;
+	/* The statistics of the sockets already freed, for the totals. */
+	struct rtc_udp_stats udp_freed;
 
 	struct rtc_list timers, due_timers;
 	struct rtc_timer **heap;       /* min-heap on (deadline, seq) */
@@ -230,6 +232,8 @@ void rtc_signals_free(struct rtc_reactor *r);
 
 /* udp.c */
 void rtc_udp_flush_all(struct rtc_reactor *r);
+/* Logs the UDP totals, for the reactor's end (RTCD_UDP_STATS). */
+void rtc_udp_log_totals(const struct rtc_reactor *r);
 void rtc_udp_sweep(struct rtc_reactor *r, bool force);
 /* Counts and hands one received datagram to the socket's callback, unless closed. */
 void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,

@@ -110,6 +110,7 @@ void rtc_reactor_free(struct rtc_reactor *r)
 		rtc_list_append(&r->dead_watches, e);
 	rtc_watches_sweep(r, true);
 	rtc_udp_sweep(r, true);
+	rtc_udp_log_totals(r);
 	rtc_timers_free_all(r);
 	while ((e = rtc_list_pop(&r->idles))) {
 		struct rtc_idle *i = rtc_container_of(e, struct rtc_idle, link);

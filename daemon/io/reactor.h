@@ -122,12 +122,22 @@ void rtc_udp_flush(struct rtc_udp_socket *s);
  * datagram per sendmsg from now on (for measurements and comparisons). */
 void rtc_udp_disable_gso(struct rtc_udp_socket *s);
 /* packets_sent and bytes_sent count datagrams on the wire, whatever the sends
- * that carried them; gso_sends counts the sends that carried more than one,
- * gso_refusals the times the kernel refused GSO (at most one: GSO stops). */
+ * that carried them; sends counts the send operations the kernel completed
+ * (an io_uring SENDMSG, a message of an epoll sendmmsg: each one trip through
+ * its UDP send path), one per datagram or per GSO run; gso_sends counts the
+ * sends that carried more than one, gso_refusals the times the kernel
+ * refused GSO (at most one: GSO stops). */
 struct rtc_udp_stats { uint64_t packets_received, bytes_received, packets_sent,
                        bytes_sent, send_errors, receive_rearms,
-                       gso_sends, gso_refusals; };
+                       gso_sends, gso_refusals, sends; };
 void rtc_udp_get_stats(const struct rtc_udp_socket *s, struct rtc_udp_stats *out);
+/* The same, summed over every UDP socket the reactor has had, open or closed. */
+void rtc_reactor_udp_stats(const struct rtc_reactor *r, struct rtc_udp_stats *out);
+/* The environment variable RTCD_UDP_GSO=off makes every socket opened from
+ * then on send one datagram per send (rtc_udp_disable_gso): the reference
+ * path, for measurements against GSO. RTCD_UDP_STATS=1 has the reactor log
+ * its sockets' totals (rtc_reactor_udp_stats) when it is freed, at notice
+ * priority (info otherwise: seen with --verbose). */
 void rtc_udp_close(struct rtc_udp_socket *s);
 
 /* Tuning: how many receive buffers (of RTC_UDP_MAX_DATAGRAM bytes) the io_uring

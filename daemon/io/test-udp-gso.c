@@ -231,7 +231,40 @@ static void test_burst_leaves_in_gso_sends(void)
 	check_burst_counted(tx);
 	rtc_udp_get_stats(tx, &st);
 	CHECK_INTEQ(st.gso_sends, on_uring() ? 2 : 3);
+	CHECK_INTEQ(st.sends, on_uring() ? 2 : 3);     /* 101 datagrams, 2 or 3 sends */
 	CHECK_INTEQ(st.gso_refusals, 0);
+	rtc_reactor_free(r);
+}
+
+/* The same burst with RTCD_UDP_GSO=off, the reference path: one send per
+ * datagram. The reactor's totals count both sockets, the sender closed
+ * before they are read included. */
+static void test_gso_switched_off_by_environment(void)
+{
+	struct rtc_reactor *r = new_reactor();
+	struct receiver rx;
+	struct rtc_udp_socket *tx;
+	const struct receiver *rxs[] = { &rx };
+	const int expected[] = { 101 };
+	struct rtc_udp_stats st;
+
+	CHECK_INTEQ(setenv("RTCD_UDP_GSO", "off", 1), 0);
+	tx = open_sender(r);
+	CHECK_INTEQ(unsetenv("RTCD_UDP_GSO"), 0);
+	open_receiver(r, &rx);
+	send_burst(tx, &rx);
+	deliver(r, rxs, 1, expected);
+	check_burst_arrived_in_order(&rx);
+	check_burst_counted(tx);
+	rtc_udp_get_stats(tx, &st);
+	CHECK_INTEQ(st.gso_sends, 0);
+	CHECK_INTEQ(st.sends, 101);
+	rtc_udp_close(tx);
+	CHECK_INTEQ(rtc_reactor_iterate(r, 0), 0);
+	rtc_reactor_udp_stats(r, &st);
+	CHECK_INTEQ(st.packets_sent, 101);
+	CHECK_INTEQ(st.sends, 101);
+	CHECK_INTEQ(st.packets_received, 101);
 	rtc_reactor_free(r);
 }
 
@@ -486,6 +519,7 @@ static void test_gso_disabled(void)
 	check_burst_counted(tx);
 	rtc_udp_get_stats(tx, &st);
 	CHECK_INTEQ(st.gso_sends, 0);
+	CHECK_INTEQ(st.sends, 101);
 	CHECK_INTEQ(st.gso_refusals, 0);
 	rtc_reactor_free(r);
 }
@@ -532,6 +566,7 @@ int main(void)
 {
 	skip_unless_backend_available();
 	RUN(test_burst_leaves_in_gso_sends);
+	RUN(test_gso_switched_off_by_environment);
 	RUN(test_burst_over_ipv6);
 	RUN(test_runs_break_on_size_and_destination);
 	RUN(test_refused_gso_falls_back);

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,14 @@ static bool kernel_knows_gso(int fd)
 	return getsockopt(fd, SOL_UDP, UDP_SEGMENT, &size, &len) == 0;
 }
 
+/* RTCD_UDP_GSO=off: the reference path, one datagram per send. */
+static bool gso_switched_off(void)
+{
+	const char *value = getenv("RTCD_UDP_GSO");
+
+	return value && strcmp(value, "off") == 0;
+}
+
 static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 		 void *userdata, struct rtc_udp_socket **out)
 {
@@ -90,7 +99,8 @@ static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 	s->userdata = userdata;
 	rtc_list_init(&s->flush_link);
 	rtc_list_init(&s->queued);
-	s->gso = kernel_knows_gso(fd) ? RTC_UDP_GSO_UNTRIED : RTC_UDP_GSO_OFF;
+	s->gso = kernel_knows_gso(fd) && !gso_switched_off() ? RTC_UDP_GSO_UNTRIED
+							      : RTC_UDP_GSO_OFF;
 	ret = r->ops->udp_open(s);
 	if (ret < 0) {
 		free(s);
@@ -500,6 +510,42 @@ void rtc_udp_get_stats(const struct rtc_udp_socket *s, struct rtc_udp_stats *out
 	*out = s->stats;
 }
 
+static void add_stats(struct rtc_udp_stats *to, const struct rtc_udp_stats *from)
+{
+	to->packets_received += from->packets_received;
+	to->bytes_received += from->bytes_received;
+	to->packets_sent += from->packets_sent;
+	to->bytes_sent += from->bytes_sent;
+	to->send_errors += from->send_errors;
+	to->receive_rearms += from->receive_rearms;
+	to->gso_sends += from->gso_sends;
+	to->gso_refusals += from->gso_refusals;
+	to->sends += from->sends;
+}
+
+void rtc_reactor_udp_stats(const struct rtc_reactor *r, struct rtc_udp_stats *out)
+{
+	const struct rtc_list *lists[] = { &r->sockets, &r->dead_sockets };
+
+	*out = r->udp_freed;
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (const struct rtc_list *e = lists[i]->next; e != lists[i]; e = e->next)
+			add_stats(out, &rtc_container_of(e, struct rtc_udp_socket, link)->stats);
+}
+
+void rtc_udp_log_totals(const struct rtc_reactor *r)
+{
+	struct rtc_udp_stats t;
+	const char *asked = getenv("RTCD_UDP_STATS");
+
+	rtc_reactor_udp_stats(r, &t);
+	rtc_log(asked && strcmp(asked, "1") == 0 ? LOG_NOTICE : LOG_INFO,
+	        "udp totals: %" PRIu64 " datagrams sent in %" PRIu64 " sends (%" PRIu64
+	        " GSO sends, %" PRIu64 " refusals, %" PRIu64 " errors), %" PRIu64 " received",
+	        t.packets_sent, t.sends, t.gso_sends, t.gso_refusals, t.send_errors,
+	        t.packets_received);
+}
+
 void rtc_udp_close(struct rtc_udp_socket *s)
 {
 	struct rtc_reactor *r;
@@ -532,6 +578,7 @@ static void free_socket(struct rtc_udp_socket *s)
 	struct rtc_list *e;
 
 	s->reactor->ops->udp_release(s);
+	add_stats(&s->reactor->udp_freed, &s->stats);
 	while ((e = rtc_list_pop(&s->queued)))
 		free(rtc_container_of(e, struct rtc_udp_packet, link));
 	close(s->fd);

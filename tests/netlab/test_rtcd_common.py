@@ -112,9 +112,12 @@ class Call:
     """A peer connection from host a (the offerer) to host b, negotiated;
     candidates trickle while a wait runs."""
 
-    def __init__(self, host_a, host_b, cfg_a, cfg_b):
+    def __init__(self, host_a, host_b, cfg_a, cfg_b, prepare=None):
         self.a, self.b = End(host_a, cfg_a), End(host_b, cfg_b)
         a, b = self.a, self.b
+        # What a adds before the offer (tracks, transceivers).
+        if prepare:
+            prepare(a)
         # A reliable, ordered channel: the offer needs one to carry SCTP.
         self.channel = str(a.pc.CreateDataChannel("netlab", EMPTY))
         a.pc.SetLocalDescription("offer", "")
@@ -218,10 +221,12 @@ class Call:
 class Peers:
     """rtcd in host a and in host b of lab, each on a bus of its own."""
 
-    def __init__(self, lab, names=("a", "b")):
+    def __init__(self, lab, names=("a", "b"), daemon_args=()):
         # names: the lab's hosts to run rtcd in; the first one offers.
+        # daemon_args: more rtcd arguments (--fake-media-devices).
         self.lab = lab
         self.names = names
+        self.daemon_args = list(daemon_args)
         self.daemons = []
         self.hosts = []
         self.calls = []
@@ -233,7 +238,8 @@ class Peers:
                 trust = (["--turn-ca-file=" + self.lab.turn.cert]
                          if getattr(self.lab, "turn", None) else [])
                 d = rtcdtest.Daemon(netns=self.lab.netns(name),
-                                    extra_args=["--interface=eth0"] + trust)
+                                    extra_args=["--interface=eth0"] + trust +
+                                    self.daemon_args)
                 self.daemons.append(d)
                 d.__enter__()
                 self.hosts.append(Host(name, d))
@@ -257,9 +263,11 @@ class Peers:
             c.close()
         self.calls = []
 
-    def call(self, cfg_a, cfg_b=None):
-        """A new call from a to b; cfg_b defaults to cfg_a."""
-        c = Call(self.hosts[0], self.hosts[1], cfg_a, cfg_a if cfg_b is None else cfg_b)
+    def call(self, cfg_a, cfg_b=None, prepare=None):
+        """A new call from a to b; cfg_b defaults to cfg_a. prepare(end a)
+        runs before the offer."""
+        c = Call(self.hosts[0], self.hosts[1], cfg_a, cfg_a if cfg_b is None else cfg_b,
+                 prepare)
         self.calls.append(c)
         return c
 
@@ -288,11 +296,11 @@ def tcp_connections(lab, host):
     return [" ".join(line.split()[-2:]) for line in out.splitlines() if line.strip()]
 
 
-def run_cases(lab_args, cases):
+def run_cases(lab_args, cases, daemon_args=()):
     """Builds one lab, starts the daemons once and runs every case(lab,
     peers) in it; a failing case prints the lab's and the daemons' state."""
     tap = labtest.Tap()
-    with netlab.Lab(**lab_args) as lab, Peers(lab) as peers:
+    with netlab.Lab(**lab_args) as lab, Peers(lab, daemon_args=daemon_args) as peers:
         for case in cases:
             before = tap.failed
             tap.run(case, lab, peers)

@@ -361,6 +361,22 @@ void rtc_gcc_on_packet_sent(struct rtc_gcc *g, uint64_t now, uint32_t size)
 	}
 }
 
+/* A probe shows that the path takes at least its rate. One that came back
+ * slower than what is already known to pass (its few packets met a busy
+ * receiver, or the first feedback knows no acked rate yet) says nothing
+ * of less, and the delay detector is the one to say "overuse": below this
+ * floor a result is ignored (libwebrtc's limit of probes lower than the
+ * throughput estimate). Believed, a 900 kbit/s initial probe measured at
+ * 19 kbit/s cut a clean path's start to the minimum. */
+static double probe_floor(const struct rtc_gcc *g, double acked)
+{
+	double floor = g->aimd.bitrate;
+
+	if (acked > 0 && LOSS_ACKED_FLOOR * acked > floor)
+		floor = LOSS_ACKED_FLOOR * acked;
+	return floor;
+}
+
 void rtc_gcc_handle_feedback(struct rtc_gcc *g, uint64_t now,
 			     const struct rtc_cc_packet_result *results, size_t count)
 {
@@ -397,7 +413,7 @@ void rtc_gcc_handle_feedback(struct rtc_gcc *g, uint64_t now,
 			rtc_cc_aimd_update(&g->aimd, now, RTC_CC_OVERUSING, acked);
 		else if (acked < 0 && rtc_cc_aimd_time_to_reduce(&g->aimd, now, g->aimd.bitrate / 2 - 1))
 			rtc_cc_aimd_set_estimate(&g->aimd, now, g->aimd.bitrate / 2, false);
-	} else if (probe > 0) {
+	} else if (probe > 0 && probe >= probe_floor(g, acked)) {
 		rtc_cc_aimd_set_estimate(&g->aimd, now, probe, true);
 	} else {
 		rtc_cc_aimd_update(&g->aimd, now, g->delay.usage, acked);

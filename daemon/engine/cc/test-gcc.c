@@ -2,9 +2,9 @@
 /*
  * GCC's parts on their own (send-time groups and the trendline detector,
  * the AIMD controller and its acked-rate bound, the acked bitrate, a probe
- * cluster's rate), then the whole: initial probes, REMB, loss from
- * receiver reports and from feedback, the target's bounds and events,
- * ALR and its probes.
+ * cluster's rate), then the whole: initial probes (a slow result
+ * ignored), REMB, loss from receiver reports and from feedback, the
+ * target's bounds and events, ALR and its probes.
  */
 #include <math.h>
 #include <string.h>
@@ -250,6 +250,44 @@ static void test_start(void)
 	rtc_gcc_free(g);
 }
 
+/* A probe that comes back slower than the estimate (a busy receiver
+ * spread its few packets) is no reason to go below it; one that comes
+ * back at its rate raises the target to it. */
+static void test_slow_probe_ignored(void)
+{
+	struct rtc_gcc *g = rtc_gcc_new(NULL, 1 * S);
+	struct rtc_gcc_event ev;
+	struct rtc_cc_probe probes[2];
+	struct rtc_cc_packet_result r[6];
+	unsigned n = 0;
+
+	while (rtc_gcc_poll_event(g, &ev))
+		if (ev.type == RTC_GCC_PROBE && n < 2)
+			probes[n++] = ev.probe;
+	CHECK_INTEQ(n, 2);
+	for (unsigned p = 0; p < 2; p++) {
+		/* Sent in 15 ms; the 900 kbit/s one arrives over 750 ms. */
+		uint64_t spacing = p == 0 ? 150 * MS : 3 * MS;
+
+		for (unsigned i = 0; i < 6; i++)
+			r[i] = (struct rtc_cc_packet_result){
+				.seq = p * 6 + i, .send_time = 1 * S + p * 20 * MS + i * 3 * MS,
+				.arrival = (int64_t)(1 * S + p * 800 * MS + 20 * MS + i * spacing),
+				.size = probes[p].bytes / 5 + 1, .probe_cluster = probes[p].id,
+				.received = true,
+			};
+		rtc_gcc_handle_feedback(g, 2 * S + p * 100 * MS, r, 6);
+		printf("# after the %llu bit/s probe: target %llu\n",
+		       (unsigned long long)probes[p].bitrate,
+		       (unsigned long long)rtc_gcc_target_bps(g));
+		if (p == 0)
+			CHECK(rtc_gcc_target_bps(g) >= 300000);
+		else
+			CHECK(rtc_gcc_target_bps(g) > 1500000);
+	}
+	rtc_gcc_free(g);
+}
+
 static void test_remb_and_report_loss(void)
 {
 	struct rtc_gcc_config config;
@@ -379,6 +417,7 @@ int main(void)
 	RUN(test_acked_bitrate);
 	RUN(test_probe_estimator);
 	RUN(test_start);
+	RUN(test_slow_probe_ignored);
 	RUN(test_remb_and_report_loss);
 	RUN(test_feedback_loss);
 	RUN(test_alr);

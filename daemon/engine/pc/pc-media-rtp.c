@@ -15,11 +15,12 @@
 #define WIRE_OVERHEAD (16 + 8 + 20)
 
 /* DTLS keyed SRTP: both sessions, once. */
-static void ensure_keys(struct rtc_pc *pc)
+static void ensure_keys(struct rtc_pc *pc, uint64_t now)
 {
 	struct pc_media *m = pc->media;
 	const struct rtc_dtls_srtp_keys *keys;
 	struct rtc_error err;
+	struct rtc_gcc *fresh;
 
 	if (m->srtp_out || !pc->dtls || pc->dtls_state != RTC_DTLS_CONNECTED ||
 	    !(keys = rtc_dtls_srtp_keys(pc->dtls)))
@@ -33,6 +34,15 @@ static void ensure_keys(struct rtc_pc *pc)
 	}
 	rtc_info("pc: SRTP keyed (%s)",
 		 rtc_srtp_profile_info(rtc_srtp_profile(m->srtp_out))->name);
+	/* The congestion controller starts with the media. One made at
+	 * negotiation asked for its initial probes then, and they expired
+	 * in the pacer while ICE and DTLS ran: the rate then crept up from
+	 * the start rate at 8 % a second. Nothing was sent or fed back
+	 * before SRTP, so nothing is lost by starting anew. */
+	if ((fresh = rtc_gcc_new(NULL, now))) {
+		rtc_gcc_free(m->gcc);
+		m->gcc = fresh;
+	}
 }
 
 /* ---- receiving ----------------------------------------------------------------- */
@@ -490,14 +500,19 @@ enum rtc_pc_output_type pc_media_poll(struct rtc_pc *pc, uint64_t now,
 
 	if (!m)
 		return RTC_PC_OUTPUT_TIMEOUT;
-	ensure_keys(pc);
-	while (rtc_gcc_poll_event(m->gcc, &gev)) {
+	ensure_keys(pc, now);
+	/* Probes and targets once packets can leave (ensure_keys). */
+	while (m->srtp_out && rtc_gcc_poll_event(m->gcc, &gev)) {
 		if (gev.type == RTC_GCC_PROBE) {
 			rtc_pacer_probe(m->pacer, now, &gev.probe);
 			continue;
 		}
 		rtc_pacer_set_rate(m->pacer, now, gev.pacing_bps);
 		m->target_bps = gev.target_bps;
+		for (size_t i = 0; i < m->n_tracks; i++)
+			if (m->tracks[i].send)
+				rtc_send_stream_set_retransmission_limit(m->tracks[i].send, now,
+									 m->target_bps);
 		if (!any_sending(m))
 			continue;
 		out->type = RTC_PC_OUTPUT_EVENT;

@@ -39,6 +39,7 @@ static struct pc_media *media_new(struct rtc_pc *pc, uint64_t now)
 	m->gcc = rtc_gcc_new(NULL, now);
 	if (m->gcc) {
 		pacer.pacing_bps = rtc_gcc_pacing_bps(m->gcc);
+		pacer.burst = PC_MEDIA_PACER_BURST;
 		m->pacer = rtc_pacer_new(&pacer);
 	}
 	if (!m->slots || !m->twcc_send || !m->twcc_recv || !m->gcc || !m->pacer ||
@@ -241,6 +242,9 @@ void pc_media_update(struct rtc_pc *pc, uint64_t now)
 			for (size_t c = 0; c < t.n_codecs; c++)
 				m->transport_cc |= t.codecs[c].transport_cc;
 		update_send(mt, &t);
+		/* Retransmissions stay within the controller's target. */
+		if (mt->send && m->target_bps)
+			rtc_send_stream_set_retransmission_limit(mt->send, now, m->target_bps);
 		update_recv(mt, &t);
 	}
 tracks:

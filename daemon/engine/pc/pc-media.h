@@ -56,6 +56,11 @@ struct pc_media_packet {
 };
 
 #define PC_MEDIA_PACKET_SLOTS RTC_PACER_MAX_PACKETS
+/* How far ahead of its schedule the pacer may send (libwebrtc's send burst
+ * interval, 40 ms since 2023): a frame's packets leave in one go when the
+ * pacing rate has room for them, so the reactor sends them as one GSO run
+ * (io/reactor.h). Still paced: beyond that budget they wait their turn. */
+#define PC_MEDIA_PACER_BURST (40 * 1000000ull)
 
 struct pc_media {
 	struct pc_media_track *tracks;  /* by JSEP transceiver index */

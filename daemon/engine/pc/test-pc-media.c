@@ -15,7 +15,9 @@
  *     encoder is told, and frames flow again;
  *   - a 1 Mbit/s bottleneck: the target bitrate settles within 20 % of it
  *     by 15 s and stays there; when the link drops to 300 kbit/s the
- *     target follows it down;
+ *     target follows it down (to between 0.73 and 1.2 x);
+ *   - connected over a 600 ms round trip, the initial probes still go out
+ *     once SRTP is keyed and lift the target well above its start;
  *   - RTT from RTCP matches the simulated 100 ms within 5 ms;
  *   - a video sender renegotiated recvonly and back pauses and resumes the
  *     same stream: nothing goes meanwhile, then its sequence numbers and
@@ -55,6 +57,7 @@ struct run {
 	bool follow_target;
 	uint64_t video_bps;             /* fixed rate unless following the target */
 	uint64_t key_every;             /* ns between periodic key frames (0: never) */
+	uint64_t negotiated_at;         /* pcn_now when offer and answer were applied */
 	struct side side[2];
 };
 
@@ -308,7 +311,9 @@ static bool media_ready(struct pcn *net)
 	return pcn_both_dtls_connected(net);
 }
 
-static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
+/* Connected over a path of `delay` each way (0: the harness's); returns
+ * when media can flow. */
+static int start_delayed(struct pcn *net, uint64_t seed, enum rtc_codec codec, uint64_t delay)
 {
 	memset(&run, 0, sizeof(run));
 	run.codec = codec;
@@ -320,8 +325,11 @@ static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
 	net->before_offer = offerer_tracks;
 	net->before_answer = answerer_tracks;
 	net->video_codec = rtc_codec_name(codec);
+	if (delay)
+		net->delay_min = net->delay_max = delay;
 	if (pcn_create(net) < 0 || pcn_negotiate(net) < 0)
 		return -1;
+	run.negotiated_at = pcn_now;
 	if (!pcn_run_until(net, 10 * PCN_S, media_ready))
 		return -1;
 	for (int i = 0; i < 2; i++) {
@@ -330,6 +338,11 @@ static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
 		run.side[i].video_epoch = pcn_now;
 	}
 	return 0;
+}
+
+static int start(struct pcn *net, uint64_t seed, enum rtc_codec codec)
+{
+	return start_delayed(net, seed, codec, 0);
 }
 
 static void test_negotiated(void)
@@ -348,6 +361,67 @@ static void test_negotiated(void)
 		CHECK_INTEQ(st.recv_codec, RTC_CODEC_OPUS);
 	}
 	CHECK(!rtc_pc_media_stats(net.peers[0].pc, 7, &st));
+	pcn_free(&net);
+}
+
+/* The longest run among the datagrams peer `from` put on the network from
+ * index `first` on: back to back to one address, of one length but the
+ * last (which may be shorter), as the reactor sends in one GSO send. */
+static unsigned longest_run(const struct pcn *net, size_t first, int from)
+{
+	const struct sockaddr_storage *me = &net->peers[from].addr;
+	const struct pcn_packet *head = NULL;   /* the run's first datagram */
+	unsigned best = 0, n = 0;
+	bool ended = false;                     /* a shorter one ended it */
+
+	for (size_t i = first; i < net->n_packets; i++) {
+		const struct pcn_packet *p = &net->packets[i];
+
+		if (memcmp(&p->from, me, sizeof(*me)) != 0)
+			continue;       /* the other peer's, on another socket */
+		if (head && !ended && p->len <= head->len &&
+		    memcmp(&p->to, &head->to, sizeof(p->to)) == 0) {
+			n++;
+			ended = p->len < head->len;
+		} else {
+			head = p;
+			n = 1;
+			ended = false;
+		}
+		if (n > best)
+			best = n;
+	}
+	return best;
+}
+
+/* A frame of several packets leaves the pc at once when it is sent: the
+ * pacer may run ahead of its schedule (PC_MEDIA_PACER_BURST), so the
+ * session hands the reactor the whole frame in one drain and it goes out
+ * as one GSO run (io/test-udp-gso.c checks that part). 3,600-byte frames:
+ * three full packets and a short one; every one of ten such frames leaves
+ * as one run of four, without the clock moving, and all arrive intact. */
+static void test_frame_leaves_together(void)
+{
+	struct pcn net;
+
+	CHECK_INTEQ(start(&net, 77, RTC_CODEC_VP8), 0);
+	run.video_bps = 3600 * 8 * 30;
+	run_media(&net, 3 * PCN_S);
+	for (int k = 0; k < 10; k++) {
+		size_t first;
+
+		pcn_run_for(&net, run.side[0].next_video - pcn_now);
+		first = net.n_packets;
+		encode(&net);
+		CHECK(longest_run(&net, first, 0) >= 4);
+		CHECK(longest_run(&net, first, 1) >= 4);
+	}
+	run_media(&net, PCN_S);
+	for (int i = 0; i < 2; i++) {
+		CHECK_INTEQ(run.side[i].video_bad, 0);
+		CHECK_INTEQ(run.side[i].video_out_of_order, 0);
+		CHECK(run.side[i].video_got + 5 >= run.side[!i].video_sent);
+	}
 	pcn_free(&net);
 }
 
@@ -495,7 +569,31 @@ static void test_bottleneck(void)
 		printf("# %2d s at 300 kbit/s: target %llu bit/s\n", s, (unsigned long long)t);
 	}
 	CHECK(t <= 360000);
-	CHECK(t >= 240000);
+	/* An overuse cuts to 0.85 x the acked rate, and the encoders here send
+	 * 90 % of their share: the low of the sawtooth is near 0.76 x the link
+	 * (runs land at 228 or 244 kbit/s as a probe's timing goes). */
+	CHECK(t >= 220000);
+	CHECK_INTEQ(run.side[1].video_bad, 0);
+	pcn_free(&net);
+}
+
+/* ICE and DTLS take seconds over a long path: the controller's initial
+ * probes wait for SRTP instead of expiring in the pacer, so on a fast
+ * link the target leaves the 300 kbit/s start within a few round trips
+ * (at the 8 %/s of increase alone it would be near 380 kbit/s). */
+static void test_probe_at_start(void)
+{
+	struct pcn net;
+
+	CHECK_INTEQ(start_delayed(&net, 51, RTC_CODEC_VP8, 300 * PCN_MS), 0);
+	printf("# media ready %.1f s after negotiation\n",
+	       (double)(pcn_now - run.negotiated_at) / PCN_S);
+	/* Longer than the pacer keeps a probe cluster waiting (1 s). */
+	CHECK(pcn_now - run.negotiated_at > 3 * PCN_S / 2);
+	run.follow_target = true;
+	run_media(&net, 3 * PCN_S);
+	printf("# target 3 s later: %llu bit/s\n", (unsigned long long)net.peers[0].target_bps);
+	CHECK(net.peers[0].target_bps > 800000);
 	CHECK_INTEQ(run.side[1].video_bad, 0);
 	pcn_free(&net);
 }
@@ -606,10 +704,12 @@ static void test_pause_resume(void)
 int main(void)
 {
 	RUN(test_negotiated);
+	RUN(test_frame_leaves_together);
 	RUN(test_loss_vp8);
 	RUN(test_loss_h264);
 	RUN(test_blackout);
 	RUN(test_bottleneck);
+	RUN(test_probe_at_start);
 	RUN(test_rtt);
 	RUN(test_pause_resume);
 	return rtc_test_done();

@@ -59,6 +59,12 @@ struct rtc_send_stream {
 	uint8_t last_fir_seq;
 	uint64_t rtt;
 
+	/* Retransmissions spend from a bucket of at most a second of the
+	 * limit (0: none), so NACKs never send more than the limit a second. */
+	uint64_t rtx_limit_bps;
+	double rtx_budget;              /* bytes */
+	uint64_t rtx_budget_at;
+
 	struct rtc_send_stream_stats stats;
 };
 
@@ -451,6 +457,35 @@ static struct queued *make_retransmission(struct rtc_send_stream *s, const uint8
 	return q;
 }
 
+void rtc_send_stream_set_retransmission_limit(struct rtc_send_stream *s, uint64_t now,
+					      uint64_t bps)
+{
+	if (!s->rtx_limit_bps) {
+		/* A full bucket to start with: a second's worth. */
+		s->rtx_budget = (double)bps / 8;
+		s->rtx_budget_at = now;
+	}
+	s->rtx_limit_bps = bps;
+}
+
+/* Takes len bytes from the retransmission budget, if it has them. */
+static bool spend_rtx_budget(struct rtc_send_stream *s, uint64_t now, size_t len)
+{
+	double cap = (double)s->rtx_limit_bps / 8;
+
+	if (!s->rtx_limit_bps)
+		return true;
+	if (now > s->rtx_budget_at)
+		s->rtx_budget += (double)(now - s->rtx_budget_at) * (double)s->rtx_limit_bps / 8e9;
+	s->rtx_budget_at = now > s->rtx_budget_at ? now : s->rtx_budget_at;
+	if (s->rtx_budget > cap)
+		s->rtx_budget = cap;
+	if (s->rtx_budget < (double)len)
+		return false;
+	s->rtx_budget -= (double)len;
+	return true;
+}
+
 void rtc_send_stream_handle_nack(struct rtc_send_stream *s, uint64_t now,
 				 const uint16_t *seqs, size_t n)
 {
@@ -471,8 +506,14 @@ void rtc_send_stream_handle_nack(struct rtc_send_stream *s, uint64_t now,
 		/* Last first, each to the front: they leave before new
 		 * media, in the order asked. */
 		for (size_t i = k; i-- > 0;) {
-			struct queued *q = make_retransmission(s, resend[i].pkt, resend[i].len);
+			struct queued *q;
 
+			/* Over the budget: skipped; the receiver asks again. */
+			if (!spend_rtx_budget(s, now, resend[i].len)) {
+				s->stats.retransmissions_over_limit++;
+				continue;
+			}
+			q = make_retransmission(s, resend[i].pkt, resend[i].len);
 			if (q)
 				enqueue(s, q, true);
 		}

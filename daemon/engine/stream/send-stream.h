@@ -67,6 +67,7 @@ struct rtc_send_stream_stats {
 	uint64_t frames_encoded;            /* frames handed in */
 	uint64_t key_frames_encoded;
 	uint32_t nack_count;                /* NACK messages received */
+	uint64_t retransmissions_over_limit;   /* asked for, not resent: over the limit */
 	uint32_t pli_count;
 	uint32_t fir_count;
 	/* From the latest report block about this SSRC. */
@@ -128,6 +129,12 @@ void rtc_send_stream_handle_report(struct rtc_send_stream *s, uint64_t now,
  * (at most once per round trip). */
 void rtc_send_stream_handle_nack(struct rtc_send_stream *s, uint64_t now,
 				 const uint16_t *seqs, size_t n);
+/* At most bps of retransmissions (answers to NACKs) a second, with a
+ * second's worth to burst; 0 (the default) is no limit. libwebrtc bounds
+ * them by the congestion controller's target: a lossy path must not make
+ * the sender exceed what the controller allows, which would only lose more. */
+void rtc_send_stream_set_retransmission_limit(struct rtc_send_stream *s, uint64_t now,
+					      uint64_t bps);
 /* PLI or FIR: true when this asks the encoder for a key frame. A FIR whose
  * command sequence number repeats the last one is a retransmission of the
  * same request (RFC 5104 4.3.1.2) and asks for nothing new. */

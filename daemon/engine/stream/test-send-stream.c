@@ -162,6 +162,46 @@ static void test_nack_rtx(void)
 	rtc_send_stream_free(s);
 }
 
+/* With a limit, NACKs get at most a second's worth of it at once, then
+ * what it refills: a storm of NACKs does not become a storm of resends. */
+static void test_retransmission_limit(void)
+{
+	struct rtc_send_stream_config c = video_config();
+	struct rtc_send_stream *s;
+	struct rtc_error err;
+	static uint8_t frame[1100];
+	static struct sent pk[4], re[64];
+	uint16_t twcc = 0, seqs[40];
+	size_t n, bytes = 0;
+
+	CHECK_INTEQ(rtc_send_stream_new(&c, &s, &err), 0);
+	vp8_frame(frame, sizeof(frame), false);
+	for (int i = 0; i < 40; i++) {
+		rtc_send_stream_frame(s, (uint64_t)i * 10 * MS, frame, sizeof(frame), -1, &err);
+		CHECK_INTEQ(drain(s, (uint64_t)i * 10 * MS, pk, 4, &twcc), 1);
+		seqs[i] = (uint16_t)(c.first_seq + i);
+	}
+	/* 80 kbit/s: 10000 bytes a second, about 8 of these 1100-byte packets. */
+	rtc_send_stream_set_retransmission_limit(s, 400 * MS, 80000);
+	rtc_send_stream_handle_nack(s, 400 * MS, seqs, 40);
+	n = drain(s, 400 * MS, re, 64, &twcc);
+	for (size_t i = 0; i < n && i < 64; i++)
+		bytes += re[i].len;
+	printf("# 40 asked for, %zu resent (%zu bytes) at 80 kbit/s\n", n, bytes);
+	CHECK(n >= 7 && n <= 9);
+	CHECK(bytes <= 10000 + 100);
+	CHECK_INTEQ(rtc_send_stream_stats(s)->retransmissions_over_limit, 40 - n);
+	/* Half a second later half the budget is back: four or five more. */
+	rtc_send_stream_handle_nack(s, 900 * MS, seqs, 40 - n);
+	n = drain(s, 900 * MS, re, 64, &twcc);
+	CHECK(n >= 4 && n <= 5);
+	/* No limit: everything still in the history (a second). */
+	rtc_send_stream_set_retransmission_limit(s, 1000 * MS, 0);
+	rtc_send_stream_handle_nack(s, 1000 * MS, seqs, 40);
+	CHECK_INTEQ(drain(s, 1000 * MS, re, 64, &twcc), 40);
+	rtc_send_stream_free(s);
+}
+
 static void test_sender_report_and_rtt(void)
 {
 	struct rtc_send_stream_config c = video_config();
@@ -279,6 +319,7 @@ int main(void)
 {
 	RUN(test_frame_to_packets);
 	RUN(test_nack_rtx);
+	RUN(test_retransmission_limit);
 	RUN(test_sender_report_and_rtt);
 	RUN(test_key_frame_requests);
 	RUN(test_opus);

@@ -73,6 +73,11 @@ struct rtc_media_receiver_stats {
 	double total_decode_time;       /* seconds, measured on the reactor (as the sender's) */
 	uint64_t frames_dropped;        /* refused by the decoder, its queue full, or corrupt */
 	uint64_t key_frame_requests;    /* key_frame_needed calls */
+	/* video smoothness (freeze-meter.h), between frames decoded */
+	uint32_t freeze_count;
+	double total_freezes_duration;  /* seconds */
+	double total_inter_frame_delay; /* seconds */
+	double total_squared_inter_frame_delay;
 	/* audio */
 	uint64_t total_samples_received;   /* decoded and concealed, as W3C counts */
 	uint64_t concealed_samples;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The pipeline's small parts on their own: RFC 6464 levels of known
- * signals, the frames-per-second meter, the max-framerate gate, scaled
+ * signals, the frames-per-second meter, W3C freezes, the max-framerate gate, scaled
  * sizes, black frames, and what the sender and receiver refuse.
  */
 #include <math.h>
@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "media/pipeline/audio-level.h"
+#include "media/pipeline/freeze-meter.h"
 #include "media/pipeline/rate-meter.h"
 #include "media/pipeline/receiver.h"
 #include "media/pipeline/sender.h"
@@ -73,6 +74,63 @@ static unsigned admitted(double source_fps, double max_fps, unsigned frames)
 		n += rtc_video_rate_limit_admit(&l, max_fps,
 						1000 * MS + (uint64_t)(i * 1e9 / source_fps));
 	return n;
+}
+
+/* W3C: a freeze is a delay of at least max(3 x avg, avg + 150 ms) after
+ * the previous frame, avg over the 30 delays before it. */
+static void test_freeze_meter(void)
+{
+	struct rtc_freeze_meter m = { 0 };
+	uint64_t t = 7000 * MS;
+
+	/* A slow start is no freeze: too few delays are known. */
+	rtc_freeze_meter_frame(&m, t);
+	rtc_freeze_meter_frame(&m, t += 900 * MS);
+	CHECK_INTEQ(m.freeze_count, 0);
+	/* 30 fps: 33 ms apart; 249 ms later is 3x but not avg + 150 ms... */
+	for (int i = 0; i < 40; i++)
+		rtc_freeze_meter_frame(&m, t += 33 * MS);
+	CHECK_INTEQ(m.freeze_count, 0);
+	rtc_freeze_meter_frame(&m, t += 33 * MS + 149 * MS);
+	CHECK_INTEQ(m.freeze_count, 0);
+	for (int i = 0; i < 30; i++)
+		rtc_freeze_meter_frame(&m, t += 33 * MS);
+	/* ...and avg + 150 ms is one, counted with its whole delay. */
+	rtc_freeze_meter_frame(&m, t += 183 * MS);
+	CHECK_INTEQ(m.freeze_count, 1);
+	CHECK(fabs(m.total_freezes_duration - 0.183) < 1e-9);
+	/* A 1.2 s hole: a second freeze. */
+	for (int i = 0; i < 30; i++)
+		rtc_freeze_meter_frame(&m, t += 33 * MS);
+	rtc_freeze_meter_frame(&m, t += 1200 * MS);
+	CHECK_INTEQ(m.freeze_count, 2);
+	CHECK(fabs(m.total_freezes_duration - 1.383) < 1e-9);
+	/* 5 fps: 200 ms apart is smooth once the window holds 5 fps; the
+	 * switch itself (600 ms after 33 ms frames) freezes once. */
+	for (int i = 0; i < 30; i++)
+		rtc_freeze_meter_frame(&m, t += 33 * MS);
+	rtc_freeze_meter_frame(&m, t += 600 * MS);
+	CHECK_INTEQ(m.freeze_count, 3);
+	for (int i = 0; i < 60; i++)
+		rtc_freeze_meter_frame(&m, t += 200 * MS);
+	CHECK_INTEQ(m.freeze_count, 3);
+	/* At 5 fps, avg + 150 ms is no freeze; 3 x avg is. */
+	rtc_freeze_meter_frame(&m, t += 350 * MS);
+	CHECK_INTEQ(m.freeze_count, 3);
+	rtc_freeze_meter_frame(&m, t += 650 * MS);
+	CHECK_INTEQ(m.freeze_count, 4);
+	/* Every delay counts to the totals: 1 + 40 + 1 + 30 + 1 + 30 + 1 + 30 + 1 + 60 + 2. */
+	{
+		double sum = 0.9 + 40 * 0.033 + 0.182 + 30 * 0.033 + 0.183 + 30 * 0.033 + 1.2 +
+			     30 * 0.033 + 0.6 + 60 * 0.2 + 0.35 + 0.65;
+
+		CHECK(fabs(m.total_inter_frame_delay - sum) < 1e-6);
+		CHECK(m.total_squared_inter_frame_delay > 1.2 * 1.2);
+	}
+	/* A clock that goes back starts anew: no freeze until 5 delays are known. */
+	rtc_freeze_meter_frame(&m, 1 * MS);
+	rtc_freeze_meter_frame(&m, 2000 * MS);
+	CHECK_INTEQ(m.freeze_count, 4);
 }
 
 static void test_rate_limit(void)
@@ -196,6 +254,7 @@ int main(void)
 {
 	RUN(test_audio_level);
 	RUN(test_rate_meter);
+	RUN(test_freeze_meter);
 	RUN(test_rate_limit);
 	RUN(test_scaled_size);
 	RUN(test_black_and_resize);
