@@ -83,23 +83,82 @@ struct rtc_api_pc {
 struct rtc_api_dc_socket;
 struct rtc_api_user_media;
 
+/* ---- MediaStreamTrack: one interface, two kinds (track-common.c) ---- */
+
+struct rtc_api_track_base;
+
+/* What differs between a capture device's track (track.c) and a remote
+ * peer's (remote-track.c); the common table calls these. */
+struct rtc_api_track_ops {
+	const char *(*label)(const struct rtc_api_track_base *base);
+	/* node.name of the PipeWire node behind the track, "" for none. */
+	const char *(*pipewire_node)(const struct rtc_api_track_base *base);
+	/* Enabled was set (base->enabled is the new value). */
+	void (*enabled_changed)(struct rtc_api_track_base *base);
+	/* W3C stop(); may free the track. */
+	void (*stop)(struct rtc_api_track_base *base);
+	/* GetSettings' and GetStats' entries, into an open a{sv}. */
+	void (*settings)(struct rtc_api_track_base *base, DBusMessageIter *dict);
+	void (*stats)(struct rtc_api_track_base *base, DBusMessageIter *dict);
+	/* ApplyConstraints: args at the a{sv}. */
+	int (*apply_constraints)(struct rtc_api_track_base *base, DBusMessageIter *args,
+				 struct rtc_error *err);
+	/* Play(): target "" is the default output. NULL: NotSupportedError. */
+	int (*play)(struct rtc_api_track_base *base, const char *target, struct rtc_error *err);
+};
+
+/* The state every track has. Spelled once and embedded in a track both as
+ * `base` (for track-common.c) and as plain members (for code that knows
+ * the kind: track->kind, track->path), so that the two stay one. */
+#define RTC_API_TRACK_COMMON_MEMBERS \
+	const struct rtc_api_track_ops *ops; \
+	struct rtc_api *api; \
+	struct rtc_bus_object *object;  /* NULL until published */ \
+	char path[64]; \
+	uint64_t number;                /* the path's: rtc_bus_new_object_number() */ \
+	char id[RTC_JSEP_ID_MAX + 1];   /* W3C id: a UUID, or the sender's msid track id */ \
+	enum rtc_media_kind kind; \
+	bool remote, enabled, muted, ended; \
+	uint64_t last_frame_ns; \
+	struct rtc_timer *mute_timer;
+
+struct rtc_api_track_base {
+	RTC_API_TRACK_COMMON_MEMBERS
+};
+
+#define RTC_API_TRACK_BASE \
+	union { \
+		struct rtc_api_track_base base; \
+		struct { RTC_API_TRACK_COMMON_MEMBERS }; \
+	}
+
+/* A track not yet on the bus: muted until its first frame when `muted`. */
+int rtc_api_track_base_init(struct rtc_api_track_base *base, struct rtc_api *api,
+			    const struct rtc_api_track_ops *ops, enum rtc_media_kind kind,
+			    bool remote, bool muted);
+/* On the bus for `owner` at a new /track/<n>; -1 with err. */
+int rtc_api_track_base_publish(struct rtc_api_track_base *base, const char *owner,
+			       struct rtc_error *err);
+/* Off the bus; frees what init made. */
+void rtc_api_track_base_fini(struct rtc_api_track_base *base);
+/* A frame arrived: unmuted, and muted again once frames stop. */
+void rtc_api_track_base_frame(struct rtc_api_track_base *base);
+/* readyState "ended" (announced); false if it had ended already. */
+bool rtc_api_track_base_end(struct rtc_api_track_base *base);
+/* The Ended signal. */
+void rtc_api_track_base_emit_ended(struct rtc_api_track_base *base);
+/* PipeWireNode changed: announced. */
+void rtc_api_track_base_node_changed(struct rtc_api_track_base *base);
+
 /* A MediaStreamTrack of a capture device (track.c). */
 struct rtc_api_track {
+	RTC_API_TRACK_BASE;
 	struct rtc_list link;           /* in rtc_api.tracks */
-	struct rtc_api *api;
-	struct rtc_bus_object *object;  /* NULL until its device opened */
 	char *owner;
-	char path[64];
-	uint64_t number;
-	char id[37];                    /* W3C id: a UUID */
-	enum rtc_media_kind kind;
-	bool enabled, muted, ended;
 	struct rtc_media_capture *capture;  /* NULL once ended */
 	struct rtc_media_settings settings;
 	struct rtc_api_user_media *request; /* the GetUserMedia call, until answered */
 	uint64_t frames;
-	uint64_t last_frame_ns;
-	struct rtc_timer *mute_timer;
 	struct rtc_list senders;        /* rtc_api_transceiver.track_link: where it is sent */
 };
 

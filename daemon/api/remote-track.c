@@ -1,11 +1,29 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Remote tracks: org.rtcd.WebRTC1.MediaStreamTrack with Remote true, at
- * /org/rtcd/WebRTC1/track/<t>, one per receiving transceiver (W3C
- * RTCRtpReceiver.track). What the peer sends is decoded here with an
- * rtc_media_receiver on the daemon's codec worker pool; the decoder's
- * figures feed GetStats' inbound-rtp, and a decoder that lost its
- * references asks the peer for a key frame (PLI).
+ * Remote tracks: MediaStreamTrack with Remote true (track-common.c serves
+ * the interface), one per receiving transceiver (W3C RTCRtpReceiver.track).
+ * What the peer sends is decoded here with an rtc_media_receiver on the
+ * daemon's codec worker pool; the decoder's figures feed GetStats'
+ * inbound-rtp, and a decoder that lost its references asks the peer for a
+ * key frame (PLI).
+ *
+ * Decoded frames go to a PipeWire node of the track's own (Video/Source
+ * I420, Audio/Source S16 48 kHz; daemon/media/pipewire/output-*.h), named
+ * "rtcd.track.<n>" in PipeWireNode once PipeWire has made it, and, after
+ * Play(), to a playback stream. Both live on the daemon's own PipeWire
+ * connection: made when it is up (now or later), destroyed before a lost
+ * connection is torn down (PipeWireNode "" meanwhile), made again when
+ * PipeWire returns. Without PipeWire, decoding and stats go on alone.
+ *
+ * Sandboxed owners too: a Camera-portal connection is restricted to the
+ * core and what WirePlumber grants (camera nodes), not the client-node
+ * factory a stream needs, so it cannot host nodes; it belongs to one
+ * GetUserMedia call besides, and an app that only receives has none. And
+ * WirePlumber 0.4's access-portal.lua grants an app with camera permission
+ * every node with media.role=Camera and media.class=Video/Source, which the
+ * video node is (test-pw-output checks this); the audio node is not shown
+ * to it (a Flatpak reaches audio through its PulseAudio or PipeWire socket,
+ * not the Camera portal).
  *
  * The object belongs to the peer connection's owner and lives as long as
  * its transceiver: a transceiver that stops or a connection that closes
@@ -20,136 +38,224 @@
 #include "common/log.h"
 #include "io/reactor.h"
 #include "media/pipeline/receiver.h"
+#include "media/pipewire/output-audio.h"
+#include "media/pipewire/output-video.h"
+#include "media/pipewire/play.h"
 
-/* W3C `muted`: muted until media arrives, and again when it stops. */
-#define MUTE_CHECK_NS  (250 * 1000000ull)
-#define MUTE_AFTER_NS  (1000 * 1000000ull)
+#include <spa/utils/defs.h>
+
+/* The node is named in PipeWireNode once PipeWire made it: looked at this
+ * often until then. */
+#define NODE_CHECK_NS (50 * 1000000ull)
+/* The video node's first size when nothing was decoded yet. */
+#define DEFAULT_WIDTH 640
+#define DEFAULT_HEIGHT 480
 
 struct rtc_api_remote_track {
+	RTC_API_TRACK_BASE;
 	struct rtc_api_transceiver *t;
-	struct rtc_bus_object *object;
-	char path[64];
-	char id[RTC_JSEP_ID_MAX + 1];
-	enum rtc_media_kind kind;
-	bool enabled, muted, ended;
 	/* Made with the first frame (its codec); NULL once stopped. */
 	struct rtc_media_receiver *receiver;
 	bool receive_failed;
 	uint64_t delivered;             /* frames decoded and delivered */
 	uint32_t width, height, channels;
-	uint64_t last_frame_ns;
-	struct rtc_timer *mute_timer;
+
+	/* PipeWire: the daemon's connection, while it is up. */
+	struct rtc_media_pipewire_watch *pipewire;
+	struct rtc_pw_video_output *video_node;
+	/* The newest decoded frame, held while the node's consumers are
+	 * still on the last one (the decoder hands frames over in bursts when
+	 * it fell behind); pushed when they took it. */
+	struct rtc_video_frame *held;
+	struct rtc_idle *push_held;
+	struct rtc_pw_audio_output *audio_node;
+	char node_name[64];             /* PipeWireNode: "" until PipeWire made it */
+	struct rtc_timer *node_check;
+	/* Play(): wanted (to play_target, "" the default output) and, while
+	 * PipeWire is up, playing. */
+	bool play_wanted;
+	char play_target[RTC_MEDIA_MAX_ID];
+	struct rtc_pw_play *play;
 };
 
-static bool append_string(DBusMessageIter *iter, const char *s)
+static struct rtc_api_remote_track *remote_of(const struct rtc_api_track_base *base)
 {
-	return dbus_message_iter_append_basic(iter, DBUS_TYPE_STRING, &s);
+	return rtc_container_of(base, struct rtc_api_remote_track, base);
 }
 
-static bool append_bool(DBusMessageIter *iter, bool b)
-{
-	dbus_bool_t v = b;
+/* ---- PipeWire: the track's node and Play ------------------------------ */
 
-	return dbus_message_iter_append_basic(iter, DBUS_TYPE_BOOLEAN, &v);
+static void node_name_of(const struct rtc_api_remote_track *rt, const char *what,
+			 char *out, size_t size)
+{
+	snprintf(out, size, "rtcd.%s.%" PRIu64, what, rt->number);
 }
 
-/* ---- properties ------------------------------------------------------- */
-
-static bool get_id(void *data, DBusMessageIter *iter)
-{
-	return append_string(iter, ((struct rtc_api_remote_track *)data)->id);
-}
-
-static bool get_kind(void *data, DBusMessageIter *iter)
-{
-	return append_string(iter, ((struct rtc_api_remote_track *)data)->kind == RTC_MEDIA_AUDIO
-					   ? "audio" : "video");
-}
-
-static bool get_label(void *data, DBusMessageIter *iter)
+static const char *label_of(const struct rtc_api_remote_track *rt)
 {
 	/* W3C: "remote audio" / "remote video" for a receiver's track. */
-	return append_string(iter, ((struct rtc_api_remote_track *)data)->kind == RTC_MEDIA_AUDIO
-					   ? "remote audio" : "remote video");
+	return rt->kind == RTC_MEDIA_AUDIO ? "remote audio" : "remote video";
 }
 
-static bool get_enabled(void *data, DBusMessageIter *iter)
+static void set_node_name(struct rtc_api_remote_track *rt, const char *name)
 {
-	return append_bool(iter, ((struct rtc_api_remote_track *)data)->enabled);
+	if (strcmp(rt->node_name, name) == 0)
+		return;
+	snprintf(rt->node_name, sizeof(rt->node_name), "%s", name);
+	rtc_api_track_base_node_changed(&rt->base);
 }
 
-static int set_enabled(void *data, DBusMessageIter *value, struct rtc_error *err)
+static uint32_t node_id(const struct rtc_api_remote_track *rt)
 {
-	dbus_bool_t v;
-
-	/* Decoding goes on (stats, references); consumers would get black
-	 * frames or silence. */
-	dbus_message_iter_get_basic(value, &v);
-	((struct rtc_api_remote_track *)data)->enabled = v;
-	return 0;
+	if (rt->video_node)
+		return rtc_pw_video_output_node_id(rt->video_node);
+	if (rt->audio_node)
+		return rtc_pw_audio_output_node_id(rt->audio_node);
+	return SPA_ID_INVALID;
 }
 
-static bool get_muted(void *data, DBusMessageIter *iter)
+/* Named once PipeWire has the node: a consumer that targets the name
+ * then finds it, rather than being linked to some default. */
+static void node_check(void *data)
 {
-	return append_bool(iter, ((struct rtc_api_remote_track *)data)->muted);
+	struct rtc_api_remote_track *rt = data;
+	char name[64];
+
+	if (!rt->video_node && !rt->audio_node)
+		return;
+	if (node_id(rt) == SPA_ID_INVALID) {
+		rtc_timer_arm(rt->node_check, rtc_reactor_now(rt->api->reactor) + NODE_CHECK_NS);
+		return;
+	}
+	node_name_of(rt, "track", name, sizeof(name));
+	rtc_info("%s: published as PipeWire node %s", rt->path, name);
+	set_node_name(rt, name);
 }
 
-static bool get_ready_state(void *data, DBusMessageIter *iter)
+static void stop_playing(struct rtc_api_remote_track *rt)
 {
-	return append_string(iter, ((struct rtc_api_remote_track *)data)->ended ? "ended" : "live");
+	rtc_pw_play_destroy(rt->play);
+	rt->play = NULL;
 }
 
-static bool get_remote(void *data, DBusMessageIter *iter)
+static int start_playing(struct rtc_api_remote_track *rt, struct pw_core *core,
+			 struct rtc_error *err)
 {
-	return append_bool(iter, true);
+	struct rtc_pw_play_config config = {
+		.description = label_of(rt), .target = rt->play_target, .channels = 2,
+	};
+	char name[64];
+
+	node_name_of(rt, "play", name, sizeof(name));
+	config.node_name = name;
+	stop_playing(rt);
+	rt->play = rtc_pw_play_new(core, &config, err);
+	return rt->play ? 0 : -1;
 }
 
-static bool get_pipewire_node(void *data, DBusMessageIter *iter)
+static void push_video(struct rtc_api_remote_track *rt, const struct rtc_video_frame *frame)
 {
-	/* No node is published yet: decoded frames go to no consumer. */
-	return append_string(iter, "");
+	struct rtc_error err = { 0 };
+
+	if (rtc_pw_video_output_push(rt->video_node, frame, &err) < 0)
+		rtc_debug("%s: frame not published: %s", rt->path, err.message);
+}
+
+static void drop_held(struct rtc_api_remote_track *rt)
+{
+	rtc_video_frame_free(rt->held);
+	rt->held = NULL;
+}
+
+/* The node's consumers took the last frame: the held one goes now. */
+static void push_held(void *data)
+{
+	struct rtc_api_remote_track *rt = data;
+
+	if (!rt->held || !rt->video_node || rtc_pw_video_output_busy(rt->video_node))
+		return;
+	push_video(rt, rt->held);
+	drop_held(rt);
+}
+
+static void node_ready(void *data)
+{
+	struct rtc_api_remote_track *rt = data;
+
+	/* From PipeWire's event: pushed from the reactor's next turn. */
+	if (rt->held)
+		rtc_idle_schedule(rt->push_held);
+}
+
+static void unpublish(struct rtc_api_remote_track *rt)
+{
+	stop_playing(rt);
+	drop_held(rt);
+	rtc_pw_video_output_destroy(rt->video_node);
+	rt->video_node = NULL;
+	rtc_pw_audio_output_destroy(rt->audio_node);
+	rt->audio_node = NULL;
+	rtc_timer_disarm(rt->node_check);
+	set_node_name(rt, "");
+}
+
+static void publish(struct rtc_api_remote_track *rt, struct pw_core *core)
+{
+	struct rtc_error err = { 0 };
+	char name[64];
+
+	if (rt->ended || rt->video_node || rt->audio_node)
+		return;
+	node_name_of(rt, "track", name, sizeof(name));
+	if (rt->kind == RTC_MEDIA_VIDEO) {
+		struct rtc_pw_video_output_config config = {
+			.node_name = name, .description = label_of(rt),
+			.width = rt->width ? rt->width : DEFAULT_WIDTH,
+			.height = rt->height ? rt->height : DEFAULT_HEIGHT,
+		};
+		rt->video_node = rtc_pw_video_output_new(core, &config, &err);
+		if (rt->video_node)
+			rtc_pw_video_output_on_ready(rt->video_node, node_ready, rt);
+	} else {
+		struct rtc_pw_audio_output_config config = {
+			.node_name = name, .description = label_of(rt), .channels = 2,
+		};
+		rt->audio_node = rtc_pw_audio_output_new(core, &config, &err);
+	}
+	if (!rt->video_node && !rt->audio_node) {
+		rtc_warn("%s: no PipeWire node: %s", rt->path, err.message);
+		return;
+	}
+	rtc_timer_arm(rt->node_check, rtc_reactor_now(rt->api->reactor) + NODE_CHECK_NS);
+	if (rt->play_wanted && start_playing(rt, core, &err) < 0)
+		rtc_warn("%s: cannot play again: %s", rt->path, err.message);
+}
+
+/* The daemon's PipeWire came up (core) or is going (NULL: before the
+ * core is torn down, everything on it goes). */
+static void pipewire_changed(void *user, struct pw_core *core)
+{
+	struct rtc_api_remote_track *rt = user;
+
+	if (core)
+		publish(rt, core);
+	else
+		unpublish(rt);
 }
 
 /* ---- state ------------------------------------------------------------ */
 
-static void emit(struct rtc_api_remote_track *rt, const char *signal)
-{
-	rtc_bus_signal_send(rt->object, rtc_bus_signal_new(rt->object, RTC_API_IFACE_TRACK, signal));
-}
-
-static void set_muted(struct rtc_api_remote_track *rt, bool muted)
-{
-	static const char *const names[] = { "Muted", NULL };
-
-	if (rt->muted == muted || rt->ended)
-		return;
-	rt->muted = muted;
-	rtc_bus_emit_properties_changed(rt->object, RTC_API_IFACE_TRACK, names);
-	emit(rt, muted ? "Mute" : "Unmute");
-}
-
-static void mute_check(void *data)
-{
-	struct rtc_api_remote_track *rt = data;
-	uint64_t now = rtc_reactor_now(rt->t->pc->api->reactor);
-
-	if (now - rt->last_frame_ns >= MUTE_AFTER_NS)
-		set_muted(rt, true);
-	rtc_timer_arm(rt->mute_timer, now + MUTE_CHECK_NS);
-}
-
-/* No more decoding: readyState "ended". */
+/* No more decoding: readyState "ended", the nodes and playback go. */
 static void end(struct rtc_api_remote_track *rt)
 {
-	static const char *const names[] = { "ReadyState", NULL };
-
-	if (rt->ended)
+	if (!rtc_api_track_base_end(&rt->base))
 		return;
-	rt->ended = true;
-	rtc_timer_disarm(rt->mute_timer);
 	rtc_media_receiver_free(rt->receiver);
 	rt->receiver = NULL;
-	rtc_bus_emit_properties_changed(rt->object, RTC_API_IFACE_TRACK, names);
+	rt->play_wanted = false;
+	unpublish(rt);
+	rtc_media_pipewire_watch_free(rt->pipewire);
+	rt->pipewire = NULL;
 }
 
 /* ---- the receiver ----------------------------------------------------- */
@@ -157,8 +263,7 @@ static void end(struct rtc_api_remote_track *rt)
 static void delivered(struct rtc_api_remote_track *rt)
 {
 	rt->delivered++;
-	rt->last_frame_ns = rtc_reactor_now(rt->t->pc->api->reactor);
-	set_muted(rt, false);
+	rtc_api_track_base_frame(&rt->base);
 }
 
 static void on_video(void *user, struct rtc_video_frame *frame,
@@ -169,6 +274,16 @@ static void on_video(void *user, struct rtc_video_frame *frame,
 	rt->width = frame->width;
 	rt->height = frame->height;
 	delivered(rt);
+	/* Disabled: consumers get nothing (W3C would show black). */
+	if (rt->video_node && rt->enabled) {
+		/* A newer frame replaces one still held: only the newest waits. */
+		drop_held(rt);
+		if (rtc_pw_video_output_busy(rt->video_node)) {
+			rt->held = frame;
+			return;
+		}
+		push_video(rt, frame);
+	}
 	rtc_video_frame_free(frame);
 }
 
@@ -176,9 +291,16 @@ static void on_audio(void *user, struct rtc_audio_frame *frame,
 		     const struct rtc_media_frame_info *info)
 {
 	struct rtc_api_remote_track *rt = user;
+	struct rtc_error err = { 0 };
 
 	rt->channels = frame->channels;
 	delivered(rt);
+	if (rt->enabled) {
+		if (rt->audio_node && rtc_pw_audio_output_push(rt->audio_node, frame, &err) < 0)
+			rtc_debug("%s: audio not published: %s", rt->path, err.message);
+		if (rt->play && rtc_pw_play_push(rt->play, frame, &err) < 0)
+			rtc_debug("%s: audio not played: %s", rt->path, err.message);
+	}
 	rtc_audio_frame_free(frame);
 }
 
@@ -198,7 +320,7 @@ static const struct rtc_media_receiver_callbacks receiver_callbacks = {
 void rtc_api_remote_track_frame(struct rtc_api_remote_track *rt, const struct rtc_recv_frame *frame)
 {
 	struct rtc_media_receiver_config config = { .codec = frame->codec, .channels = 2 };
-	struct rtc_api *api = rt->t->pc->api;
+	struct rtc_api *api = rt->api;
 	struct rtc_error err = { 0 };
 
 	if (rt->ended || rt->receive_failed || frame->codec == RTC_CODEC_NONE)
@@ -227,14 +349,31 @@ const char *rtc_api_remote_track_path(const struct rtc_api_remote_track *rt)
 	return rt->path;
 }
 
-/* ---- methods ---------------------------------------------------------- */
+/* ---- the interface's operations (track-common.c) -------------------- */
 
-static void stop(struct rtc_bus_call *call, void *data)
+static const char *label(const struct rtc_api_track_base *base)
+{
+	return label_of(remote_of(base));
+}
+
+static const char *pipewire_node(const struct rtc_api_track_base *base)
+{
+	return remote_of(base)->node_name;
+}
+
+static void enabled_changed(struct rtc_api_track_base *base)
+{
+	/* Decoding goes on (stats, references); the node and playback get
+	 * nothing meanwhile, not even a frame held back before. */
+	if (!base->enabled)
+		drop_held(remote_of(base));
+}
+
+static void stop(struct rtc_api_track_base *base)
 {
 	/* W3C stop() of a receiver's track: it ends (no Ended signal) and
 	 * nothing is decoded for it; the object stays with its transceiver. */
-	end(data);
-	rtc_bus_reply_empty(call);
+	end(remote_of(base));
 }
 
 static void add_int(DBusMessageIter *dict, const char *key, uint32_t value)
@@ -244,114 +383,107 @@ static void add_int(DBusMessageIter *dict, const char *key, uint32_t value)
 	rtc_bus_dict_add_basic(dict, key, DBUS_TYPE_INT32, &v);
 }
 
-static void get_settings(struct rtc_bus_call *call, void *data)
+static void settings(struct rtc_api_track_base *base, DBusMessageIter *dict)
 {
-	struct rtc_api_remote_track *rt = data;
+	struct rtc_api_remote_track *rt = remote_of(base);
 	struct rtc_media_receiver_stats st = { 0 };
-	DBusMessage *reply = rtc_bus_reply_new(call);
-	DBusMessageIter args, dict;
 
 	if (rt->receiver)
 		rtc_media_receiver_stats(rt->receiver, &st);
 	/* W3C MediaTrackSettings of what is decoded. */
-	dbus_message_iter_init_append(reply, &args);
-	rtc_bus_dict_open(&args, &dict);
 	if (rt->kind == RTC_MEDIA_VIDEO) {
-		add_int(&dict, "width", rt->width);
-		add_int(&dict, "height", rt->height);
-		rtc_bus_dict_add_basic(&dict, "frameRate", DBUS_TYPE_DOUBLE, &st.frames_per_second);
+		add_int(dict, "width", rt->width);
+		add_int(dict, "height", rt->height);
+		rtc_bus_dict_add_basic(dict, "frameRate", DBUS_TYPE_DOUBLE, &st.frames_per_second);
 	} else {
-		add_int(&dict, "sampleRate", 48000);
-		add_int(&dict, "sampleSize", 16);
-		add_int(&dict, "channelCount", rt->channels ? rt->channels : 2);
+		add_int(dict, "sampleRate", 48000);
+		add_int(dict, "sampleSize", 16);
+		add_int(dict, "channelCount", rt->channels ? rt->channels : 2);
 	}
-	rtc_bus_dict_close(&args, &dict);
-	rtc_bus_reply(call, reply);
 }
 
-static void apply_constraints(struct rtc_bus_call *call, void *data)
+static int apply_constraints(struct rtc_api_track_base *base, DBusMessageIter *args,
+			     struct rtc_error *err)
 {
-	struct rtc_error err = { 0 };
-	DBusMessageIter args, array, entry;
+	DBusMessageIter array, entry;
 	const char *key;
 
 	/* W3C: a remote source has no capabilities, so any constraint is
 	 * one it cannot satisfy (OverconstrainedError naming it); none at
 	 * all always succeeds. */
-	dbus_message_iter_init(rtc_bus_call_message(call), &args);
-	dbus_message_iter_recurse(&args, &array);
+	dbus_message_iter_recurse(args, &array);
 	if (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_DICT_ENTRY) {
 		dbus_message_iter_recurse(&array, &entry);
 		dbus_message_iter_get_basic(&entry, &key);
-		rtc_error_set(&err, RTC_ERROR_OVERCONSTRAINED,
-			      "%.64s: a remote track takes no constraints", key);
-		rtc_bus_reply_error(call, &err);
-		return;
+		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
+				     "%.64s: a remote track takes no constraints", key);
 	}
-	rtc_bus_reply_empty(call);
+	return 0;
 }
 
-static void get_stats(struct rtc_bus_call *call, void *data)
+static void stats(struct rtc_api_track_base *base, DBusMessageIter *dict)
 {
-	struct rtc_api_remote_track *rt = data;
-	DBusMessage *reply = rtc_bus_reply_new(call);
-	DBusMessageIter args, dict;
+	struct rtc_api_remote_track *rt = remote_of(base);
 	struct rtc_media_receiver_stats st = { 0 };
 	uint64_t frames = rt->delivered;
 
 	if (rt->receiver)
 		rtc_media_receiver_stats(rt->receiver, &st);
-	dbus_message_iter_init_append(reply, &args);
-	rtc_bus_dict_open(&args, &dict);
-	rtc_bus_dict_add_basic(&dict, "deliveredFrames", DBUS_TYPE_UINT64, &frames);
+	rtc_bus_dict_add_basic(dict, "deliveredFrames", DBUS_TYPE_UINT64, &frames);
 	if (rt->kind == RTC_MEDIA_VIDEO) {
 		uint64_t total = frames + st.frames_dropped;
 
-		rtc_bus_dict_add_basic(&dict, "discardedFrames", DBUS_TYPE_UINT64,
+		rtc_bus_dict_add_basic(dict, "discardedFrames", DBUS_TYPE_UINT64,
 				       &st.frames_dropped);
-		rtc_bus_dict_add_basic(&dict, "totalFrames", DBUS_TYPE_UINT64, &total);
+		rtc_bus_dict_add_basic(dict, "totalFrames", DBUS_TYPE_UINT64, &total);
 	}
-	rtc_bus_dict_close(&args, &dict);
-	rtc_bus_reply(call, reply);
 }
 
-static const struct rtc_bus_arg dict_in[] = { { "constraints", "a{sv}" }, { NULL, NULL } };
-static const struct rtc_bus_arg settings_out[] = { { "settings", "a{sv}" }, { NULL, NULL } };
-static const struct rtc_bus_arg stats_out[] = { { "stats", "a{sv}" }, { NULL, NULL } };
+/* An output of the daemon's PipeWire named `target`. */
+static bool output_exists(struct rtc_api *api, const char *target)
+{
+	const struct rtc_media_device *list;
+	size_t n = rtc_media_devices_list(api->media, &list);
 
-static const struct rtc_bus_method track_methods[] = {
-	{ "Stop", NULL, NULL, stop, 0 },
-	{ "GetSettings", NULL, settings_out, get_settings, RTC_BUS_METHOD_INSPECT },
-	{ "ApplyConstraints", dict_in, NULL, apply_constraints, 0 },
-	{ "GetStats", NULL, stats_out, get_stats, RTC_BUS_METHOD_INSPECT },
-	{ NULL },
-};
+	for (size_t i = 0; i < n; i++)
+		if (!list[i].fake && strcmp(list[i].kind, "audiooutput") == 0 &&
+		    strcmp(list[i].id, target) == 0)
+			return true;
+	return false;
+}
 
-static const struct rtc_bus_property track_properties[] = {
-	{ "Id", "s", get_id, NULL, RTC_BUS_PROPERTY_CONST },
-	{ "Kind", "s", get_kind, NULL, RTC_BUS_PROPERTY_CONST },
-	{ "Label", "s", get_label, NULL, RTC_BUS_PROPERTY_CONST },
-	{ "Enabled", "b", get_enabled, set_enabled, 0 },
-	{ "Muted", "b", get_muted, NULL, 0 },
-	{ "ReadyState", "s", get_ready_state, NULL, 0 },
-	{ "Remote", "b", get_remote, NULL, RTC_BUS_PROPERTY_CONST },
-	{ "PipeWireNode", "s", get_pipewire_node, NULL, RTC_BUS_PROPERTY_CONST },
-	{ NULL },
-};
+/* Play(): remote audio to the default output or `target`; again retargets. */
+static int play(struct rtc_api_track_base *base, const char *target, struct rtc_error *err)
+{
+	struct rtc_api_remote_track *rt = remote_of(base);
+	struct pw_core *core = rtc_media_devices_pipewire_core(rt->api->media);
 
-static const struct rtc_bus_signal track_signals[] = {
-	{ "Mute", NULL }, { "Unmute", NULL }, { "Ended", NULL }, { NULL },
-};
+	if (rt->ended)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the track has ended");
+	if (!core)
+		return rtc_error_set(err, RTC_ERROR_NOT_READABLE,
+				     "PipeWire is not available: nothing to play to");
+	if (strlen(target) >= sizeof(rt->play_target) || (*target && !output_exists(rt->api, target)))
+		return rtc_error_set(err, RTC_ERROR_NOT_FOUND, "no audio output \"%.64s\"", target);
+	snprintf(rt->play_target, sizeof(rt->play_target), "%s", target);
+	if (start_playing(rt, core, err) < 0) {
+		rt->play_wanted = false;
+		return -1;
+	}
+	rt->play_wanted = true;
+	rtc_info("%s: playing to %s", rt->path, *target ? target : "the default output");
+	return 0;
+}
 
-static const struct rtc_bus_interface track_interface = {
-	.name = RTC_API_IFACE_TRACK,
-	.methods = track_methods,
-	.properties = track_properties,
-	.signals = track_signals,
-};
-
-static const struct rtc_bus_interface *const track_interfaces[] = {
-	&track_interface, NULL,
+static const struct rtc_api_track_ops remote_ops = {
+	.label = label,
+	.pipewire_node = pipewire_node,
+	.enabled_changed = enabled_changed,
+	.stop = stop,
+	.settings = settings,
+	.stats = stats,
+	.apply_constraints = apply_constraints,
+	.play = play,
 };
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -361,30 +493,35 @@ struct rtc_api_remote_track *rtc_api_remote_track_new(struct rtc_api_transceiver
 {
 	struct rtc_api *api = t->pc->api;
 	struct rtc_api_remote_track *rt = calloc(1, sizeof(*rt));
+	struct rtc_error err = { 0 };
+	struct pw_core *core;
 
-	if (!rt || !(rt->mute_timer = rtc_timer_new(api->reactor, mute_check, rt))) {
-		free(rt);
+	if (!rt)
 		return NULL;
-	}
 	rt->t = t;
-	rt->kind = kind;
-	rt->enabled = true;
-	rt->muted = true;       /* until media arrives */
+	if (rtc_api_track_base_init(&rt->base, api, &remote_ops, kind, true, true) < 0 ||
+	    !(rt->node_check = rtc_timer_new(api->reactor, node_check, rt)) ||
+	    !(rt->push_held = rtc_idle_new(api->reactor, push_held, rt)))
+		goto fail;
 	if (id && id[0])
 		snprintf(rt->id, sizeof(rt->id), "%s", id);
 	else
 		rtc_api_make_uuid(rt->id);
-	snprintf(rt->path, sizeof(rt->path), RTC_API_ROOT_PATH "/track/%" PRIu64,
-		 rtc_bus_new_object_number(api->bus));
-	rt->object = rtc_bus_object_add(api->bus, rt->path, t->pc->owner, track_interfaces, rt);
-	if (!rt->object) {
-		rtc_timer_free(rt->mute_timer);
-		free(rt);
-		return NULL;
-	}
-	rt->last_frame_ns = rtc_reactor_now(api->reactor);
-	rtc_timer_arm(rt->mute_timer, rt->last_frame_ns + MUTE_CHECK_NS);
+	if (rtc_api_track_base_publish(&rt->base, t->pc->owner, &err) < 0)
+		goto fail;
+	/* Published on PipeWire now if it is there, else when it comes. */
+	rt->pipewire = rtc_media_devices_watch_pipewire(api->media, pipewire_changed, rt);
+	if (!rt->pipewire)
+		goto fail;
+	if ((core = rtc_media_devices_pipewire_core(api->media)))
+		publish(rt, core);
 	return rt;
+fail:
+	rtc_idle_free(rt->push_held);
+	rtc_timer_free(rt->node_check);
+	rtc_api_track_base_fini(&rt->base);
+	free(rt);
+	return NULL;
 }
 
 void rtc_api_remote_track_free(struct rtc_api_remote_track *rt)
@@ -393,9 +530,11 @@ void rtc_api_remote_track_free(struct rtc_api_remote_track *rt)
 		return;
 	if (!rt->ended) {
 		end(rt);
-		emit(rt, "Ended");
+		rtc_api_track_base_emit_ended(&rt->base);
 	}
-	rtc_bus_object_remove(rt->object);
-	rtc_timer_free(rt->mute_timer);
+	rtc_media_pipewire_watch_free(rt->pipewire);
+	rtc_idle_free(rt->push_held);
+	rtc_timer_free(rt->node_check);
+	rtc_api_track_base_fini(&rt->base);
 	free(rt);
 }

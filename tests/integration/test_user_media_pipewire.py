@@ -3,14 +3,20 @@
 """GetUserMedia through a real PipeWire (run inside
 tests/media/run-with-pipewire.sh): devices of the test's own source nodes
 come and go with DeviceChange, tracks capture from them, a node that goes
-away ends its track, a sandboxed app captures only through the fd it
-passes, and PipeWire dying ends tracks without hurting anything else."""
+away ends its track, MJPG cameras are decoded (a corrupt frame dropped and
+counted), audio constraints apply to a live track, a device another program
+holds exclusively is NotReadableError, a sandboxed app captures only
+through the fd it passes, and PipeWire dying ends tracks without hurting
+anything else.
+
+    test_user_media_pipewire.py [TEST_NAME...]   (all by default)"""
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 
 import dbus
@@ -56,18 +62,42 @@ def delivered(bus, path):
     return int(track(bus, path).GetStats()["deliveredFrames"])
 
 
+def stats(bus, path):
+    return {str(k): int(v) for k, v in track(bus, path).GetStats().items()}
+
+
 class Source:
-    """A PipeWire source node of the test's own (tests/media/pw-test-source)."""
+    """A PipeWire source node of the test's own (tests/media/pw-test-source);
+    what it says on stderr (the formats it negotiated, the frames it
+    spoilt) is collected in lines."""
 
     def __init__(self, name, description, *flags):
         self.name = name
+        self.lines = []
         self.proc = subprocess.Popen([SOURCE, *flags, name, description],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.append(line.strip())
+
+    def said(self, prefix):
+        return [ln for ln in self.lines if ln.startswith("pw-test-source: " + prefix)]
+
+    def formats(self):
+        """The video formats negotiated, in order: "640x480 YUY2", ..."""
+        return [ln.split(": ", 1)[1] for ln in self.lines
+                if ln.startswith("pw-test-source: ") and "x" in ln.split(": ", 1)[1][:6]
+                and not ln.startswith("pw-test-source: corrupt")]
 
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
         self.proc.wait(timeout=10)
+        self.reader.join(timeout=5)
 
     def __enter__(self):
         return self
@@ -204,6 +234,212 @@ def test_errors(d):
         assert len(gum(bus, video={"device-id": src.name})) == 1
 
 
+def test_mjpg_camera(d):
+    # A camera that gives MJPG only, 4:2:0 and 4:2:2 (webcams send both):
+    # decoded to I420 at the size asked, every frame read.
+    bus = d.bus()
+    for flag, size, subsampling in (("--mjpg", (640, 480), "4:2:0"),
+                                    ("--mjpg422", (1280, 720), "4:2:2")):
+        with Source("rtcd-test-mjpg-" + subsampling[2], "MJPG Camera", flag) as src:
+            wait_device(bus, src.name)
+            (path,) = gum(bus, video={"device-id": src.name, "width": dbus.UInt32(size[0]),
+                                      "height": dbus.UInt32(size[1])})
+            assert rtcdtest.pump(lambda: delivered(bus, path) >= 15, timeout=5), \
+                stats(bus, path)
+            s = track(bus, path).GetSettings()
+            assert (s["width"], s["height"]) == size and s["resizeMode"] == "none", (flag, s)
+            assert src.formats()[-1] == "%dx%d MJPG %s" % (size + (subsampling,)), src.lines
+            st = stats(bus, path)
+            assert st["discardedFrames"] == 0 and st["totalFrames"] == st["deliveredFrames"], st
+            if flag == "--mjpg":
+                # A smaller size: the camera renegotiates its JPEGs (or
+                # rtcd scales the decoded frames); frames of that size go on.
+                apply(bus, path, width=320, height=240)
+                assert rtcdtest.pump(lambda: (track(bus, path).GetSettings()["width"],
+                                              track(bus, path).GetSettings()["height"])
+                                     == (320, 240), timeout=5), track(bus, path).GetSettings()
+                before = delivered(bus, path)
+                assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 10, timeout=5)
+                print("# MJPG camera after ApplyConstraints: sends %s" % src.formats()[-1])
+                assert stats(bus, path)["discardedFrames"] == 0
+            track(bus, path).Stop()
+
+
+def test_mjpg_corrupt_frame_dropped(d):
+    # Every 10th frame undecodable (cut short, or its header wiped): dropped
+    # and counted in discardedFrames; the track goes on, live and unmuted.
+    bus = d.bus()
+    with Source("rtcd-test-mjpg-bad", "Flaky MJPG Camera", "--mjpg",
+                "--corrupt-every", "10") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name})
+        sig = rtcdtest.Signals(bus)
+        assert rtcdtest.pump(lambda: stats(bus, path)["discardedFrames"] >= 4, timeout=8), \
+            (stats(bus, path), src.lines[-5:])
+        st = stats(bus, path)
+        spoilt = len(src.said("corrupt frame"))
+        # Only spoilt frames are discarded (rtcd reads the newest buffer
+        # of a cycle, so it may not see every one).
+        assert st["discardedFrames"] <= spoilt, (st, spoilt)
+        assert st["totalFrames"] == st["deliveredFrames"] + st["discardedFrames"], st
+        print("# corrupt MJPG: %d spoilt by the camera, %d discarded, %d delivered"
+              % (spoilt, st["discardedFrames"], st["deliveredFrames"]))
+        before = st["deliveredFrames"]
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 20, timeout=5)
+        assert rtcdtest.prop(bus, path, TRACK, "ReadyState") == "live"
+        assert not rtcdtest.prop(bus, path, TRACK, "Muted")
+        assert "Ended" not in sig.members(path) and "Mute" not in sig.members(path), sig.log
+        s = track(bus, path).GetSettings()
+        assert (s["width"], s["height"]) == (640, 480), s
+
+
+def test_mjpg_or_raw(d):
+    # A webcam offering YUY2 up to 640x480 and MJPG up to 1920x1080: rtcd
+    # takes the raw format where it gives the size asked (no decoding),
+    # MJPG only for a size raw does not reach.
+    bus = d.bus()
+    with Source("rtcd-test-webcam", "USB Webcam", "--mjpg-yuy2") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name})
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= 10, timeout=5)
+        assert src.formats()[-1] == "640x480 YUY2", src.lines
+        track(bus, path).Stop()
+    with Source("rtcd-test-webcam-hd", "USB Webcam", "--mjpg-yuy2") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name, "width": dbus.UInt32(1280),
+                                  "height": dbus.UInt32(720)})
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= 10, timeout=5)
+        assert src.formats()[-1] == "1280x720 MJPG 4:2:2", src.lines
+        assert "no raw format at that size" in d.log(), d.log()[-2000:]
+        s = track(bus, path).GetSettings()
+        assert (s["width"], s["height"]) == (1280, 720), s
+        assert stats(bus, path)["discardedFrames"] == 0
+
+
+def audio_settings(bus, path):
+    s = track(bus, path).GetSettings()
+    return int(s["sampleRate"]), int(s["channelCount"])
+
+
+def apply(bus, path, **constraints):
+    c = dbus.Dictionary({k.replace("_", "-"): dbus.UInt32(v) if isinstance(v, int) else v
+                         for k, v in constraints.items()}, signature="sv")
+    track(bus, path).ApplyConstraints(c)
+
+
+def test_audio_apply_constraints(d):
+    # A stereo 44.1 kHz microphone; PipeWire converts to what is asked.
+    bus = d.bus()
+    with Source("rtcd-test-stereo-mic", "Stereo Microphone", "--audio", "--rate", "44100",
+                "--channels", "2") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, audio={"device-id": src.name})
+        assert audio_settings(bus, path) == (48000, 1)
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= 10, timeout=5)
+        # Supported: the settings change, frames follow.
+        apply(bus, path, sample_rate=16000, channels=2)
+        assert rtcdtest.pump(lambda: audio_settings(bus, path) == (16000, 2), timeout=5), \
+            audio_settings(bus, path)
+        before = delivered(bus, path)
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 10, timeout=5)
+        # The device's own rate and channels.
+        apply(bus, path, sample_rate=44100)
+        assert rtcdtest.pump(lambda: audio_settings(bus, path) == (44100, 2), timeout=5), \
+            audio_settings(bus, path)
+        # Impossible: OverconstrainedError naming the constraint, nothing changed.
+        for constraints, key in (({"sample_rate": 4000}, "sample-rate"),
+                                 ({"sample_rate": 500000}, "sample-rate"),
+                                 ({"channels": 9}, "channels"),
+                                 ({"device_id": "rtcd-test-other-mic"}, "device-id")):
+            name, msg = error_of(lambda: apply(bus, path, **constraints))
+            assert name == ERR + "OverconstrainedError" and key in msg, (constraints, name, msg)
+            assert audio_settings(bus, path) == (44100, 2)
+        before = delivered(bus, path)
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 10, timeout=5)
+        assert rtcdtest.prop(bus, path, TRACK, "ReadyState") == "live"
+        # Wrong type: TypeError-like refusal, still nothing changed.
+        name, _ = error_of(lambda: track(bus, path).ApplyConstraints(
+            dbus.Dictionary({"sample-rate": "fast"}, signature="sv")))
+        assert name.startswith(ERR), name
+        assert audio_settings(bus, path) == (44100, 2)
+
+
+def rtcd_capture_nodes():
+    out = subprocess.run(["pw-cli", "ls", "Node"], capture_output=True, text=True,
+                         timeout=10).stdout
+    return out.count('node.name = "rtcd-capture"')
+
+
+def node_linked(name):
+    """Whether some link has the node named `name` at one end."""
+    out = subprocess.run(["pw-link", "-l"], capture_output=True, text=True, timeout=10).stdout
+    return any(line.startswith(name + ":") for line in out.splitlines()) and "|->" in out
+
+
+def test_device_held_exclusively(d):
+    # Another program holds the camera (node.exclusive on its stream, as
+    # PW_STREAM_FLAG_EXCLUSIVE sets): WirePlumber refuses rtcd's link, and
+    # GetUserMedia says NotReadableError within its open timeout, leaving no
+    # stream behind; another camera still opens, and once the holder quits,
+    # the camera opens too.
+    if not shutil.which("gst-launch-1.0"):
+        raise AssertionError("gstreamer1.0-tools is not installed")
+    bus = d.bus()
+    with Source("rtcd-test-held", "Held Camera") as held, \
+            Source("rtcd-test-free", "Free Camera") as free:
+        wait_device(bus, held.name)
+        wait_device(bus, free.name)
+        holder = subprocess.Popen(
+            ["gst-launch-1.0", "-q", "pipewiresrc", "target-object=" + held.name,
+             "stream-properties=props,node.exclusive=true", "!", "videoconvert", "!",
+             "fakesink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert rtcdtest.pump(lambda: node_linked(held.name), timeout=10), "holder not linked"
+            t0 = time.monotonic()
+            name, msg = error_of(lambda: gum(bus, video={"device-id": held.name}))
+            took = time.monotonic() - t0
+            print("# exclusive: %s after %.2f s: %s" % (name, took, msg))
+            assert name == ERR + "NotReadableError" and "exclusively" in msg, (name, msg)
+            assert rtcdtest.pump(lambda: rtcd_capture_nodes() == 0, timeout=5), \
+                "rtcd's stream stayed"
+            (path,) = gum(bus, video={"device-id": free.name})
+            assert rtcdtest.pump(lambda: delivered(bus, path) >= 5, timeout=5)
+            track(bus, path).Stop()
+        finally:
+            holder.terminate()
+            holder.wait(timeout=10)
+        assert rtcdtest.pump(lambda: not node_linked(held.name), timeout=10)
+        (path,) = gum(bus, video={"device-id": held.name})
+        assert rtcdtest.pump(lambda: delivered(bus, path) >= 5, timeout=5)
+    assert d.rtcd.poll() is None
+
+
+def test_microphone_held_exclusively(d):
+    bus = d.bus()
+    with Source("rtcd-test-held-mic", "Held Microphone", "--audio") as held, \
+            Source("rtcd-test-camera", "Test Camera") as cam:
+        wait_device(bus, held.name)
+        wait_device(bus, cam.name)
+        holder = subprocess.Popen(
+            ["pw-record", "--target", held.name, "-P", "{ node.exclusive = true }", "-"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            assert rtcdtest.pump(lambda: node_linked(held.name), timeout=10), "holder not linked"
+            t0 = time.monotonic()
+            name, msg = error_of(lambda: gum(bus, audio={"device-id": held.name}))
+            print("# exclusive microphone: %s after %.2f s: %s"
+                  % (name, time.monotonic() - t0, msg))
+            assert name == ERR + "NotReadableError" and "exclusively" in msg, (name, msg)
+            assert rtcdtest.pump(lambda: rtcd_capture_nodes() == 0, timeout=5), \
+                "rtcd's stream stayed"
+            # Its other devices open.
+            (path,) = gum(bus, video={"device-id": cam.name})
+            assert rtcdtest.pump(lambda: delivered(bus, path) >= 5, timeout=5)
+        finally:
+            holder.terminate()
+            holder.wait(timeout=10)
+
+
 # A client in a Flatpak-like sandbox (bwrap + /.flatpak-info).
 SANDBOXED = textwrap.dedent("""
     import json, os, socket, sys, dbus
@@ -287,9 +523,16 @@ def main():
         tap.skip_all("not run inside tests/media/run-with-pipewire.sh")
     results = rtcdtest.Tap()
     # test_pipewire_dies kills PipeWire: it comes last.
-    for t in (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
-              test_capture_default_and_formats, test_capture_audio, test_errors,
-              test_first_call_waits_for_pipewire, test_sandboxed_caller, test_pipewire_dies):
+    tests = (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
+             test_capture_default_and_formats, test_capture_audio, test_errors,
+             test_mjpg_camera, test_mjpg_corrupt_frame_dropped, test_mjpg_or_raw,
+             test_audio_apply_constraints, test_device_held_exclusively,
+             test_microphone_held_exclusively,
+             test_first_call_waits_for_pipewire, test_sandboxed_caller, test_pipewire_dies)
+    wanted = sys.argv[1:]
+    for t in tests:
+        if wanted and t.__name__ not in wanted:
+            continue
         with rtcdtest.Daemon(start_rtcd=t is not test_first_call_waits_for_pipewire) as d:
             results.run(t, d)
     return results.done()

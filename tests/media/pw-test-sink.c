@@ -5,6 +5,10 @@
  * test-pw-output. It checks the patterns of pw-test-pattern.h.
  *
  *   pw-test-sink video TARGET             I420 from the node TARGET
+ *   pw-test-sink pattern TARGET           I420 from the node TARGET, frames
+ *                                         of rtcd's fake camera (a remote
+ *                                         track's node): the counter of
+ *                                         daemon/media/fake/pattern.h
  *   pw-test-sink capture TARGET CHANNELS  S16 48 kHz from the node TARGET,
  *                                         asking for a 1024-sample quantum
  *   pw-test-sink sink NAME CHANNELS       an Audio/Sink node NAME that
@@ -21,9 +25,11 @@
  *   "state S"                             the stream's state
  *   "format video W H", "format audio RATE CHANNELS"
  *   "frame COUNTER W H SEQ PTS ok|bad"    SEQ, PTS: -1 without a header meta
- *   "audio ok=N silence_runs=N jumps=N missing=N bad=N last=INDEX"
+ *   "audio ok=N silence_runs=N jumps=N missing=N bad=N last=INDEX rms=R samples=N"
  *                                         INDEX: the last ramp position, -1
- *                                         before any
+ *                                         before any; R: the RMS of the left
+ *                                         channel since the last line (any
+ *                                         audio: a tone has energy)
  * Runs until SIGTERM or SIGINT; exits 0 unless PipeWire could not be
  * reached.
  */
@@ -38,9 +44,12 @@
 #include <spa/param/audio/format-utils.h>
 #include <spa/param/video/format-utils.h>
 
+#include <math.h>
+
+#include "media/fake/pattern.h"
 #include "pw-test-pattern.h"
 
-enum mode { MODE_VIDEO, MODE_CAPTURE, MODE_SINK, MODE_PORTAL };
+enum mode { MODE_VIDEO, MODE_PATTERN, MODE_CAPTURE, MODE_SINK, MODE_PORTAL };
 
 struct sink {
 	enum mode mode;
@@ -61,6 +70,9 @@ struct sink {
 	bool started, in_silence;
 	uint32_t expected;
 	uint64_t ok, silence_runs, jumps, missing, bad, reported;
+	uint64_t samples;               /* all of them, ramp or not */
+	double energy;                  /* sum of squares since the last line */
+	uint64_t energy_samples;
 	struct spa_source *report_timer;
 };
 
@@ -111,7 +123,7 @@ static void on_param_changed(void *data, uint32_t id, const struct spa_pod *para
 	struct sink *s = data;
 	if (id != SPA_PARAM_Format || !param)
 		return;
-	if (s->mode == MODE_VIDEO) {
+	if (s->mode == MODE_VIDEO || s->mode == MODE_PATTERN) {
 		struct spa_video_info_raw info = { 0 };
 		if (spa_format_video_raw_parse(param, &info) < 0)
 			return;
@@ -161,6 +173,35 @@ static void check_video(struct sink *s, struct spa_buffer *buf)
 	printf("frame %u %u %u %lld %lld %s\n", counter, w, h, seq, pts, ok ? "ok" : "bad");
 }
 
+/* rtcd's fake camera, through a codec: only the band of cells is exact
+ * enough to read (pattern.h). */
+static void check_pattern(struct sink *s, struct spa_buffer *buf)
+{
+	struct spa_data *d = &buf->datas[0];
+	if (!d->data || d->chunk->size == 0 || s->width < 8)
+		return;
+	uint32_t w = s->width, h = s->height;
+	uint32_t ys = d->chunk->stride > 0 ? (uint32_t)d->chunk->stride : round_up_4(w);
+	uint32_t cs = round_up_4(w / 2);
+	size_t need = (size_t)ys * h + (size_t)cs * (h / 2) * 2;
+	struct spa_meta_header *m = spa_buffer_find_meta_data(buf, SPA_META_Header, sizeof(*m));
+	long long seq = m ? (long long)m->seq : -1, pts = m ? (long long)m->pts : -1;
+	uint32_t counter = 0;
+	uint64_t capture_ns = 0;
+	bool ok = false;
+	if (d->chunk->size >= need && d->chunk->offset + need <= d->maxsize) {
+		uint8_t *base = SPA_PTROFF(d->data, d->chunk->offset, uint8_t);
+		struct rtc_video_frame frame = {
+			.width = w, .height = h,
+			.plane = { base, base + (size_t)ys * h,
+				   base + (size_t)ys * h + (size_t)cs * (h / 2) },
+			.stride = { ys, cs, cs },
+		};
+		ok = rtc_fake_pattern_read(&frame, &counter, &capture_ns);
+	}
+	printf("frame %u %u %u %lld %lld %s\n", counter, w, h, seq, pts, ok ? "ok" : "bad");
+}
+
 static void check_audio(struct sink *s, struct spa_buffer *buf)
 {
 	struct spa_data *d = &buf->datas[0];
@@ -171,6 +212,9 @@ static void check_audio(struct sink *s, struct spa_buffer *buf)
 	pthread_mutex_lock(&s->lock);
 	for (uint32_t i = 0; i < frames; i++) {
 		int16_t v = pcm[i * s->channels];
+		s->samples++;
+		s->energy += (double)v * v;
+		s->energy_samples++;
 		if (v == 0) {
 			if (s->started && !s->in_silence)
 				s->silence_runs++;
@@ -206,6 +250,8 @@ static void on_process(void *data)
 	while ((b = pw_stream_dequeue_buffer(s->stream))) {
 		if (s->mode == MODE_VIDEO)
 			check_video(s, b->buffer);
+		else if (s->mode == MODE_PATTERN)
+			check_pattern(s, b->buffer);
 		else
 			check_audio(s, b->buffer);
 		pw_stream_queue_buffer(s->stream, b);
@@ -222,17 +268,22 @@ static const struct pw_stream_events stream_events = {
 static void report_audio(struct sink *s, bool always)
 {
 	pthread_mutex_lock(&s->lock);
-	uint64_t sum = s->ok + s->silence_runs + s->bad;
+	uint64_t sum = s->ok + s->silence_runs + s->bad + s->samples;
 	if (!always && sum == s->reported) {
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
 	s->reported = sum;
-	printf("audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu last=%d\n",
+	double rms = s->energy_samples ? sqrt(s->energy / (double)s->energy_samples) : 0;
+	s->energy = 0;
+	s->energy_samples = 0;
+	printf("audio ok=%llu silence_runs=%llu jumps=%llu missing=%llu bad=%llu last=%d "
+	       "rms=%.1f samples=%llu\n",
 	       (unsigned long long)s->ok, (unsigned long long)s->silence_runs,
 	       (unsigned long long)s->jumps, (unsigned long long)s->missing,
 	       (unsigned long long)s->bad,
-	       s->started ? (int)((s->expected + PWTEST_RAMP_PERIOD - 1) % PWTEST_RAMP_PERIOD) : -1);
+	       s->started ? (int)((s->expected + PWTEST_RAMP_PERIOD - 1) % PWTEST_RAMP_PERIOD) : -1,
+	       rms, (unsigned long long)s->samples);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -291,6 +342,7 @@ static struct pw_properties *stream_props(const struct sink *s)
 {
 	switch (s->mode) {
 	case MODE_VIDEO:
+	case MODE_PATTERN:
 		return pw_properties_new(PW_KEY_MEDIA_TYPE, "Video",
 					 PW_KEY_MEDIA_CATEGORY, "Capture",
 					 PW_KEY_TARGET_OBJECT, s->target, NULL);
@@ -317,6 +369,8 @@ int main(int argc, char *argv[])
 			  .lock = PTHREAD_MUTEX_INITIALIZER };
 	if (argc >= 3 && strcmp(argv[1], "video") == 0) {
 		s.mode = MODE_VIDEO;
+	} else if (argc >= 3 && strcmp(argv[1], "pattern") == 0) {
+		s.mode = MODE_PATTERN;
 	} else if (argc >= 4 && strcmp(argv[1], "capture") == 0) {
 		s.mode = MODE_CAPTURE;
 	} else if (argc >= 4 && strcmp(argv[1], "sink") == 0) {
@@ -324,7 +378,7 @@ int main(int argc, char *argv[])
 	} else if (argc >= 3 && strcmp(argv[1], "portal") == 0) {
 		s.mode = MODE_PORTAL;
 	} else {
-		fprintf(stderr, "usage: %s video TARGET | capture TARGET CHANNELS | "
+		fprintf(stderr, "usage: %s video TARGET | pattern TARGET | capture TARGET CHANNELS | "
 			"sink NAME CHANNELS | portal APP_ID\n", argv[0]);
 		return 2;
 	}

@@ -40,7 +40,14 @@ struct rtc_media_devices {
 	struct rtc_idle *notify;
 	struct rtc_list captures;       /* rtc_media_capture.link */
 	struct rtc_list waiting;        /* captures until the own context is ready */
+	struct rtc_list pipewire_watches;  /* rtc_media_pipewire_watch.link */
 	struct rtc_media_device list[MAX_DEVICES];
+};
+
+struct rtc_media_pipewire_watch {
+	struct rtc_list link;
+	void (*changed)(void *user, struct pw_core *core);
+	void *user;
 };
 
 struct rtc_media_remote {
@@ -93,13 +100,35 @@ static void pw_devices_changed(void *data)
 static void open_waiting(struct rtc_list *waiting, struct rtc_list *captures,
 			 struct rtc_pw_context *pw);
 
+/* Every watcher, with the core (up) or NULL (going down). */
+static void tell_watchers(struct rtc_media_devices *d, struct pw_core *core)
+{
+	struct rtc_list *pos, *tmp;
+
+	rtc_list_for_each_safe(pos, tmp, &d->pipewire_watches) {
+		struct rtc_media_pipewire_watch *w =
+			rtc_container_of(pos, struct rtc_media_pipewire_watch, link);
+		w->changed(w->user, core);
+	}
+}
+
+static void pw_core_lost(void *data)
+{
+	tell_watchers(data, NULL);
+}
+
 static void pw_availability_changed(void *data, bool available)
 {
 	struct rtc_media_devices *d = data;
 
 	if (available) {
+		struct pw_core *core = rtc_pw_context_core(d->pw);
+
 		rtc_info("media: connected to PipeWire");
 		open_waiting(&d->waiting, &d->captures, d->pw);
+		/* Lost again since (the notice was queued): core_lost follows. */
+		if (core)
+			tell_watchers(d, core);
 	} else
 		rtc_notice("media: PipeWire is not available; cameras and microphones cannot "
 			   "be captured until it is (retrying every %d s)", RTC_PW_RETRY_SECONDS);
@@ -108,7 +137,35 @@ static void pw_availability_changed(void *data, bool available)
 static const struct rtc_pw_context_callbacks own_context_callbacks = {
 	.devices_changed = pw_devices_changed,
 	.availability_changed = pw_availability_changed,
+	.core_lost = pw_core_lost,
 };
+
+struct pw_core *rtc_media_devices_pipewire_core(const struct rtc_media_devices *d)
+{
+	return d->pw ? rtc_pw_context_core(d->pw) : NULL;
+}
+
+struct rtc_media_pipewire_watch *
+rtc_media_devices_watch_pipewire(struct rtc_media_devices *d,
+				 void (*changed)(void *user, struct pw_core *core), void *user)
+{
+	struct rtc_media_pipewire_watch *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		return NULL;
+	w->changed = changed;
+	w->user = user;
+	rtc_list_append(&d->pipewire_watches, &w->link);
+	return w;
+}
+
+void rtc_media_pipewire_watch_free(struct rtc_media_pipewire_watch *w)
+{
+	if (!w)
+		return;
+	rtc_list_unlink(&w->link);
+	free(w);
+}
 
 size_t rtc_media_devices_list(struct rtc_media_devices *d, const struct rtc_media_device **out)
 {
@@ -709,6 +766,11 @@ void rtc_media_capture_settings(const struct rtc_media_capture *c,
 	*out = c->settings;
 }
 
+uint64_t rtc_media_capture_discarded(const struct rtc_media_capture *c)
+{
+	return c->pw ? rtc_pw_capture_dropped(c->pw) : 0;
+}
+
 void rtc_media_capture_close(struct rtc_media_capture *c)
 {
 	if (!c)
@@ -735,6 +797,7 @@ int rtc_media_devices_new(const struct rtc_media_devices_config *config,
 	d->fake = config->fake_devices;
 	rtc_list_init(&d->captures);
 	rtc_list_init(&d->waiting);
+	rtc_list_init(&d->pipewire_watches);
 	d->notify = rtc_idle_new(d->reactor, notify_changed, d);
 	if (!d->notify) {
 		free(d);
@@ -764,6 +827,10 @@ void rtc_media_devices_free(struct rtc_media_devices *d)
 		rtc_media_capture_close(rtc_container_of(pos, struct rtc_media_capture, link));
 	rtc_list_for_each_safe(pos, tmp, &d->waiting)
 		rtc_media_capture_close(rtc_container_of(pos, struct rtc_media_capture, link));
+	/* Watchers left (none should be) drop their streams before the core. */
+	tell_watchers(d, NULL);
+	rtc_list_for_each_safe(pos, tmp, &d->pipewire_watches)
+		rtc_list_unlink(pos);
 	rtc_pw_context_free(d->pw);
 	rtc_idle_free(d->notify);
 	free(d);

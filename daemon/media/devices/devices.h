@@ -23,6 +23,8 @@ struct rtc_reactor;
 struct rtc_media_devices;
 struct rtc_media_capture;
 struct rtc_media_remote;
+struct rtc_media_pipewire_watch;
+struct pw_core;
 
 enum rtc_media_kind { RTC_MEDIA_AUDIO, RTC_MEDIA_VIDEO };
 
@@ -124,5 +126,25 @@ int rtc_media_capture_apply(struct rtc_media_capture *capture,
 			    struct rtc_error *err);
 void rtc_media_capture_settings(const struct rtc_media_capture *capture,
 				struct rtc_media_settings *out);
+/* Frames the device gave that could not be read (a corrupt MJPG): W3C
+ * discardedFrames. */
+uint64_t rtc_media_capture_discarded(const struct rtc_media_capture *capture);
 /* Stops and frees; no event after. */
 void rtc_media_capture_close(struct rtc_media_capture *capture);
+
+/* ---- what rtcd publishes: remote tracks' nodes, Play ---------------------- */
+
+/* The daemon's own PipeWire connection, to make streams on; NULL while
+ * PipeWire is not there (or with pipewire off). */
+struct pw_core *rtc_media_devices_pipewire_core(const struct rtc_media_devices *devices);
+
+/* changed(user, core) when the daemon's own connection came up (core: make
+ * your streams now) or is about to be torn down (core NULL: destroy every
+ * stream made on the old core before returning; it is still alive then).
+ * Never called from inside a call into devices; a callback may not free
+ * watches. The connection is retried in the background, so "up" follows
+ * "down" whenever PipeWire comes back. */
+struct rtc_media_pipewire_watch *
+rtc_media_devices_watch_pipewire(struct rtc_media_devices *devices,
+				 void (*changed)(void *user, struct pw_core *core), void *user);
+void rtc_media_pipewire_watch_free(struct rtc_media_pipewire_watch *watch);

@@ -257,6 +257,14 @@ static void on_state_changed(void *userdata, enum pw_stream_state old,
 	if (state == PW_STREAM_STATE_ERROR)
 		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: %s", cap->device_id,
 			    error ? error : "stream failed");
+	else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED &&
+		 cap->phase == PHASE_STARTING)
+		/* The session manager would not link us (WirePlumber refuses
+		 * a node another stream links with node.exclusive, and then
+		 * destroys ours, as we do not let it reconnect elsewhere). */
+		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s is busy: the session manager "
+			    "refused the link (another program may hold it exclusively)",
+			    cap->device_id);
 	else if (state == PW_STREAM_STATE_UNCONNECTED && old != PW_STREAM_STATE_UNCONNECTED)
 		end_capture(cap, RTC_ERROR_NOT_READABLE, "%s: disconnected", cap->device_id);
 }
@@ -528,10 +536,26 @@ static void destroy_stream(struct rtc_pw_capture *cap)
 	cap->stream = NULL;
 }
 
+/* What the device gives, in the log: MJPG means decoding every frame, which
+ * rtcd takes only where no raw format reaches the size asked. */
+static void log_format(const struct rtc_pw_capture *cap)
+{
+	if (cap->kind == RTC_PW_VIDEOINPUT)
+		rtc_info("pipewire: %s gives %ux%u %s at %g fps%s", cap->device_id,
+			 cap->device_width, cap->device_height, cap->settings.format,
+			 cap->settings.frame_rate,
+			 cap->raw_format == RTC_RAW_MJPG ? " (no raw format at that size: decoding)" : "");
+	else
+		rtc_info("pipewire: %s gives %s %u Hz, %u channels", cap->device_id,
+			 cap->settings.format, cap->settings.sample_rate, cap->settings.channels);
+}
+
 /* A negotiated format arrived: does it meet the constraints? */
 static void format_decided(struct rtc_pw_capture *cap)
 {
 	const char *unmet = unmet_constraint(cap);
+
+	log_format(cap);
 
 	rtc_timer_disarm(cap->start_timer);
 	switch (cap->phase) {
@@ -766,6 +790,11 @@ bool rtc_pw_capture_running(const struct rtc_pw_capture *cap)
 {
 	return cap->phase == PHASE_RUNNING || cap->phase == PHASE_APPLYING ||
 	       cap->phase == PHASE_REVERTING;
+}
+
+uint64_t rtc_pw_capture_dropped(const struct rtc_pw_capture *cap)
+{
+	return cap->dropped;
 }
 
 void rtc_pw_capture_settings(const struct rtc_pw_capture *cap, struct rtc_pw_settings *out)

@@ -90,6 +90,9 @@ void rtc_pw_capture_free(struct rtc_pw_capture *cap);
 enum rtc_pw_kind rtc_pw_capture_kind(const struct rtc_pw_capture *cap);
 /* true between ready and ended. */
 bool rtc_pw_capture_running(const struct rtc_pw_capture *cap);
+/* Frames the device delivered that could not be read (a corrupt MJPG, a
+ * buffer too small for the format), dropped rather than delivered. */
+uint64_t rtc_pw_capture_dropped(const struct rtc_pw_capture *cap);
 /* The negotiated settings; device_id alone before ready. */
 void rtc_pw_capture_settings(const struct rtc_pw_capture *cap, struct rtc_pw_settings *out);
 

@@ -159,6 +159,9 @@ static void on_teardown(void *userdata)
 		return;
 	rtc_warn("pipewire: %s; captures end, devices are gone%s", ctx->unavailable_reason,
 		 ctx->from_fd ? "" : "; reconnecting in the background");
+	/* The owner's streams go while their core still exists. */
+	if (ctx->cb.core_lost)
+		ctx->cb.core_lost(ctx->userdata);
 	rtc_pw_captures_end_all(ctx, ctx->unavailable_reason);
 	disconnect_core(ctx);
 	set_available(ctx, false);
@@ -283,6 +286,11 @@ void rtc_pw_context_free(struct rtc_pw_context *ctx)
 bool rtc_pw_context_available(const struct rtc_pw_context *ctx)
 {
 	return ctx->available;
+}
+
+struct pw_core *rtc_pw_context_core(const struct rtc_pw_context *ctx)
+{
+	return ctx->available && !ctx->lost ? ctx->core : NULL;
 }
 
 bool rtc_pw_context_connecting(const struct rtc_pw_context *ctx)

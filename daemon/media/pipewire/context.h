@@ -24,6 +24,7 @@
 #include "io/reactor.h"
 
 struct rtc_pw_context;
+struct pw_core;
 
 struct rtc_pw_context_callbacks {
 	/* Devices came, went or changed; coalesced: at most once per reactor
@@ -31,6 +32,11 @@ struct rtc_pw_context_callbacks {
 	void (*devices_changed)(void *userdata);
 	/* rtc_pw_context_available() changed. */
 	void (*availability_changed)(void *userdata, bool available);
+	/* The connection is about to be torn down (PipeWire died, the fd was
+	 * closed): destroy every stream made on rtc_pw_context_core() now,
+	 * while the core still exists. Called from the reactor, before
+	 * availability_changed(false). */
+	void (*core_lost)(void *userdata);
 };
 
 /* The daemon's own connection. Never fails for want of PipeWire: it then
@@ -56,6 +62,10 @@ struct rtc_pw_context *rtc_pw_context_new_fd(struct rtc_reactor *reactor, int fd
 void rtc_pw_context_free(struct rtc_pw_context *ctx);
 
 bool rtc_pw_context_available(const struct rtc_pw_context *ctx);
+/* The connection, for streams of the owner's own (remote tracks' output
+ * nodes, Play); NULL while unavailable or once lost. Valid until core_lost
+ * or rtc_pw_context_free. */
+struct pw_core *rtc_pw_context_core(const struct rtc_pw_context *ctx);
 /* Connected, its registry still being read: available in a moment
  * (availability_changed follows), unless the connection breaks. */
 bool rtc_pw_context_connecting(const struct rtc_pw_context *ctx);

@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The ring, and its rate matching: a PI loop on the smoothed level at
+ * reads, acting through the read step (ring frames per frame read).
+ * Constants are in frames at 48 kHz, the only rate the outputs use.
+ */
 #include "media/pipewire/output-pcm-ring.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +14,24 @@
  * Opus's 20 ms at 48 kHz. */
 #define DEFAULT_QUANTUM 1024u
 #define DEFAULT_CHUNK   960u
+
+/* Rate matching. The level it settles at is learnt over two seconds read,
+ * after half a second for the graph and the pushes to settle; then the
+ * level at reads is smoothed over half a second (pushes and quanta of
+ * different sizes make it saw up and down by a push), and the loop acts
+ * only once it has stayed out of the band, on one side, for a second: the
+ * end of a talk spurt, a stall or a late push pass without a touch. The
+ * level also settles elsewhere when the graph's quantum changes: it is
+ * learnt anew then. The loop's time constant is two seconds, critically
+ * damped: 0.5 % of drift overshoots the band by some 500 frames (10 ms),
+ * the second of waiting included. The read step moves at most 1 %, far
+ * more than sound cards drift. */
+#define RM_SETTLE_FRAMES    24000u
+#define RM_CALIBRATE_FRAMES 96000u
+#define RM_SMOOTH_FRAMES    24000.0
+#define RM_PERSIST_FRAMES   48000u
+#define RM_LOOP_FRAMES      96000.0
+#define RM_MAX_CORRECTION   0.01
 
 int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames,
 		      uint32_t slack_frames)
@@ -39,10 +63,20 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-/* Enough to serve one quantum even when a push comes a little late. */
+/* Half the width of the band rate matching keeps the level in: the saw of
+ * one push stays inside it, so a clock in step never makes the loop act. */
+static uint32_t band(const struct rtc_pcm_ring *ring)
+{
+	return ring->write_chunk / 2;
+}
+
+/* Enough to serve one quantum even when a push comes a little late (and,
+ * rate matching, when the level sits at the bottom of its band). */
 static uint32_t start_level(const struct rtc_pcm_ring *ring)
 {
-	return min_u32(ring->read_quantum + 2 * ring->write_chunk, ring->capacity / 2);
+	uint32_t extra = ring->rate.on ? band(ring) : 0;
+
+	return min_u32(ring->read_quantum + 2 * ring->write_chunk + extra, ring->capacity / 2);
 }
 
 /* Above this the writer is too far ahead (the graph stalled, clock drift):
@@ -57,6 +91,96 @@ static uint32_t high_level(const struct rtc_pcm_ring *ring)
 static uint32_t level_locked(const struct rtc_pcm_ring *ring)
 {
 	return (uint32_t)(ring->write_pos - ring->read_pos);
+}
+
+/* What was learnt about the producer's clock goes (a new consumer may run
+ * on another one). */
+static void rate_forget(struct rtc_pcm_ring *ring)
+{
+	bool on = ring->rate.on;
+
+	ring->rate = (struct rtc_pcm_rate_match){ .on = on };
+	ring->stats.correction_ppm = 0;
+}
+
+/* Before a read of `frames` at `level`: learn the target, or move the
+ * correction towards holding the level at it. */
+static void rate_update(struct rtc_pcm_ring *ring, uint32_t level, uint32_t frames)
+{
+	struct rtc_pcm_rate_match *r = &ring->rate;
+
+	if (!r->calibrated) {
+		r->calibrate_frames += frames;
+		if (r->calibrate_frames <= RM_SETTLE_FRAMES)
+			return;
+		r->calibrate_sum += (double)level * frames;
+		if (r->calibrate_frames >= RM_SETTLE_FRAMES + RM_CALIBRATE_FRAMES) {
+			r->target = r->calibrate_sum /
+				    (double)(r->calibrate_frames - RM_SETTLE_FRAMES);
+			r->level = r->target;
+			r->calibrated = true;
+		}
+		return;
+	}
+	double weight = fmin(1.0, frames / RM_SMOOTH_FRAMES);
+	r->level += ((double)level - r->level) * weight;
+	double error = r->level - r->target, b = band(ring);
+	int side = error > b ? 1 : error < -b ? -1 : 0;
+	/* Inside the band, or not out of it for long: the loop holds what it
+	 * learnt. */
+	if (side != r->side) {
+		r->side = side;
+		r->beyond_frames = 0;
+	}
+	r->beyond_frames += frames;
+	if (side == 0 || r->beyond_frames < RM_PERSIST_FRAMES) {
+		r->correction = r->integral;
+		ring->stats.correction_ppm = (int64_t)lrint(r->correction * 1e6);
+		return;
+	}
+	error -= side * b;
+	r->integral += error * frames / (RM_LOOP_FRAMES * RM_LOOP_FRAMES);
+	r->integral = fmax(-RM_MAX_CORRECTION, fmin(RM_MAX_CORRECTION, r->integral));
+	r->correction = r->integral + 2 * error / RM_LOOP_FRAMES;
+	r->correction = fmax(-RM_MAX_CORRECTION, fmin(RM_MAX_CORRECTION, r->correction));
+	ring->stats.correction_ppm = (int64_t)lrint(r->correction * 1e6);
+}
+
+/* Ring frames a resampled read of `frames` may touch: the ones it steps
+ * over and the next, which it interpolates towards (one more for rounding). */
+static uint32_t resampled_need(const struct rtc_pcm_ring *ring, uint32_t frames)
+{
+	return (uint32_t)(ring->rate.frac + frames * (1.0 + ring->rate.correction)) + 2;
+}
+
+static const int16_t *frame_at(const struct rtc_pcm_ring *ring, uint64_t pos)
+{
+	return ring->pcm + (size_t)(pos % ring->capacity) * ring->channels;
+}
+
+/* Linear interpolation at steps of 1 + correction: ±1 % bends a tone by
+ * ±17 cents at most, and only while the clocks disagree. */
+static void read_resampled(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames)
+{
+	struct rtc_pcm_rate_match *r = &ring->rate;
+	double step = 1.0 + r->correction, frac = r->frac;
+	uint64_t pos = ring->read_pos;
+
+	for (uint32_t i = 0; i < frames; i++) {
+		const int16_t *a = frame_at(ring, pos), *b = frame_at(ring, pos + 1);
+		for (uint32_t c = 0; c < ring->channels; c++)
+			out[(size_t)i * ring->channels + c] =
+				(int16_t)lrint(a[c] + (b[c] - a[c]) * frac);
+		frac += step;
+		uint32_t whole = (uint32_t)frac;
+		pos += whole;
+		frac -= whole;
+	}
+	/* frames_read counts what left the ring, as the other paths do. */
+	ring->stats.frames_read += pos - ring->read_pos;
+	ring->read_pos = pos;
+	r->frac = frac;
+	ring->stats.frames_resampled += frames;
 }
 
 /* Copies between the ring at frame position pos and a linear buffer,
@@ -109,7 +233,18 @@ void rtc_pcm_ring_write(struct rtc_pcm_ring *ring, const int16_t *pcm, uint32_t 
 			ring->stats.cuts++;
 		}
 		ring->read_pos = ring->write_pos - keep;
+		/* The level jumped: not the clocks' doing. */
+		ring->rate.level = ring->rate.target;
+		ring->rate.frac = 0;
 	}
+	pthread_mutex_unlock(&ring->lock);
+}
+
+void rtc_pcm_ring_set_rate_matching(struct rtc_pcm_ring *ring, bool on)
+{
+	pthread_mutex_lock(&ring->lock);
+	ring->rate.on = on;
+	rate_forget(ring);
 	pthread_mutex_unlock(&ring->lock);
 }
 
@@ -118,12 +253,34 @@ void rtc_pcm_ring_read(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames)
 	if (frames == 0)
 		return;
 	pthread_mutex_lock(&ring->lock);
-	ring->read_quantum = min_u32(frames, ring->capacity / 2);
+	uint32_t quantum = min_u32(frames, ring->capacity / 2);
+	if (quantum != ring->read_quantum && ring->rate.calibrated) {
+		/* Another quantum, another level: learn it again (the drift
+		 * learnt stays). */
+		ring->rate.calibrated = false;
+		ring->rate.calibrate_frames = 0;
+		ring->rate.calibrate_sum = 0;
+	}
+	ring->read_quantum = quantum;
 	uint32_t level = level_locked(ring);
-	if (!ring->started && level >= start_level(ring))
+	if (!ring->started && level >= start_level(ring)) {
 		ring->started = ring->ever_started = true;
+		/* Primed afresh (after running dry): not the clocks' doing. */
+		ring->rate.level = level;
+	}
 
 	uint32_t take = 0;
+	if (ring->started && ring->rate.on) {
+		rate_update(ring, level, frames);
+		/* In step and on a whole frame: samples pass exactly. */
+		if ((ring->rate.correction != 0 || ring->rate.frac != 0) &&
+		    level >= resampled_need(ring, frames)) {
+			read_resampled(ring, out, frames);
+			pthread_mutex_unlock(&ring->lock);
+			return;
+		}
+		ring->rate.frac = 0;
+	}
 	if (ring->started) {
 		take = min_u32(level, frames);
 		copy_out(ring, ring->read_pos, out, take);
@@ -147,6 +304,7 @@ void rtc_pcm_ring_clear(struct rtc_pcm_ring *ring)
 	pthread_mutex_lock(&ring->lock);
 	ring->read_pos = ring->write_pos;
 	ring->started = false;
+	rate_forget(ring);
 	pthread_mutex_unlock(&ring->lock);
 }
 

@@ -12,7 +12,17 @@
  *    two pushes and a slack above that start level drops the oldest samples
  *    down to the start level (counted), as does a write beyond its
  *    capacity. The slack is how long the graph may stall (a busy machine,
- *    a renegotiation) before audio is cut rather than delayed for good.
+ *    a renegotiation) before audio is cut rather than delayed for good;
+ *  - optionally (rtc_pcm_ring_set_rate_matching, for Play) it follows a
+ *    producer whose clock runs a little faster or slower than the graph's
+ *    (a remote sender's sound card against the local one, ±0.5 % and
+ *    more): it learns the level it settles at once started (over its
+ *    first 2.5 s), and when the
+ *    smoothed level leaves a band around it, a PI loop reads the ring a
+ *    little faster or slower than 1:1, interpolating between samples (at
+ *    most ±1 %), so drift neither grows latency into cuts nor drains it
+ *    into gaps. Within the band nothing is interpolated: samples pass
+ *    exactly as they came.
  *
  * A mutex guards it: the two threads touch it for a memcpy each.
  * Positions and sizes are in frames (one sample per channel).
@@ -25,12 +35,29 @@
 
 struct rtc_pcm_ring_stats {
 	uint64_t frames_written;        /* accepted by write */
-	uint64_t frames_read;           /* real samples handed to PipeWire */
+	uint64_t frames_read;           /* real samples that left for PipeWire */
 	uint64_t frames_dropped;        /* oldest dropped: overflow or latency cap */
 	uint64_t frames_cut;            /* of those, after reading began: audible gaps */
 	uint64_t cuts;                  /* times that happened */
 	uint64_t frames_silence;        /* silence handed out (not started, or dry) */
 	uint64_t underruns;             /* times it ran dry after having started */
+	uint64_t frames_resampled;      /* frames handed out interpolated (rate matching) */
+	int64_t correction_ppm;         /* rate matching now: + reads faster than 1:1 */
+};
+
+/* Rate matching's state (output-pcm-ring.c). */
+struct rtc_pcm_rate_match {
+	bool on;
+	bool calibrated;                /* target known */
+	uint64_t calibrate_frames;      /* read since the start, while learning it */
+	double calibrate_sum;           /* their level × frames */
+	double target;                  /* the level at reads when in step */
+	double level;                   /* the level at reads, smoothed */
+	int side;                       /* level above (1) or below (−1) the band, or in it */
+	uint64_t beyond_frames;         /* read since it went there */
+	double integral;                /* the drift as learnt (I term) */
+	double correction;              /* ring frames per frame read, − 1 */
+	double frac;                    /* position between read_pos and the next frame */
 };
 
 struct rtc_pcm_ring {
@@ -44,6 +71,7 @@ struct rtc_pcm_ring {
 	uint32_t slack;                 /* frames */
 	bool started;                   /* primed: reads take samples */
 	bool ever_started;              /* a consumer has heard from it */
+	struct rtc_pcm_rate_match rate;
 	struct rtc_pcm_ring_stats stats;
 };
 
@@ -52,6 +80,10 @@ struct rtc_pcm_ring {
 int rtc_pcm_ring_init(struct rtc_pcm_ring *ring, uint32_t channels, uint32_t capacity_frames,
 		      uint32_t slack_frames);
 void rtc_pcm_ring_fini(struct rtc_pcm_ring *ring);
+
+/* Rate matching on or off (off after init). On, the ring also starts half
+ * a push fuller, the room the band needs below its target. */
+void rtc_pcm_ring_set_rate_matching(struct rtc_pcm_ring *ring, bool on);
 
 /* Appends frames (interleaved, ring->channels per frame). Never blocks
  * beyond the lock, never fails: what does not fit drops the oldest. */
@@ -62,7 +94,8 @@ void rtc_pcm_ring_write(struct rtc_pcm_ring *ring, const int16_t *pcm, uint32_t 
 void rtc_pcm_ring_read(struct rtc_pcm_ring *ring, int16_t *out, uint32_t frames);
 
 /* Empties it (consumer gone: stale audio must not play on the next link);
- * statistics stay. */
+ * statistics stay; rate matching learns anew (the next consumer may run on
+ * another clock). */
 void rtc_pcm_ring_clear(struct rtc_pcm_ring *ring);
 
 uint32_t rtc_pcm_ring_level(struct rtc_pcm_ring *ring);

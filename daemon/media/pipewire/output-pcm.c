@@ -202,6 +202,11 @@ int rtc_pw_pcm_output_push(struct rtc_pw_pcm_output *out, const struct rtc_audio
 	return 1;
 }
 
+void rtc_pw_pcm_output_set_rate_matching(struct rtc_pw_pcm_output *out, bool on)
+{
+	rtc_pcm_ring_set_rate_matching(&out->ring, on);
+}
+
 bool rtc_pw_pcm_output_is_linked(const struct rtc_pw_pcm_output *out)
 {
 	return out->linked;

@@ -50,6 +50,10 @@ void rtc_pw_pcm_output_destroy(struct rtc_pw_pcm_output *out);
 int rtc_pw_pcm_output_push(struct rtc_pw_pcm_output *out, const struct rtc_audio_frame *frame,
 			   struct rtc_error *err);
 
+/* Follows a producer whose clock drifts from the graph's (output-pcm-ring.h);
+ * off by default: a source node's consumers get the samples as they came. */
+void rtc_pw_pcm_output_set_rate_matching(struct rtc_pw_pcm_output *out, bool on);
+
 bool rtc_pw_pcm_output_is_linked(const struct rtc_pw_pcm_output *out);
 uint32_t rtc_pw_pcm_output_channels(const struct rtc_pw_pcm_output *out);
 /* PipeWire's id of the node, SPA_ID_INVALID until the server made it. */

@@ -29,6 +29,8 @@ struct rtc_pw_video_output {
 	bool cycle_pending;
 	uint64_t cycle_started_ns;
 	struct rtc_pw_video_stats stats;
+	void (*ready)(void *user);
+	void *ready_user;
 };
 
 /* A cycle that never completes (its consumer vanished mid-cycle) must not
@@ -126,6 +128,8 @@ static void on_state_changed(void *data, enum pw_stream_state old, enum pw_strea
 	if (state == PW_STREAM_STATE_ERROR)
 		rtc_warn("pipewire: video output %s: %s",
 			 pw_stream_get_name(out->stream), error ? error : "error");
+	if (out->streaming && out->ready)
+		out->ready(out->ready_user);
 }
 
 /* Every consumer took the frame of the cycle we started. */
@@ -133,6 +137,8 @@ static void on_trigger_done(void *data)
 {
 	struct rtc_pw_video_output *out = data;
 	out->cycle_pending = false;
+	if (out->ready)
+		out->ready(out->ready_user);
 }
 
 /* PipeWire destroys streams with their core: forget ours. */
@@ -250,17 +256,25 @@ static void send_buffer(struct rtc_pw_video_output *out, struct pw_buffer *b)
 	pw_stream_trigger_process(out->stream);
 }
 
+/* The consumers are still on the last frame: one waits for them, or the
+ * cycle that hands it over has not completed. */
+static bool consumers_busy(const struct rtc_pw_video_output *out)
+{
+	if (out->cycle_pending && monotonic_ns() - out->cycle_started_ns < CYCLE_GIVE_UP_NS)
+		return true;
+	struct pw_time time = { 0 };
+	return pw_stream_get_time_n(out->stream, &time, sizeof(time)) == 0 &&
+	       time.queued_buffers > 0;
+}
+
 /* Copies the frame into a free buffer and sends it; false when none is
  * free, one is still waiting for the consumer, or the consumers have not
  * yet taken the last one. */
 static bool deliver(struct rtc_pw_video_output *out, const struct rtc_video_frame *frame)
 {
-	if (out->cycle_pending && monotonic_ns() - out->cycle_started_ns < CYCLE_GIVE_UP_NS)
+	if (consumers_busy(out))
 		return false;
 	out->cycle_pending = false;
-	struct pw_time time = { 0 };
-	if (pw_stream_get_time_n(out->stream, &time, sizeof(time)) == 0 && time.queued_buffers > 0)
-		return false;
 	struct pw_buffer *b = pw_stream_dequeue_buffer(out->stream);
 	if (!b)
 		return false;
@@ -348,6 +362,18 @@ int rtc_pw_video_output_push(struct rtc_pw_video_output *out, const struct rtc_v
 bool rtc_pw_video_output_is_linked(const struct rtc_pw_video_output *out)
 {
 	return out->streaming;
+}
+
+bool rtc_pw_video_output_busy(const struct rtc_pw_video_output *out)
+{
+	return out->stream && out->streaming && consumers_busy(out);
+}
+
+void rtc_pw_video_output_on_ready(struct rtc_pw_video_output *out, void (*ready)(void *user),
+				  void *user)
+{
+	out->ready = ready;
+	out->ready_user = user;
 }
 
 uint32_t rtc_pw_video_output_node_id(const struct rtc_pw_video_output *out)

@@ -67,6 +67,16 @@ int rtc_pw_video_output_push(struct rtc_pw_video_output *out, const struct rtc_v
 			     struct rtc_error *err);
 
 bool rtc_pw_video_output_is_linked(const struct rtc_pw_video_output *out);
+/* Whether a push now would be dropped as busy: the consumers have not yet
+ * taken the last frame. A caller whose frames come in bursts (a decoder
+ * that fell behind hands over two at once) holds the newest back and
+ * pushes it on ready, rather than losing every second one. */
+bool rtc_pw_video_output_busy(const struct rtc_pw_video_output *out);
+/* ready(user) when the consumers took the last frame (or the node started
+ * streaming): a push would not be busy now. Called from the pw_core's loop,
+ * never from inside a push; NULL to stop. */
+void rtc_pw_video_output_on_ready(struct rtc_pw_video_output *out, void (*ready)(void *user),
+				  void *user);
 /* PipeWire's id of the node, SPA_ID_INVALID until the server made it. */
 uint32_t rtc_pw_video_output_node_id(const struct rtc_pw_video_output *out);
 void rtc_pw_video_output_get_stats(const struct rtc_pw_video_output *out,

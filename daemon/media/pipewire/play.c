@@ -47,6 +47,10 @@ struct rtc_pw_play *rtc_pw_play_new(struct pw_core *core, const struct rtc_pw_pl
 		free(play);
 		return NULL;
 	}
+	/* The remote sender's sound card and the local one never quite agree
+	 * (±0.5 % is common): follow the drift rather than cut every half
+	 * minute or run dry. */
+	rtc_pw_pcm_output_set_rate_matching(play->pcm, true);
 	return play;
 }
 

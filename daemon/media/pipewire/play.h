@@ -4,7 +4,8 @@
  * (Stream/Output/Audio) that the session manager links to the default
  * sink, or to the sink named as target. The caller pushes the same decoded
  * frames it pushes to the track's Audio/Source node; destroying the player
- * stops playing and frees everything.
+ * stops playing and frees everything. The player follows the drift between
+ * the sender's clock and the sink's (rate matching, output-pcm-ring.h).
  *
  * The caller runs the pw_core's loop; destroy the player before the core.
  */
