@@ -32,6 +32,11 @@ class Failure(AssertionError):
     pass
 
 
+class Skip(Exception):
+    """A scenario that cannot run against this peer (e.g. a codec it does
+    not have): reported as TAP "ok ... # SKIP why"."""
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -219,14 +224,17 @@ def with_known_issues(scenarios, issues):
 
 # --- main ----------------------------------------------------------------------------------
 
-def main(peer_module, make_peer, scenarios=None, extra=(), datachannel=()):
+def main(peer_module, make_peer, scenarios=None, extra=(), datachannel=(), media=(),
+         make_media_peer=None):
     """Run `scenarios` (default SCENARIOS) plus `extra` ones against the peer
     that make_peer() starts, or with the argument "datachannel" the
-    `datachannel` ones: two tests, each with a time limit of its own.
+    `datachannel` ones, or with "media" the `media` ones (rtcd with its
+    fake camera and microphone, the peer from make_media_peer() if given):
+    a test each, each with a time limit of its own.
     peer_module.available() says whether it is installed."""
     group = sys.argv[1:]
-    if group not in ([], ["datachannel"]):
-        sys.exit("usage: %s [datachannel]" % sys.argv[0])
+    if group not in ([], ["datachannel"], ["media"]):
+        sys.exit("usage: %s [datachannel | media]" % sys.argv[0])
     if getattr(peer_module, "INSTALLS_BEFORE_NETNS", False) and not netns.inside():
         # Its available() may download the peer (npm), which the namespace,
         # with no way out, cannot: first here, then again inside, where
@@ -243,8 +251,13 @@ def main(peer_module, make_peer, scenarios=None, extra=(), datachannel=()):
 
     import rtcdtest  # the lead's fixture: private dbus-daemon + rtcd
 
-    if group:
+    daemon_args = ["--interface=" + netns.RTCD_INTERFACE]
+    if group == ["datachannel"]:
         scenarios = list(datachannel)
+    elif group == ["media"]:
+        scenarios = list(media)
+        daemon_args += ["--fake-media-devices", "--no-pipewire"]
+        make_peer = make_media_peer or make_peer
     else:
         scenarios = list(scenarios or SCENARIOS) + list(extra)
     # By hand: RTCD_INTEROP_ONLY=ice_peer_offers runs the scenarios whose
@@ -257,7 +270,7 @@ def main(peer_module, make_peer, scenarios=None, extra=(), datachannel=()):
     print("1..%d" % len(scenarios))
     # rtcd gathers on one end of the veth pair: real addresses, as the
     # peers want them (no --loopback-candidates, which some refuse).
-    with rtcdtest.Daemon(extra_args=["--interface=" + netns.RTCD_INTERFACE]) as daemon:
+    with rtcdtest.Daemon(extra_args=daemon_args) as daemon:
         bus = daemon.bus()
         with make_peer() as peer:
             for n, scenario in enumerate(scenarios, 1):
@@ -266,6 +279,8 @@ def main(peer_module, make_peer, scenarios=None, extra=(), datachannel=()):
                 todo = " # TODO " + issue if issue else ""
                 try:
                     scenario(daemon, bus, peer)
+                except Skip as why:
+                    print("ok %d - %s # SKIP %s" % (n, name, why))
                 except Exception:
                     failed += not issue
                     print("not ok %d - %s%s" % (n, name, todo))

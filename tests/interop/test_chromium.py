@@ -7,6 +7,7 @@ channels (datachannel.py)."""
 import connectivity
 import datachannel
 import interop
+import media
 from peers import chromium
 
 
@@ -27,4 +28,5 @@ interop.main(chromium, chromium.ChromiumPeer, extra=[mdns_offer_datachannel] +
              interop.with_known_issues(connectivity.SCENARIOS +
                                        connectivity.mdns_scenarios(mdns_peer),
                                        connectivity.KNOWN_ISSUES),
-             datachannel=datachannel.scenarios_for("chromium"))
+             datachannel=datachannel.scenarios_for("chromium"),
+             media=media.scenarios(), make_media_peer=lambda: chromium.ChromiumPeer(media=True))

@@ -7,6 +7,7 @@ names (Firefox's default), which rtcd must resolve, and data channels
 import connectivity
 import datachannel
 import interop
+import media
 from peers import firefox
 
 
@@ -16,4 +17,5 @@ def mdns_peer():
 
 interop.main(firefox, firefox.FirefoxPeer, extra=interop.with_known_issues(
     connectivity.SCENARIOS + connectivity.mdns_scenarios(mdns_peer), connectivity.KNOWN_ISSUES),
-    datachannel=datachannel.scenarios_for("firefox"))
+    datachannel=datachannel.scenarios_for("firefox"),
+    media=media.scenarios())

@@ -6,6 +6,7 @@ mDNS names, which rtcd must resolve, and data channels (datachannel.py)."""
 import connectivity
 import datachannel
 import interop
+import media
 from peers import netns, pion
 
 # Pion gives all its host candidates one name, and its responder answers
@@ -16,4 +17,5 @@ MDNS_CONFIG = {"mdns": "gather", "interfaces": [netns.RTCD_INTERFACE]}
 
 interop.main(pion, pion.PionPeer, extra=interop.with_known_issues(
     connectivity.SCENARIOS + connectivity.mdns_scenarios(pion.PionPeer, MDNS_CONFIG),
-    connectivity.KNOWN_ISSUES), datachannel=datachannel.scenarios_for("pion"))
+    connectivity.KNOWN_ISSUES), datachannel=datachannel.scenarios_for("pion"),
+    media=media.scenarios())

@@ -328,10 +328,17 @@ static void check_audio_delivery(const char *what, struct child *sink,
 	uint64_t resampled = st->ring.frames_resampled;
 	printf("# interpolated by rate matching: %llu, correction %lld ppm\n",
 	       (unsigned long long)resampled, (long long)st->ring.correction_ppm);
-	CHECK(sink->jumps <= st->ring.cuts + resampled);
+	/* A starved graph may also lose a buffer PipeWire took from the ring
+	 * (an xrun between the node and the sink, outside rtcd): such samples
+	 * were read from the ring and never seen, each loss at least one
+	 * quantum (PipeWire's smallest is 32 frames). Anything else the sink
+	 * misses was lost inside rtcd. */
+	uint64_t unseen = st->ring.frames_read > sink->audio_ok ?
+			  st->ring.frames_read - sink->audio_ok : 0;
+	CHECK(sink->jumps <= st->ring.cuts + resampled + unseen / 32);
 	/* (An interpolated sample that repeats its neighbour reads as a jump
 	 * back: a whole ramp period missing.) */
-	CHECK(resampled || sink->missing <= st->ring.frames_cut);
+	CHECK(resampled || sink->missing <= st->ring.frames_cut + unseen);
 	CHECK(sink->bad <= resampled);
 	CHECK_INTEQ(sink->audio_last, (int)((pushed - 1) % PWTEST_RAMP_PERIOD));
 	CHECK_INTEQ(st->frames_pushed, pushed_before + pushed);

@@ -484,7 +484,31 @@ size_t jsep_extensions_ours(enum rtc_jsep_media_kind kind,
 	return n;
 }
 
-size_t jsep_extensions_answer(enum rtc_jsep_media_kind kind, const struct rtc_sdp_media *offer,
+/* Whether another section of the offer gives id another URI.  RFC 8843
+ * section 9.2 forbids that within a BUNDLE group, yet aiortc 1.4 offers
+ * audio-level and abs-send-time both as id 2, then reads every packet of
+ * the bundle with one map: our audio-level element, parsed as
+ * abs-send-time, kills its receiver.  rtcd runs every section on one
+ * transport, so an id with two meanings in the offer means nothing to us. */
+static bool id_ambiguous(const struct rtc_sdp_session *offer, const struct rtc_sdp_media *m,
+			 uint16_t id, const char *uri)
+{
+	for (size_t i = 0; offer && i < offer->n_media; i++) {
+		const struct rtc_sdp_media *other = offer->media[i];
+
+		if (other == m)
+			continue;
+		for (const struct rtc_sdp_attr *a = rtc_sdp_media_attr(other, "extmap", NULL); a;
+		     a = rtc_sdp_media_attr(other, "extmap", a))
+			if (a->kind == RTC_SDP_ATTR_EXTMAP && a->extmap->id == id &&
+			    strcmp(a->extmap->uri, uri) != 0)
+				return true;
+	}
+	return false;
+}
+
+size_t jsep_extensions_answer(enum rtc_jsep_media_kind kind, const struct rtc_sdp_session *session,
+			      const struct rtc_sdp_media *offer,
 			      struct jsep_extension out[JSEP_MAX_EXTENSIONS])
 {
 	size_t n = 0;
@@ -493,7 +517,8 @@ size_t jsep_extensions_answer(enum rtc_jsep_media_kind kind, const struct rtc_sd
 	     a && n < JSEP_MAX_EXTENSIONS; a = rtc_sdp_media_attr(offer, "extmap", a)) {
 		bool dup = false;
 
-		if (a->kind != RTC_SDP_ATTR_EXTMAP || !supported(kind, a->extmap->uri))
+		if (a->kind != RTC_SDP_ATTR_EXTMAP || !supported(kind, a->extmap->uri) ||
+		    id_ambiguous(session, offer, a->extmap->id, a->extmap->uri))
 			continue;
 		for (size_t k = 0; k < n; k++)
 			dup |= !strcmp(out[k].uri, a->extmap->uri) || out[k].id == a->extmap->id;

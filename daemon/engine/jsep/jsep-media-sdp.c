@@ -40,7 +40,7 @@ static void plan_media(const struct rtc_jsep *jsep, const struct jsep_section *s
 		const struct rtc_sdp_session *offer = jsep->pending_remote.sdp;
 
 		p->n_codecs = jsep_codecs_answer(&jsep->config, t->kind, o, p->codecs);
-		p->n_extensions = jsep_extensions_answer(t->kind, o, p->extensions);
+		p->n_extensions = jsep_extensions_answer(t->kind, offer, o, p->extensions);
 		p->direction = answer_direction(t->direction,
 						jsep_direction_from_sdp(rtc_sdp_direction(offer, o)));
 		p->rtcp_rsize = rtc_sdp_media_has(o, "rtcp-rsize");

@@ -233,7 +233,9 @@ struct jsep_extension {
 /* Ours (offer) or the offered ones we know (answer, the offer's ids). */
 size_t jsep_extensions_ours(enum rtc_jsep_media_kind kind,
 			    struct jsep_extension out[JSEP_MAX_EXTENSIONS]);
-size_t jsep_extensions_answer(enum rtc_jsep_media_kind kind, const struct rtc_sdp_media *offer,
+/* An id the offer gives two URIs in two sections is left out. */
+size_t jsep_extensions_answer(enum rtc_jsep_media_kind kind, const struct rtc_sdp_session *session,
+			      const struct rtc_sdp_media *offer,
 			      struct jsep_extension out[JSEP_MAX_EXTENSIONS]);
 void jsep_extensions_negotiated(enum rtc_jsep_media_kind kind, const struct rtc_sdp_media *offer,
 				const struct rtc_sdp_media *answer,

@@ -643,6 +643,32 @@ static void test_remote_offer_edges(void)
 	CHECK(tx(j, 0).stopped && !tx(j, 1).stopped && !tx(j, 2).stopped);
 	rtc_sdp_free(s);
 	rtc_jsep_free(j);
+
+	/* aiortc 1.4: id 2 is audio-level for audio and abs-send-time for
+	 * video in one BUNDLE.  Neither is answered (nor used); mid, the
+	 * same everywhere, is. */
+	j = new_jsep(false);
+	s = answer_to(j, HEAD "a=group:BUNDLE a v\r\n"
+			 AUDIO("a", "a=rtcp-mux\r\na=extmap:1 " RTC_JSEP_URI_MID "\r\n"
+				    "a=extmap:2 " RTC_JSEP_URI_AUDIO_LEVEL "\r\n")
+			 VIDEO_H264("v", "profile-level-id=42e01f;packetization-mode=1\r\n"
+				    "a=extmap:1 " RTC_JSEP_URI_MID "\r\n"
+				    "a=extmap:2 " RTC_JSEP_URI_ABS_SEND_TIME));
+	CHECK(s && s->n_media == 2);
+	for (size_t i = 0; s && i < s->n_media; i++) {
+		size_t n = 0;
+
+		for (const struct rtc_sdp_attr *a = rtc_sdp_media_attr(s->media[i], "extmap", NULL);
+		     a; a = rtc_sdp_media_attr(s->media[i], "extmap", a), n++)
+			CHECK(a->extmap->id == 1 && !strcmp(a->extmap->uri, RTC_JSEP_URI_MID));
+		CHECK_INTEQ(n, 1);
+	}
+	CHECK_INTEQ(tx(j, 0).extensions.audio_level, 0);
+	CHECK_INTEQ(tx(j, 1).extensions.abs_send_time, 0);
+	CHECK_INTEQ(tx(j, 0).extensions.mid, 1);
+	CHECK_INTEQ(tx(j, 1).extensions.mid, 1);
+	rtc_sdp_free(s);
+	rtc_jsep_free(j);
 }
 
 /* Remote descriptions rtcd cannot use: each an InvalidAccessError that

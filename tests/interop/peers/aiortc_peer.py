@@ -60,6 +60,8 @@ class Server:
         self.pcs = {}
         self.channels = {}  # id -> [channel, echo]
         self.tracks = {}  # pc id -> local tracks
+        self.counts = {}  # pc id -> counters of its remote tracks (consume)
+        self.consumers = []
 
     def emit(self, obj):
         self.out.write(json.dumps(obj) + "\n")
@@ -147,6 +149,31 @@ class Server:
         @pc.on("track")
         def on_track(track):
             ev("track", kind=track.kind, id=track.id)
+            self.counts[pid].append(self.consume(track))
+
+    def consume(self, track):
+        """Receive (and so decode) every frame of a remote track, counting
+        them: what media_counts reports.  Returns the counters."""
+        counts = {"kind": track.kind, "id": track.id, "frames": 0, "width": 0, "height": 0,
+                  "samples": 0, "first": None, "last": None}
+
+        async def run():
+            loop = asyncio.get_running_loop()
+            while True:
+                try:
+                    frame = await track.recv()
+                except Exception:  # MediaStreamError: the track ended
+                    return
+                counts["frames"] += 1
+                counts["last"] = loop.time()
+                if counts["first"] is None:
+                    counts["first"] = counts["last"]
+                if track.kind == "video":
+                    counts["width"], counts["height"] = frame.width, frame.height
+                else:
+                    counts["samples"] += frame.samples
+        self.consumers.append(asyncio.ensure_future(run()))
+        return counts
 
     # Each cmd_* takes the request's arguments and returns the result.
 
@@ -159,6 +186,7 @@ class Server:
         pid = self.alloc()
         self.pcs[pid] = pc
         self.tracks[pid] = []
+        self.counts[pid] = []
         self.watch_pc(pid, pc, bool(cfg.get("echo")))
         return {"pc": pid}
 
@@ -180,6 +208,39 @@ class Server:
         self.pc(args).addTrack(track)
         self.tracks[args["pc"]].append(track)
         return {"track": len(self.tracks[args["pc"]]) - 1, "kind": track.kind}
+
+    async def cmd_media_counts(self, args):
+        """Frames received and decoded per remote track, with the last
+        video frame's size; first/last: seconds on the loop's clock."""
+        self.pc(args)
+        return self.counts[args["pc"]]
+
+    async def cmd_codecs(self, args):
+        from aiortc import RTCRtpReceiver, RTCRtpSender
+
+        def names(caps):
+            return [("%s %s" % (c.mimeType, ";".join("%s=%s" % kv for kv in c.parameters.items())))
+                    .strip() for c in caps.codecs]
+        return {"receive": names(RTCRtpReceiver.getCapabilities(args["kind"])),
+                "send": names(RTCRtpSender.getCapabilities(args["kind"]))}
+
+    async def cmd_set_codec_preferences(self, args):
+        """The codecs whose mimeType is mime_type first on every transceiver
+        of `kind`.  aiortc settles an answer's codecs in
+        setRemoteDescription: call this on transceivers made before it."""
+        from aiortc import RTCRtpSender
+        caps = RTCRtpSender.getCapabilities(args["kind"]).codecs
+        first = [c for c in caps if c.mimeType.lower() == args["mime_type"].lower()]
+        if not first:
+            raise ValueError("%s: not a codec of aiortc" % args["mime_type"])
+        n = 0
+        for t in self.pc(args).getTransceivers():
+            if t.kind == args["kind"]:
+                t.setCodecPreferences(first + [c for c in caps if c not in first])
+                n += 1
+        if not n:
+            raise ValueError("no %s transceiver" % args["kind"])
+        return {"transceivers": n}
 
     async def cmd_add_transceiver(self, args):
         t = self.pc(args).addTransceiver(args["kind"], direction=args.get("direction", "sendrecv"))
@@ -283,6 +344,8 @@ class Server:
     async def close(self):
         for pc in self.pcs.values():
             await pc.close()
+        for task in self.consumers:
+            task.cancel()
 
 
 async def serve():

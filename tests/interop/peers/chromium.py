@@ -7,6 +7,7 @@ context such as http://127.0.0.1); rtc.js is evaluated into it.
 """
 
 import fcntl
+import http.server
 import json
 import os
 import shutil
@@ -105,17 +106,51 @@ class DevToolsPipe:
                 pass
 
 
+class BlankPage:
+    """An empty page served on 127.0.0.1 from a thread of the test: a
+    secure context (W3C: http://127.0.0.1 is potentially trustworthy), so
+    navigator.mediaDevices exists, which about:blank lacks."""
+
+    class _Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            body = b"<!doctype html><html><head><title>rtcd interop</title></head><body></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    def __init__(self):
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="blank-page",
+                                        daemon=True)
+        self._thread.start()
+        self.url = "http://127.0.0.1:%d/" % self._server.server_address[1]
+
+    def close(self):
+        self._server.shutdown()
+        self._server.server_close()
+
+
 class ChromiumPeer(BrowserPeer):
     name = "chromium"
 
-    def __init__(self, url="about:blank", mdns=False, extra_flags=()):
+    def __init__(self, url="about:blank", mdns=False, extra_flags=(), media=False):
         """mdns=True keeps Chromium's default of hiding host addresses behind
-        .local names; by default they are plain IPs."""
+        .local names; by default they are plain IPs.  media=True loads a
+        page of the test's own (BlankPage) so that getUserMedia works."""
         super().__init__()
         self._profile = tempfile.mkdtemp(prefix="rtcd-chromium-")
         self._proc = None
         self._pipe = None
+        self._page = None
         try:
+            if media:
+                self._page = BlankPage()
+                url = self._page.url
             self._start(url, mdns, list(extra_flags))
         except BaseException:
             self.close()
@@ -150,13 +185,15 @@ class ChromiumPeer(BrowserPeer):
         self._session = self._pipe.send("Target.attachToTarget",
                                         {"targetId": target, "flatten": True})["sessionId"]
         if url != "about:blank":
-            self._wait_loaded()
+            self._wait_loaded(url)
         self._evaluate(rtc_js() + "\n;true", 30.0)
 
-    def _wait_loaded(self, timeout=30.0):
+    def _wait_loaded(self, url, timeout=30.0):
+        # The new target is about:blank, "complete", until the navigation
+        # to url commits.
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self._evaluate("document.readyState", 5.0) == "complete":
+            if self._evaluate("[location.href, document.readyState]", 5.0) == [url, "complete"]:
                 return
             time.sleep(0.05)
         raise PeerError("chromium: page did not load within %.0f s" % timeout)
@@ -183,4 +220,7 @@ class ChromiumPeer(BrowserPeer):
         if self._pipe is not None:
             self._pipe.close()
             self._pipe = None
+        if self._page is not None:
+            self._page.close()
+            self._page = None
         shutil.rmtree(self._profile, ignore_errors=True)

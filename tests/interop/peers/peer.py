@@ -9,7 +9,13 @@ event waiting.  The commands, with their arguments and results:
   create_data_channel  pc, label, ordered, max_retransmits,
                        max_packet_life_time, protocol, negotiated, id
                                                          -> channel info {"dc": n, ...}
-  add_track            pc, kind ("audio" | "video")      -> {...}
+  add_track            pc, kind ("audio" | "video"), source ("device":
+                       the browser's getUserMedia)       -> {...}
+  codecs               kind                              -> {"receive", "send"}: "mime fmtp"
+  set_codec_preferences  pc, kind, mime_type (first)     (browsers, aiortc, Pion)
+  media_counts         pc   -> aiortc: frames per remote track; Pion: RTP
+                       per SSRC and payload type
+  write_sample         pc, track, binary, duration_ms    (Pion: one media sample)
   add_transceiver      pc, kind, direction               -> {...}
   create_offer         pc, ice_restart                   -> {"type", "sdp"}
   create_answer        pc                                -> {"type", "sdp"}

@@ -83,8 +83,31 @@ window.rtcPeer = (() => {
       const dcId = watchChannel(id, e.channel, echo);
       ev("data_channel", channelInfo(dcId));
     };
-    pc.ontrack = (e) => ev("track", { kind: e.track.kind, id: e.track.id,
-                                      stream_id: e.streams.length ? e.streams[0].id : "" });
+    pc.ontrack = (e) => {
+      playRemote(e.track);
+      ev("track", { kind: e.track.kind, id: e.track.id,
+                    stream_id: e.streams.length ? e.streams[0].id : "" });
+    };
+  }
+
+  // A remote track plays in a muted element of the page, as an
+  // application's would: what arrives is decoded and rendered.
+  function playRemote(track) {
+    const el = document.createElement(track.kind === "video" ? "video" : "audio");
+    el.muted = true;
+    el.autoplay = true;
+    el.srcObject = new MediaStream([track]);
+    (document.body || document.documentElement).appendChild(el);
+    el.play().catch(() => {});
+  }
+
+  // A local track from the browser's fake capture device (Chromium's
+  // --use-fake-device-for-media-stream, Firefox's media.navigator.streams.fake).
+  async function deviceTrack(kind) {
+    const constraints = kind === "video"
+      ? { video: { width: 640, height: 480, frameRate: 30 } } : { audio: true };
+    const stream = await navigator.mediaDevices.getUserMedia(constraints);
+    return stream.getTracks()[0];
   }
 
   // A local track without a capture device: a tone or a moving canvas.
@@ -138,12 +161,38 @@ window.rtcPeer = (() => {
       const dc = pcOf(args).createDataChannel(args.label, init);
       return channelInfo(watchChannel(args.pc, dc, false));
     },
-    add_track(args) {
+    async add_track(args) {
       const pc = pcOf(args);
-      const track = syntheticTrack(args.kind);
+      const track = args.source === "device" ? await deviceTrack(args.kind)
+        : syntheticTrack(args.kind);
       pc.rtcStreams.addTrack(track);
       pc.addTrack(track, pc.rtcStreams);
-      return { kind: track.kind };
+      return { kind: track.kind, label: track.label, settings: track.getSettings(),
+               stream_id: pc.rtcStreams.id };
+    },
+    // The codecs this browser can receive and send, "mime fmtp" each.
+    codecs(args) {
+      const list = (caps) => (caps ? caps.codecs : []).map(
+        (c) => `${c.mimeType} ${c.sdpFmtpLine || ""}`.trim());
+      return { receive: list(RTCRtpReceiver.getCapabilities(args.kind)),
+               send: list(RTCRtpSender.getCapabilities(args.kind)) };
+    },
+    // W3C setCodecPreferences on every transceiver of `kind`: the codecs
+    // whose mimeType is args.mime_type first, then all the others.
+    set_codec_preferences(args) {
+      const pc = pcOf(args);
+      const all = RTCRtpReceiver.getCapabilities(args.kind).codecs;
+      const want = (c) => c.mimeType.toLowerCase() === args.mime_type.toLowerCase();
+      const first = all.filter(want);
+      if (!first.length) throw new Error(`${args.mime_type}: not a codec of this browser`);
+      let n = 0;
+      for (const t of pc.getTransceivers()) {
+        if (t.receiver.track.kind !== args.kind || t.stopped) continue;
+        t.setCodecPreferences(first.concat(all.filter((c) => !want(c))));
+        n++;
+      }
+      if (!n) throw new Error(`no ${args.kind} transceiver`);
+      return { transceivers: n };
     },
     add_transceiver(args) {
       const t = pcOf(args).addTransceiver(args.kind, { direction: args.direction || "sendrecv" });

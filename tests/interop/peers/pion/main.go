@@ -48,6 +48,7 @@ type params struct {
 	Kind       string `json:"kind"`
 	Direction  string `json:"direction"`
 	StreamID   string `json:"stream_id"`
+	MimeType   string `json:"mime_type"`
 	Track      int    `json:"track"`
 	DurationMS int64  `json:"duration_ms"`
 
@@ -107,7 +108,7 @@ var handlers = map[string]handler{
 		if err != nil {
 			return nil, err
 		}
-		t, err := peer.addTrack(p.Kind, p.StreamID)
+		t, err := peer.addTrack(p.Kind, p.StreamID, p.MimeType)
 		if err != nil {
 			return nil, err
 		}
@@ -135,6 +136,24 @@ var handlers = map[string]handler{
 			return nil, err
 		}
 		return map[string]interface{}{"kind": t.Kind().String(), "direction": t.Direction().String()}, nil
+	},
+	"set_codec_preferences": func(r *registry, p *params) (interface{}, error) {
+		peer, err := r.peer(p.PC)
+		if err != nil {
+			return nil, err
+		}
+		n, err := peer.preferCodec(p.Kind, p.MimeType)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]interface{}{"transceivers": n}, nil
+	},
+	"media_counts": func(r *registry, p *params) (interface{}, error) {
+		peer, err := r.peer(p.PC)
+		if err != nil {
+			return nil, err
+		}
+		return peer.rtpCounts(), nil
 	},
 	"write_sample": func(r *registry, p *params) (interface{}, error) {
 		peer, err := r.peer(p.PC)

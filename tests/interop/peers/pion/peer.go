@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/pion/ice/v2"
@@ -47,6 +48,51 @@ type peer struct {
 	// Media tracks added with add_track, kept so a later request can feed
 	// them samples.
 	tracks []*webrtc.TrackLocalStaticSample
+
+	// RTP received on remote tracks, per SSRC and payload type: what a
+	// media test reads with media_counts.
+	rtpMu sync.Mutex
+	rtpIn map[rtpKey]*rtpCount
+}
+
+type rtpKey struct {
+	ssrc uint32
+	pt   uint8
+}
+
+type rtpCount struct {
+	Kind     string `json:"kind"`
+	MimeType string `json:"mime_type"`
+	SSRC     uint32 `json:"ssrc"`
+	PT       uint8  `json:"payload_type"`
+	Packets  int64  `json:"packets"`
+	Bytes    int64  `json:"bytes"` // RTP payload
+}
+
+func (p *peer) countRTP(t *webrtc.TrackRemote, ssrc uint32, pt uint8, payload int) {
+	p.rtpMu.Lock()
+	defer p.rtpMu.Unlock()
+	if p.rtpIn == nil {
+		p.rtpIn = map[rtpKey]*rtpCount{}
+	}
+	k := rtpKey{ssrc, pt}
+	c := p.rtpIn[k]
+	if c == nil {
+		c = &rtpCount{Kind: t.Kind().String(), MimeType: t.Codec().MimeType, SSRC: ssrc, PT: pt}
+		p.rtpIn[k] = c
+	}
+	c.Packets++
+	c.Bytes += int64(payload)
+}
+
+func (p *peer) rtpCounts() []rtpCount {
+	p.rtpMu.Lock()
+	defer p.rtpMu.Unlock()
+	out := make([]rtpCount, 0, len(p.rtpIn))
+	for _, c := range p.rtpIn {
+		out = append(out, *c)
+	}
+	return out
 }
 
 type channel struct {
@@ -250,10 +296,12 @@ func (r *registry) watchPeer(p *peer) {
 		go func() {
 			packets := 0
 			for {
-				if _, _, err := t.ReadRTP(); err != nil {
+				pkt, _, err := t.ReadRTP()
+				if err != nil {
 					ev("track_ended", map[string]interface{}{"id": t.ID(), "packets": packets})
 					return
 				}
+				p.countRTP(t, pkt.SSRC, pkt.PayloadType, len(pkt.Payload))
 				packets++
 				if packets == 1 {
 					ev("track_rtp", map[string]interface{}{"id": t.ID()})
@@ -328,13 +376,17 @@ func channelInfo(c *channel) map[string]interface{} {
 
 // addTrack adds a local audio (Opus) or video (VP8) track, so that offers
 // carry media sections the way an application's would.
-func (p *peer) addTrack(kind, streamID string) (*webrtc.RTPTransceiver, error) {
+// mimeType overrides the video codec (webrtc.MimeTypeH264).
+func (p *peer) addTrack(kind, streamID, mimeType string) (*webrtc.RTPTransceiver, error) {
 	var mime string
 	switch kind {
 	case "audio":
 		mime = webrtc.MimeTypeOpus
 	case "video":
 		mime = webrtc.MimeTypeVP8
+		if mimeType != "" {
+			mime = mimeType
+		}
 	default:
 		return nil, fmt.Errorf("kind: %q is neither audio nor video", kind)
 	}
@@ -380,4 +432,38 @@ func (r *registry) closeAll() {
 			log.Printf("closing peer connection %d: %v", p.id, err)
 		}
 	}
+}
+
+// preferCodec puts the codecs of mimeType first on every transceiver of
+// kind (W3C setCodecPreferences), RTX left out: payload types are zeroed
+// so that each is the one negotiated, which an answer must use.
+func (p *peer) preferCodec(kind, mimeType string) (int, error) {
+	n := 0
+	for _, t := range p.pc.GetTransceivers() {
+		if t.Kind().String() != kind || t.Sender() == nil {
+			continue
+		}
+		var first, rest []webrtc.RTPCodecParameters
+		for _, c := range t.Sender().GetParameters().Codecs {
+			c.PayloadType = 0
+			switch {
+			case strings.EqualFold(c.MimeType, "video/rtx"):
+			case strings.EqualFold(c.MimeType, mimeType):
+				first = append(first, c)
+			default:
+				rest = append(rest, c)
+			}
+		}
+		if len(first) == 0 {
+			return 0, fmt.Errorf("%s: not a codec of this Pion", mimeType)
+		}
+		if err := t.SetCodecPreferences(append(first, rest...)); err != nil {
+			return 0, err
+		}
+		n++
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("no %s transceiver with a sender", kind)
+	}
+	return n, nil
 }
