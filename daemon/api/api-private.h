@@ -49,7 +49,7 @@ struct rtc_api {
 	struct rtc_list tracks;           /* rtc_api_track.link */
 	struct rtc_list user_media;       /* GetUserMedia calls waiting for devices */
 	/* The codec worker pool of every sender, made with the first one;
-	 * its results are drained on the reactor (transceiver.c). */
+	 * its results are drained on the reactor (transceiver-send.c). */
 	struct rtc_worker_pool *pool;
 	struct rtc_watch *pool_watch;
 };
@@ -289,9 +289,25 @@ int rtc_api_track_publish(struct rtc_api_track *track, struct rtc_error *err);
 void rtc_api_track_free(struct rtc_api_track *track);
 const char *rtc_api_track_path(const struct rtc_api_track *track);
 
-/* ---- transceivers (transceiver.c) ---- */
+/* ---- transceivers (transceiver.c, transceiver-send.c, peer-connection-media.c) ---- */
 
-/* PeerConnection.AddTrack, RemoveTrack, AddTransceiver. */
+/* transceiver.c: shared by the three. */
+int rtc_api_parse_direction(const char *s, enum rtc_jsep_direction *out, struct rtc_error *err);
+enum rtc_jsep_media_kind rtc_api_track_jsep_kind(const struct rtc_api_track *track);
+/* JSEP's view of it; false once JSEP has no such transceiver. */
+bool rtc_api_transceiver_info(const struct rtc_api_transceiver *t,
+			      struct rtc_jsep_transceiver *info);
+struct rtc_api_transceiver *rtc_api_transceiver_by_index(struct rtc_api_pc *pc, size_t index);
+/* A track of the pc's owner (TypeError for any other path). */
+struct rtc_api_track *rtc_api_find_own_track(struct rtc_api_pc *pc, const char *path,
+					     struct rtc_error *err);
+/* transceiver-send.c: the sender's track becomes `track` (NULL: none). */
+void rtc_api_transceiver_set_track(struct rtc_api_transceiver *t, struct rtc_api_track *track);
+/* Makes or frees the sender to match what is negotiated. */
+void rtc_api_transceiver_update_sender(struct rtc_api_transceiver *t);
+void rtc_api_transceiver_free_sender(struct rtc_api_transceiver *t);
+
+/* peer-connection-media.c: PeerConnection.AddTrack, RemoveTrack, AddTransceiver. */
 void rtc_api_pc_add_track(struct rtc_bus_call *call, void *pc);
 void rtc_api_pc_remove_track(struct rtc_bus_call *call, void *pc);
 void rtc_api_pc_add_transceiver(struct rtc_bus_call *call, void *pc);

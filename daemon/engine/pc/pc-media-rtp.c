@@ -377,7 +377,7 @@ static bool poll_reports(struct rtc_pc *pc, uint64_t now, struct rtc_pc_transmit
 		    rtc_recv_stream_report(m->tracks[i].recv, now, &blocks[n_blocks]))
 			n_blocks++;
 	for (size_t i = 0; i < m->n_tracks && n < 8; i++) {
-		if (!m->tracks[i].send)
+		if (!m->tracks[i].send || !m->tracks[i].sending)
 			continue;
 		items[n].type = RTC_RTCP_SR;
 		if (!rtc_send_stream_sender_report(m->tracks[i].send, now, &items[n].sr))
@@ -437,7 +437,7 @@ static bool send_padding(struct rtc_pc *pc, uint64_t now, uint32_t size, int32_t
 	for (size_t i = 0; i < m->n_tracks; i++) {
 		struct pc_media_track *mt = &m->tracks[i];
 
-		if (!mt->send || mt->audio)
+		if (!mt->send || !mt->sending || mt->audio)
 			continue;
 		if (!best || rtc_send_stream_config(mt->send)->rtx_payload_type >= 0)
 			best = mt;
@@ -487,7 +487,7 @@ static bool poll_pacer(struct rtc_pc *pc, uint64_t now, struct rtc_pc_transmit *
 static bool any_sending(const struct pc_media *m)
 {
 	for (size_t i = 0; i < m->n_tracks; i++)
-		if (m->tracks[i].send)
+		if (m->tracks[i].send && m->tracks[i].sending)
 			return true;
 	return false;
 }

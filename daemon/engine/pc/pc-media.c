@@ -107,7 +107,8 @@ static void update_send(struct pc_media_track *mt, const struct rtc_jsep_transce
 	uint8_t rnd[6];
 	struct rtc_error err;
 
-	if (!c || !sends(t->current_direction)) {
+	mt->sending = c && sends(t->current_direction);
+	if (!c || (!mt->sending && !mt->send)) {
 		rtc_send_stream_free(mt->send);
 		mt->send = NULL;
 		return;
@@ -135,7 +136,7 @@ static void update_send(struct pc_media_track *mt, const struct rtc_jsep_transce
 		return;
 	rtc_send_stream_free(mt->send);
 	mt->send = NULL;
-	if (rtc_rng_bytes(rnd, sizeof(rnd)) < 0)
+	if (!mt->sending || rtc_rng_bytes(rnd, sizeof(rnd)) < 0)
 		return;
 	config.first_seq = (uint16_t)(rnd[0] << 8 | rnd[1]) & 0x7fff;
 	config.timestamp_offset = (uint32_t)rnd[2] << 24 | (uint32_t)rnd[3] << 16 |
@@ -307,7 +308,7 @@ int rtc_pc_send_frame(struct rtc_pc *pc, uint64_t now, size_t transceiver,
 
 	if (pc->closed)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the connection is closed");
-	if (!mt || !mt->send)
+	if (!mt || !mt->send || !mt->sending)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
 				     "transceiver %zu does not send (not negotiated, or its "
 				     "direction has no send)", transceiver);

@@ -26,6 +26,11 @@ struct pc_media_track {
 	char mid[33];
 	bool audio;
 	struct rtc_send_stream *send;
+	/* The direction has send now. A stream whose direction lost send is
+	 * kept, paused, so that sending again goes on with its sequence
+	 * numbers (the peer's SRTP replay window would drop a restart) and
+	 * its stats (W3C: outbound-rtp lives as long as the SSRC). */
+	bool sending;
 	struct rtc_recv_stream *recv;
 	/* Receiving but the peer signalled no SSRC: the stream is made when
 	 * the first packet names this mid (or, with one such track, by its

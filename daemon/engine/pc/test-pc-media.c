@@ -18,7 +18,10 @@
  *     target follows it down (to between 0.73 and 1.2 x);
  *   - connected over a 600 ms round trip, the initial probes still go out
  *     once SRTP is keyed and lift the target well above its start;
- *   - RTT from RTCP matches the simulated 100 ms within 5 ms.
+ *   - RTT from RTCP matches the simulated 100 ms within 5 ms;
+ *   - a video sender renegotiated recvonly and back pauses and resumes the
+ *     same stream: nothing goes meanwhile, then its sequence numbers and
+ *     counters go on, so the receiver's SRTP takes every packet again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -637,6 +640,67 @@ static void test_rtt(void)
 	pcn_free(&net);
 }
 
+/* Peer 0's video direction, with an offer and answer. */
+static void redirect(struct pcn *net, enum rtc_jsep_direction dir)
+{
+	struct rtc_error err = { 0 };
+
+	CHECK_INTEQ(rtc_jsep_set_direction(rtc_pc_jsep_mut(net->peers[0].pc), VIDEO_T, dir, &err),
+		    0);
+	net->before_offer = net->before_answer = NULL;
+	net->no_data_channel = true;
+	CHECK_INTEQ(pcn_negotiate(net), 0);
+}
+
+static void test_pause_resume(void)
+{
+	struct pcn net;
+	struct rtc_pc_media_stats st;
+	struct rtc_pc_stats ps;
+	struct rtc_error err;
+	uint8_t frame[64];
+	uint64_t sent, rejected;
+	uint32_t got;
+
+	CHECK_INTEQ(start(&net, 51, RTC_CODEC_VP8), 0);
+	net.delay_min = net.delay_max = 20 * PCN_MS;
+	run_media(&net, 2 * PCN_S);
+	redirect(&net, RTC_JSEP_RECVONLY);
+	pcn_run_for(&net, 200 * PCN_MS);        /* what was in flight lands */
+	CHECK(rtc_pc_media_stats(net.peers[0].pc, VIDEO_T, &st));
+	CHECK(st.sending);                      /* W3C: its outbound-rtp stays */
+	sent = st.outbound.packets_sent;
+	got = run.side[1].video_got;
+	CHECK(got > 30);
+	/* Paused: frames are refused and nothing goes. */
+	make_video(frame, sizeof(frame), run.side[0].video_sent, false);
+	CHECK(rtc_pc_send_frame(net.peers[0].pc, pcn_now, VIDEO_T, pcn_now, frame, sizeof(frame),
+				-1, &err) < 0);
+	pcn_run_for(&net, PCN_S);
+	CHECK(rtc_pc_media_stats(net.peers[0].pc, VIDEO_T, &st));
+	CHECK_INTEQ(st.outbound.packets_sent, sent);
+	CHECK_INTEQ(run.side[1].video_got, got);
+
+	redirect(&net, RTC_JSEP_SENDRECV);
+	for (int i = 0; i < 2; i++)
+		run.side[i].next_audio = run.side[i].next_video = pcn_now;
+	run.side[0].key_due = true;             /* as a new encoder would start */
+	rtc_pc_stats(net.peers[1].pc, &ps);
+	rejected = ps.srtp_rejected;
+	run_media(&net, 2 * PCN_S);
+	CHECK(rtc_pc_media_stats(net.peers[0].pc, VIDEO_T, &st));
+	printf("# resumed: %llu packets sent (%llu before the pause), peer 1 got %u frames "
+	       "(%u before)\n", (unsigned long long)st.outbound.packets_sent,
+	       (unsigned long long)sent, run.side[1].video_got, got);
+	CHECK(st.outbound.packets_sent > sent);
+	CHECK(run.side[1].video_got >= got + 50);
+	rtc_pc_stats(net.peers[1].pc, &ps);
+	CHECK_INTEQ(ps.srtp_rejected, rejected);
+	CHECK_INTEQ(run.side[1].video_bad, 0);
+	CHECK_INTEQ(run.side[1].video_out_of_order, 0);
+	pcn_free(&net);
+}
+
 int main(void)
 {
 	RUN(test_negotiated);
@@ -647,5 +711,6 @@ int main(void)
 	RUN(test_bottleneck);
 	RUN(test_probe_at_start);
 	RUN(test_rtt);
+	RUN(test_pause_resume);
 	return rtc_test_done();
 }
