@@ -103,6 +103,10 @@ struct rtc_api_track_ops {
 	/* ApplyConstraints: args at the a{sv}. */
 	int (*apply_constraints)(struct rtc_api_track_base *base, DBusMessageIter *args,
 				 struct rtc_error *err);
+	/* Instead, when set: answers the call itself, once the device has
+	 * the new settings (a capture device renegotiates first). */
+	void (*apply_constraints_later)(struct rtc_api_track_base *base,
+					struct rtc_bus_call *call);
 	/* Play(): target "" is the default output. NULL: NotSupportedError. */
 	int (*play)(struct rtc_api_track_base *base, const char *target, struct rtc_error *err);
 };
@@ -158,6 +162,8 @@ struct rtc_api_track {
 	struct rtc_media_capture *capture;  /* NULL once ended */
 	struct rtc_media_settings settings;
 	struct rtc_api_user_media *request; /* the GetUserMedia call, until answered */
+	struct rtc_list applies;        /* ApplyConstraints calls, W3C's queue: first under way */
+	size_t n_applies;
 	uint64_t frames;
 	struct rtc_list senders;        /* rtc_api_transceiver.track_link: where it is sent */
 };

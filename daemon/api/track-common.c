@@ -198,6 +198,10 @@ static void apply_constraints(struct rtc_bus_call *call, void *data)
 	struct rtc_error err = { 0 };
 	DBusMessageIter args;
 
+	if (base->ops->apply_constraints_later) {
+		base->ops->apply_constraints_later(base, call);
+		return;
+	}
 	dbus_message_iter_init(rtc_bus_call_message(call), &args);
 	if (base->ops->apply_constraints(base, &args, &err) < 0) {
 		rtc_bus_reply_error(call, &err);

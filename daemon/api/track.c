@@ -4,7 +4,9 @@
  * (daemon/media/devices does the capturing); track-common.c serves the
  * interface. The object appears once its device delivered a first frame;
  * Stop() ends it and removes it, as dropping the last reference to a
- * stopped track does in a page.
+ * stopped track does in a page. ApplyConstraints answers once the device
+ * delivers the new settings (or could not, and went back to the old ones);
+ * calls meanwhile wait their turn, as W3C queues them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +22,59 @@ static const char *kind_name(enum rtc_media_kind kind)
 	return kind == RTC_MEDIA_AUDIO ? "audio" : "video";
 }
 
+/* Queued ApplyConstraints calls beyond this are refused (LimitsExceeded):
+ * a page awaits each; a caller that does not only fills memory. */
+#define MAX_APPLIES 16
+
 static struct rtc_api_track *track_of(const struct rtc_api_track_base *base)
 {
 	return rtc_container_of(base, struct rtc_api_track, base);
+}
+
+/* ---- ApplyConstraints, one at a time ------------------------------------ */
+
+struct apply {
+	struct rtc_list link;           /* in track->applies */
+	struct rtc_bus_call *call;
+	struct rtc_media_constraints constraints;  /* device_id points into device_id */
+	char device_id[RTC_MEDIA_MAX_ID];
+};
+
+/* Answers the first call of the queue (err NULL: applied). */
+static void answer_first(struct rtc_api_track *track, const struct rtc_error *err)
+{
+	struct apply *a = rtc_container_of(track->applies.next, struct apply, link);
+
+	rtc_list_unlink(&a->link);
+	track->n_applies--;
+	if (err)
+		rtc_bus_reply_error(a->call, err);
+	else
+		rtc_bus_reply_empty(a->call);
+	free(a);
+}
+
+/* Starts the first call of the queue on the device, answering at once
+ * those it refuses. */
+static void apply_next(struct rtc_api_track *track)
+{
+	while (!rtc_list_is_empty(&track->applies)) {
+		struct apply *a = rtc_container_of(track->applies.next, struct apply, link);
+		struct rtc_error err = { 0 };
+
+		if (!track->capture)
+			rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the track has ended");
+		else if (rtc_media_capture_apply(track->capture, &a->constraints, &err) == 0)
+			return;   /* on_applied answers */
+		answer_first(track, &err);
+	}
+}
+
+/* Every call still queued, answered with err: the track ends or goes. */
+static void answer_all(struct rtc_api_track *track, const struct rtc_error *err)
+{
+	while (!rtc_list_is_empty(&track->applies))
+		answer_first(track, err);
 }
 
 /* Ends the track: no more frames, the capture is released. */
@@ -32,6 +84,14 @@ static void end(struct rtc_api_track *track)
 		return;
 	rtc_media_capture_close(track->capture);
 	track->capture = NULL;
+}
+
+static void answer_ended(struct rtc_api_track *track)
+{
+	struct rtc_error err;
+
+	rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the track has ended");
+	answer_all(track, &err);
 }
 
 /* ---- capture events (daemon/media/devices) ------------------------------ */
@@ -56,7 +116,6 @@ static void on_audio(void *user, const struct rtc_audio_frame *frame)
 {
 	struct rtc_api_track *track = user;
 
-	/* ApplyConstraints renegotiates after its reply: the settings follow. */
 	if (track->settings.sample_rate != frame->sample_rate ||
 	    track->settings.channels != frame->channels)
 		rtc_media_capture_settings(track->capture, &track->settings);
@@ -70,6 +129,7 @@ static void on_ended(void *user, const char *reason)
 
 	rtc_info("%s (%s) ended: %s", track->path, track->settings.label, reason);
 	end(track);
+	answer_ended(track);
 	rtc_api_track_base_emit_ended(&track->base);
 }
 
@@ -82,11 +142,27 @@ static void on_opened(void *user, const struct rtc_error *err)
 	rtc_api_user_media_opened(track, err);
 }
 
+static void on_applied(void *user, const struct rtc_error *err)
+{
+	struct rtc_api_track *track = user;
+
+	/* W3C: the settings are the new ones when the promise resolves, and
+	 * the previous ones still when it rejects. */
+	rtc_media_capture_settings(track->capture, &track->settings);
+	if (rtc_list_is_empty(&track->applies))
+		return;
+	if (err)
+		rtc_info("%s: ApplyConstraints: %s", track->path, err->message);
+	answer_first(track, err);
+	apply_next(track);
+}
+
 static const struct rtc_media_capture_events capture_events = {
 	.opened = on_opened,
 	.video = on_video,
 	.audio = on_audio,
 	.ended = on_ended,
+	.applied = on_applied,
 };
 
 /* ---- the interface's operations (track-common.c) -------------------- */
@@ -143,8 +219,7 @@ static void settings(struct rtc_api_track_base *base, DBusMessageIter *dict)
 	}
 }
 
-static int apply_constraints(struct rtc_api_track_base *base, DBusMessageIter *args,
-			     struct rtc_error *err)
+static void apply_constraints(struct rtc_api_track_base *base, struct rtc_bus_call *call)
 {
 	static const char *const video_keys[] = {
 		"device-id:s", "width:u", "height:u", "frame-rate:d", NULL,
@@ -154,16 +229,42 @@ static int apply_constraints(struct rtc_api_track_base *base, DBusMessageIter *a
 	};
 	struct rtc_api_track *track = track_of(base);
 	struct rtc_media_constraints c = { .kind = track->kind };
+	struct rtc_error err = { 0 };
+	DBusMessageIter args;
+	struct apply *a;
 
-	if (rtc_bus_dict_parse(args, track->kind == RTC_MEDIA_VIDEO ? video_keys : audio_keys,
-			       rtc_api_constraint_key, &c, err) < 0)
-		return -1;
-	if (track->ended)
-		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the track has ended");
-	if (rtc_media_capture_apply(track->capture, &c, err) < 0)
-		return -1;
-	rtc_media_capture_settings(track->capture, &track->settings);
-	return 0;
+	dbus_message_iter_init(rtc_bus_call_message(call), &args);
+	if (rtc_bus_dict_parse(&args, track->kind == RTC_MEDIA_VIDEO ? video_keys : audio_keys,
+			       rtc_api_constraint_key, &c, &err) < 0) {
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (track->ended) {
+		rtc_error_set(&err, RTC_ERROR_INVALID_STATE, "the track has ended");
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	if (track->n_applies >= MAX_APPLIES) {
+		rtc_error_set(&err, RTC_ERROR_OPERATION, "%d ApplyConstraints calls wait already",
+			      MAX_APPLIES);
+		rtc_bus_reply_limits_exceeded(call, &err);
+		return;
+	}
+	if (!(a = calloc(1, sizeof(*a)))) {
+		rtc_error_set(&err, RTC_ERROR_OPERATION, "out of memory");
+		rtc_bus_reply_error(call, &err);
+		return;
+	}
+	a->call = call;
+	a->constraints = c;
+	if (c.device_id) {
+		/* The message goes with the answer: keep what outlives it. */
+		snprintf(a->device_id, sizeof(a->device_id), "%s", c.device_id);
+		a->constraints.device_id = a->device_id;
+	}
+	rtc_list_append(&track->applies, &a->link);
+	if (++track->n_applies == 1)
+		apply_next(track);
 }
 
 static void stats(struct rtc_api_track_base *base, DBusMessageIter *dict)
@@ -193,7 +294,7 @@ static const struct rtc_api_track_ops local_ops = {
 	.stop = stop,
 	.settings = settings,
 	.stats = stats,
-	.apply_constraints = apply_constraints,
+	.apply_constraints_later = apply_constraints,
 };
 
 /* ---- lifetime --------------------------------------------------------- */
@@ -233,6 +334,7 @@ int rtc_api_track_open(struct rtc_api *api, const char *owner,
 		return rtc_error_set(err, RTC_ERROR_OPERATION, "out of memory");
 	}
 	rtc_list_init(&track->senders);
+	rtc_list_init(&track->applies);
 	rtc_api_make_uuid(track->id);
 	if (rtc_media_capture_open(api->media, constraints, remote, &capture_events, track,
 				   &track->capture, err) < 0) {
@@ -262,6 +364,8 @@ void rtc_api_track_free(struct rtc_api_track *track)
 		return;
 	rtc_api_track_detach_senders(track);
 	rtc_media_capture_close(track->capture);
+	track->capture = NULL;
+	answer_ended(track);
 	rtc_api_track_base_fini(&track->base);
 	rtc_list_unlink(&track->link);
 	rtc_bus_quota_release(track->api->bus, track->owner, RTC_QUOTA_TRACKS, 1);

@@ -80,6 +80,12 @@ struct rtc_media_capture {
 	bool report_opened, report_ended;
 	struct rtc_error failure;       /* why it did not open, or ended */
 	struct rtc_video_frame *scaled; /* frames scaled to the constraints */
+
+	/* ApplyConstraints under way: `next` takes over once the device gave
+	 * a frame in the new settings; until then frames keep the old ones. */
+	bool applying, apply_awaits_frame, reverting, report_applied;
+	struct rtc_media_constraints next;
+	struct rtc_error apply_failure; /* kind NONE: applied */
 };
 
 /* ---- the list ----------------------------------------------------------- */
@@ -214,6 +220,15 @@ static void report(void *data)
 		c->events->opened(c->user, c->failure.kind != RTC_ERROR_NONE ? &c->failure : NULL);
 		return;   /* the owner may have closed it */
 	}
+	if (c->report_applied) {
+		c->report_applied = false;
+		/* The owner may close it, or apply again: anything left waits. */
+		if (c->report_ended)
+			rtc_idle_schedule(c->report);
+		c->events->applied(c->user, c->apply_failure.kind != RTC_ERROR_NONE ?
+				   &c->apply_failure : NULL);
+		return;
+	}
 	if (c->report_ended) {
 		c->report_ended = false;
 		c->events->ended(c->user, c->failure.message);
@@ -229,6 +244,32 @@ static void stop_sources(struct rtc_media_capture *c)
 	rtc_fake_microphone_free(c->fake_microphone);
 	c->fake_microphone = NULL;
 	rtc_timer_disarm(c->timer);
+}
+
+/* The apply under way succeeded (err NULL) or not; told at the next idle. */
+static void finish_apply(struct rtc_media_capture *c, const struct rtc_error *err)
+{
+	if (!c->applying)
+		return;
+	c->applying = false;
+	c->apply_awaits_frame = false;
+	if (err) {
+		c->apply_failure = *err;
+	} else {
+		c->apply_failure = (struct rtc_error){ 0 };
+		c->constraints = c->next;
+	}
+	if (!c->fake_camera && !c->fake_microphone)
+		rtc_timer_disarm(c->timer);
+	c->report_applied = true;
+	rtc_idle_schedule(c->report);
+}
+
+/* A frame came: the first in the new settings answers the apply. */
+static void frame_delivered(struct rtc_media_capture *c)
+{
+	if (c->apply_awaits_frame)
+		finish_apply(c, NULL);
 }
 
 /* Opening failed (err) or the first frame came (err NULL). */
@@ -262,6 +303,12 @@ static void end(struct rtc_media_capture *c, const char *why)
 	}
 	if (c->state != LIVE)
 		return;
+	if (c->applying) {
+		struct rtc_error err;
+
+		rtc_error_set(&err, RTC_ERROR_NOT_READABLE, "%s", why);
+		finish_apply(c, &err);
+	}
 	c->state = ENDED;
 	rtc_timer_disarm(c->timer);
 	snprintf(c->failure.message, sizeof(c->failure.message), "%s", why);
@@ -293,6 +340,7 @@ static void deliver_video(struct rtc_media_capture *c, const struct rtc_video_fr
 			c->settings.height = h;
 			c->settings.scaled = true;
 			c->events->video(c->user, c->scaled);
+			frame_delivered(c);
 			return;
 		}
 	}
@@ -300,14 +348,17 @@ static void deliver_video(struct rtc_media_capture *c, const struct rtc_video_fr
 	c->settings.height = frame->height;
 	c->settings.scaled = false;
 	c->events->video(c->user, frame);
+	frame_delivered(c);
 }
 
 static void deliver_audio(struct rtc_media_capture *c, const struct rtc_audio_frame *frame)
 {
 	if (c->state == OPENING)
 		finish_open(c, NULL);
-	if (c->state == LIVE)
-		c->events->audio(c->user, frame);
+	if (c->state != LIVE)
+		return;
+	c->events->audio(c->user, frame);
+	frame_delivered(c);
 }
 
 /* ---- PipeWire captures -------------------------------------------------- */
@@ -327,15 +378,33 @@ static void pw_ready(void *data)
 	c->settings.channels = s.channels;
 }
 
+static struct rtc_pw_constraints pw_constraints(const struct rtc_media_constraints *k);
+
 static void pw_applied(void *data, const struct rtc_error *failure)
 {
 	struct rtc_media_capture *c = data;
 
-	if (failure)
+	if (c->reverting) {
+		/* Back from an apply whose frames never came. */
+		c->reverting = false;
+		if (failure)
+			rtc_notice("media: %s: previous settings not restored: %s",
+				   c->settings.device_id, failure->message);
+		else
+			pw_ready(c);
+		return;
+	}
+	if (failure) {
+		/* The capture went back to its previous settings by itself. */
 		rtc_notice("media: %s: constraints not applied: %s", c->settings.device_id,
 			   failure->message);
-	else
-		pw_ready(c);
+		finish_apply(c, failure);
+		return;
+	}
+	pw_ready(c);
+	/* Answered at the first frame in them, which must come as at opening. */
+	c->apply_awaits_frame = true;
+	rtc_timer_arm(c->timer, rtc_reactor_now(c->devices->reactor) + OPEN_TIMEOUT_NS);
 }
 
 static void pw_video(void *data, struct rtc_video_frame *frame)
@@ -599,12 +668,45 @@ static void wait_for_context(struct rtc_media_capture *c, struct rtc_list *waiti
 	rtc_timer_arm(c->timer, rtc_reactor_now(c->devices->reactor) + CONNECT_TIMEOUT_NS);
 }
 
+/* The constraint an apply that timed out is named by: the first it changes. */
+static const char *apply_key(const struct rtc_media_capture *c)
+{
+	const struct rtc_media_constraints *a = &c->constraints, *b = &c->next;
+
+	if (a->width != b->width)
+		return "width";
+	if (a->height != b->height)
+		return "height";
+	if (a->frame_rate != b->frame_rate)
+		return "frame-rate";
+	if (a->sample_rate != b->sample_rate)
+		return "sample-rate";
+	return "channels";
+}
+
 static void timer_fired(void *data)
 {
 	struct rtc_media_capture *c = data;
 
 	if (c->fake_camera || c->fake_microphone) {
 		fake_tick(c);
+		return;
+	}
+	if (c->state == LIVE && c->apply_awaits_frame) {
+		struct rtc_error err;
+		struct rtc_pw_constraints back = pw_constraints(&c->constraints);
+
+		rtc_error_set(&err, RTC_ERROR_OVERCONSTRAINED,
+			      "%s: %s gave no frame in the new settings within %llu s",
+			      apply_key(c), c->settings.device_id,
+			      (unsigned long long)(OPEN_TIMEOUT_NS / 1000000000ull));
+		finish_apply(c, &err);
+		/* The previous settings again, as W3C keeps them. */
+		if (rtc_pw_capture_apply_constraints(c->pw, &back, &err) == 0)
+			c->reverting = true;
+		else
+			rtc_notice("media: %s: cannot go back: %s", c->settings.device_id,
+				   err.message);
 		return;
 	}
 	if (c->state != OPENING)
@@ -700,11 +802,22 @@ fail:
 	return r;
 }
 
+static void start_apply(struct rtc_media_capture *c, const struct rtc_media_constraints *next)
+{
+	c->next = *next;
+	c->next.device_id = next->device_id ? c->device_id : NULL;
+	c->applying = true;
+	c->apply_awaits_frame = false;
+}
+
 int rtc_media_capture_apply(struct rtc_media_capture *c,
 			    const struct rtc_media_constraints *k, struct rtc_error *err)
 {
 	if (c->state != LIVE)
 		return rtc_error_set(err, RTC_ERROR_INVALID_STATE, "the capture is not live");
+	if (c->applying || c->reverting)
+		return rtc_error_set(err, RTC_ERROR_INVALID_STATE,
+				     "the device is still applying constraints");
 	if (k->device_id && strcmp(k->device_id, c->settings.device_id) != 0)
 		return rtc_error_set(err, RTC_ERROR_OVERCONSTRAINED,
 				     "device-id: a track stays on its device");
@@ -728,8 +841,8 @@ int rtc_media_capture_apply(struct rtc_media_capture *c,
 			return -1;
 		fake_camera_settings(c);
 		rtc_timer_arm(c->timer, rtc_fake_camera_deadline(c->fake_camera));
-		c->constraints = next;
-		c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+		start_apply(c, &next);
+		finish_apply(c, NULL);   /* switched already */
 		return 0;
 	}
 	if (c->fake_microphone) {
@@ -748,15 +861,14 @@ int rtc_media_capture_apply(struct rtc_media_capture *c,
 			c->settings.channels = config.channels;
 			rtc_timer_arm(c->timer, rtc_fake_microphone_deadline(mic));
 		}
-		c->constraints = next;
-		c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+		start_apply(c, &next);
+		finish_apply(c, NULL);
 		return 0;
 	}
 	struct rtc_pw_constraints pk = pw_constraints(&next);
 	if (rtc_pw_capture_apply_constraints(c->pw, &pk, err) < 0)
 		return -1;
-	c->constraints = next;
-	c->constraints.device_id = c->constraints.device_id ? c->device_id : NULL;
+	start_apply(c, &next);
 	return 0;
 }
 

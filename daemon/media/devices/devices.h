@@ -99,6 +99,14 @@ struct rtc_media_capture_events {
 	/* The device went away (unplugged, PipeWire gone): no more frames.
 	 * Called once; the capture stays until closed. */
 	void (*ended)(void *user, const char *reason);
+	/* The outcome of rtc_media_capture_apply, once per apply that returned
+	 * 0: NULL when the device delivers the new settings (a frame in them
+	 * came; the fake devices switch at once), else why not —
+	 * OverconstrainedError naming the constraint the device could not
+	 * meet, or did not renegotiate to within 5 s, and the capture went
+	 * back to its previous settings; NotReadableError when it ended
+	 * meanwhile (`ended` follows). Never from inside a call in. */
+	void (*applied)(void *user, const struct rtc_error *err);
 };
 
 /* A sandboxed caller's PipeWire connection, from the Camera portal: the
@@ -120,7 +128,10 @@ int rtc_media_capture_open(struct rtc_media_devices *devices,
 			   const struct rtc_media_capture_events *events, void *user,
 			   struct rtc_media_capture **out, struct rtc_error *err);
 /* ApplyConstraints: new size, rate or channels (device_id must be the
- * same or NULL). Frames follow the new settings from the next one. */
+ * same or NULL). -1 with err for what is wrong at once (nothing changed,
+ * no event; InvalidStateError while another apply is under way); else
+ * `applied` tells the outcome, and the settings stay the previous ones
+ * until then. */
 int rtc_media_capture_apply(struct rtc_media_capture *capture,
 			    const struct rtc_media_constraints *constraints,
 			    struct rtc_error *err);

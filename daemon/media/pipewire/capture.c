@@ -677,9 +677,41 @@ static void on_idle(void *userdata)
 	}
 }
 
+/* The constraint an apply that did not renegotiate is named by: the first
+ * it changes. */
+static const char *changed_constraint(const struct rtc_pw_capture *cap)
+{
+	const struct rtc_pw_constraints *a = &cap->before_apply, *b = &cap->want;
+
+	if (a->width != b->width)
+		return "width";
+	if (a->height != b->height)
+		return "height";
+	if (a->frame_rate != b->frame_rate)
+		return "frame-rate";
+	if (a->sample_rate != b->sample_rate)
+		return "sample-rate";
+	return "channels";
+}
+
 static void on_start_timeout(void *userdata)
 {
 	struct rtc_pw_capture *cap = userdata;
+
+	if (cap->phase == PHASE_APPLYING) {
+		/* A device that will not renegotiate: the apply fails (W3C
+		 * OverconstrainedError) and the previous settings come back. */
+		rtc_error_set(&cap->applied_error, RTC_ERROR_OVERCONSTRAINED,
+			      "%s: %s did not renegotiate within %llu s", changed_constraint(cap),
+			      cap->device_id, (unsigned long long)(START_TIMEOUT_NS / NS_PER_S));
+		cap->applied_failed = true;
+		cap->pending_applied = true;
+		cap->want = cap->before_apply;
+		cap->phase = PHASE_REVERTING;
+		cap->pending_reconnect = true;
+		rtc_idle_schedule(cap->idle);
+		return;
+	}
 
 	end_capture(cap, RTC_ERROR_NOT_READABLE, "%s did not start within %llu s",
 		    cap->device_id, (unsigned long long)(START_TIMEOUT_NS / NS_PER_S));
