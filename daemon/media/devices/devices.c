@@ -86,6 +86,7 @@ struct rtc_media_capture {
 	bool applying, apply_awaits_frame, reverting, report_applied;
 	struct rtc_media_constraints next;
 	struct rtc_error apply_failure; /* kind NONE: applied */
+	struct rtc_error revert_reason; /* told once `reverting` is done */
 };
 
 /* ---- the list ----------------------------------------------------------- */
@@ -323,6 +324,13 @@ static void deliver_video(struct rtc_media_capture *c, const struct rtc_video_fr
 	const struct rtc_media_constraints *k = &c->constraints;
 	uint32_t w = k->width ? k->width : frame->width, h = k->height ? k->height : frame->height;
 
+	if (c->applying && !c->apply_awaits_frame && c->settings.width && c->settings.height) {
+		/* A device trying settings that may yet fail: the track keeps
+		 * its size until the apply succeeds. */
+		w = c->settings.width;
+		h = c->settings.height;
+	}
+
 	if (c->state == OPENING)
 		finish_open(c, NULL);
 	if (c->state != LIVE)
@@ -385,19 +393,22 @@ static void pw_applied(void *data, const struct rtc_error *failure)
 	struct rtc_media_capture *c = data;
 
 	if (c->reverting) {
-		/* Back from an apply whose frames never came. */
+		/* Back from an apply whose frames never came: now it fails. */
 		c->reverting = false;
 		if (failure)
 			rtc_notice("media: %s: previous settings not restored: %s",
 				   c->settings.device_id, failure->message);
 		else
 			pw_ready(c);
+		finish_apply(c, &c->revert_reason);
 		return;
 	}
 	if (failure) {
 		/* The capture went back to its previous settings by itself. */
 		rtc_notice("media: %s: constraints not applied: %s", c->settings.device_id,
 			   failure->message);
+		if (failure->kind == RTC_ERROR_OVERCONSTRAINED)
+			pw_ready(c);
 		finish_apply(c, failure);
 		return;
 	}
@@ -696,17 +707,19 @@ static void timer_fired(void *data)
 		struct rtc_error err;
 		struct rtc_pw_constraints back = pw_constraints(&c->constraints);
 
-		rtc_error_set(&err, RTC_ERROR_OVERCONSTRAINED,
+		rtc_error_set(&c->revert_reason, RTC_ERROR_OVERCONSTRAINED,
 			      "%s: %s gave no frame in the new settings within %llu s",
 			      apply_key(c), c->settings.device_id,
 			      (unsigned long long)(OPEN_TIMEOUT_NS / 1000000000ull));
-		finish_apply(c, &err);
-		/* The previous settings again, as W3C keeps them. */
-		if (rtc_pw_capture_apply_constraints(c->pw, &back, &err) == 0)
+		c->apply_awaits_frame = false;
+		/* The previous settings again, as W3C keeps them; the apply
+		 * fails once they are back. */
+		if (rtc_pw_capture_apply_constraints(c->pw, &back, &err) == 0) {
 			c->reverting = true;
-		else
-			rtc_notice("media: %s: cannot go back: %s", c->settings.device_id,
-				   err.message);
+			return;
+		}
+		rtc_notice("media: %s: cannot go back: %s", c->settings.device_id, err.message);
+		finish_apply(c, &c->revert_reason);
 		return;
 	}
 	if (c->state != OPENING)

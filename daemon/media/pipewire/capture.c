@@ -102,6 +102,9 @@ static void end_capture(struct rtc_pw_capture *cap, enum rtc_error_kind kind, co
 		cap->pending_applied = true;
 		cap->applied_failed = true;
 		rtc_error_set(&cap->applied_error, RTC_ERROR_NOT_READABLE, "%s", why);
+	} else if (cap->phase == PHASE_REVERTING) {
+		/* Its failure (applied_error) was waiting for the old settings. */
+		cap->pending_applied = true;
 	}
 	cap->phase = PHASE_ENDED;
 	cap->pending_end = true;
@@ -572,8 +575,9 @@ static void format_decided(struct rtc_pw_capture *cap)
 		if (unmet) {
 			rtc_error_set(&cap->applied_error, RTC_ERROR_OVERCONSTRAINED,
 				      "%s cannot be met by %s", unmet, cap->device_id);
+			/* Answered once the previous settings are back (W3C: the
+			 * track keeps them when the promise rejects). */
 			cap->applied_failed = true;
-			cap->pending_applied = true;
 			cap->want = cap->before_apply;
 			cap->phase = PHASE_REVERTING;
 			cap->pending_reconnect = true;
@@ -590,6 +594,7 @@ static void format_decided(struct rtc_pw_capture *cap)
 			return;
 		}
 		cap->phase = PHASE_RUNNING;
+		cap->pending_applied = true;
 		break;
 	case PHASE_RUNNING:
 		/* The device changed format by itself; frames follow it. */
@@ -705,7 +710,6 @@ static void on_start_timeout(void *userdata)
 			      "%s: %s did not renegotiate within %llu s", changed_constraint(cap),
 			      cap->device_id, (unsigned long long)(START_TIMEOUT_NS / NS_PER_S));
 		cap->applied_failed = true;
-		cap->pending_applied = true;
 		cap->want = cap->before_apply;
 		cap->phase = PHASE_REVERTING;
 		cap->pending_reconnect = true;
