@@ -108,6 +108,47 @@ def test_constraints(d):
     assert track(bus, audio).GetSettings()["channelCount"] == 2
 
 
+def apply_async(bus, path, results, **constraints):
+    """ApplyConstraints without waiting: its outcome is appended to results,
+    ("ok" or (error name, message), constraints), in the order the answers
+    come."""
+    c = dbus.Dictionary({k.replace("_", "-"): dbus.UInt32(v) if isinstance(v, int) else v
+                         for k, v in constraints.items()}, signature="sv")
+    t = bus.get_object(BUS_NAME, path, introspect=False)
+    t.ApplyConstraints(c, dbus_interface=TRACK, reply_handler=lambda: results.append(("ok", c)),
+                       error_handler=lambda e: results.append(
+                           ((e.get_dbus_name(), e.get_dbus_message()), c)))
+
+
+def test_apply_constraints_queued(d):
+    # W3C queues applyConstraints: each answers in turn, a failure among
+    # them changes nothing, and once the last succeeded its settings hold.
+    bus = d.bus()
+    (path,) = gum(bus, video=True)
+    t = track(bus, path)
+    results = []
+    apply_async(bus, path, results, width=320, height=240)
+    apply_async(bus, path, results, width=100000)
+    apply_async(bus, path, results, width=800, height=600, frame_rate=15.0)
+    assert rtcdtest.pump(lambda: len(results) == 3, timeout=10), results
+    outcomes = [r for (r, _) in results]
+    assert outcomes[0] == "ok" and outcomes[2] == "ok", results
+    assert outcomes[1][0] == ERR + "OverconstrainedError" and "width" in outcomes[1][1], results
+    assert [int(c.get("width", 0)) for (_, c) in results] == [320, 100000, 800], results
+    s = t.GetSettings()
+    assert (s["width"], s["height"], s["frameRate"]) == (800, 600, 15.0), s
+    before = delivered(bus, path)
+    assert rtcdtest.pump(lambda: delivered(bus, path) >= before + 5, timeout=5)
+    # Stopped with calls still queued: every one is answered, none is lost.
+    results = []
+    for w in (320, 640, 320):
+        apply_async(bus, path, results, width=w, height=w * 3 // 4)
+    t.Stop()
+    assert rtcdtest.pump(lambda: len(results) == 3, timeout=10), results
+    assert all(r == "ok" or r[0] in (ERR + "InvalidStateError",) for (r, _) in results), \
+        results
+
+
 def test_errors_change_nothing(d):
     bus = d.bus()
     m = manager(bus)
@@ -211,7 +252,8 @@ def test_no_fake_devices_without_the_option(d):
 def main():
     tap = rtcdtest.Tap()
     for t in (test_enumerate_lists_the_fake_devices, test_video_track,
-              test_audio_and_video_in_order, test_constraints, test_errors_change_nothing,
+              test_audio_and_video_in_order, test_constraints, test_apply_constraints_queued,
+              test_errors_change_nothing,
               test_enabled_is_writable, test_client_leaving_frees_tracks):
         with rtcdtest.Daemon(["--fake-media-devices", "--no-pipewire"]) as d:
             tap.run(t, d)

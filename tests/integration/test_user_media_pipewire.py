@@ -364,6 +364,114 @@ def test_audio_apply_constraints(d):
         assert audio_settings(bus, path) == (44100, 2)
 
 
+def apply_async(bus, path, results, **constraints):
+    """ApplyConstraints without waiting: ("ok" or (error name, message),
+    constraints) is appended to results when it is answered."""
+    c = dbus.Dictionary({k.replace("_", "-"): dbus.UInt32(v) if isinstance(v, int) else v
+                         for k, v in constraints.items()}, signature="sv")
+    t = bus.get_object(BUS_NAME, path, introspect=False)
+    t.ApplyConstraints(c, dbus_interface=TRACK, timeout=30,
+                       reply_handler=lambda: results.append(("ok", c)),
+                       error_handler=lambda e: results.append(
+                           ((e.get_dbus_name(), e.get_dbus_message()), c)))
+
+
+def video_settings(bus, path):
+    s = track(bus, path).GetSettings()
+    return int(s["width"]), int(s["height"]), float(s["frameRate"])
+
+
+def frames_flow(bus, path, n=10):
+    before = delivered(bus, path)
+    return rtcdtest.pump(lambda: delivered(bus, path) >= before + n, timeout=5)
+
+
+def test_video_apply_constraints(d):
+    # The test node offers 16x16 to 1920x1080 at 30 fps. ApplyConstraints
+    # answers once the device renegotiated and a frame came in the new
+    # settings (GetSettings has them already), or with OverconstrainedError
+    # naming the constraint once the previous settings are back.
+    bus = d.bus()
+    with Source("rtcd-test-camera", "Test Camera") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name})
+        assert video_settings(bus, path) == (640, 480, 30.0)
+        t0 = time.monotonic()
+        apply(bus, path, width=1280, height=720)
+        print("# 1280x720 applied after %.2f s" % (time.monotonic() - t0))
+        assert video_settings(bus, path) == (1280, 720, 30.0), video_settings(bus, path)
+        assert src.formats()[-1] == "1280x720 I420", src.lines
+        assert frames_flow(bus, path)
+        for constraints, key in (({"frame_rate": 60.0}, "frame-rate"),
+                                 ({"width": 2560, "height": 1440}, "width")):
+            t0 = time.monotonic()
+            name, msg = error_of(lambda: apply(bus, path, **constraints))
+            print("# %s: %s after %.2f s: %s" % (key, name, time.monotonic() - t0, msg))
+            assert name == ERR + "OverconstrainedError" and key in msg, (name, msg)
+            assert video_settings(bus, path) == (1280, 720, 30.0), video_settings(bus, path)
+            # Frames go on, at the size the track had (settings follow them).
+            assert frames_flow(bus, path), (src.lines, d.log()[-3000:])
+            assert video_settings(bus, path) == (1280, 720, 30.0), video_settings(bus, path)
+            assert rtcdtest.prop(bus, path, TRACK, "ReadyState") == "live"
+        # Calls made meanwhile wait their turn, each answered in order.
+        results = []
+        apply_async(bus, path, results, width=640, height=480)
+        apply_async(bus, path, results, frame_rate=60.0)
+        apply_async(bus, path, results, width=320, height=240)
+        assert rtcdtest.pump(lambda: len(results) == 3, timeout=40), results
+        outcomes = [r for (r, _) in results]
+        assert [int(c.get("width", 0)) for (_, c) in results] == [640, 0, 320], results
+        assert outcomes[0] == "ok" and outcomes[2] == "ok", results
+        assert outcomes[1][0] == ERR + "OverconstrainedError" and "frame-rate" in \
+            outcomes[1][1], results
+        assert video_settings(bus, path) == (320, 240, 30.0), video_settings(bus, path)
+        assert frames_flow(bus, path)
+
+
+def test_apply_constraints_device_goes(d):
+    # The node goes while an apply is under way: the call is answered
+    # (NotReadableError), the track ends, nothing is left behind.
+    bus = d.bus()
+    with Source("rtcd-test-camera", "Test Camera") as src:
+        wait_device(bus, src.name)
+        (path,) = gum(bus, video={"device-id": src.name})
+        sig = rtcdtest.Signals(bus)
+        results = []
+        apply_async(bus, path, results, width=1280, height=720)
+        apply_async(bus, path, results, width=320, height=240)
+        rtcdtest.pump(timeout=0.05)
+        src.stop()
+        assert rtcdtest.pump(lambda: len(results) == 2, timeout=15), results
+        assert rtcdtest.pump(lambda: "Ended" in sig.members(path), timeout=5), sig.log
+        print("# answers: %s" % [r for (r, _) in results])
+        assert results[0][0][0] == ERR + "NotReadableError", results
+        assert results[1][0][0] == ERR + "InvalidStateError", results
+        track(bus, path).Stop()
+    # The owner leaves with an apply under way: rtcd answers and frees.
+    with Source("rtcd-test-camera", "Test Camera") as src:
+        wait_device(bus, src.name)
+        script = ("import dbus,sys\n"
+                  "b=dbus.bus.BusConnection(sys.argv[1])\n"
+                  "m=b.get_object('org.rtcd.WebRTC1','/org/rtcd/WebRTC1')\n"
+                  "p=m.GetUserMedia({'video':dbus.Dictionary({'device-id':sys.argv[2]},"
+                  "signature='sv')},"
+                  "dbus_interface='org.rtcd.WebRTC1.Manager',signature='a{sv}')\n"
+                  "t=b.get_object('org.rtcd.WebRTC1',p[0])\n"
+                  "t.ApplyConstraints({'width':dbus.UInt32(1280)},signature='a{sv}',"
+                  "dbus_interface='org.rtcd.WebRTC1.MediaStreamTrack',"
+                  "reply_handler=lambda:0,error_handler=lambda e:0)\n"
+                  "b.flush()\n"
+                  "print('sent',flush=True)\n")
+        out = subprocess.run(["/usr/bin/python3", "-c", script, d.address, src.name],
+                             capture_output=True, text=True, timeout=30)
+        assert out.stdout.strip() == "sent", out.stderr
+        om = dbus.Interface(bus.get_object(BUS_NAME, ROOT), "org.freedesktop.DBus.ObjectManager")
+        assert rtcdtest.pump(lambda: [p for p in om.GetManagedObjects() if "/track/" in p]
+                             == [], timeout=5)
+        assert rtcdtest.pump(lambda: rtcd_capture_nodes() == 0, timeout=5)
+    assert d.rtcd.poll() is None
+
+
 def rtcd_capture_nodes():
     out = subprocess.run(["pw-cli", "ls", "Node"], capture_output=True, text=True,
                          timeout=10).stdout
@@ -526,7 +634,8 @@ def main():
     tests = (test_devices_come_and_go, test_capture_video, test_stalled_source_mutes,
              test_capture_default_and_formats, test_capture_audio, test_errors,
              test_mjpg_camera, test_mjpg_corrupt_frame_dropped, test_mjpg_or_raw,
-             test_audio_apply_constraints, test_device_held_exclusively,
+             test_audio_apply_constraints, test_video_apply_constraints,
+             test_apply_constraints_device_goes, test_device_held_exclusively,
              test_microphone_held_exclusively,
              test_first_call_waits_for_pipewire, test_sandboxed_caller, test_pipewire_dies)
     wanted = sys.argv[1:]

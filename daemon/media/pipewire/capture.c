@@ -34,6 +34,9 @@
 #define IDLE_WAIT_STEP_NS (20 * 1000000ull)
 #define IDLE_WAIT_MIN_TRIES 10
 #define IDLE_WAIT_TRIES 50
+/* Going back after a failed apply may meet the device still in the failed
+ * format (it had not idled yet when we linked again): tried this often. */
+#define REVERT_TRIES 3
 
 enum phase {
 	PHASE_STARTING,          /* connected, no format yet */
@@ -70,6 +73,7 @@ struct rtc_pw_capture {
 	struct rtc_timer *start_timer;
 	struct rtc_timer *idle_wait_timer;
 	unsigned idle_waits;
+	unsigned revert_tries;
 	bool pending_format, pending_reconnect, pending_ready, pending_applied;
 	bool pending_end, end_reported;
 	struct rtc_error applied_error, end_reason;
@@ -553,6 +557,35 @@ static void log_format(const struct rtc_pw_capture *cap)
 			 cap->settings.format, cap->settings.sample_rate, cap->settings.channels);
 }
 
+/* The constraint an apply that did not renegotiate is named by: the first
+ * it changes. */
+static const char *changed_constraint(const struct rtc_pw_capture *cap)
+{
+	const struct rtc_pw_constraints *a = &cap->before_apply, *b = &cap->want;
+
+	if (a->width != b->width)
+		return "width";
+	if (a->height != b->height)
+		return "height";
+	if (a->frame_rate != b->frame_rate)
+		return "frame-rate";
+	if (a->sample_rate != b->sample_rate)
+		return "sample-rate";
+	return "channels";
+}
+
+/* Did this apply change `key`? */
+static bool constraint_changed(const struct rtc_pw_capture *cap, const char *key)
+{
+	const struct rtc_pw_constraints *a = &cap->before_apply, *b = &cap->want;
+
+	return strcmp(key, "width") == 0 ? a->width != b->width :
+	       strcmp(key, "height") == 0 ? a->height != b->height :
+	       strcmp(key, "frame-rate") == 0 ? a->frame_rate != b->frame_rate :
+	       strcmp(key, "sample-rate") == 0 ? a->sample_rate != b->sample_rate :
+	       a->channels != b->channels;
+}
+
 /* A negotiated format arrived: does it meet the constraints? */
 static void format_decided(struct rtc_pw_capture *cap)
 {
@@ -573,6 +606,10 @@ static void format_decided(struct rtc_pw_capture *cap)
 		break;
 	case PHASE_APPLYING:
 		if (unmet) {
+			/* Named by what this apply asked: a camera that has no
+			 * 60 fps falls back to another size too. */
+			if (!constraint_changed(cap, unmet))
+				unmet = changed_constraint(cap);
 			rtc_error_set(&cap->applied_error, RTC_ERROR_OVERCONSTRAINED,
 				      "%s cannot be met by %s", unmet, cap->device_id);
 			/* Answered once the previous settings are back (W3C: the
@@ -580,6 +617,7 @@ static void format_decided(struct rtc_pw_capture *cap)
 			cap->applied_failed = true;
 			cap->want = cap->before_apply;
 			cap->phase = PHASE_REVERTING;
+			cap->revert_tries = 0;
 			cap->pending_reconnect = true;
 			return;
 		}
@@ -588,6 +626,12 @@ static void format_decided(struct rtc_pw_capture *cap)
 		cap->pending_applied = true;
 		break;
 	case PHASE_REVERTING:
+		if (unmet && ++cap->revert_tries < REVERT_TRIES) {
+			rtc_info("pipewire: %s: %s not back yet, trying again", cap->device_id,
+				 unmet);
+			cap->pending_reconnect = true;
+			return;
+		}
 		if (unmet) {
 			end_capture(cap, RTC_ERROR_NOT_READABLE,
 				    "%s no longer gives its previous settings", cap->device_id);
@@ -682,23 +726,6 @@ static void on_idle(void *userdata)
 	}
 }
 
-/* The constraint an apply that did not renegotiate is named by: the first
- * it changes. */
-static const char *changed_constraint(const struct rtc_pw_capture *cap)
-{
-	const struct rtc_pw_constraints *a = &cap->before_apply, *b = &cap->want;
-
-	if (a->width != b->width)
-		return "width";
-	if (a->height != b->height)
-		return "height";
-	if (a->frame_rate != b->frame_rate)
-		return "frame-rate";
-	if (a->sample_rate != b->sample_rate)
-		return "sample-rate";
-	return "channels";
-}
-
 static void on_start_timeout(void *userdata)
 {
 	struct rtc_pw_capture *cap = userdata;
@@ -712,6 +739,7 @@ static void on_start_timeout(void *userdata)
 		cap->applied_failed = true;
 		cap->want = cap->before_apply;
 		cap->phase = PHASE_REVERTING;
+		cap->revert_tries = 0;
 		cap->pending_reconnect = true;
 		rtc_idle_schedule(cap->idle);
 		return;
