@@ -34,9 +34,6 @@
 #define IDLE_WAIT_STEP_NS (20 * 1000000ull)
 #define IDLE_WAIT_MIN_TRIES 10
 #define IDLE_WAIT_TRIES 50
-/* Going back after a failed apply may meet the device still in the failed
- * format (it had not idled yet when we linked again): tried this often. */
-#define REVERT_TRIES 3
 
 enum phase {
 	PHASE_STARTING,          /* connected, no format yet */
@@ -73,7 +70,6 @@ struct rtc_pw_capture {
 	struct rtc_timer *start_timer;
 	struct rtc_timer *idle_wait_timer;
 	unsigned idle_waits;
-	unsigned revert_tries;
 	bool pending_format, pending_reconnect, pending_ready, pending_applied;
 	bool pending_end, end_reported;
 	struct rtc_error applied_error, end_reason;
@@ -617,7 +613,6 @@ static void format_decided(struct rtc_pw_capture *cap)
 			cap->applied_failed = true;
 			cap->want = cap->before_apply;
 			cap->phase = PHASE_REVERTING;
-			cap->revert_tries = 0;
 			cap->pending_reconnect = true;
 			return;
 		}
@@ -626,12 +621,6 @@ static void format_decided(struct rtc_pw_capture *cap)
 		cap->pending_applied = true;
 		break;
 	case PHASE_REVERTING:
-		if (unmet && ++cap->revert_tries < REVERT_TRIES) {
-			rtc_info("pipewire: %s: %s not back yet, trying again", cap->device_id,
-				 unmet);
-			cap->pending_reconnect = true;
-			return;
-		}
 		if (unmet) {
 			end_capture(cap, RTC_ERROR_NOT_READABLE,
 				    "%s no longer gives its previous settings", cap->device_id);
@@ -739,7 +728,6 @@ static void on_start_timeout(void *userdata)
 		cap->applied_failed = true;
 		cap->want = cap->before_apply;
 		cap->phase = PHASE_REVERTING;
-		cap->revert_tries = 0;
 		cap->pending_reconnect = true;
 		rtc_idle_schedule(cap->idle);
 		return;
