@@ -428,6 +428,11 @@ def test_video_apply_constraints(d):
             outcomes[1][1], results
         assert video_settings(bus, path) == (320, 240, 30.0), video_settings(bus, path)
         assert frames_flow(bus, path)
+        # One side: the other follows the aspect ratio.
+        apply(bus, path, width=640)
+        assert video_settings(bus, path) == (640, 480, 30.0), video_settings(bus, path)
+        assert frames_flow(bus, path)
+        assert video_settings(bus, path) == (640, 480, 30.0), video_settings(bus, path)
 
 
 def test_apply_constraints_device_goes(d):

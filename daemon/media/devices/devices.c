@@ -321,7 +321,8 @@ static void end(struct rtc_media_capture *c, const char *why)
 
 static void deliver_video(struct rtc_media_capture *c, const struct rtc_video_frame *frame)
 {
-	const struct rtc_media_constraints *k = &c->constraints;
+	/* The first frame in the new settings is scaled as they ask. */
+	const struct rtc_media_constraints *k = c->apply_awaits_frame ? &c->next : &c->constraints;
 	uint32_t w = k->width ? k->width : frame->width, h = k->height ? k->height : frame->height;
 
 	if (c->applying && !c->apply_awaits_frame && c->settings.width && c->settings.height) {
@@ -877,6 +878,12 @@ int rtc_media_capture_apply(struct rtc_media_capture *c,
 		start_apply(c, &next);
 		finish_apply(c, NULL);
 		return 0;
+	}
+	if (k->width || k->height) {
+		/* A side left out follows the aspect ratio (the PipeWire
+		 * capture works it out), not the old size of that side. */
+		next.width = k->width;
+		next.height = k->height;
 	}
 	struct rtc_pw_constraints pk = pw_constraints(&next);
 	if (rtc_pw_capture_apply_constraints(c->pw, &pk, err) < 0)
