@@ -229,11 +229,18 @@ static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *
 		if (receiver)
 			add_u64(&dict, "concealmentEvents", dec.concealment_events);
 	}
-	/* Per frame for video, per sample for audio. */
-	add_double(&dict, "jitterBufferDelay", in->jitter_buffer_delay);
+	/* Per sample for audio, from arrival to playout. Per frame for video,
+	 * from its first packet's arrival to the decoder taking it up: the
+	 * receiver's, else (nothing decoded) to the frame's release. */
+	if (t->kind == RTC_JSEP_MEDIA_VIDEO && receiver) {
+		add_double(&dict, "jitterBufferDelay", dec.jitter_buffer_delay);
+		add_u64(&dict, "jitterBufferEmittedCount", dec.jitter_buffer_emitted_count);
+	} else {
+		add_double(&dict, "jitterBufferDelay", in->jitter_buffer_delay);
+		add_u64(&dict, "jitterBufferEmittedCount", in->jitter_buffer_emitted_count);
+	}
 	add_double(&dict, "jitterBufferTargetDelay", in->jitter_buffer_target_delay);
 	add_double(&dict, "jitterBufferMinimumDelay", in->jitter_buffer_minimum_delay);
-	add_u64(&dict, "jitterBufferEmittedCount", in->jitter_buffer_emitted_count);
 	if (in->remote_reports_sent)
 		rtc_bus_dict_add_string(&dict, "remoteId", remote_id);
 	rtc_api_stats_close(report, &entry, &dict);

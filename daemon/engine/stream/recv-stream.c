@@ -344,6 +344,7 @@ static bool poll_video(struct rtc_recv_stream *s, uint64_t now, struct rtc_recv_
 
 		*out = (struct rtc_recv_frame){
 			.codec = codec, .rtp_timestamp = f.timestamp, .key_frame = f.key_frame,
+			.first_arrival = f.first_arrival,
 		};
 		if (f.key_frame && s->config.nack)
 			rtc_nack_forget_before(&s->nack, f.first_seq);

@@ -53,6 +53,10 @@ struct rtc_recv_frame {
 	size_t len;
 	uint32_t rtp_timestamp;
 	bool key_frame;
+	/* Video: its first packet's arrival (ns, the `now` given with it);
+	 * 0 unknown. The owner measures W3C jitterBufferDelay to the decoder
+	 * from it. */
+	uint64_t first_arrival;
 	/* The sender's capture time (NTP 32.32 of its clock), once an SR
 	 * mapped its RTP clock: lip sync across its streams. */
 	bool has_capture_ntp;

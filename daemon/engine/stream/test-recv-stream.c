@@ -126,6 +126,7 @@ static void test_vp8_nack_rtx(void)
 	CHECK(f.key_frame);
 	CHECK_INTEQ(f.rtp_timestamp, 7 + 90000);
 	CHECK(!f.has_capture_ntp);
+	CHECK_INTEQ(f.first_arrival, S + 10 * MS);
 	{
 		struct rtc_recv_stream_stats st;
 
