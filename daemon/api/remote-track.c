@@ -25,6 +25,11 @@
  * to it (a Flatpak reaches audio through its PulseAudio or PipeWire socket,
  * not the Camera portal).
  *
+ * Muted (W3C) until frames come, after a second without one, and at once
+ * when a description applied takes "recv" from the transceiver's
+ * CurrentDirection (transceiver.c says so): frames still decoding then do
+ * not unmute it, the first once it receives again does.
+ *
  * The object belongs to the peer connection's owner and lives as long as
  * its transceiver: a transceiver that stops or a connection that closes
  * ends the track (Ended) and removes the object.
