@@ -59,7 +59,8 @@ struct rtc_pw_capture_callbacks {
 	void (*ready)(void *userdata);
 	/* The outcome of rtc_pw_capture_apply_constraints: NULL when the new
 	 * settings are in force, else why not (OverconstrainedError naming the
-	 * constraint); the capture then goes back to its previous settings. */
+	 * constraint), said only once the capture is back on its previous
+	 * settings. */
 	void (*applied)(void *userdata, const struct rtc_error *failure);
 	/* A frame, the callee's to keep (free it with rtc_*_frame_free).
 	 * capture_ns: CLOCK_MONOTONIC when it reached rtcd. Must not free
