@@ -129,7 +129,9 @@ static void handle_rtp(struct rtc_pc *pc, uint64_t now, uint8_t *buf, size_t len
 						       p.h.ssrc);
 				m->twcc_recv_started = true;
 			}
-			rtc_twcc_receiver_handle_packet(m->twcc_recv, now, seq);
+			/* Held datagrams replayed later keep no stamp: now. */
+			rtc_twcc_receiver_handle_packet(m->twcc_recv,
+							pc->arrival ? pc->arrival : now, seq);
 		}
 	}
 	rtc_recv_stream_handle_rtp(mt->recv, now, buf, len, &p, NULL);
