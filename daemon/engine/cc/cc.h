@@ -34,3 +34,14 @@ struct rtc_cc_probe {
 	uint32_t bytes;
 	uint32_t min_packets;
 };
+
+/* A cluster's packet that cannot leave within this of its time (the
+ * daemon was busy: a first keyframe's encode, say) would go out in a burst
+ * with those after it, all at one send time, and the cluster would measure
+ * the stall instead of the path: the pacer sends the cluster anew from
+ * that packet on (libwebrtc's max probe delay). */
+#define RTC_CC_PROBE_MAX_DELAY 10000000ull   /* ns */
+/* Between two packets of one cluster as sent at most, late as above: the
+ * estimator counts a cluster from the packet after a longer gap (where the
+ * pacer started it anew). */
+#define RTC_CC_PROBE_MAX_GAP 25000000ll      /* ns */

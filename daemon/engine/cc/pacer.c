@@ -316,6 +316,15 @@ static bool poll_probe(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item 
 	c = &p->clusters[0];
 	if (now < probe_due(c))
 		return false;
+	if (c->started && now > probe_due(c) + RTC_CC_PROBE_MAX_DELAY) {
+		c->started = 0;             /* late: the whole cluster again, paced */
+		c->bytes_sent = 0;
+		c->packets_sent = 0;
+	} else if (c->started && now > probe_due(c)) {
+		/* A little late: the rest keeps its spacing from here, never
+		 * catches up in a burst of packets all sent at one time. */
+		c->started += now - probe_due(c);
+	}
 	if (!c->started)
 		c->started = now;
 	prio = first_queue(p, RTC_PACER_RETRANSMISSION);

@@ -15,7 +15,9 @@
  * would otherwise feed the loss they answer. A probe cluster (from gcc) is sent at its own bitrate, with
  * queued media first and then padding the pacer asks the caller for
  * (RTC_PACER_PADDING items), all tagged with the cluster id, until its
- * bytes and packets are out.
+ * bytes and packets are out. Its packets keep their spacing: one polled
+ * late moves the rest of the cluster's schedule on, and one polled more
+ * than RTC_CC_PROBE_MAX_DELAY late starts the cluster over.
  *
  * Sans-I/O: poll at or after deadline(); nothing happens in between.
  */

@@ -49,6 +49,12 @@ double rtc_cc_probe_estimator_update(struct rtc_cc_probe_estimator *e,
 	c = find(e, r->probe_cluster);
 	if (!c)
 		return -1;
+	if (c->packets && send > c->last_send + RTC_CC_PROBE_MAX_GAP) {
+		/* The pacer sent the cluster anew from here (it was late). */
+		struct rtc_cc_probe probe = c->probe;
+
+		*c = (struct rtc_cc_probe_cluster){ .probe = probe, .used = true };
+	}
 	if (!c->packets || send < c->first_send)
 		c->first_send = send;
 	if (!c->packets || send > c->last_send) {
