@@ -39,9 +39,10 @@ struct rtc_cc_probe {
  * daemon was busy: a first keyframe's encode, say) would go out in a burst
  * with those after it, all at one send time, and the cluster would measure
  * the stall instead of the path: the pacer sends the cluster anew from
- * that packet on (libwebrtc's max probe delay). */
+ * that packet on (libwebrtc's max probe delay), as a new attempt.
+ * Cluster ids (gcc's) are below RTC_CC_PROBE_ATTEMPT; the packets of a
+ * cluster's n-th attempt are tagged id + n * RTC_CC_PROBE_ATTEMPT, and
+ * the estimator measures the latest attempt alone. */
 #define RTC_CC_PROBE_MAX_DELAY 10000000ull   /* ns */
-/* Between two packets of one cluster as sent at most, late as above: the
- * estimator counts a cluster from the packet after a longer gap (where the
- * pacer started it anew). */
-#define RTC_CC_PROBE_MAX_GAP 25000000ll      /* ns */
+#define RTC_CC_PROBE_ATTEMPT 0x10000
+#define RTC_CC_PROBE_MAX_ATTEMPTS 0x7fff
