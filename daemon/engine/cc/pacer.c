@@ -407,6 +407,8 @@ uint64_t rtc_pacer_deadline(const struct rtc_pacer *p)
 		return p->cluster_count ? p->clusters[0].asked : RTC_NEVER;
 	if (!p->config.pace_audio && p->queues[RTC_PACER_AUDIO].count)
 		return p->last;
+	if (p->cluster_count && cluster_complete(&p->clusters[0]))
+		return p->last;   /* the next poll retires it */
 	if (p->cluster_count) {
 		uint64_t due = probe_due(&p->clusters[0]);
 		uint64_t expiry = p->clusters[0].asked + RTC_PACER_PROBE_TIMEOUT;

@@ -557,8 +557,12 @@ static void test_bottleneck(void)
 		t = net.peers[0].target_bps;
 		printf("# %2d s: target %llu bit/s, %u dropped at the link\n", s,
 		       (unsigned long long)t, net.links[0].dropped);
+		/* The sawtooth: an overuse cuts to 0.85 x the acked rate, which
+		 * lags a target near the link's capacity (once the initial probes
+		 * measure the link, the AIMD knows it and creeps up to it):
+		 * its lows come near 0.74 x the link. */
 		if (s >= 15) {
-			CHECK(t >= 800000);
+			CHECK(t >= 700000);
 			CHECK(t <= 1200000);
 		}
 	}
