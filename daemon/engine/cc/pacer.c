@@ -370,11 +370,11 @@ void rtc_pacer_padding_sent(struct rtc_pacer *p, uint32_t asked, uint32_t sent)
 {
 	struct cluster *c = p->cluster_count ? &p->clusters[0] : NULL;
 
-	if (!c || !c->started || sent >= asked || c->bytes_sent < asked)
+	/* Nothing sent counts as asked: taken back, the same padding would
+	 * be due again at once, forever, with nothing able to send it. */
+	if (!c || !c->started || !sent || sent >= asked || c->bytes_sent < asked)
 		return;
 	c->bytes_sent -= asked - sent;
-	if (!sent && c->packets_sent)
-		c->packets_sent--;
 }
 
 bool rtc_pacer_poll(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item *item)

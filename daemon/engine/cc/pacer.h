@@ -79,8 +79,9 @@ void rtc_pacer_free(struct rtc_pacer *p);
 
 void rtc_pacer_set_rate(struct rtc_pacer *p, uint64_t now, uint64_t pacing_bps);
 
-/* The padding item last polled left as `sent` bytes (0: it could not be
- * sent): its probe cluster counts those, not the size asked. A padding-only
+/* The padding item last polled left as `sent` bytes: its probe cluster
+ * counts those, not the size asked (0, none could be sent: counted as
+ * asked, so that a cluster nothing can pad still ends). A padding-only
  * RTP packet carries at most 255 bytes of padding: counted as asked (1200),
  * the 283-byte packets of a 1.8 Mbit/s cluster ended it with 40 % of its
  * bytes, too few to measure, every time. */

@@ -290,6 +290,22 @@ static void test_probe_padding_counts_what_left(void)
 	       (unsigned long long)bytes);
 	CHECK(bytes >= 3375);
 	CHECK(sent >= 12);
+
+	/* Padding nothing could send counts as asked: the cluster ends. */
+	now = 5 * S;
+	CHECK(rtc_pacer_probe(p, now, &probe));
+	sent = 0;
+	while (now < 7 * S && sent < 100) {
+		while (rtc_pacer_poll(p, now, &item) && sent < 100) {
+			rtc_pacer_padding_sent(p, item.size, 0);
+			sent++;
+		}
+		now = rtc_pacer_deadline(p);
+		if (now == RTC_NEVER)
+			break;
+	}
+	CHECK(sent >= 5 && sent < 100);
+	CHECK_INTEQ(rtc_pacer_deadline(p), RTC_NEVER);
 	rtc_pacer_free(p);
 }
 
