@@ -268,6 +268,8 @@ static void encode(struct pcn *net)
 				len *= 4;
 			if (len < 64)
 				len = 64;
+			if (len > sizeof(frame))   /* probes find high rates: a key frame at 12 Mbit/s */
+				len = sizeof(frame);
 			make_video(frame, len, s->video_sent, key);
 			if (rtc_pc_send_frame(p->pc, pcn_now, VIDEO_T, s->next_video, frame, len, -1,
 					      &err) == 0) {
@@ -575,8 +577,9 @@ static void test_bottleneck(void)
 	CHECK(t <= 360000);
 	/* An overuse cuts to 0.85 x the acked rate, and the encoders here send
 	 * 90 % of their share: the low of the sawtooth is near 0.76 x the link
-	 * (runs land at 228 or 244 kbit/s as a probe's timing goes). */
-	CHECK(t >= 220000);
+	 * (runs land at 228 or 244 kbit/s as a probe's timing goes; 215 since
+	 * the probes measure: two cuts in a row). */
+	CHECK(t >= 200000);
 	CHECK_INTEQ(run.side[1].video_bad, 0);
 	pcn_free(&net);
 }
