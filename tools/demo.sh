@@ -74,7 +74,7 @@ start_pipewire() {
 		pw-cli ls Client 2>/dev/null | grep -q "WirePlumber \\[export\\]" && return 0
 		sleep 0.1
 	done
-	pw_note="PipeWire or WirePlumber did not come up ($(tail -n1 "$tmp/pipewire.log" 2>/dev/null))"
+	pw_note="PipeWire or WirePlumber did not come up in 30 s (pipewire: $(tail -n2 "$tmp/pipewire.log" 2>/dev/null | tr '\n' ' '); wireplumber: $(tail -n2 "$tmp/wireplumber.log" 2>/dev/null | tr '\n' ' '))"
 	return 1
 }
 pipewire_args=()

@@ -143,6 +143,8 @@ int rtc_api_track_base_publish(struct rtc_api_track_base *base, const char *owne
 void rtc_api_track_base_fini(struct rtc_api_track_base *base);
 /* A frame arrived: unmuted, and muted again once frames stop. */
 void rtc_api_track_base_frame(struct rtc_api_track_base *base);
+/* W3C `muted` set now (announced when it changes). */
+void rtc_api_track_base_set_muted(struct rtc_api_track_base *base, bool muted);
 /* readyState "ended" (announced); false if it had ended already. */
 bool rtc_api_track_base_end(struct rtc_api_track_base *base);
 /* The Ended signal. */
@@ -354,6 +356,9 @@ void rtc_api_remote_track_free(struct rtc_api_remote_track *rt);
 void rtc_api_remote_track_frame(struct rtc_api_remote_track *rt, const struct rtc_recv_frame *frame);
 const struct rtc_media_receiver *rtc_api_remote_track_receiver(const struct rtc_api_remote_track *rt);
 const char *rtc_api_remote_track_path(const struct rtc_api_remote_track *rt);
+/* The transceiver's CurrentDirection gained or lost "recv": muted at once
+ * when lost (W3C), and frames unmute it only once it receives again. */
+void rtc_api_remote_track_set_receiving(struct rtc_api_remote_track *rt, bool receiving);
 /* track.c: a version 4 UUID, as browsers make track ids. */
 void rtc_api_make_uuid(char out[37]);
 

@@ -197,6 +197,9 @@ static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *
 	add_u32(&dict, "nackCount", in->nack_count);
 	if (t->kind == RTC_JSEP_MEDIA_VIDEO) {
 		add_u32(&dict, "framesReceived", (uint32_t)in->frames_received);
+		add_u32(&dict, "framesAssembledFromMultiplePackets",
+			(uint32_t)in->frames_assembled_from_multiple_packets);
+		add_double(&dict, "totalAssemblyTime", in->total_assembly_time);
 		add_u32(&dict, "framesDropped",
 			(uint32_t)(in->frames_dropped + dec.frames_dropped));
 		add_u32(&dict, "pliCount", in->pli_count);
@@ -225,9 +228,19 @@ static void inbound(DBusMessageIter *report, const struct rtc_jsep_transceiver *
 			receiver ? dec.concealed_samples : in->concealed_samples);
 		if (receiver)
 			add_u64(&dict, "concealmentEvents", dec.concealment_events);
+	}
+	/* Per sample for audio, from arrival to playout. Per frame for video,
+	 * from its first packet's arrival to the decoder taking it up: the
+	 * receiver's, else (nothing decoded) to the frame's release. */
+	if (t->kind == RTC_JSEP_MEDIA_VIDEO && receiver) {
+		add_double(&dict, "jitterBufferDelay", dec.jitter_buffer_delay);
+		add_u64(&dict, "jitterBufferEmittedCount", dec.jitter_buffer_emitted_count);
+	} else {
 		add_double(&dict, "jitterBufferDelay", in->jitter_buffer_delay);
 		add_u64(&dict, "jitterBufferEmittedCount", in->jitter_buffer_emitted_count);
 	}
+	add_double(&dict, "jitterBufferTargetDelay", in->jitter_buffer_target_delay);
+	add_double(&dict, "jitterBufferMinimumDelay", in->jitter_buffer_minimum_delay);
 	if (in->remote_reports_sent)
 		rtc_bus_dict_add_string(&dict, "remoteId", remote_id);
 	rtc_api_stats_close(report, &entry, &dict);

@@ -25,6 +25,11 @@
  * to it (a Flatpak reaches audio through its PulseAudio or PipeWire socket,
  * not the Camera portal).
  *
+ * Muted (W3C) until frames come, after a second without one, and at once
+ * when a description applied takes "recv" from the transceiver's
+ * CurrentDirection (transceiver.c says so): frames still decoding then do
+ * not unmute it, the first once it receives again does.
+ *
  * The object belongs to the peer connection's owner and lives as long as
  * its transceiver: a transceiver that stops or a connection that closes
  * ends the track (Ended) and removes the object.
@@ -57,6 +62,9 @@ struct rtc_api_remote_track {
 	/* Made with the first frame (its codec); NULL once stopped. */
 	struct rtc_media_receiver *receiver;
 	bool receive_failed;
+	/* The transceiver's CurrentDirection has "recv": else muted, and
+	 * frames still in the decoder do not unmute it. */
+	bool receiving;
 	uint64_t delivered;             /* frames decoded and delivered */
 	uint32_t width, height, channels;
 
@@ -263,7 +271,17 @@ static void end(struct rtc_api_remote_track *rt)
 static void delivered(struct rtc_api_remote_track *rt)
 {
 	rt->delivered++;
-	rtc_api_track_base_frame(&rt->base);
+	if (rt->receiving)
+		rtc_api_track_base_frame(&rt->base);
+}
+
+void rtc_api_remote_track_set_receiving(struct rtc_api_remote_track *rt, bool receiving)
+{
+	if (!rt || rt->receiving == receiving)
+		return;
+	rt->receiving = receiving;
+	if (!receiving)
+		rtc_api_track_base_set_muted(&rt->base, true);
 }
 
 static void on_video(void *user, struct rtc_video_frame *frame,
@@ -499,6 +517,8 @@ struct rtc_api_remote_track *rtc_api_remote_track_new(struct rtc_api_transceiver
 	if (!rt)
 		return NULL;
 	rt->t = t;
+	/* Made for a track the peer sends (W3C ontrack). */
+	rt->receiving = true;
 	if (rtc_api_track_base_init(&rt->base, api, &remote_ops, kind, true, true) < 0 ||
 	    !(rt->node_check = rtc_timer_new(api->reactor, node_check, rt)) ||
 	    !(rt->push_held = rtc_idle_new(api->reactor, push_held, rt)))

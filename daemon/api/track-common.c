@@ -99,7 +99,7 @@ static void emit(struct rtc_api_track_base *base, const char *signal)
 			    rtc_bus_signal_new(base->object, RTC_API_IFACE_TRACK, signal));
 }
 
-static void set_muted(struct rtc_api_track_base *base, bool muted)
+void rtc_api_track_base_set_muted(struct rtc_api_track_base *base, bool muted)
 {
 	static const char *const names[] = { "Muted", NULL };
 
@@ -116,7 +116,7 @@ static void mute_check(void *data)
 	uint64_t now = rtc_reactor_now(base->api->reactor);
 
 	if (now - base->last_frame_ns >= MUTE_AFTER_NS)
-		set_muted(base, true);
+		rtc_api_track_base_set_muted(base, true);
 	rtc_timer_arm(base->mute_timer, now + MUTE_CHECK_NS);
 }
 
@@ -124,7 +124,7 @@ void rtc_api_track_base_frame(struct rtc_api_track_base *base)
 {
 	base->last_frame_ns = rtc_reactor_now(base->api->reactor);
 	if (base->muted)
-		set_muted(base, false);
+		rtc_api_track_base_set_muted(base, false);
 }
 
 bool rtc_api_track_base_end(struct rtc_api_track_base *base)

@@ -388,6 +388,11 @@ static void transceiver_free(struct rtc_api_transceiver *t)
 	free(t);
 }
 
+static bool receives(int direction)
+{
+	return direction == RTC_JSEP_SENDRECV || direction == RTC_JSEP_RECVONLY;
+}
+
 /* Announces what negotiation changed of one transceiver. */
 static void announce_changes(struct rtc_api_transceiver *t, const struct rtc_jsep_transceiver *info)
 {
@@ -410,6 +415,10 @@ static void announce_changes(struct rtc_api_transceiver *t, const struct rtc_jse
 	t->n_codecs = n_codecs;
 	if (n)
 		rtc_bus_emit_properties_changed(t->object, RTC_API_IFACE_TRANSCEIVER, names);
+	/* W3C: the description that takes "recv" away mutes the remote track
+	 * then, not a second later when frames are missed. */
+	if (current >= 0)
+		rtc_api_remote_track_set_receiving(t->remote, receives(current));
 }
 
 void rtc_api_pc_sync_transceivers(struct rtc_api_pc *pc)

@@ -5,7 +5,8 @@
  * the 16-bit wrap; a lost packet that comes back as a retransmission; a
  * gap that never fills, which ends in dropped frames and a throttled key
  * frame request; a jump to a complete key frame; padding; overflow of the
- * window and of the byte budget.
+ * window and of the byte budget; the W3C delay and assembly figures from
+ * known arrival and release times.
  */
 #include <stdio.h>
 #include <string.h>
@@ -350,6 +351,50 @@ static void test_overflow_bounded(void)
 	CHECK_INTEQ(rtc_video_jitter_handle_packet(vj, 230 * MS, &big), RTC_VIDEO_JITTER_TOO_BIG);
 }
 
+/* jitterBufferDelay: first packet's arrival to release; totalAssemblyTime:
+ * first to last packet's arrival, over frames of several packets only. */
+static void test_delay_and_assembly_sums(void)
+{
+	const struct rtc_video_jitter_stats *st;
+	struct rtc_video_frame f;
+
+	fresh(NULL);
+	/* A key frame whose packets arrive at 10, 12 and 15 ms, polled at 20. */
+	put(10 * MS, 100, 9000, true, false, true, false);
+	put(12 * MS, 101, 9000, false, false, true, false);
+	put(15 * MS, 102, 9000, false, true, true, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 20 * MS, &f));
+	CHECK_INTEQ(f.first_arrival, 10 * MS);
+	CHECK_INTEQ(f.complete_time, 15 * MS);
+	CHECK_INTEQ(f.release_time, 20 * MS);
+	/* One packet, released as it arrives: no delay, no assembly. */
+	put_frame(50 * MS, 103, 1, 12000, false);
+	CHECK(rtc_video_jitter_poll_frame(vj, 50 * MS, &f));
+	/* Its first packet lost at 80 ms, retransmitted at 130 ms; the
+	 * second packet came at 81 ms. Released at 131 ms. */
+	put(81 * MS, 105, 15000, false, true, false, false);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 81 * MS, &f));
+	put(130 * MS, 104, 15000, true, false, false, true);
+	CHECK(rtc_video_jitter_poll_frame(vj, 131 * MS, &f));
+	CHECK(f.retransmitted);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 131 * MS, &f));
+
+	st = rtc_video_jitter_stats(vj);
+	CHECK_INTEQ(st->frames_released, 3);
+	CHECK_INTEQ(st->frames_multi_packet, 2);
+	/* (15 - 10) + (130 - 81) */
+	CHECK_INTEQ(st->frames_assembly_time, 54 * MS);
+	/* (20 - 10) + (50 - 50) + (131 - 81) */
+	CHECK_INTEQ(st->jitter_buffer_delay, 60 * MS);
+
+	/* A frame given up adds nothing: only released frames count. */
+	put(200 * MS, 107, 18000, false, true, false, false);
+	rtc_video_jitter_handle_timeout(vj, 2000 * MS);
+	CHECK(!rtc_video_jitter_poll_frame(vj, 2000 * MS, &f));
+	CHECK_INTEQ(st->frames_released, 3);
+	CHECK_INTEQ(st->jitter_buffer_delay, 60 * MS);
+}
+
 int main(void)
 {
 	RUN(test_in_order);
@@ -362,6 +407,7 @@ int main(void)
 	RUN(test_start_needs_key_frame);
 	RUN(test_padding_fills_sequence);
 	RUN(test_overflow_bounded);
+	RUN(test_delay_and_assembly_sums);
 	rtc_video_jitter_free(vj);
 	return rtc_test_done();
 }

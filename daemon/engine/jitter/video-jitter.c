@@ -456,7 +456,7 @@ static uint64_t stall_deadline(const struct rtc_video_jitter *vj)
 }
 
 /* Releases the next frame if it can be. */
-static bool release(struct rtc_video_jitter *vj, struct rtc_video_frame *frame)
+static bool release(struct rtc_video_jitter *vj, uint64_t now, struct rtc_video_frame *frame)
 {
 	uint64_t first, last;
 	struct slot *s;
@@ -489,8 +489,15 @@ static bool release(struct rtc_video_jitter *vj, struct rtc_video_frame *frame)
 	vj->waiting_key = false;
 	frame->frames_dropped_before = vj->dropped_since_release;
 	vj->dropped_since_release = 0;
+	frame->release_time = now;
 	vj->stats.frames_released++;
-	vj->stats.frames_assembly_time += frame->complete_time - frame->first_arrival;
+	if (frame->packets > 1) {
+		vj->stats.frames_multi_packet++;
+		vj->stats.frames_assembly_time += frame->complete_time - frame->first_arrival;
+	}
+	/* A clock that went back (a caller's mistake) adds nothing. */
+	if (now > frame->first_arrival)
+		vj->stats.jitter_buffer_delay += now - frame->first_arrival;
 	if (frame->retransmitted)
 		vj->stats.frames_retransmitted++;
 	if (frame->key_frame) {
@@ -538,7 +545,7 @@ bool rtc_video_jitter_poll_frame(struct rtc_video_jitter *vj, uint64_t now,
 				 struct rtc_video_frame *frame)
 {
 	do {
-		if (release(vj, frame))
+		if (release(vj, now, frame))
 			return true;
 	} while (give_up(vj, now));
 	return false;

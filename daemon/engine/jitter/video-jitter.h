@@ -83,6 +83,7 @@ struct rtc_video_frame {
 	unsigned frames_dropped_before;   /* dropped since the last frame released */
 	uint64_t first_arrival;   /* its first packet's arrival */
 	uint64_t complete_time;   /* its last packet's arrival */
+	uint64_t release_time;    /* when poll_frame released it */
 	const uint8_t *data;      /* valid until the next call on the buffer */
 	size_t len;
 };
@@ -101,7 +102,16 @@ struct rtc_video_jitter_stats {
 	uint64_t timeouts;            /* gave up waiting for a frame */
 	uint64_t overflows;           /* the window or byte budget was full */
 	uint64_t jitter;              /* ns, RFC 3550's estimate over original packets */
-	uint64_t frames_assembly_time;    /* ns summed, first to last packet (totalAssemblyTime) */
+	/* W3C totalAssemblyTime and framesAssembledFromMultiplePackets:
+	 * first to last packet's arrival (ns, summed), over released frames
+	 * of more than one packet. */
+	uint64_t frames_assembly_time;
+	uint64_t frames_multi_packet;
+	/* W3C jitterBufferDelay: from a frame's first packet's arrival to its
+	 * release by poll_frame (ns, summed over released frames; their count
+	 * is jitterBufferEmittedCount). The buffer aims for no delay beyond
+	 * completeness and decode order: its target and minimum are 0. */
+	uint64_t jitter_buffer_delay;
 };
 
 struct rtc_video_jitter;

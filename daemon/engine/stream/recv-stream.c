@@ -344,6 +344,7 @@ static bool poll_video(struct rtc_recv_stream *s, uint64_t now, struct rtc_recv_
 
 		*out = (struct rtc_recv_frame){
 			.codec = codec, .rtp_timestamp = f.timestamp, .key_frame = f.key_frame,
+			.first_arrival = f.first_arrival,
 		};
 		if (f.key_frame && s->config.nack)
 			rtc_nack_forget_before(&s->nack, f.first_seq);
@@ -489,6 +490,12 @@ void rtc_recv_stream_stats(const struct rtc_recv_stream *s, struct rtc_recv_stre
 		out->key_frames_decoded = v->key_frames_released;
 		out->frames_dropped = v->frames_dropped;
 		out->packets_discarded = v->packets_discarded + v->packets_late;
+		/* Released frames are what the jitter buffer emits; it aims
+		 * at no delay, so target and minimum stay 0. */
+		out->jitter_buffer_delay = (double)v->jitter_buffer_delay / 1e9;
+		out->jitter_buffer_emitted_count = v->frames_released;
+		out->frames_assembled_from_multiple_packets = v->frames_multi_packet;
+		out->total_assembly_time = (double)v->frames_assembly_time / 1e9;
 	} else {
 		const struct rtc_audio_playout_stats *a = rtc_audio_playout_stats(s->audio);
 
@@ -496,6 +503,10 @@ void rtc_recv_stream_stats(const struct rtc_recv_stream *s, struct rtc_recv_stre
 		out->concealed_samples = a->concealed_samples;
 		out->packets_discarded = a->packets_discarded;
 		out->jitter_buffer_delay = a->jitter_buffer_delay;
+		out->jitter_buffer_target_delay = a->jitter_buffer_target_delay;
+		/* Nothing outside the buffer (a playout delay hint, lip sync)
+		 * moves its target: the minimum is the target. */
+		out->jitter_buffer_minimum_delay = a->jitter_buffer_target_delay;
 		out->jitter_buffer_emitted_count = a->emitted_count;
 	}
 }

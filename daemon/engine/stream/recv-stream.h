@@ -53,6 +53,10 @@ struct rtc_recv_frame {
 	size_t len;
 	uint32_t rtp_timestamp;
 	bool key_frame;
+	/* Video: its first packet's arrival (ns, the `now` given with it);
+	 * 0 unknown. The owner measures W3C jitterBufferDelay to the decoder
+	 * from it. */
+	uint64_t first_arrival;
 	/* The sender's capture time (NTP 32.32 of its clock), once an SR
 	 * mapped its RTP clock: lip sync across its streams. */
 	bool has_capture_ntp;
@@ -84,8 +88,14 @@ struct rtc_recv_stream_stats {
 	uint32_t fir_count;
 	uint64_t total_samples_received;   /* audio */
 	uint64_t concealed_samples;
-	double jitter_buffer_delay;     /* seconds summed over emitted frames/samples */
+	/* Seconds summed over emitted frames (video) or samples (audio). */
+	double jitter_buffer_delay;
+	double jitter_buffer_target_delay;
+	double jitter_buffer_minimum_delay;
 	uint64_t jitter_buffer_emitted_count;
+	/* Video: frames of several packets, first to last packet (seconds). */
+	uint64_t frames_assembled_from_multiple_packets;
+	double total_assembly_time;
 	uint64_t last_packet_received;  /* ns of our clock; 0 none */
 	/* remote-outbound-rtp: what the peer's SRs said. */
 	uint64_t remote_packets_sent;

@@ -6,6 +6,7 @@
  * where only FIR was negotiated), SRs mapping RTP time to the sender's
  * clock, audio through the playout buffer, and what it refuses.
  */
+#include <math.h>
 #include <string.h>
 
 #include "check.h"
@@ -125,6 +126,7 @@ static void test_vp8_nack_rtx(void)
 	CHECK(f.key_frame);
 	CHECK_INTEQ(f.rtp_timestamp, 7 + 90000);
 	CHECK(!f.has_capture_ntp);
+	CHECK_INTEQ(f.first_arrival, S + 10 * MS);
 	{
 		struct rtc_recv_stream_stats st;
 
@@ -135,6 +137,13 @@ static void test_vp8_nack_rtx(void)
 		CHECK_INTEQ(st.nack_count, 1);
 		CHECK_INTEQ(st.frames_received, 1);
 		CHECK_INTEQ(st.key_frames_decoded, 1);
+		/* First packet at +10 ms, the retransmission and release at
+		 * +40 ms: 30 ms in the buffer, 30 ms assembling. */
+		CHECK_INTEQ(st.jitter_buffer_emitted_count, 1);
+		CHECK(fabs(st.jitter_buffer_delay - 0.030) < 1e-9);
+		CHECK(st.jitter_buffer_target_delay == 0);
+		CHECK_INTEQ(st.frames_assembled_from_multiple_packets, 1);
+		CHECK(fabs(st.total_assembly_time - 0.030) < 1e-9);
 	}
 	rtc_send_stream_free(s);
 	rtc_recv_stream_free(r);

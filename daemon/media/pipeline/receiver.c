@@ -3,7 +3,8 @@
  * The receiver: frames to the decoder stream on the pool, each job tagged
  * with its slot in a ring of what the result will need (RTP time, arrival,
  * key frame, gap), results back to the callbacks, and the counters.
- * Decode time is measured like the sender's encode time (sender.c).
+ * Decode time is measured like the sender's encode time (sender.c), and
+ * video's jitter buffer delay up to where it starts.
  */
 #include "media/pipeline/receiver.h"
 
@@ -26,6 +27,7 @@ struct job_info {
 	struct rtc_media_frame_info info;
 	unsigned gap_samples;
 	uint64_t submitted_real_ns;
+	uint64_t first_arrival;         /* video: its first packet's, 0 unknown */
 };
 
 struct rtc_media_receiver {
@@ -160,6 +162,7 @@ int rtc_media_receiver_push(struct rtc_media_receiver *r, uint64_t now,
 		return -1;
 	*j = (struct job_info){
 		.tag = tag, .used = true, .submitted_real_ns = real_now(),
+		.first_arrival = audio ? 0 : f->first_arrival,
 		.info = { .rtp_timestamp = f->rtp_timestamp, .has_capture_ntp = f->has_capture_ntp,
 			  .capture_ntp = f->capture_ntp, .received_ns = now,
 			  .key_frame = f->key_frame },
@@ -246,6 +249,14 @@ static void handle_result(struct rtc_media_result_sink *sink, struct rtc_worker_
 								     : r->last_result_real_ns;
 		if (now > from)
 			r->stats.total_decode_time += (double)(now - from) / SECOND_NS;
+		/* Its packets waited in the jitter buffer, then in the decoder's
+		 * queue, until the decoder took it up. */
+		if (j->first_arrival) {
+			r->stats.jitter_buffer_emitted_count++;
+			if (from > j->first_arrival)
+				r->stats.jitter_buffer_delay +=
+					(double)(from - j->first_arrival) / SECOND_NS;
+		}
 		j->used = false;
 	}
 	r->last_result_real_ns = now;

@@ -73,6 +73,12 @@ struct rtc_media_receiver_stats {
 	double total_decode_time;       /* seconds, measured on the reactor (as the sender's) */
 	uint64_t frames_dropped;        /* refused by the decoder, its queue full, or corrupt */
 	uint64_t key_frame_requests;    /* key_frame_needed calls */
+	/* video, W3C jitterBufferDelay: from a frame's first packet's arrival
+	 * (rtc_recv_frame.first_arrival, CLOCK_MONOTONIC) to the decoder
+	 * taking it up (where total_decode_time starts), seconds summed over
+	 * the frames it took up (jitterBufferEmittedCount). */
+	double jitter_buffer_delay;
+	uint64_t jitter_buffer_emitted_count;
 	/* video smoothness (freeze-meter.h), between frames decoded */
 	uint32_t freeze_count;
 	double total_freezes_duration;  /* seconds */

@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "media/fake/camera.h"
 #include "media/fake/pattern.h"
@@ -443,16 +444,21 @@ static void keep(struct link *l, const uint8_t *data, size_t len, bool key_frame
 	k->key[k->n++] = key_frame;
 }
 
-static void push_kept(struct link *l, struct kept *k, unsigned i)
+static void push_kept_arrived(struct link *l, struct kept *k, unsigned i, uint64_t first_arrival)
 {
 	struct rtc_recv_frame f = {
 		.codec = RTC_CODEC_VP8, .data = k->data[i], .len = k->len[i],
-		.rtp_timestamp = i * 3000, .key_frame = k->key[i],
+		.rtp_timestamp = i * 3000, .key_frame = k->key[i], .first_arrival = first_arrival,
 	};
 	struct rtc_error err;
 
 	CHECK_INTEQ(rtc_media_receiver_push(l->rx, l->now, &f, &err), 0);
 	link_settle(l);
+}
+
+static void push_kept(struct link *l, struct kept *k, unsigned i)
+{
+	push_kept_arrived(l, k, i, 0);
 }
 
 /* Delta frames without their key frame: the decoder refuses them, the
@@ -502,6 +508,52 @@ out:
 	link_close(&l);
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* W3C jitterBufferDelay for video: from the first packet's arrival to the
+ * decoder taking the frame up, over frames whose arrival is known. Frames
+ * that arrived 20 ms before they were pushed add at least that each. */
+static void test_jitter_buffer_delay(void)
+{
+	struct link l = { 0 };
+	struct kept k = { 0 };
+	struct seen s = { .last_counter = -1, .kept = &k };
+	struct rtc_fake_camera *cam;
+	struct rtc_media_receiver_stats rs;
+
+	l.test = &s;
+	l.on_video = on_video;
+	l.on_encoded = keep;
+	if (!link_open(&l, RTC_CODEC_VP8, 500000))
+		goto out;
+	cam = camera(&l, 320, 240);
+	run(&l, cam, 4);
+	CHECK_INTEQ(k.n, 4);
+	/* What the link pushed had no arrival: not counted. */
+	rtc_media_receiver_stats(l.rx, &rs);
+	CHECK_INTEQ(rs.jitter_buffer_emitted_count, 0);
+	CHECK(rs.jitter_buffer_delay == 0);
+	for (unsigned i = 0; i < 3; i++)
+		push_kept_arrived(&l, &k, i, monotonic_ns() - 20 * MS);
+	push_kept(&l, &k, 3);
+	rtc_media_receiver_stats(l.rx, &rs);
+	CHECK_INTEQ(rs.jitter_buffer_emitted_count, 3);
+	CHECK(rs.jitter_buffer_delay >= 0.060);
+	/* Not the clock's age: both ends are CLOCK_MONOTONIC. */
+	CHECK(rs.jitter_buffer_delay < 60.0);
+	for (unsigned i = 0; i < k.n; i++)
+		free(k.data[i]);
+	rtc_fake_camera_free(cam);
+out:
+	link_close(&l);
+}
+
 int main(void)
 {
 	RUN(test_vp8_counters);
@@ -514,5 +566,6 @@ int main(void)
 	RUN(test_inactive);
 	RUN(test_disabled_black);
 	RUN(test_key_frame_needed);
+	RUN(test_jitter_buffer_delay);
 	return rtc_test_done();
 }
