@@ -28,6 +28,10 @@ struct recv_batch {
 	struct mmsghdr msgs[RECV_BATCH];
 	struct iovec iov[RECV_BATCH];
 	struct sockaddr_storage from[RECV_BATCH];
+	union {                               /* aligned for struct cmsghdr */
+		struct cmsghdr align;
+		uint8_t buf[RTC_UDP_RECV_CONTROL_SIZE];
+	} control[RECV_BATCH];
 	uint8_t data[RECV_BATCH][RTC_UDP_MAX_DATAGRAM];
 };
 
@@ -153,6 +157,8 @@ static void udp_receive(struct rtc_udp_socket *s, struct recv_batch *rx)
 				.msg_namelen = sizeof(rx->from[i]),
 				.msg_iov = &rx->iov[i],
 				.msg_iovlen = 1,
+				.msg_control = rx->control[i].buf,
+				.msg_controllen = sizeof(rx->control[i].buf),
 			};
 		}
 		n = recvmmsg(s->fd, rx->msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
@@ -170,7 +176,8 @@ static void udp_receive(struct rtc_udp_socket *s, struct recv_batch *rx)
 			if (m->msg_flags & MSG_TRUNC)
 				continue;
 			rtc_udp_deliver(s, rx->data[i], rx->msgs[i].msg_len,
-			                (const struct sockaddr *)&rx->from[i], m->msg_namelen);
+			                (const struct sockaddr *)&rx->from[i], m->msg_namelen,
+			                rtc_udp_kernel_time(m));
 		}
 		if (n < RECV_BATCH)
 			return;

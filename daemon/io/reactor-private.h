@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 
 #include "common/list.h"
 #include "io/reactor.h"
@@ -176,6 +177,8 @@ struct rtc_udp_socket {
 	void *userdata;
 	bool closed;
 	struct rtc_udp_stats stats;
+	bool kernel_timestamps;        /* SO_TIMESTAMPNS is on */
+	uint64_t arrival;              /* of the datagram being delivered (monotonic ns) */
 	struct rtc_list queued;        /* packets waiting for the next flush */
 	unsigned n_queued, n_in_flight;
 	enum rtc_udp_gso_state gso;
@@ -196,6 +199,9 @@ struct rtc_reactor {
 	const struct rtc_reactor_backend_ops *ops;
 	void *backend;
 	uint64_t now;
+	/* CLOCK_REALTIME minus CLOCK_MONOTONIC, read with now: converts the
+	 * kernel's receive timestamps (realtime) to the reactor's clock. */
+	int64_t realtime_offset;
 	bool quit_requested;
 	int quit_code;
 
@@ -235,9 +241,15 @@ void rtc_udp_flush_all(struct rtc_reactor *r);
 /* Logs the UDP totals, for the reactor's end (RTCD_UDP_STATS). */
 void rtc_udp_log_totals(const struct rtc_reactor *r);
 void rtc_udp_sweep(struct rtc_reactor *r, bool force);
-/* Counts and hands one received datagram to the socket's callback, unless closed. */
+/* Counts and hands one received datagram to the socket's callback, unless closed.
+ * kernel_time is its SO_TIMESTAMPNS stamp (CLOCK_REALTIME), NULL without one. */
 void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
-                     const struct sockaddr *from, socklen_t fromlen);
+                     const struct sockaddr *from, socklen_t fromlen,
+                     const struct timespec *kernel_time);
+/* The SO_TIMESTAMPNS stamp among a received message's control messages, or NULL. */
+const struct timespec *rtc_udp_kernel_time(const struct msghdr *msg);
+/* Room a receive needs for that control message. */
+#define RTC_UDP_RECV_CONTROL_SIZE CMSG_SPACE(sizeof(struct timespec))
 /* Marks a packet as handed to the kernel / given back by it (bytes sent or
  * -errno). For the first packet of a GSO send, the whole run: each of its
  * packets counts as sent, or all go back to the head of the queue to leave

@@ -19,6 +19,24 @@ uint64_t rtc_reactor_clock_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Reads the monotonic clock into r->now and, between two reads of it, the
+ * realtime clock: the offset between them moves with NTP adjustments and
+ * steps, so it is taken afresh each time, as cheap as the clock (vDSO). */
+static void read_clocks(struct rtc_reactor *r)
+{
+	struct timespec mono1, real, mono2;
+	int64_t m1, m2, rt;
+
+	clock_gettime(CLOCK_MONOTONIC, &mono1);
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono2);
+	m1 = (int64_t)mono1.tv_sec * 1000000000 + mono1.tv_nsec;
+	m2 = (int64_t)mono2.tv_sec * 1000000000 + mono2.tv_nsec;
+	rt = (int64_t)real.tv_sec * 1000000000 + real.tv_nsec;
+	r->realtime_offset = rt - (m1 + (m2 - m1) / 2);
+	r->now = (uint64_t)m2;
+}
+
 /* RTCD_IO=uring|epoll turns AUTO into a forced choice; anything else is a
  * configuration mistake worth refusing loudly rather than guessing. */
 static int backend_from_environment(enum rtc_reactor_backend *backend)
@@ -81,7 +99,7 @@ int rtc_reactor_new(enum rtc_reactor_backend backend, struct rtc_reactor **out)
 	rtc_list_init(&r->due_timers);
 	rtc_list_init(&r->idles);
 	rtc_list_init(&r->pending_idles);
-	r->now = rtc_reactor_clock_ns();
+	read_clocks(r);
 	r->udp_receive_buffers = RTC_UDP_RECEIVE_BUFFERS_DEFAULT;
 
 	ret = init_backend(r, backend);
@@ -177,7 +195,7 @@ int rtc_reactor_iterate(struct rtc_reactor *r, int timeout_ms)
 	}
 
 	ret = r->ops->wait(r, deadline);
-	r->now = rtc_reactor_clock_ns();
+	read_clocks(r);
 	if (ret < 0 && ret != -EINTR)
 		return ret;
 

@@ -113,6 +113,11 @@ int  rtc_udp_local_address(const struct rtc_udp_socket *s, struct sockaddr_stora
 int  rtc_udp_send(struct rtc_udp_socket *s, const void *data, size_t len,
                   const struct sockaddr *to, socklen_t tolen);   /* copies data; 0 or -errno */
 void rtc_udp_flush(struct rtc_udp_socket *s);
+/* During the receive callback: when the datagram arrived, on the reactor's
+ * clock (CLOCK_MONOTONIC ns) — the kernel's receive timestamp, earlier than
+ * rtc_reactor_now when the reactor was busy; rtc_reactor_now where the
+ * kernel gave none. */
+uint64_t rtc_udp_arrival_time(const struct rtc_udp_socket *s);
 /* Queued datagrams to one destination, of one size but the last (which may be
  * shorter), leave in one sendmsg with UDP GSO (UDP_SEGMENT) when the kernel
  * takes it: up to 64 of them and 65,000 bytes. On the wire they are the same

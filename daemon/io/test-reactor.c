@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stddef.h>
@@ -962,6 +963,78 @@ static void test_udp_oversized_datagram_dropped(void)
 	rtc_reactor_free(r);
 }
 
+/* Arrival times are the kernel's receive timestamps on the reactor's clock:
+ * each lies between the moments before and after its sendto (loopback
+ * stamps in the sender's syscall), so datagrams that waited in the socket
+ * while the reactor was busy keep their own, earlier times instead of all
+ * getting the time of the read. */
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct stamps {
+	struct rtc_reactor *r;
+	int packets;
+	bool done;
+	uint64_t arrival[3], read_at[3];
+};
+
+static void stamp_packet(void *userdata, struct rtc_udp_socket *s, const uint8_t *data,
+                         size_t len, const struct sockaddr *from, socklen_t fromlen)
+{
+	struct stamps *st = userdata;
+
+	(void)data; (void)len; (void)from; (void)fromlen;
+	if (st->packets < 3) {
+		st->arrival[st->packets] = rtc_udp_arrival_time(s);
+		st->read_at[st->packets] = rtc_reactor_now(st->r);
+	}
+	st->done = ++st->packets >= 3;
+}
+
+static void test_udp_arrival_is_kernel_time(void)
+{
+	/* Slack for converting CLOCK_REALTIME stamps to CLOCK_MONOTONIC. */
+	const uint64_t slack = 1000000;
+	struct rtc_reactor *r = new_reactor();
+	struct sockaddr_storage addr, local;
+	socklen_t len = loopback(AF_INET, &addr), local_len;
+	struct stamps st = { .r = r };
+	struct rtc_udp_socket *s = NULL;
+	int sender = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t before[3], after[3];
+
+	CHECK_INTEQ(rtc_udp_open(r, (struct sockaddr *)&addr, len, stamp_packet, &st, &s), 0);
+	CHECK_INTEQ(rtc_udp_local_address(s, &local, &local_len), 0);
+	/* The reactor is "busy": nothing reads while the three are sent. */
+	for (int i = 0; i < 3; i++) {
+		struct timespec pause = { 0, 20000000 };
+
+		before[i] = monotonic_ns();
+		CHECK_INTEQ(sendto(sender, "x", 1, 0, (struct sockaddr *)&local, local_len), 1);
+		after[i] = monotonic_ns();
+		nanosleep(&pause, NULL);
+	}
+	CHECK(iterate_until(r, &st.done, 2000));
+	CHECK_INTEQ(st.packets, 3);
+	for (int i = 0; i < 3; i++) {
+		CHECK(st.arrival[i] + slack >= before[i]);
+		CHECK(st.arrival[i] <= after[i] + slack);
+		CHECK(st.arrival[i] <= st.read_at[i]);
+		/* Read after the last send; the earlier ones arrived before it. */
+		if (i < 2)
+			CHECK(st.arrival[i] < st.read_at[i] - (after[2] - after[i]) / 2);
+	}
+	CHECK(st.arrival[0] <= st.arrival[1] && st.arrival[1] <= st.arrival[2]);
+	close(sender);
+	rtc_udp_close(s);
+	rtc_reactor_free(r);
+}
+
 static void test_udp_send_errors_and_validation(void)
 {
 	struct rtc_reactor *r = new_reactor();
@@ -1154,6 +1227,7 @@ int main(void)
 	RUN(test_udp_ring_exhaustion_rearms);
 	RUN(test_udp_close_with_receives_in_flight);
 	RUN(test_udp_oversized_datagram_dropped);
+	RUN(test_udp_arrival_is_kernel_time);
 	RUN(test_udp_send_errors_and_validation);
 	RUN(test_udp_send_packets_pooled);
 	RUN(test_udp_adopt);

@@ -18,9 +18,12 @@
 #include "common/log.h"
 #include "io/reactor-uring.h"
 
-/* Multishot recvmsg lays out a header, the source address, then the payload. */
+/* Multishot recvmsg lays out a header, the source address, the control
+ * messages (the receive timestamp), then the payload. */
 #define RECV_NAME_SIZE sizeof(struct sockaddr_storage)
-#define RECV_BUFFER_SIZE (sizeof(struct io_uring_recvmsg_out) + RECV_NAME_SIZE + RTC_UDP_MAX_DATAGRAM)
+#define RECV_CONTROL_SIZE RTC_UDP_RECV_CONTROL_SIZE
+#define RECV_BUFFER_SIZE (sizeof(struct io_uring_recvmsg_out) + RECV_NAME_SIZE + \
+			  RECV_CONTROL_SIZE + RTC_UDP_MAX_DATAGRAM)
 
 struct rtc_uring_buffer_ring {
 	struct io_uring_buf_ring *ring;   /* page aligned, shared with the kernel */
@@ -122,7 +125,8 @@ static void recv_arm(struct rtc_udp_socket *s)
 		rtc_err("udp: cannot arm the receive of fd %d: submission queue stuck", s->fd);
 		return;
 	}
-	s->uring.recv_msg = (struct msghdr){ .msg_namelen = RECV_NAME_SIZE };
+	s->uring.recv_msg = (struct msghdr){ .msg_namelen = RECV_NAME_SIZE,
+					     .msg_controllen = RECV_CONTROL_SIZE };
 	io_uring_prep_recvmsg_multishot(sqe, s->fd, &s->uring.recv_msg, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = b->udp_buffers->bgid;
@@ -144,6 +148,18 @@ int rtc_uring_udp_open(struct rtc_udp_socket *s)
 	return 0;
 }
 
+/* The receive timestamp among the control messages the kernel wrote
+ * (out->controllen of them, never more than the room we gave). */
+static const struct timespec *kernel_time(struct io_uring_recvmsg_out *out, struct msghdr *msg)
+{
+	for (struct cmsghdr *cm = io_uring_recvmsg_cmsg_firsthdr(out, msg); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(out, msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec)))
+			return (const struct timespec *)(const void *)CMSG_DATA(cm);
+	return NULL;
+}
+
 /* The kernel wrote this buffer, but its layout is still checked: a header
  * that claims more than the completion reported is dropped, not trusted. */
 static void deliver(struct rtc_udp_socket *s, uint16_t bid, int res)
@@ -160,7 +176,7 @@ static void deliver(struct rtc_udp_socket *s, uint16_t bid, int res)
 	namelen = out->namelen < RECV_NAME_SIZE ? out->namelen : RECV_NAME_SIZE;
 	rtc_udp_deliver(s, io_uring_recvmsg_payload(out, msg),
 	                io_uring_recvmsg_payload_length(out, res, msg),
-	                io_uring_recvmsg_name(out), namelen);
+	                io_uring_recvmsg_name(out), namelen, kernel_time(out, msg));
 }
 
 void rtc_uring_udp_recv_done(struct rtc_udp_socket *s, int res, uint32_t flags)

@@ -84,6 +84,54 @@ static bool gso_switched_off(void)
 	return value && strcmp(value, "off") == 0;
 }
 
+/* The kernel stamps each datagram when it comes off the wire (loopback: when
+ * it is handed to the receive path), so its arrival time does not depend on
+ * when the reactor gets round to reading it: transport-wide congestion
+ * control measures delay variation with it. Without it, the read time. */
+static bool enable_kernel_timestamps(int fd)
+{
+	int on = 1;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) == 0)
+		return true;
+	rtc_debug("udp: fd %d: no receive timestamps (%m); arrival is the read time", fd);
+	return false;
+}
+
+const struct timespec *rtc_udp_kernel_time(const struct msghdr *msg)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm; cm = CMSG_NXTHDR((struct msghdr *)msg, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec)))
+			return (const struct timespec *)(const void *)CMSG_DATA(cm);
+	return NULL;
+}
+
+/* A stamp converted to the monotonic clock lies before now; one that does
+ * not, or lies implausibly far back (the realtime clock was stepped between
+ * the stamp and the offset's reading), gives way to now. */
+#define ARRIVAL_MAX_AGE_NS 2000000000ll
+
+static uint64_t arrival_time(const struct rtc_reactor *r, const struct timespec *kernel_time)
+{
+	struct timespec t;
+	int64_t real, mono;
+
+	if (!kernel_time)
+		return r->now;
+	memcpy(&t, kernel_time, sizeof(t));   /* control data need not be aligned */
+	real = (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+	mono = real - r->realtime_offset;
+	if (mono > (int64_t)r->now || mono < (int64_t)r->now - ARRIVAL_MAX_AGE_NS)
+		return r->now;
+	return (uint64_t)mono;
+}
+
+uint64_t rtc_udp_arrival_time(const struct rtc_udp_socket *s)
+{
+	return s->arrival;
+}
+
 static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 		 void *userdata, struct rtc_udp_socket **out)
 {
@@ -101,6 +149,7 @@ static int adopt(struct rtc_reactor *r, int fd, int family, rtc_udp_recv_fn fn,
 	rtc_list_init(&s->queued);
 	s->gso = kernel_knows_gso(fd) && !gso_switched_off() ? RTC_UDP_GSO_UNTRIED
 							      : RTC_UDP_GSO_OFF;
+	s->kernel_timestamps = enable_kernel_timestamps(fd);
 	ret = r->ops->udp_open(s);
 	if (ret < 0) {
 		free(s);
@@ -496,10 +545,12 @@ void rtc_udp_disable_gso(struct rtc_udp_socket *s)
 }
 
 void rtc_udp_deliver(struct rtc_udp_socket *s, const uint8_t *data, size_t len,
-                     const struct sockaddr *from, socklen_t fromlen)
+                     const struct sockaddr *from, socklen_t fromlen,
+                     const struct timespec *kernel_time)
 {
 	if (s->closed)
 		return;
+	s->arrival = arrival_time(s->reactor, kernel_time);
 	s->stats.packets_received++;
 	s->stats.bytes_received += len;
 	s->fn(s->userdata, s, data, len, from, fromlen);

@@ -170,7 +170,8 @@ static void on_udp(void *userdata, struct rtc_udp_socket *udp, const uint8_t *da
 	struct rtc_session_socket *sock = userdata;
 	struct rtc_session *s = sock->session;
 
-	rtc_pc_handle_receive(s->pc, now_of(s), sock->id, from, data, len);
+	rtc_pc_handle_receive_at(s->pc, now_of(s), rtc_udp_arrival_time(udp), sock->id,
+				 from, data, len);
 	rtc_session_pump(s);
 }
 

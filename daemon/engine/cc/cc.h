@@ -34,3 +34,15 @@ struct rtc_cc_probe {
 	uint32_t bytes;
 	uint32_t min_packets;
 };
+
+/* A cluster's packet that cannot leave within this of its time (the
+ * daemon was busy: a first keyframe's encode, say) would go out in a burst
+ * with those after it, all at one send time, and the cluster would measure
+ * the stall instead of the path: the pacer sends the cluster anew from
+ * that packet on (libwebrtc's max probe delay), as a new attempt.
+ * Cluster ids (gcc's) are below RTC_CC_PROBE_ATTEMPT; the packets of a
+ * cluster's n-th attempt are tagged id + n * RTC_CC_PROBE_ATTEMPT, and
+ * the estimator measures the latest attempt alone. */
+#define RTC_CC_PROBE_MAX_DELAY 10000000ull   /* ns */
+#define RTC_CC_PROBE_ATTEMPT 0x10000
+#define RTC_CC_PROBE_MAX_ATTEMPTS 0x7fff

@@ -126,6 +126,7 @@ struct rtc_cc_probe_cluster {
 	uint32_t last_send_size, first_arrival_size;
 	uint64_t bytes;
 	uint32_t packets;
+	int32_t attempt;                 /* the pacer's, of the packets counted */
 };
 
 struct rtc_cc_probe_estimator {

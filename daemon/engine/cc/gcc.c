@@ -163,7 +163,7 @@ static void send_probe(struct rtc_gcc *g, uint64_t now, double bitrate)
 		.bytes = (uint32_t)(bitrate * (double)PROBE_DURATION / 8e9),
 		.min_packets = PROBE_MIN_PACKETS,
 	};
-	if (g->next_cluster < 0)
+	if (g->next_cluster >= RTC_CC_PROBE_ATTEMPT)
 		g->next_cluster = 0;
 	rtc_cc_probe_estimator_start(&g->probes, &ev.probe);
 	push_event(g, &ev);

@@ -40,6 +40,7 @@ struct cluster {
 	uint64_t asked;           /* when rtc_pacer_probe asked for it */
 	uint64_t bytes_sent;
 	uint32_t packets_sent;
+	int32_t attempt;          /* started over this many times (late) */
 };
 
 struct rtc_pacer {
@@ -296,6 +297,11 @@ static void take(struct rtc_pacer *p, int prio, struct rtc_pacer_item *item, int
 	};
 }
 
+static bool cluster_complete(const struct cluster *c)
+{
+	return c->bytes_sent >= c->probe.bytes && c->packets_sent >= c->probe.min_packets;
+}
+
 /* When the active cluster's next packet is due. */
 static uint64_t probe_due(const struct cluster *c)
 {
@@ -307,20 +313,34 @@ static uint64_t probe_due(const struct cluster *c)
 static bool poll_probe(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item *item)
 {
 	struct cluster *c;
+	int32_t tag;
 	int prio;
 
-	while (p->cluster_count && now >= p->clusters[0].asked + RTC_PACER_PROBE_TIMEOUT)
+	while (p->cluster_count && (now >= p->clusters[0].asked + RTC_PACER_PROBE_TIMEOUT ||
+				    cluster_complete(&p->clusters[0])))
 		cluster_done(p);
 	if (!p->cluster_count)
 		return false;
 	c = &p->clusters[0];
 	if (now < probe_due(c))
 		return false;
+	if (c->started && now > probe_due(c) + RTC_CC_PROBE_MAX_DELAY &&
+	    c->attempt < RTC_CC_PROBE_MAX_ATTEMPTS) {
+		c->started = 0;             /* late: the whole cluster again, paced */
+		c->bytes_sent = 0;
+		c->packets_sent = 0;
+		c->attempt++;
+	} else if (c->started && now > probe_due(c)) {
+		/* A little late: the rest keeps its spacing from here, never
+		 * catches up in a burst of packets all sent at one time. */
+		c->started += now - probe_due(c);
+	}
 	if (!c->started)
 		c->started = now;
+	tag = c->probe.id + c->attempt * RTC_CC_PROBE_ATTEMPT;
 	prio = first_queue(p, RTC_PACER_RETRANSMISSION);
 	if (prio >= 0) {
-		take(p, prio, item, c->probe.id);
+		take(p, prio, item, tag);
 	} else {
 		uint64_t left = c->probe.bytes > c->bytes_sent ? c->probe.bytes - c->bytes_sent : 0;
 		uint32_t packets_left = c->probe.min_packets > c->packets_sent
@@ -336,14 +356,25 @@ static bool poll_probe(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item 
 			.kind = RTC_PACER_PADDING,
 			.size = (uint32_t)size,
 			.priority = RTC_PACER_PADDING_PRIORITY,
-			.probe_cluster = c->probe.id,
+			.probe_cluster = tag,
 		};
 	}
 	c->bytes_sent += item->size;
 	c->packets_sent++;
-	if (c->bytes_sent >= c->probe.bytes && c->packets_sent >= c->probe.min_packets)
-		cluster_done(p);
+	/* Complete, it goes at the next poll: rtc_pacer_padding_sent may
+	 * still take bytes back. */
 	return true;
+}
+
+void rtc_pacer_padding_sent(struct rtc_pacer *p, uint32_t asked, uint32_t sent)
+{
+	struct cluster *c = p->cluster_count ? &p->clusters[0] : NULL;
+
+	/* Nothing sent counts as asked: taken back, the same padding would
+	 * be due again at once, forever, with nothing able to send it. */
+	if (!c || !c->started || !sent || sent >= asked || c->bytes_sent < asked)
+		return;
+	c->bytes_sent -= asked - sent;
 }
 
 bool rtc_pacer_poll(struct rtc_pacer *p, uint64_t now, struct rtc_pacer_item *item)
@@ -376,6 +407,8 @@ uint64_t rtc_pacer_deadline(const struct rtc_pacer *p)
 		return p->cluster_count ? p->clusters[0].asked : RTC_NEVER;
 	if (!p->config.pace_audio && p->queues[RTC_PACER_AUDIO].count)
 		return p->last;
+	if (p->cluster_count && cluster_complete(&p->clusters[0]))
+		return p->last;   /* the next poll retires it */
 	if (p->cluster_count) {
 		uint64_t due = probe_due(&p->clusters[0]);
 		uint64_t expiry = p->clusters[0].asked + RTC_PACER_PROBE_TIMEOUT;

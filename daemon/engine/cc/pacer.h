@@ -15,7 +15,10 @@
  * would otherwise feed the loss they answer. A probe cluster (from gcc) is sent at its own bitrate, with
  * queued media first and then padding the pacer asks the caller for
  * (RTC_PACER_PADDING items), all tagged with the cluster id, until its
- * bytes and packets are out.
+ * bytes and packets are out. Its packets keep their spacing: one polled
+ * late moves the rest of the cluster's schedule on, and one polled more
+ * than RTC_CC_PROBE_MAX_DELAY late starts the cluster over, as its next
+ * attempt (cc.h: RTC_CC_PROBE_ATTEMPT).
  *
  * Sans-I/O: poll at or after deadline(); nothing happens in between.
  */
@@ -56,7 +59,8 @@ struct rtc_pacer_item {
 	uint64_t handle;
 	uint32_t size;
 	enum rtc_pacer_priority priority;
-	int32_t probe_cluster;   /* RTC_CC_NO_CLUSTER, or pass it to twcc-sender */
+	int32_t probe_cluster;   /* RTC_CC_NO_CLUSTER, or pass it to twcc-sender
+				  * (the cluster's id and attempt) */
 };
 
 struct rtc_pacer_config {
@@ -74,6 +78,14 @@ struct rtc_pacer *rtc_pacer_new(const struct rtc_pacer_config *config);
 void rtc_pacer_free(struct rtc_pacer *p);
 
 void rtc_pacer_set_rate(struct rtc_pacer *p, uint64_t now, uint64_t pacing_bps);
+
+/* The padding item last polled left as `sent` bytes: its probe cluster
+ * counts those, not the size asked (0, none could be sent: counted as
+ * asked, so that a cluster nothing can pad still ends). A padding-only
+ * RTP packet carries at most 255 bytes of padding: counted as asked (1200),
+ * the 283-byte packets of a 1.8 Mbit/s cluster ended it with 40 % of its
+ * bytes, too few to measure, every time. */
+void rtc_pacer_padding_sent(struct rtc_pacer *p, uint32_t asked, uint32_t sent);
 
 /* Queues a packet. -1 with an OperationError when the queue is full,
  * memory is out or a retransmission would exceed the retransmission rate

@@ -43,12 +43,22 @@ double rtc_cc_probe_estimator_update(struct rtc_cc_probe_estimator *e,
 	struct rtc_cc_probe_cluster *c;
 	int64_t send = (int64_t)r->send_time, send_interval, receive_interval;
 	double send_rate, receive_rate;
+	int32_t attempt;
 
 	if (!r->received || r->probe_cluster == RTC_CC_NO_CLUSTER)
 		return -1;
-	c = find(e, r->probe_cluster);
+	c = find(e, r->probe_cluster % RTC_CC_PROBE_ATTEMPT);
 	if (!c)
 		return -1;
+	attempt = r->probe_cluster / RTC_CC_PROBE_ATTEMPT;
+	if (attempt < c->attempt)
+		return -1;                /* of an attempt the pacer gave up */
+	if (attempt > c->attempt) {
+		struct rtc_cc_probe probe = c->probe;
+
+		*c = (struct rtc_cc_probe_cluster){ .probe = probe, .used = true,
+						    .attempt = attempt };
+	}
 	if (!c->packets || send < c->first_send)
 		c->first_send = send;
 	if (!c->packets || send > c->last_send) {

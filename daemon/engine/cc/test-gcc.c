@@ -211,6 +211,28 @@ static void test_probe_estimator(void)
 		rate = rtc_cc_probe_estimator_update(&e, &r);
 	}
 	CHECK(fabs(rate - 4000000) < 1);
+
+	/* The pacer started cluster 8 over (it was polled late): its first
+	 * packet, 200 ms before the rest, is not measured with them, nor is
+	 * a straggler of the first attempt; the new attempt alone gives its
+	 * rate. Mixed, 1 packet sent 200 ms early made it 0.2 Mbit/s. */
+	probe.id = 8;
+	rtc_cc_probe_estimator_start(&e, &probe);
+	r.probe_cluster = 8;
+	r.send_time = 9 * S;
+	r.arrival = (int64_t)(10 * S);
+	CHECK(rtc_cc_probe_estimator_update(&e, &r) < 0);
+	r.probe_cluster = 8 + RTC_CC_PROBE_ATTEMPT;
+	for (unsigned i = 0; i < 6; i++) {
+		r.send_time = 9 * S + 200 * MS + i * 2500000;
+		r.arrival = (int64_t)(10 * S + 200 * MS + i * 2500000);
+		rate = rtc_cc_probe_estimator_update(&e, &r);
+		if (i < 4)
+			CHECK(rate < 0);
+	}
+	CHECK(fabs(rate - 4000000) < 1);
+	r.probe_cluster = 8;
+	CHECK(rtc_cc_probe_estimator_update(&e, &r) < 0);
 }
 
 /* ---- the whole --------------------------------------------------------- */

@@ -217,6 +217,98 @@ done:
 	rtc_pacer_free(p);
 }
 
+/* A busy caller polls a probe late. A little late: the packets keep their
+ * spacing from there (never two at one time). Late beyond
+ * RTC_CC_PROBE_MAX_DELAY: the cluster starts over as its next attempt,
+ * tagged so, and sends all its bytes again. */
+static void test_probe_polled_late(void)
+{
+	struct rtc_pacer_config config = { .pacing_bps = 500000 };
+	struct rtc_pacer *p = rtc_pacer_new(&config);
+	/* 900 kbit/s, 1687 bytes in 5 packets of 338: one every 3 ms. */
+	struct rtc_cc_probe probe = { .id = 7, .bitrate = 900000, .bytes = 1687, .min_packets = 5 };
+	struct rtc_pacer_item item;
+	uint64_t now = 1 * S, bytes = 0;
+	unsigned sent = 0;
+
+	CHECK(rtc_pacer_probe(p, now, &probe));
+	CHECK(rtc_pacer_poll(p, now, &item));
+	CHECK_INTEQ(item.probe_cluster, 7);
+	/* 8 ms late (under the limit): one packet, the next 3 ms on. */
+	now = rtc_pacer_deadline(p) + 8 * MS;
+	CHECK(rtc_pacer_poll(p, now, &item));
+	CHECK_INTEQ(item.probe_cluster, 7);
+	CHECK(!rtc_pacer_poll(p, now, &item));
+	CHECK(rtc_pacer_deadline(p) >= now + 2 * MS);
+	/* 50 ms late: attempt 1 of cluster 7, all of its bytes, paced. */
+	now = rtc_pacer_deadline(p) + 50 * MS;
+	while (rtc_pacer_deadline(p) != RTC_NEVER && now < 2 * S) {
+		unsigned at_once = 0;
+
+		while (rtc_pacer_poll(p, now, &item)) {
+			CHECK_INTEQ(item.probe_cluster, 7 + RTC_CC_PROBE_ATTEMPT);
+			bytes += item.size;
+			sent++;
+			at_once++;
+		}
+		CHECK(at_once <= 1);
+		now = rtc_pacer_deadline(p);
+	}
+	printf("# attempt 1: %u packets, %llu bytes\n", sent, (unsigned long long)bytes);
+	CHECK(sent >= 5);
+	CHECK(bytes >= 1687);
+	rtc_pacer_free(p);
+}
+
+/* Padding that left smaller than asked (a padding-only RTP packet carries
+ * at most 255 bytes of it) counts as what left: the cluster sends on until
+ * its bytes are out. */
+static void test_probe_padding_counts_what_left(void)
+{
+	struct rtc_pacer_config config = { .pacing_bps = 500000 };
+	struct rtc_pacer *p = rtc_pacer_new(&config);
+	struct rtc_cc_probe probe = { .id = 2, .bitrate = 1800000, .bytes = 3375, .min_packets = 5 };
+	struct rtc_pacer_item item;
+	uint64_t now = 1 * S, bytes = 0;
+	unsigned sent = 0;
+
+	CHECK(rtc_pacer_probe(p, now, &probe));
+	while (now < 2 * S) {
+		while (rtc_pacer_poll(p, now, &item)) {
+			uint32_t left = item.size > 283 ? 283 : item.size;
+
+			CHECK(item.kind == RTC_PACER_PADDING);
+			rtc_pacer_padding_sent(p, item.size, left);
+			bytes += left;
+			sent++;
+		}
+		now = rtc_pacer_deadline(p);
+		if (now == RTC_NEVER)
+			break;
+	}
+	printf("# 1.8 Mbit/s cluster in 283-byte packets: %u of them, %llu bytes\n", sent,
+	       (unsigned long long)bytes);
+	CHECK(bytes >= 3375);
+	CHECK(sent >= 12);
+
+	/* Padding nothing could send counts as asked: the cluster ends. */
+	now = 5 * S;
+	CHECK(rtc_pacer_probe(p, now, &probe));
+	sent = 0;
+	while (now < 7 * S && sent < 100) {
+		while (rtc_pacer_poll(p, now, &item) && sent < 100) {
+			rtc_pacer_padding_sent(p, item.size, 0);
+			sent++;
+		}
+		now = rtc_pacer_deadline(p);
+		if (now == RTC_NEVER)
+			break;
+	}
+	CHECK(sent >= 5 && sent < 100);
+	CHECK_INTEQ(rtc_pacer_deadline(p), RTC_NEVER);
+	rtc_pacer_free(p);
+}
+
 int main(void)
 {
 	RUN(test_paces_at_rate);
@@ -224,5 +316,7 @@ int main(void)
 	RUN(test_audio);
 	RUN(test_queue_time_limit);
 	RUN(test_probe);
+	RUN(test_probe_polled_late);
+	RUN(test_probe_padding_counts_what_left);
 	return rtc_test_done();
 }

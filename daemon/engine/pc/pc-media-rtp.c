@@ -129,7 +129,9 @@ static void handle_rtp(struct rtc_pc *pc, uint64_t now, uint8_t *buf, size_t len
 						       p.h.ssrc);
 				m->twcc_recv_started = true;
 			}
-			rtc_twcc_receiver_handle_packet(m->twcc_recv, now, seq);
+			/* Held datagrams replayed later keep no stamp: now. */
+			rtc_twcc_receiver_handle_packet(m->twcc_recv,
+							pc->arrival ? pc->arrival : now, seq);
 		}
 	}
 	rtc_recv_stream_handle_rtp(mt->recv, now, buf, len, &p, NULL);
@@ -427,12 +429,11 @@ static bool send_rtp(struct rtc_pc *pc, uint64_t now, struct pc_media_track *mt,
 }
 
 /* Padding for a probe: on a video stream, RTX when it has it. */
-static bool send_padding(struct rtc_pc *pc, uint64_t now, uint32_t size, int32_t cluster,
-			 struct rtc_pc_transmit *out)
+static bool send_padding_packet(struct rtc_pc *pc, uint64_t now, uint32_t size, int32_t cluster,
+				struct rtc_pc_transmit *out, size_t *len)
 {
 	struct pc_media *m = pc->media;
 	struct pc_media_track *best = NULL;
-	size_t len;
 
 	for (size_t i = 0; i < m->n_tracks; i++) {
 		struct pc_media_track *mt = &m->tracks[i];
@@ -444,11 +445,23 @@ static bool send_padding(struct rtc_pc *pc, uint64_t now, uint32_t size, int32_t
 	}
 	if (!best)
 		return false;
-	len = rtc_send_stream_padding(best->send, now, size, m->clear,
-				      sizeof(m->clear) - RTC_SRTP_RTP_ROOM);
-	if (!len)
+	*len = rtc_send_stream_padding(best->send, now, size, m->clear,
+				       sizeof(m->clear) - RTC_SRTP_RTP_ROOM);
+	if (!*len)
 		return false;
-	return send_rtp(pc, now, best, m->clear, len, true, cluster, out);
+	return send_rtp(pc, now, best, m->clear, *len, true, cluster, out);
+}
+
+/* The pacer learns how much of it left: a padding-only packet carries at
+ * most 255 bytes of padding, whatever was asked. */
+static bool send_padding(struct rtc_pc *pc, uint64_t now, uint32_t size, int32_t cluster,
+			 struct rtc_pc_transmit *out)
+{
+	size_t len = 0;
+	bool sent = send_padding_packet(pc, now, size, cluster, out, &len);
+
+	rtc_pacer_padding_sent(pc->media->pacer, size, sent ? (uint32_t)len : 0);
+	return sent;
 }
 
 static bool poll_pacer(struct rtc_pc *pc, uint64_t now, struct rtc_pc_transmit *out)

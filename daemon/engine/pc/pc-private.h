@@ -73,6 +73,9 @@ struct rtc_pc {
 	struct rtc_jsep *jsep;
 	struct rtc_ice_agent *agent;    /* from the first local description on */
 	bool closed;
+	/* When the datagram being handled arrived (rtc_pc_handle_receive_at);
+	 * 0: it arrived now. */
+	uint64_t arrival;
 
 	/* ICE */
 	struct pc_host_socket *hosts;

@@ -304,6 +304,15 @@ void rtc_pc_handle_receive(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 		pc_transport_deliver(pc, now, socket, from, data, len);
 }
 
+void rtc_pc_handle_receive_at(struct rtc_pc *pc, uint64_t now, uint64_t arrival,
+			      uint32_t socket, const struct sockaddr *from,
+			      const uint8_t *data, size_t len)
+{
+	pc->arrival = arrival <= now ? arrival : now;
+	rtc_pc_handle_receive(pc, now, socket, from, data, len);
+	pc->arrival = 0;
+}
+
 void rtc_pc_handle_timeout(struct rtc_pc *pc, uint64_t now)
 {
 	if (pc->closed)

