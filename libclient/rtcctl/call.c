@@ -316,38 +316,6 @@ static int add_tracks(struct call *c, const struct call_options *o)
 	return RTCCTL_OK;
 }
 
-static int write_description(struct call *c, const char *path)
-{
-	FILE *out = path ? fopen(path, "we") : stdout;
-	int ret;
-
-	if (!out) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		return RTCCTL_FAILED;
-	}
-	ret = rtcctl_write_local_description(c->client, c->pc, &c->gathered, out);
-	if (path && fclose(out) != 0 && ret == RTCCTL_OK) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		ret = RTCCTL_FAILED;
-	}
-	return ret;
-}
-
-static char *read_description(const char *path)
-{
-	FILE *in = path ? fopen(path, "re") : stdin;
-	char *sdp;
-
-	if (!in) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	sdp = rtcctl_read_sdp(in, path ? path : "standard input");
-	if (path)
-		fclose(in);
-	return sdp;
-}
-
 static int negotiate(struct call *c, const struct call_options *o)
 {
 	rtc_error error = RTC_ERROR_INIT;
@@ -356,7 +324,7 @@ static int negotiate(struct call *c, const struct call_options *o)
 	int ret;
 
 	if (o->answer) {
-		if (!(remote = read_description(o->sdp_in)))
+		if (!(remote = rtcctl_read_sdp_from(o->sdp_in)))
 			return RTCCTL_FAILED;
 		if (rtc_peer_connection_set_remote_description(c->pc, "offer", remote, &error) < 0) {
 			ret = fail_call("SetRemoteDescription", &error);
@@ -376,10 +344,10 @@ static int negotiate(struct call *c, const struct call_options *o)
 		ret = fail_call("SetLocalDescription", &error);
 		goto out;
 	}
-	ret = write_description(c, o->sdp_out);
+	ret = rtcctl_write_local_description_to(c->client, c->pc, &c->gathered, o->sdp_out);
 	if (ret != RTCCTL_OK || o->answer)
 		goto out;
-	if (!(remote = read_description(o->sdp_in))) {
+	if (!(remote = rtcctl_read_sdp_from(o->sdp_in))) {
 		ret = RTCCTL_FAILED;
 		goto out;
 	}

@@ -47,6 +47,14 @@ void rtcctl_print_sdp(FILE *out, const char *indent, const char *sdp);
  * with its candidates to `out`, ended by an empty line. */
 int rtcctl_write_local_description(rtc_client *client, rtc_peer_connection *pc,
 				   bool *gathered, FILE *out);
+/* The same to the file (or FIFO) at `path`, or standard output when path
+ * is NULL. A FIFO blocks in open() until the peer opens its end: that is
+ * the rendezvous of two rtcctl commands. */
+int rtcctl_write_local_description_to(rtc_client *client, rtc_peer_connection *pc,
+				      bool *gathered, const char *path);
+/* rtcctl_read_sdp from the file (or FIFO) at `path`, or standard input
+ * when path is NULL; NULL with a message on stderr. */
+char *rtcctl_read_sdp_from(const char *path);
 
 /* Dispatches events until none arrives for quiet_ms (or the bus is lost). */
 int rtcctl_settle(rtc_client *client, int quiet_ms);

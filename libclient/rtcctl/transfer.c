@@ -136,40 +136,6 @@ static int fail_call(const char *what, rtc_error *error)
 	return ret;
 }
 
-/* A FIFO blocks in open() until the peer opens its end: that is the
- * rendezvous of the two commands. */
-static int write_local_description(struct transfer *t, const char *path)
-{
-	FILE *out = path ? fopen(path, "we") : stdout;
-	int ret;
-
-	if (!out) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		return RTCCTL_FAILED;
-	}
-	ret = rtcctl_write_local_description(t->client, t->pc, &t->gathered, out);
-	if (path && fclose(out) != 0 && ret == RTCCTL_OK) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		ret = RTCCTL_FAILED;
-	}
-	return ret;
-}
-
-static char *read_remote_description(const char *path)
-{
-	FILE *in = path ? fopen(path, "re") : stdin;
-	char *sdp;
-
-	if (!in) {
-		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
-		return NULL;
-	}
-	sdp = rtcctl_read_sdp(in, path ? path : "standard input");
-	if (path)
-		fclose(in);
-	return sdp;
-}
-
 static int create_peer_connection(struct transfer *t)
 {
 	rtc_error error = RTC_ERROR_INIT;
@@ -200,11 +166,11 @@ int rtcctl_transfer_offer(struct transfer *t, const char *label,
 	free(sdp);
 	if (ret != RTCCTL_OK)
 		return ret;
-	ret = write_local_description(t, options->sdp_out);
+	ret = rtcctl_write_local_description_to(t->client, t->pc, &t->gathered, options->sdp_out);
 	if (ret != RTCCTL_OK)
 		return ret;
 
-	sdp = read_remote_description(options->sdp_in);
+	sdp = rtcctl_read_sdp_from(options->sdp_in);
 	if (!sdp)
 		return RTCCTL_FAILED;
 	if (rtc_peer_connection_set_remote_description(t->pc, "answer", sdp, &error) < 0)
@@ -219,7 +185,7 @@ int rtcctl_transfer_answer(struct transfer *t, const struct transfer_options *op
 	char *offer, *answer = NULL;
 	int ret;
 
-	offer = read_remote_description(options->sdp_in);
+	offer = rtcctl_read_sdp_from(options->sdp_in);
 	if (!offer)
 		return RTCCTL_FAILED;
 	ret = create_peer_connection(t);
@@ -236,7 +202,7 @@ int rtcctl_transfer_answer(struct transfer *t, const struct transfer_options *op
 	free(answer);
 	if (ret != RTCCTL_OK)
 		return ret;
-	return write_local_description(t, options->sdp_out);
+	return rtcctl_write_local_description_to(t->client, t->pc, &t->gathered, options->sdp_out);
 }
 
 int rtcctl_transfer_connect(struct transfer *t, unsigned long wait_s)

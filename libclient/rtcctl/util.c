@@ -226,3 +226,36 @@ void rtcctl_print_data_session(const char *indent, const char *sdp)
 		line += strspn(line, "\r\n");
 	}
 }
+
+int rtcctl_write_local_description_to(rtc_client *client, rtc_peer_connection *pc,
+				      bool *gathered, const char *path)
+{
+	FILE *out = path ? fopen(path, "we") : stdout;
+	int ret;
+
+	if (!out) {
+		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
+		return RTCCTL_FAILED;
+	}
+	ret = rtcctl_write_local_description(client, pc, gathered, out);
+	if (path && fclose(out) != 0 && ret == RTCCTL_OK) {
+		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
+		ret = RTCCTL_FAILED;
+	}
+	return ret;
+}
+
+char *rtcctl_read_sdp_from(const char *path)
+{
+	FILE *in = path ? fopen(path, "re") : stdin;
+	char *sdp;
+
+	if (!in) {
+		fprintf(stderr, "rtcctl: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	sdp = rtcctl_read_sdp(in, path ? path : "standard input");
+	if (path)
+		fclose(in);
+	return sdp;
+}
