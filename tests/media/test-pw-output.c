@@ -345,7 +345,9 @@ static void check_audio_delivery(const char *what, struct child *sink,
 	CHECK_INTEQ(st->frames_unlinked + st->ring.frames_dropped + st->ring.frames_read,
 		    pushed_before + pushed);
 	CHECK(sink->audio_ok <= st->ring.frames_read + resampled);
-	CHECK(sink->silence_runs <= st->ring.underruns);
+	/* Silence only where the ring ran dry, or where the starved graph
+	 * lost a buffer (above): it gave the sink silence in its place. */
+	CHECK(sink->silence_runs <= st->ring.underruns + unseen / 32);
 	/* Running dry once the pushes stopped. */
 	CHECK(st->ring.underruns >= 1);
 }

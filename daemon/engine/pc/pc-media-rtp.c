@@ -525,7 +525,7 @@ enum rtc_pc_output_type pc_media_poll(struct rtc_pc *pc, uint64_t now,
 		for (size_t i = 0; i < m->n_tracks; i++)
 			if (m->tracks[i].send)
 				rtc_send_stream_set_retransmission_limit(m->tracks[i].send, now,
-									 m->target_bps);
+									 pc_media_rtx_limit(m->target_bps));
 		if (!any_sending(m))
 			continue;
 		out->type = RTC_PC_OUTPUT_EVENT;

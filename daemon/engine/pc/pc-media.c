@@ -242,9 +242,10 @@ void pc_media_update(struct rtc_pc *pc, uint64_t now)
 			for (size_t c = 0; c < t.n_codecs; c++)
 				m->transport_cc |= t.codecs[c].transport_cc;
 		update_send(mt, &t);
-		/* Retransmissions stay within the controller's target. */
+		/* Retransmissions stay within a share of the controller's target. */
 		if (mt->send && m->target_bps)
-			rtc_send_stream_set_retransmission_limit(mt->send, now, m->target_bps);
+			rtc_send_stream_set_retransmission_limit(mt->send, now,
+								 pc_media_rtx_limit(m->target_bps));
 		update_recv(mt, &t);
 	}
 tracks:

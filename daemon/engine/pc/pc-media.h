@@ -62,6 +62,16 @@ struct pc_media_packet {
  * (io/reactor.h). Still paced: beyond that budget they wait their turn. */
 #define PC_MEDIA_PACER_BURST (40 * 1000000ull)
 
+/* Retransmissions of a stream may take a quarter of the controller's
+ * target, on top of the media the encoders make of the whole target: a
+ * lossy bottleneck then carries at most 1.25 x the target. (A stream's
+ * budget was the whole target: media plus repairs reached twice the
+ * bottleneck and its queue never drained.) Never 0, which means no limit. */
+static inline uint64_t pc_media_rtx_limit(uint64_t target_bps)
+{
+	return target_bps / 4 ? target_bps / 4 : 1;
+}
+
 struct pc_media {
 	struct pc_media_track *tracks;  /* by JSEP transceiver index */
 	size_t n_tracks;
